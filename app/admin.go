@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+)
+
+// APITokenPrefix starts every API token so leaked tokens are recognizable.
+const APITokenPrefix = "nl_"
+
+// Admins manages operator accounts and their API tokens.
+type Admins struct {
+	Store Store
+}
+
+// Create makes an admin with a generated password, which it returns.
+func (a *Admins) Create(ctx context.Context, email string, role Role) (*Admin, string, error) {
+	password := RandomSecret(15)
+	admin, err := a.CreateWithPassword(ctx, email, role, password)
+	return admin, password, err
+}
+
+// CreateWithPassword makes an admin with the given password.
+func (a *Admins) CreateWithPassword(ctx context.Context, email string, role Role, password string) (*Admin, error) {
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" {
+		return nil, &Error{Code: EINVALID, Message: "invalid email", Fields: map[string]string{"email": "not an email address"}}
+	}
+	if !role.Valid() {
+		return nil, &Error{Code: EINVALID, Message: "invalid role", Fields: map[string]string{"role": "must be owner, marketer or privacy_officer"}}
+	}
+	if len(password) < 10 {
+		return nil, &Error{Code: EINVALID, Message: "password too short", Fields: map[string]string{"password": "at least 10 characters"}}
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	admin := &Admin{Email: strings.ToLower(addr.Address), Role: role, PasswordHash: hash}
+	if err := a.Store.CreateAdmin(ctx, admin); err != nil {
+		return nil, err
+	}
+	return admin, nil
+}
+
+// Bootstrap creates the owner from ADMIN_EMAIL/ADMIN_PASSWORD when no admin
+// exists yet. It reports whether it created one.
+func (a *Admins) Bootstrap(ctx context.Context, email, password string) (bool, error) {
+	if email == "" {
+		return false, nil
+	}
+	n, err := a.Store.CountAdmins(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := a.CreateWithPassword(ctx, email, RoleOwner, password); err != nil {
+		if ErrorCode(err) == ECONFLICT { // another process won the race
+			return false, nil
+		}
+		return false, fmt.Errorf("bootstrap admin: %w", err)
+	}
+	return true, nil
+}
+
+// NewToken creates an API token for the admin with email and returns it;
+// only its hash is stored.
+func (a *Admins) NewToken(ctx context.Context, email, name string) (string, error) {
+	admin, err := a.Store.AdminByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
+		return "", err
+	}
+	token := APITokenPrefix + RandomSecret(32)
+	if err := a.Store.CreateAPIToken(ctx, admin.ID, name, HashAPIToken(token)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// Authenticate returns the admin owning an API token.
+func (a *Admins) Authenticate(ctx context.Context, token string) (*Admin, error) {
+	if !strings.HasPrefix(token, APITokenPrefix) {
+		return nil, Errorf(EUNAUTHORIZED, "invalid token")
+	}
+	admin, err := a.Store.AdminByTokenHash(ctx, HashAPIToken(token))
+	if IsNotFound(err) {
+		return nil, Errorf(EUNAUTHORIZED, "invalid token")
+	}
+	return admin, err
+}

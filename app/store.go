@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the use cases need. Methods return an *Error with
+// ENOTFOUND when a single thing asked for does not exist. Tx runs fn inside one
+// transaction, handing it a Store bound to that transaction.
+type Store interface {
+	Tx(ctx context.Context, fn func(tx Store) error) error
+
+	CreateAdmin(ctx context.Context, a *Admin) error
+	Admin(ctx context.Context, id int64) (*Admin, error)
+	AdminByEmail(ctx context.Context, email string) (*Admin, error)
+	CountAdmins(ctx context.Context) (int64, error)
+	CreateAPIToken(ctx context.Context, adminID int64, name, tokenHash string) error
+	AdminByTokenHash(ctx context.Context, tokenHash string) (*Admin, error)
+
+	// AddOutbox records a side effect to be relayed to the queue after commit.
+	AddOutbox(ctx context.Context, kind string, payload []byte) (int64, error)
+	AddAudit(ctx context.Context, e *AuditEntry) error
+
+	SubscriberStore
+}
+
+// SubscriberStore holds subscribers, their consents, confirmations, requests
+// and policy versions.
+type SubscriberStore interface {
+	Subscriber(ctx context.Context, id int64) (*Subscriber, error)
+	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
+	CreateSubscriber(ctx context.Context, s *Subscriber) error
+	UpdateSubscriber(ctx context.Context, s *Subscriber) error
+	ListSubscribers(ctx context.Context, f SubscriberFilter) ([]Subscriber, error)
+
+	Consents(ctx context.Context, subscriberID int64) ([]Consent, error)
+	SetConsent(ctx context.Context, subscriberID int64, p Purpose, granted bool, at time.Time) error
+	AddConsentEvent(ctx context.Context, e *ConsentEvent) error
+	ConsentEvents(ctx context.Context, subscriberID int64) ([]ConsentEvent, error)
+
+	CreateConfirmation(ctx context.Context, c *Confirmation) error
+	Confirmation(ctx context.Context, id int64) (*Confirmation, error)
+	MarkConfirmationUsed(ctx context.Context, id int64, at time.Time) (bool, error)
+
+	CreateRequest(ctx context.Context, r *Request) error
+	UpdateRequest(ctx context.Context, r *Request) error
+	Request(ctx context.Context, id int64) (*Request, error)
+	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
+
+	CurrentPolicy(ctx context.Context) (*PolicyVersion, error)
+	Policy(ctx context.Context, version string) (*PolicyVersion, error)
+	Policies(ctx context.Context) ([]PolicyVersion, error)
+	CreatePolicy(ctx context.Context, p *PolicyVersion) error
+
+	IsSuppressed(ctx context.Context, emailHash string) (bool, error)
+	Suppress(ctx context.Context, emailHash, reason, note string) error
+	Unsuppress(ctx context.Context, emailHash string) error
+}
+
+// SubscriberFilter narrows a subscriber listing.
+type SubscriberFilter struct {
+	Email   string // exact normalized address
+	Query   string // substring of email or name
+	Status  SubscriberStatus
+	AfterID int64
+	Limit   int
+}
+
+// RequestFilter narrows a request listing.
+type RequestFilter struct {
+	Status       RequestStatus
+	Kind         RequestKind
+	SubscriberID int64
+	AfterID      int64
+	Limit        int
+}
+
+// Confirmation is a pending change that takes effect when the person follows
+// the link mailed to them: a subscription, an email change or a revocation.
+type Confirmation struct {
+	ID           int64
+	SubscriberID int64
+	Kind         string // ConfirmSubscribe, ConfirmEmailChange, ConfirmRevocation
+	Email        string
+	Name         string
+	Phone        string
+	Locale       string
+	Purposes     []Purpose
+	ConsentTexts map[Purpose]string
+	Evidence     Evidence
+	RequestID    *int64
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	UsedAt       *time.Time
+}
+
+// Confirmation kinds.
+const (
+	ConfirmSubscribe   = "subscribe"
+	ConfirmEmailChange = "email_change"
+	ConfirmRevocation  = "revocation"
+)
+
+// PolicyVersion is one published version of the privacy policy.
+type PolicyVersion struct {
+	ID          int64     `json:"id"`
+	Version     string    `json:"version"`
+	BodyEN      string    `json:"body_en"`
+	BodyRU      string    `json:"body_ru"`
+	PublishedAt time.Time `json:"published_at"`
+}

@@ -1,0 +1,147 @@
+// Package store keeps the product's data with GORM on PostgreSQL (production)
+// or SQLite (embedded): models, queries, transactions and versioned migrations.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"newsletter/app"
+)
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+// Supported dialects.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Store is the database. Its methods run on the connection pool, or inside
+// a transaction when the Store was handed out by Tx.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+	inTx    bool
+}
+
+// Open connects to databaseURL (postgres://...) or, when it is empty, to the
+// SQLite file at sqlitePath.
+func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		db      *gorm.DB
+		err     error
+		dialect Dialect
+	)
+	if databaseURL != "" {
+		dialect = Postgres
+		db, err = gorm.Open(postgres.New(postgres.Config{DSN: databaseURL}), cfg)
+	} else {
+		dialect = SQLite
+		dsn := "file:" + (&url.URL{Path: sqlitePath}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Open(dsn), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's model; one connection avoids
+		// SQLITE_BUSY between our own goroutines.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(40)
+		sqlDB.SetMaxIdleConns(40)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s := &Store{db: db, dialect: dialect}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.Ping(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect reports the database engine.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Tx runs fn in one transaction: it commits when fn returns nil and rolls
+// back otherwise. Nested calls run in the enclosing transaction.
+func (s *Store) Tx(ctx context.Context, fn func(tx app.Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect, inTx: true})
+	})
+}
+
+// with returns the gorm handle bound to ctx.
+func (s *Store) with(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// DB exposes the underlying *sql.DB for tools (benchmarks, dumps).
+func (s *Store) DB() (*sql.DB, error) { return s.db.DB() }
+
+// notFound turns gorm's not-found into the domain's.
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return app.Errorf(app.ENOTFOUND, "%s not found", what)
+	}
+	return err
+}
+
+// isUniqueViolation reports a unique-constraint failure on either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "UNIQUE constraint failed") ||
+		strings.Contains(msg, "duplicate key value")
+}
+
+func now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,502 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"newsletter/app"
+)
+
+type subscriberRow struct {
+	ID          int64
+	Email       *string
+	Name        *string
+	Phone       *string
+	Locale      string
+	Status      string
+	BlockReason string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ConfirmedAt *time.Time
+	ErasedAt    *time.Time
+}
+
+func (subscriberRow) TableName() string { return "subscribers" }
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (r *subscriberRow) subscriber() *app.Subscriber {
+	return &app.Subscriber{
+		ID: r.ID, Email: str(r.Email), Name: str(r.Name), Phone: str(r.Phone), Locale: r.Locale,
+		Status: app.SubscriberStatus(r.Status), BlockReason: r.BlockReason,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ConfirmedAt: r.ConfirmedAt, ErasedAt: r.ErasedAt,
+	}
+}
+
+func subscriberToRow(s *app.Subscriber) subscriberRow {
+	return subscriberRow{
+		ID: s.ID, Email: nullable(s.Email), Name: nullable(s.Name), Phone: nullable(s.Phone), Locale: s.Locale,
+		Status: string(s.Status), BlockReason: s.BlockReason, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		ConfirmedAt: s.ConfirmedAt, ErasedAt: s.ErasedAt,
+	}
+}
+
+// Subscriber returns the subscriber with id.
+func (s *Store) Subscriber(ctx context.Context, id int64) (*app.Subscriber, error) {
+	var r subscriberRow
+	if err := s.with(ctx).Take(&r, id).Error; err != nil {
+		return nil, notFound(err, "subscriber")
+	}
+	return r.subscriber(), nil
+}
+
+// SubscriberByEmail returns the subscriber with that normalized address.
+func (s *Store) SubscriberByEmail(ctx context.Context, email string) (*app.Subscriber, error) {
+	var r subscriberRow
+	if err := s.with(ctx).Where("email = ?", email).Take(&r).Error; err != nil {
+		return nil, notFound(err, "subscriber")
+	}
+	return r.subscriber(), nil
+}
+
+// CreateSubscriber inserts a subscriber; the address must be unused.
+func (s *Store) CreateSubscriber(ctx context.Context, sub *app.Subscriber) error {
+	t := now()
+	if sub.CreatedAt.IsZero() {
+		sub.CreatedAt = t
+	}
+	sub.UpdatedAt = t
+	r := subscriberToRow(sub)
+	if err := s.with(ctx).Create(&r).Error; err != nil {
+		if isUniqueViolation(err) {
+			return app.Errorf(app.ECONFLICT, "subscriber exists")
+		}
+		return fmt.Errorf("create subscriber: %w", err)
+	}
+	sub.ID = r.ID
+	return nil
+}
+
+// UpdateSubscriber writes every field of sub.
+func (s *Store) UpdateSubscriber(ctx context.Context, sub *app.Subscriber) error {
+	sub.UpdatedAt = now()
+	r := subscriberToRow(sub)
+	res := s.with(ctx).Model(&subscriberRow{}).Where("id = ?", sub.ID).Select("*").Omit("id", "created_at").Updates(&r)
+	if res.Error != nil {
+		if isUniqueViolation(res.Error) {
+			return app.Errorf(app.ECONFLICT, "another subscriber has this email")
+		}
+		return fmt.Errorf("update subscriber: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "subscriber not found")
+	}
+	return nil
+}
+
+// ListSubscribers returns subscribers matching f in id order.
+func (s *Store) ListSubscribers(ctx context.Context, f app.SubscriberFilter) ([]app.Subscriber, error) {
+	q := s.with(ctx).Model(&subscriberRow{}).Order("id")
+	if f.Email != "" {
+		q = q.Where("email = ?", f.Email)
+	}
+	if f.Query != "" {
+		like := "%" + strings.ToLower(f.Query) + "%"
+		q = q.Where("email LIKE ? OR lower(name) LIKE ?", like, like)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var rows []subscriberRow
+	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list subscribers: %w", err)
+	}
+	out := make([]app.Subscriber, len(rows))
+	for i := range rows {
+		out[i] = *rows[i].subscriber()
+	}
+	return out, nil
+}
+
+type consentRow struct {
+	SubscriberID int64 `gorm:"primaryKey"`
+	Purpose      string `gorm:"primaryKey"`
+	Granted      bool
+	UpdatedAt    time.Time
+}
+
+func (consentRow) TableName() string { return "consents" }
+
+// Consents returns the current consents of a subscriber.
+func (s *Store) Consents(ctx context.Context, subscriberID int64) ([]app.Consent, error) {
+	var rows []consentRow
+	if err := s.with(ctx).Where("subscriber_id = ?", subscriberID).Order("purpose").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read consents: %w", err)
+	}
+	out := make([]app.Consent, len(rows))
+	for i, r := range rows {
+		out[i] = app.Consent{Purpose: app.Purpose(r.Purpose), Granted: r.Granted, UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// SetConsent sets the current state of one consent.
+func (s *Store) SetConsent(ctx context.Context, subscriberID int64, p app.Purpose, granted bool, at time.Time) error {
+	r := consentRow{SubscriberID: subscriberID, Purpose: string(p), Granted: granted, UpdatedAt: at.UTC()}
+	err := s.with(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "subscriber_id"}, {Name: "purpose"}},
+		DoUpdates: clause.AssignmentColumns([]string{"granted", "updated_at"}),
+	}).Create(&r).Error
+	if err != nil {
+		return fmt.Errorf("set consent: %w", err)
+	}
+	return nil
+}
+
+type consentEventRow struct {
+	ID            int64
+	SubscriberID  int64
+	Purpose       string
+	Action        string
+	Channel       string
+	IP            *string `gorm:"column:ip"`
+	UserAgent     *string
+	FormID        string
+	Page          string
+	PolicyVersion string
+	ConsentText   string
+	RequestID     *int64
+	CreatedAt     time.Time
+}
+
+func (consentEventRow) TableName() string { return "consent_events" }
+
+// AddConsentEvent appends one event to a consent's history.
+func (s *Store) AddConsentEvent(ctx context.Context, e *app.ConsentEvent) error {
+	at := e.At
+	if at.IsZero() {
+		at = now()
+	}
+	r := consentEventRow{
+		SubscriberID: e.SubscriberID, Purpose: string(e.Purpose), Action: string(e.Action), Channel: string(e.Channel),
+		IP: nullable(e.IP), UserAgent: nullable(e.UserAgent), FormID: e.FormID, Page: e.Page,
+		PolicyVersion: e.PolicyVersion, ConsentText: e.ConsentText, RequestID: e.RequestID, CreatedAt: at.UTC(),
+	}
+	if err := s.with(ctx).Create(&r).Error; err != nil {
+		return fmt.Errorf("add consent event: %w", err)
+	}
+	e.ID, e.At = r.ID, r.CreatedAt
+	return nil
+}
+
+// ConsentEvents returns a subscriber's consent history, oldest first.
+func (s *Store) ConsentEvents(ctx context.Context, subscriberID int64) ([]app.ConsentEvent, error) {
+	var rows []consentEventRow
+	if err := s.with(ctx).Where("subscriber_id = ?", subscriberID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read consent events: %w", err)
+	}
+	out := make([]app.ConsentEvent, len(rows))
+	for i, r := range rows {
+		out[i] = app.ConsentEvent{
+			ID: r.ID, SubscriberID: r.SubscriberID, Purpose: app.Purpose(r.Purpose), Action: app.ConsentAction(r.Action),
+			Evidence: app.Evidence{At: r.CreatedAt, Channel: app.Channel(r.Channel), IP: str(r.IP), UserAgent: str(r.UserAgent),
+				FormID: r.FormID, Page: r.Page, PolicyVersion: r.PolicyVersion},
+			ConsentText: r.ConsentText, RequestID: r.RequestID,
+		}
+	}
+	return out, nil
+}
+
+type confirmationRow struct {
+	ID            int64
+	SubscriberID  int64
+	Kind          string
+	Email         *string
+	Name          *string
+	Phone         *string
+	Locale        string
+	Purposes      string
+	IP            *string `gorm:"column:ip"`
+	UserAgent     *string
+	FormID        string
+	Page          string
+	PolicyVersion string
+	ConsentTexts  string
+	RequestID     *int64
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        *time.Time
+}
+
+func (confirmationRow) TableName() string { return "confirmations" }
+
+// CreateConfirmation stores a pending change.
+func (s *Store) CreateConfirmation(ctx context.Context, c *app.Confirmation) error {
+	purposes := make([]string, len(c.Purposes))
+	for i, p := range c.Purposes {
+		purposes[i] = string(p)
+	}
+	texts, err := json.Marshal(c.ConsentTexts)
+	if err != nil {
+		return fmt.Errorf("encode consent texts: %w", err)
+	}
+	r := confirmationRow{
+		SubscriberID: c.SubscriberID, Kind: c.Kind, Email: nullable(c.Email), Name: nullable(c.Name), Phone: nullable(c.Phone),
+		Locale: c.Locale, Purposes: strings.Join(purposes, ","), IP: nullable(c.Evidence.IP), UserAgent: nullable(c.Evidence.UserAgent),
+		FormID: c.Evidence.FormID, Page: c.Evidence.Page, PolicyVersion: c.Evidence.PolicyVersion, ConsentTexts: string(texts),
+		RequestID: c.RequestID, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
+	}
+	if err := s.with(ctx).Create(&r).Error; err != nil {
+		return fmt.Errorf("create confirmation: %w", err)
+	}
+	c.ID = r.ID
+	return nil
+}
+
+// Confirmation returns the pending change with id.
+func (s *Store) Confirmation(ctx context.Context, id int64) (*app.Confirmation, error) {
+	var r confirmationRow
+	if err := s.with(ctx).Take(&r, id).Error; err != nil {
+		return nil, notFound(err, "confirmation")
+	}
+	c := &app.Confirmation{
+		ID: r.ID, SubscriberID: r.SubscriberID, Kind: r.Kind, Email: str(r.Email), Name: str(r.Name), Phone: str(r.Phone),
+		Locale: r.Locale, RequestID: r.RequestID, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt,
+		Evidence: app.Evidence{At: r.CreatedAt, IP: str(r.IP), UserAgent: str(r.UserAgent), FormID: r.FormID, Page: r.Page, PolicyVersion: r.PolicyVersion},
+	}
+	for _, p := range strings.Split(r.Purposes, ",") {
+		if p != "" {
+			c.Purposes = append(c.Purposes, app.Purpose(p))
+		}
+	}
+	if r.ConsentTexts != "" {
+		if err := json.Unmarshal([]byte(r.ConsentTexts), &c.ConsentTexts); err != nil {
+			return nil, fmt.Errorf("decode consent texts: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// MarkConfirmationUsed marks a confirmation used; it reports false when it
+// had already been used (so a link works once even under concurrent clicks).
+func (s *Store) MarkConfirmationUsed(ctx context.Context, id int64, at time.Time) (bool, error) {
+	res := s.with(ctx).Model(&confirmationRow{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", at.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("use confirmation: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+type requestRow struct {
+	ID             int64
+	SubscriberID   *int64
+	Kind           string
+	Channel        string
+	Status         string
+	ReceivedAt     time.Time
+	DueAt          *time.Time
+	CompletedAt    *time.Time
+	Verification   string
+	Note           string
+	ExtendedReason string
+	FlaggedAt      *time.Time
+	InboundID      *int64
+	CampaignID     *int64
+}
+
+func (requestRow) TableName() string { return "requests" }
+
+func requestToRow(r *app.Request) requestRow {
+	return requestRow{
+		ID: r.ID, SubscriberID: r.SubscriberID, Kind: string(r.Kind), Channel: string(r.Channel), Status: string(r.Status),
+		ReceivedAt: r.ReceivedAt.UTC(), DueAt: r.DueAt, CompletedAt: r.CompletedAt, Verification: r.Verification,
+		Note: r.Note, ExtendedReason: r.ExtendedReason, FlaggedAt: r.FlaggedAt, InboundID: r.InboundID, CampaignID: r.CampaignID,
+	}
+}
+
+func (r *requestRow) request() app.Request {
+	return app.Request{
+		ID: r.ID, SubscriberID: r.SubscriberID, Kind: app.RequestKind(r.Kind), Channel: app.Channel(r.Channel),
+		Status: app.RequestStatus(r.Status), ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, CompletedAt: r.CompletedAt,
+		Verification: r.Verification, Note: r.Note, ExtendedReason: r.ExtendedReason, FlaggedAt: r.FlaggedAt,
+		InboundID: r.InboundID, CampaignID: r.CampaignID,
+	}
+}
+
+// CreateRequest adds a request to the register.
+func (s *Store) CreateRequest(ctx context.Context, r *app.Request) error {
+	row := requestToRow(r)
+	if err := s.with(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("create request: %w", err)
+	}
+	r.ID = row.ID
+	return nil
+}
+
+// UpdateRequest writes every field of r.
+func (s *Store) UpdateRequest(ctx context.Context, r *app.Request) error {
+	row := requestToRow(r)
+	if err := s.with(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id").Updates(&row).Error; err != nil {
+		return fmt.Errorf("update request: %w", err)
+	}
+	return nil
+}
+
+// Request returns the request with id.
+func (s *Store) Request(ctx context.Context, id int64) (*app.Request, error) {
+	var row requestRow
+	if err := s.with(ctx).Take(&row, id).Error; err != nil {
+		return nil, notFound(err, "request")
+	}
+	r := row.request()
+	return &r, nil
+}
+
+// ListRequests returns requests matching f in id order.
+func (s *Store) ListRequests(ctx context.Context, f app.RequestFilter) ([]app.Request, error) {
+	q := s.with(ctx).Model(&requestRow{}).Order("id")
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", string(f.Kind))
+	}
+	if f.SubscriberID > 0 {
+		q = q.Where("subscriber_id = ?", f.SubscriberID)
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var rows []requestRow
+	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	out := make([]app.Request, len(rows))
+	for i := range rows {
+		out[i] = rows[i].request()
+	}
+	return out, nil
+}
+
+type policyRow struct {
+	ID          int64
+	Version     string
+	BodyEN      string `gorm:"column:body_en"`
+	BodyRU      string `gorm:"column:body_ru"`
+	PublishedAt time.Time
+}
+
+func (policyRow) TableName() string { return "policy_versions" }
+
+func (r *policyRow) policy() *app.PolicyVersion {
+	return &app.PolicyVersion{ID: r.ID, Version: r.Version, BodyEN: r.BodyEN, BodyRU: r.BodyRU, PublishedAt: r.PublishedAt}
+}
+
+// CurrentPolicy returns the latest published policy version.
+func (s *Store) CurrentPolicy(ctx context.Context) (*app.PolicyVersion, error) {
+	var r policyRow
+	if err := s.with(ctx).Order("id DESC").Take(&r).Error; err != nil {
+		return nil, notFound(err, "policy")
+	}
+	return r.policy(), nil
+}
+
+// Policy returns the policy with that version name.
+func (s *Store) Policy(ctx context.Context, version string) (*app.PolicyVersion, error) {
+	var r policyRow
+	if err := s.with(ctx).Where("version = ?", version).Take(&r).Error; err != nil {
+		return nil, notFound(err, "policy version")
+	}
+	return r.policy(), nil
+}
+
+// Policies returns every published version, newest first.
+func (s *Store) Policies(ctx context.Context) ([]app.PolicyVersion, error) {
+	var rows []policyRow
+	if err := s.with(ctx).Order("id DESC").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list policies: %w", err)
+	}
+	out := make([]app.PolicyVersion, len(rows))
+	for i := range rows {
+		out[i] = *rows[i].policy()
+	}
+	return out, nil
+}
+
+// CreatePolicy publishes a new policy version.
+func (s *Store) CreatePolicy(ctx context.Context, p *app.PolicyVersion) error {
+	r := policyRow{Version: p.Version, BodyEN: p.BodyEN, BodyRU: p.BodyRU, PublishedAt: now()}
+	if err := s.with(ctx).Create(&r).Error; err != nil {
+		if isUniqueViolation(err) {
+			return app.Errorf(app.ECONFLICT, "policy version %s exists", p.Version)
+		}
+		return fmt.Errorf("create policy: %w", err)
+	}
+	p.ID, p.PublishedAt = r.ID, r.PublishedAt
+	return nil
+}
+
+type suppressionRow struct {
+	EmailHash string `gorm:"primaryKey"`
+	Reason    string
+	Note      string
+	CreatedAt time.Time
+}
+
+func (suppressionRow) TableName() string { return "suppressions" }
+
+// IsSuppressed reports whether the keyed hash of an address is suppressed.
+func (s *Store) IsSuppressed(ctx context.Context, emailHash string) (bool, error) {
+	var n int64
+	if err := s.with(ctx).Model(&suppressionRow{}).Where("email_hash = ?", emailHash).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check suppression: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Suppress adds the keyed hash of an address to the suppression list.
+func (s *Store) Suppress(ctx context.Context, emailHash, reason, note string) error {
+	r := suppressionRow{EmailHash: emailHash, Reason: reason, Note: note, CreatedAt: now()}
+	err := s.with(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "email_hash"}},
+		DoUpdates: clause.AssignmentColumns([]string{"reason", "note"}),
+	}).Create(&r).Error
+	if err != nil {
+		return fmt.Errorf("suppress: %w", err)
+	}
+	return nil
+}
+
+// Unsuppress removes an address's hash from the suppression list.
+func (s *Store) Unsuppress(ctx context.Context, emailHash string) error {
+	if err := s.with(ctx).Where("email_hash = ?", emailHash).Delete(&suppressionRow{}).Error; err != nil {
+		return fmt.Errorf("unsuppress: %w", err)
+	}
+	return nil
+}

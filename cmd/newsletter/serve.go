@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"newsletter/app"
+	"newsletter/app/config"
+	"newsletter/app/metrics"
+	"newsletter/app/store"
+	"newsletter/jobs"
+	"newsletter/web"
+)
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func ensureDataDir(cfg *config.Config) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("NEWSLETTER_DATA_DIR: %w", err)
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	return store.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+}
+
+// serve runs the web server, the workers, or both (mode "serve").
+func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	if mode != "serve" && cfg.RedisURL == "" {
+		return &config.Error{Var: "REDIS_URL", Reason: fmt.Sprintf("required for `newsletter %s`: the embedded queue lives inside one process; run `newsletter serve` instead", mode)}
+	}
+	if cfg.Embedded() || cfg.SMTPURL == "" {
+		if err := ensureDataDir(cfg); err != nil {
+			return err
+		}
+	}
+	if err := cfg.EnsureSecret(); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	queue, err := jobs.Connect(cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer queue.Close()
+	if queue.Embedded() {
+		// The embedded queue starts empty: re-create the tasks of rows
+		// that were relayed but never finished before the last stop.
+		if _, err := st.RequeueUnfinishedOutbox(ctx); err != nil {
+			return err
+		}
+	}
+	m := metrics.New()
+	m.RegisterQueueDepth(queue.Depth)
+	admins := &app.Admins{Store: st}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	var wg sync.WaitGroup
+	relay := jobs.NewRelay(st, queue.Client, log.With("component", "relay"))
+	wg.Add(1)
+	go func() { defer wg.Done(); relay.Run(runCtx) }()
+
+	var worker *jobs.Worker
+	if mode == "serve" || mode == "worker" {
+		worker = jobs.NewWorker(queue, jobs.WorkerOptions{
+			Concurrency: cfg.Workers, Log: log, Metrics: m, Outbox: st,
+		})
+		if err := worker.Start(); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+	}
+
+	var srv *web.Server
+	serveErr := make(chan error, 1)
+	if mode == "serve" || mode == "web" {
+		if err := bootstrapAdmin(ctx, cfg, admins, stdout); err != nil {
+			return err
+		}
+		srv = web.New(web.Deps{
+			Log: log, Metrics: m, Admins: admins,
+			Checks: []web.Check{{Name: "database", Ping: st}, {Name: "queue", Ping: queue}},
+		})
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return &config.Error{Var: "NEWSLETTER_ADDR", Reason: err.Error()}
+		}
+		go func() { serveErr <- srv.App().Listener(ln) }()
+		fmt.Fprintf(stdout, "newsletter %s: serving %s (listening on %s)\n", mode, cfg.BaseURL, ln.Addr())
+	} else {
+		fmt.Fprintf(stdout, "newsletter worker: processing queues %v\n", jobs.QueueWeights)
+	}
+	log.Info("started", "mode", mode, "database", st.Dialect(), "embedded_queue", queue.Embedded(), "smtp", cfg.SMTPURL != "")
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = err
+	}
+	log.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 25*time.Second)
+	defer done()
+	if srv != nil {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("web shutdown", "err", err)
+		}
+	}
+	if worker != nil {
+		worker.Shutdown()
+	}
+	cancel()
+	wg.Wait()
+	log.Info("stopped")
+	if runErr != nil && !errors.Is(runErr, net.ErrClosed) {
+		return fmt.Errorf("web server: %w", runErr)
+	}
+	return nil
+}
+
+// bootstrapAdmin creates the first admin: from ADMIN_EMAIL/ADMIN_PASSWORD,
+// or in the embedded mode an owner with a generated password printed once.
+func bootstrapAdmin(ctx context.Context, cfg *config.Config, admins *app.Admins, stdout io.Writer) error {
+	created, err := admins.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "created admin %s from ADMIN_EMAIL; log in at %s/admin\n", cfg.AdminEmail, cfg.BaseURL)
+		return nil
+	}
+	n, err := admins.Store.CountAdmins(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	if !cfg.Embedded() {
+		fmt.Fprintln(stdout, "no admin yet: run `newsletter admin create --email you@example.com --role owner`, or set ADMIN_EMAIL and ADMIN_PASSWORD")
+		return nil
+	}
+	a, password, err := admins.Create(ctx, "admin@localhost", app.RoleOwner)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "first start: log in at %s/admin as %s with password %s (shown once; change it after logging in)\n",
+		cfg.BaseURL, a.Email, password)
+	return nil
+}

@@ -1,0 +1,124 @@
+// Package jobs runs every background job on asynq: task types with id-only
+// payloads, one file per handler, the mux, the periodic scheduler and the
+// relay that turns outbox rows into tasks.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// Queue names. Weights give confirmations and request replies priority over
+// campaign mail without starving it.
+const (
+	QueueCritical = "critical"
+	QueueDefault  = "default"
+	QueueBulk     = "bulk"
+)
+
+// QueueWeights are the relative weights the workers poll the queues with.
+var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueBulk: 1}
+
+// Queue is the connection to the task queue: a real Redis, or an embedded
+// Redis-protocol server in the process.
+type Queue struct {
+	Opt       asynq.RedisConnOpt
+	Client    *asynq.Client
+	Inspector *asynq.Inspector
+	ping      redis.UniversalClient
+	embedded  *miniredis.Miniredis
+}
+
+// Connect opens a queue on redisURL, or starts the embedded server when
+// redisURL is empty.
+func Connect(redisURL string) (*Queue, error) {
+	q := &Queue{}
+	if redisURL == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("start embedded queue: %w", err)
+		}
+		q.embedded = m
+		redisURL = "redis://" + m.Addr()
+	}
+	opt, err := asynq.ParseRedisURI(redisURL)
+	if err != nil {
+		q.Close()
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	q.Opt = withTimeouts(opt)
+	q.Client = asynq.NewClient(q.Opt)
+	q.Inspector = asynq.NewInspector(q.Opt)
+	q.ping, _ = q.Opt.MakeRedisClient().(redis.UniversalClient)
+	return q, nil
+}
+
+// withTimeouts bounds how long a call waits for an unreachable Redis, so an
+// outage turns into errors the caller handles rather than hung requests.
+func withTimeouts(opt asynq.RedisConnOpt) asynq.RedisConnOpt {
+	if o, ok := opt.(asynq.RedisClientOpt); ok {
+		o.DialTimeout = 2 * time.Second
+		o.ReadTimeout = 3 * time.Second
+		o.WriteTimeout = 3 * time.Second
+		o.PoolSize = 50
+		return o
+	}
+	return opt
+}
+
+// Embedded reports whether the queue lives inside this process.
+func (q *Queue) Embedded() bool { return q.embedded != nil }
+
+// Ping checks that the queue's Redis answers.
+func (q *Queue) Ping(ctx context.Context) error {
+	if q.ping == nil {
+		return fmt.Errorf("queue: no client")
+	}
+	if err := q.ping.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping queue: %w", err)
+	}
+	return nil
+}
+
+// Redis returns a plain Redis client on the queue's server, for small shared
+// state such as rate limits and locks.
+func (q *Queue) Redis() redis.UniversalClient { return q.ping }
+
+// Depth returns the number of tasks waiting (pending, scheduled or retrying)
+// per queue.
+func (q *Queue) Depth() (map[string]int, error) {
+	out := map[string]int{}
+	names, err := q.Inspector.Queues()
+	if err != nil {
+		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	for _, name := range names {
+		info, err := q.Inspector.GetQueueInfo(name)
+		if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", name, err)
+		}
+		out[name] = info.Pending + info.Scheduled + info.Retry + info.Active
+	}
+	return out, nil
+}
+
+// Close releases the connections and stops the embedded server.
+func (q *Queue) Close() {
+	if q.Client != nil {
+		q.Client.Close()
+	}
+	if q.Inspector != nil {
+		q.Inspector.Close()
+	}
+	if q.ping != nil {
+		q.ping.Close()
+	}
+	if q.embedded != nil {
+		q.embedded.Close()
+	}
+}

@@ -1,0 +1,5 @@
+package jobs
+
+import "fmt"
+
+func slogSprint(args ...any) string { return fmt.Sprint(args...) }

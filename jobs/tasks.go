@@ -1,0 +1,59 @@
+package jobs
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Task types. Payloads carry ids only, never personal data.
+const (
+	TypeSendConfirmation = "mail:confirmation"
+	TypeSendPreferences  = "mail:preferences"
+	TypeSweep            = "privacy:sweep"
+	TypeNoop             = "system:noop"
+)
+
+// taskSpec is how a task type is queued.
+type taskSpec struct {
+	queue    string
+	maxRetry int
+	timeout  time.Duration
+}
+
+var taskSpecs = map[string]taskSpec{
+	TypeSendConfirmation: {QueueCritical, 25, time.Minute},
+	TypeSendPreferences:  {QueueCritical, 25, time.Minute},
+	TypeSweep:            {QueueDefault, 3, 10 * time.Minute},
+	TypeNoop:             {QueueDefault, 3, time.Minute},
+}
+
+// TaskOptions returns the queue, retry and timeout options of a task type.
+func TaskOptions(kind string) []asynq.Option {
+	spec, ok := taskSpecs[kind]
+	if !ok {
+		spec = taskSpec{QueueDefault, 10, 5 * time.Minute}
+	}
+	return []asynq.Option{asynq.Queue(spec.queue), asynq.MaxRetry(spec.maxRetry), asynq.Timeout(spec.timeout)}
+}
+
+// ConfirmationPayload names the confirmation whose mail to send.
+type ConfirmationPayload struct {
+	ConfirmationID int64 `json:"confirmation_id"`
+}
+
+// SubscriberPayload names a subscriber.
+type SubscriberPayload struct {
+	SubscriberID int64 `json:"subscriber_id"`
+}
+
+// decode unmarshals a payload; a payload that cannot be decoded will never
+// succeed, so it is not retried.
+func decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"errors"
+	"html"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+)
+
+// statusOf maps domain error codes to HTTP statuses: the one place that does.
+var statusOf = map[string]int{
+	app.EINVALID:      fiber.StatusUnprocessableEntity,
+	app.ENOTFOUND:     fiber.StatusNotFound,
+	app.ECONFLICT:     fiber.StatusConflict,
+	app.EUNAUTHORIZED: fiber.StatusUnauthorized,
+	app.EFORBIDDEN:    fiber.StatusForbidden,
+	app.ERATELIMIT:    fiber.StatusTooManyRequests,
+	app.EUNAVAILABLE:  fiber.StatusServiceUnavailable,
+	app.EINTERNAL:     fiber.StatusInternalServerError,
+}
+
+// wantsJSON reports whether the client is a program expecting JSON.
+func wantsJSON(c *fiber.Ctx) bool {
+	if strings.HasPrefix(c.Path(), "/api/") {
+		return true
+	}
+	if strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) {
+		return true
+	}
+	return strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON)
+}
+
+// handleError answers an error as JSON or as a page. Internal errors are
+// logged once, with the request id; the client sees a plain message.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	code := app.ErrorCode(err)
+	msg := app.ErrorMessage(err)
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status, msg = fe.Code, fe.Message
+		code = strings.ToLower(strings.ReplaceAll(fiberStatusText(fe.Code), " ", "_"))
+	} else if st, ok := statusOf[code]; ok {
+		status = st
+	}
+	if status >= 500 && fe == nil {
+		s.deps.Log.Error("request failed", "request_id", requestID(c), "route", c.Route().Path, "err", err)
+		msg = "Something went wrong on our side. Please try again later."
+	}
+	if wantsJSON(c) {
+		body := fiber.Map{"error": msg, "code": code}
+		if f := app.ErrorFields(err); len(f) > 0 {
+			body["fields"] = f
+		}
+		return c.Status(status).JSON(body)
+	}
+	return s.errorPage(c, status, msg)
+}
+
+// errorPage renders a plain page for a person.
+func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).SendString("<!doctype html><html lang=en><meta charset=utf-8><title>" +
+		html.EscapeString(fiberStatusText(status)) + "</title><main><h1>" + html.EscapeString(fiberStatusText(status)) +
+		"</h1><p>" + html.EscapeString(msg) + "</p></main></html>")
+}
+
+func fiberStatusText(code int) string {
+	if t := fiber.ErrBadRequest; code == t.Code {
+		return "Bad request"
+	}
+	return strings.TrimSpace(statusText(code))
+}

@@ -1,0 +1,73 @@
+// Package web is the HTTP face of the product on Fiber: public pages and
+// forms, the preference centre, the admin console, the JSON API, health
+// and metrics. It never touches the database or the queue directly: it
+// calls the use cases of package app through the interfaces it declares.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+	"newsletter/app/metrics"
+)
+
+// Pinger is a dependency whose health /readyz reports.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Check is one named readiness check.
+type Check struct {
+	Name string
+	Ping Pinger
+}
+
+// Deps are what the web layer needs, plugged in by the binary.
+type Deps struct {
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+	Checks  []Check
+	Admins  *app.Admins
+	// BodyLimit is the largest request body accepted, in bytes.
+	BodyLimit int
+}
+
+// Server is the HTTP server.
+type Server struct {
+	deps Deps
+	app  *fiber.App
+}
+
+// New builds the server with every route.
+func New(deps Deps) *Server {
+	if deps.BodyLimit == 0 {
+		deps.BodyLimit = 256 << 10
+	}
+	s := &Server{deps: deps}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "newsletter",
+		DisableStartupMessage: true,
+		BodyLimit:             deps.BodyLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ErrorHandler:          s.handleError,
+		ProxyHeader:           "",
+	})
+	s.routes()
+	return s
+}
+
+// App returns the Fiber application (for tests: app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits, at most until ctx ends,
+// for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }

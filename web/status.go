@@ -1,0 +1,5 @@
+package web
+
+import "net/http"
+
+func statusText(code int) string { return http.StatusText(code) }
