@@ -89,13 +89,16 @@ func (q *Queue) Ping(ctx context.Context) error {
 // state such as rate limits and locks.
 func (q *Queue) Redis() redis.UniversalClient { return q.ping }
 
-// Depth returns the number of tasks waiting (pending, scheduled or retrying)
-// per queue.
+// Depth returns the number of tasks waiting (pending, scheduled, retrying
+// or running) per queue; a queue that never held a task counts 0.
 func (q *Queue) Depth() (map[string]int, error) {
 	out := map[string]int{}
 	names, err := q.Inspector.Queues()
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	for name := range QueueWeights {
+		out[name] = 0
 	}
 	for _, name := range names {
 		info, err := q.Inspector.GetQueueInfo(name)

@@ -142,7 +142,7 @@ func (s *Store) ListSubscribers(ctx context.Context, f app.SubscriberFilter) ([]
 }
 
 type consentRow struct {
-	SubscriberID int64 `gorm:"primaryKey"`
+	SubscriberID int64  `gorm:"primaryKey"`
 	Purpose      string `gorm:"primaryKey"`
 	Granted      bool
 	UpdatedAt    time.Time

@@ -1,0 +1,530 @@
+package app
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/net/idna"
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Input rules for the subscription form and the preference centre.
+//
+// Localization: every rule that can fail names a stable message key (for
+// example "email.invalid"); Message turns a key into English or Russian text.
+// The Normalize functions return a *FieldError carrying the form field and the
+// key, so a caller can show it in the person's language with
+// FieldError.Localize; SubscribeInput.Validate collects all failures and
+// returns them already localized into the input's Locale.
+
+// Locales the product speaks.
+const (
+	LocaleEN = "en"
+	LocaleRU = "ru"
+)
+
+// Limits of the form fields.
+const (
+	// MaxNameRunes is the longest accepted name, in characters.
+	MaxNameRunes = 100
+	// MaxEmailLen is the longest accepted address in octets (RFC 5321 path
+	// limit minus the angle brackets).
+	MaxEmailLen = 254
+	// MaxEmailLocalLen is the longest accepted local part in octets (RFC 5321).
+	MaxEmailLocalLen = 64
+	// MaxFormIDLen is the longest accepted form id.
+	MaxFormIDLen = 64
+	// MaxPageLen is the longest accepted page address.
+	MaxPageLen = 2048
+)
+
+// Field names of the subscription form, used as keys of Error.Fields.
+const (
+	FieldName               = "name"
+	FieldEmail              = "email"
+	FieldPhone              = "phone"
+	FieldConsentProcessing  = "consent_processing"
+	FieldConsentCrossBorder = "consent_cross_border"
+	FieldForm               = "form"
+	FieldPage               = "page"
+)
+
+// Message keys of the validation rules.
+const (
+	msgFormInvalidFields  = "form.invalid_fields"
+	msgFormInvalid        = "form.invalid"
+	msgNameRequired       = "name.required"
+	msgNameTooLong        = "name.too_long"
+	msgNameInvalid        = "name.invalid"
+	msgNameNoLetters      = "name.no_letters"
+	msgEmailRequired      = "email.required"
+	msgEmailInvalid       = "email.invalid"
+	msgEmailTooLong       = "email.too_long"
+	msgEmailLocalASCII    = "email.local_ascii"
+	msgEmailDomain        = "email.domain"
+	msgPhoneInvalid       = "phone.invalid"
+	msgPhoneExtension     = "phone.extension"
+	msgConsentProcessing  = "consent.processing_required"
+	msgConsentCrossBorder = "consent.cross_border_required"
+	msgPageInvalid        = "page.invalid"
+)
+
+// validateRawInputMaxBytes bounds the work done on a raw field before any
+// rule runs.
+const validateRawInputMaxBytes = 1024
+
+// validateMessages holds the text of every message key: [0] English, [1] Russian.
+var validateMessages = map[string][2]string{
+	msgFormInvalidFields: {
+		"Please correct the marked fields.",
+		"Пожалуйста, исправьте отмеченные поля.",
+	},
+	msgFormInvalid: {
+		"This form could not be processed. Please reload the page and try again.",
+		"Не удалось обработать форму. Обновите страницу и попробуйте ещё раз.",
+	},
+	msgPageInvalid: {
+		"This form could not be processed. Please reload the page and try again.",
+		"Не удалось обработать форму. Обновите страницу и попробуйте ещё раз.",
+	},
+	msgNameRequired: {
+		"Please enter your name.",
+		"Пожалуйста, укажите имя.",
+	},
+	msgNameTooLong: {
+		"The name must be at most 100 characters long.",
+		"Имя должно быть не длиннее 100 символов.",
+	},
+	msgNameInvalid: {
+		"Please use only letters, spaces, hyphens, apostrophes and dots in the name.",
+		"В имени можно использовать только буквы, пробелы, дефис, апостроф и точку.",
+	},
+	msgNameNoLetters: {
+		"The name must contain letters.",
+		"Имя должно содержать буквы.",
+	},
+	msgEmailRequired: {
+		"Please enter your email address.",
+		"Пожалуйста, укажите адрес электронной почты.",
+	},
+	msgEmailInvalid: {
+		"Please enter an email address like name@example.com.",
+		"Укажите адрес электронной почты в виде name@example.com.",
+	},
+	msgEmailTooLong: {
+		"This email address is too long.",
+		"Адрес электронной почты слишком длинный.",
+	},
+	msgEmailLocalASCII: {
+		"The part before @ may contain only Latin letters, digits and punctuation.",
+		"Часть адреса до @ может содержать только латинские буквы, цифры и знаки препинания.",
+	},
+	msgEmailDomain: {
+		"The part after @ is not a valid domain name.",
+		"Часть адреса после @ не является правильным доменным именем.",
+	},
+	msgPhoneInvalid: {
+		"Please enter a valid phone number with the country code, for example +7 912 345-67-89.",
+		"Укажите правильный номер телефона с кодом страны, например +7 912 345-67-89.",
+	},
+	msgPhoneExtension: {
+		"Please enter the phone number without an extension.",
+		"Укажите номер телефона без добавочного номера.",
+	},
+	msgConsentProcessing: {
+		"Consent to the processing of personal data is required to subscribe.",
+		"Для подписки необходимо согласие на обработку персональных данных.",
+	},
+	msgConsentCrossBorder: {
+		"Our mail is sent through servers abroad: consent to the cross-border transfer of your data is required to subscribe.",
+		"Наши письма отправляются через серверы за рубежом: для подписки необходимо согласие на трансграничную передачу данных.",
+	},
+}
+
+// Message returns the text of a validation message key in the language of
+// locale (anything NormalizeLocale maps to "ru" gives Russian, everything else
+// English). An unknown key is returned unchanged, so a missing text shows up
+// instead of vanishing.
+func Message(locale, key string) string {
+	texts, ok := validateMessages[key]
+	if !ok {
+		return key
+	}
+	if locale != LocaleRU && locale != LocaleEN {
+		locale = NormalizeLocale(locale)
+	}
+	if locale == LocaleRU {
+		return texts[1]
+	}
+	return texts[0]
+}
+
+// FieldError is a validation failure of one form field: Field is the form
+// field name (FieldEmail, ...), Key the message key for Message.
+//
+// It unwraps to an *Error with code EINVALID and English text, so ErrorCode,
+// ErrorMessage and ErrorFields work on it; Localize gives the same failure in
+// another language.
+type FieldError struct {
+	Field string
+	Key   string
+}
+
+// Error implements the error interface with the English text.
+func (e *FieldError) Error() string {
+	return e.Field + ": " + Message(LocaleEN, e.Key)
+}
+
+// Unwrap returns the failure as an English *Error.
+func (e *FieldError) Unwrap() error { return e.Localize(LocaleEN) }
+
+// Localize returns the failure as an *Error with code EINVALID whose message
+// and field text are in the language of locale.
+func (e *FieldError) Localize(locale string) *Error {
+	return &Error{
+		Code:    EINVALID,
+		Message: Message(locale, msgFormInvalidFields),
+		Fields:  map[string]string{e.Field: Message(locale, e.Key)},
+	}
+}
+
+// NormalizeLocale maps a language preference to a locale the product speaks:
+// "ru" or "en". It accepts a bare tag ("ru", "ru_RU", "RU") or an
+// Accept-Language value ("ru-RU,ru;q=0.9,en;q=0.8"); the first of Russian or
+// English in order of preference wins, and anything else gives "en".
+func NormalizeLocale(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > validateRawInputMaxBytes {
+		s = s[:validateRawInputMaxBytes]
+	}
+	tags, _, err := language.ParseAcceptLanguage(s)
+	if err != nil {
+		// A malformed list may still start with a usable tag.
+		first, _, _ := strings.Cut(s, ",")
+		first, _, _ = strings.Cut(first, ";")
+		tag, perr := language.Parse(strings.TrimSpace(first))
+		if perr != nil {
+			return LocaleEN
+		}
+		tags = []language.Tag{tag}
+	}
+	for _, tag := range tags {
+		base, _ := tag.Base()
+		switch base.String() {
+		case LocaleRU:
+			return LocaleRU
+		case LocaleEN:
+			return LocaleEN
+		}
+	}
+	return LocaleEN
+}
+
+// NormalizeEmail checks the syntax of an email address and returns its
+// canonical form, the one stored and looked up.
+//
+// The address is trimmed and must be a bare addr-spec (no display name, no
+// angle brackets, no comments, no quoted local part, no spaces) with exactly
+// one @, a local part of at most 64 octets in ASCII, and a domain name with at
+// least one dot: IP literals and trailing dots are refused. An
+// internationalized domain is converted to ASCII (punycode) with the IDNA
+// lookup profile, so "user@пример.рф" becomes "user@xn--e1afmkfd.xn--p1ai".
+//
+// The whole address is lower-cased, not only the domain: in practice every
+// mailbox provider treats the local part case-insensitively, and people type
+// their address with varying case, so one canonical form keeps lookups,
+// uniqueness and the suppression list right. Local parts in other scripts
+// (SMTPUTF8) are refused because delivery to them is not guaranteed.
+//
+// The result re-normalizes to itself. Failures are *FieldError for FieldEmail.
+func NormalizeEmail(s string) (string, error) {
+	out, key := normalizeEmail(s)
+	if key != "" {
+		return "", &FieldError{Field: FieldEmail, Key: key}
+	}
+	return out, nil
+}
+
+func normalizeEmail(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", msgEmailRequired
+	}
+	if len(s) > 2*MaxEmailLen {
+		return "", msgEmailTooLong
+	}
+	if !utf8.ValidString(s) {
+		return "", msgEmailInvalid
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "", msgEmailInvalid
+		}
+	}
+	if strings.Count(s, "@") != 1 {
+		return "", msgEmailInvalid
+	}
+	local, domain, _ := strings.Cut(s, "@")
+	if local == "" || domain == "" {
+		return "", msgEmailInvalid
+	}
+	for i := 0; i < len(local); i++ {
+		if local[i] >= utf8.RuneSelf {
+			return "", msgEmailLocalASCII
+		}
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", msgEmailInvalid
+	}
+	if len(local) > MaxEmailLocalLen {
+		return "", msgEmailTooLong
+	}
+	ascii, key := normalizeMailDomain(domain)
+	if key != "" {
+		return "", key
+	}
+	out := strings.ToLower(local) + "@" + ascii
+	if len(out) > MaxEmailLen {
+		return "", msgEmailTooLong
+	}
+	return out, ""
+}
+
+// normalizeMailDomain converts a domain to lower-case ASCII and checks it is a
+// plausible host name for mail: LDH labels of 1..63 octets, at least two of
+// them, at most 253 octets, and a top-level label that is not numeric.
+func normalizeMailDomain(domain string) (string, string) {
+	if strings.HasPrefix(domain, "[") || strings.HasSuffix(domain, ".") {
+		return "", msgEmailDomain
+	}
+	ascii, err := idna.Lookup.ToASCII(domain)
+	if err != nil || ascii == "" || len(ascii) > 253 {
+		return "", msgEmailDomain
+	}
+	labels := strings.Split(ascii, ".")
+	if len(labels) < 2 {
+		return "", msgEmailDomain
+	}
+	for _, label := range labels {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "", msgEmailDomain
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return "", msgEmailDomain
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 || strings.Trim(tld, "0123456789") == "" {
+		return "", msgEmailDomain
+	}
+	return ascii, ""
+}
+
+// NormalizePhone returns a telephone number in E.164 form ("+79123456789").
+// An empty (or blank) input is allowed: the phone is optional, and the result
+// is then "". defaultRegion is the ISO 3166-1 alpha-2 country used for numbers
+// written without a country code (the operator's country, e.g. "RU"); when it
+// is empty only numbers with a leading + are understood. The number must be
+// valid for its country according to libphonenumber's metadata; letters and
+// extensions are refused. Failures are *FieldError for FieldPhone.
+func NormalizePhone(s, defaultRegion string) (string, error) {
+	out, key := normalizePhone(s, defaultRegion)
+	if key != "" {
+		return "", &FieldError{Field: FieldPhone, Key: key}
+	}
+	return out, nil
+}
+
+func normalizePhone(s, defaultRegion string) (string, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ""
+	}
+	if len(s) > 64 || !utf8.ValidString(s) {
+		return "", msgPhoneInvalid
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case r == '+' || r == '(' || r == ')' || r == '.' || r == '/' ||
+			unicode.Is(unicode.Pd, r) || unicode.Is(unicode.Zs, r):
+		default:
+			return "", msgPhoneInvalid
+		}
+	}
+	if digits < 3 {
+		return "", msgPhoneInvalid
+	}
+	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
+	if region == "" {
+		region = "ZZ"
+	}
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", msgPhoneInvalid
+	}
+	if num.GetExtension() != "" {
+		return "", msgPhoneExtension
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", msgPhoneInvalid
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), ""
+}
+
+// NormalizeName checks a person's full name and returns it tidied: trimmed,
+// in Unicode NFC, with runs of spaces collapsed to one. It must have 1 to 100
+// characters: letters of any script (with their combining marks), spaces,
+// hyphens, apostrophes (' and ’) and dots, and at least one letter. Digits,
+// control characters, markup characters such as <>"{} and other symbols are
+// refused: they have no place in a name and are what bots put there. The name
+// is required. Failures are *FieldError for FieldName.
+func NormalizeName(s string) (string, error) {
+	out, key := normalizeName(s)
+	if key != "" {
+		return "", &FieldError{Field: FieldName, Key: key}
+	}
+	return out, nil
+}
+
+func normalizeName(s string) (string, string) {
+	if len(s) > 4*validateRawInputMaxBytes {
+		return "", msgNameTooLong
+	}
+	if !utf8.ValidString(s) {
+		return "", msgNameInvalid
+	}
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	space, letters, runes := false, 0, 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Zs, r):
+			space = true
+			continue
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.Is(unicode.M, r), r == '-', r == '\'', r == '’', r == '.':
+		default:
+			return "", msgNameInvalid
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+			runes++
+		}
+		space = false
+		b.WriteRune(r)
+		runes++
+	}
+	switch {
+	case runes == 0:
+		return "", msgNameRequired
+	case runes > MaxNameRunes:
+		return "", msgNameTooLong
+	case letters == 0:
+		return "", msgNameNoLetters
+	}
+	return b.String(), ""
+}
+
+// SubscribeInput is what the subscription form submits.
+type SubscribeInput struct {
+	Name               string
+	Email              string
+	Phone              string
+	Locale             string
+	FormID             string
+	Page               string
+	ConsentProcessing  bool
+	ConsentMarketing   bool
+	ConsentCrossBorder bool
+}
+
+// Validate checks every field and, when all are valid, normalizes them in
+// place: Name, Email and Phone as NormalizeName, NormalizeEmail and
+// NormalizePhone (with defaultRegion) do, Locale to "ru" or "en", FormID and
+// Page trimmed. Consent to processing is always required; consent to
+// cross-border transfer is required when crossBorderRequired is true (the mail
+// infrastructure is in a country without adequate protection, see
+// CrossBorderConsentRequired). Marketing consent is optional.
+//
+// On failure the input is left as submitted, so the form can be shown again
+// with it, and the error is an *Error with code EINVALID whose Message and
+// Fields (keyed by form field name: name, email, phone, consent_processing,
+// consent_cross_border, form, page) are in the language of in.Locale.
+func (in *SubscribeInput) Validate(crossBorderRequired bool, defaultRegion string) error {
+	locale := NormalizeLocale(in.Locale)
+	fields := map[string]string{}
+	fail := func(field, key string) { fields[field] = Message(locale, key) }
+
+	name, key := normalizeName(in.Name)
+	if key != "" {
+		fail(FieldName, key)
+	}
+	email, key := normalizeEmail(in.Email)
+	if key != "" {
+		fail(FieldEmail, key)
+	}
+	phone, key := normalizePhone(in.Phone, defaultRegion)
+	if key != "" {
+		fail(FieldPhone, key)
+	}
+	if !in.ConsentProcessing {
+		fail(FieldConsentProcessing, msgConsentProcessing)
+	}
+	if crossBorderRequired && !in.ConsentCrossBorder {
+		fail(FieldConsentCrossBorder, msgConsentCrossBorder)
+	}
+	formID := strings.TrimSpace(in.FormID)
+	if !validFormID(formID) {
+		fail(FieldForm, msgFormInvalid)
+	}
+	page := strings.TrimSpace(in.Page)
+	if !validPage(page) {
+		fail(FieldPage, msgPageInvalid)
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Message: Message(locale, msgFormInvalidFields), Fields: fields}
+	}
+	in.Name, in.Email, in.Phone, in.Locale, in.FormID, in.Page = name, email, phone, locale, formID, page
+	return nil
+}
+
+// validFormID accepts an empty id or up to MaxFormIDLen of [A-Za-z0-9._-].
+func validFormID(s string) bool {
+	if len(s) > MaxFormIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validPage accepts an empty page or up to MaxPageLen of valid UTF-8 without
+// control characters.
+func validPage(s string) bool {
+	if len(s) > MaxPageLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,319 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"newsletter/internal/testenv"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "newsletter-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "newsletter")
+	out, err := exec.Command("go", "build", "-race", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		// -race needs cgo; fall back to a plain build.
+		if out2, err2 := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err2 != nil {
+			fmt.Fprintf(os.Stderr, "build: %v\n%s\n%s", err2, out, out2)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is the product started as a process.
+type proc struct {
+	cmd    *exec.Cmd
+	base   string
+	mu     sync.Mutex
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	done   chan error
+}
+
+func start(t *testing.T, env map[string]string, args ...string) *proc {
+	t.Helper()
+	port := testenv.FreePort(t)
+	p := &proc{base: fmt.Sprintf("http://127.0.0.1:%d", port), done: make(chan error, 1)}
+	p.cmd = exec.Command(binary, args...)
+	p.cmd.Env = append(os.Environ(), "NEWSLETTER_ADDR=127.0.0.1:"+fmt.Sprint(port), "NEWSLETTER_BASE_URL="+p.base)
+	for k, v := range env {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+	}
+	p.cmd.Stdout = &lockedWriter{&p.mu, &p.stdout}
+	p.cmd.Stderr = &lockedWriter{&p.mu, &p.stderr}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr:\n%s", p.out(), p.errOut())
+		}
+	})
+	p.waitHealthy(t)
+	return p
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func (p *proc) out() string    { p.mu.Lock(); defer p.mu.Unlock(); return p.stdout.String() }
+func (p *proc) errOut() string { p.mu.Lock(); defer p.mu.Unlock(); return p.stderr.String() }
+
+func (p *proc) waitHealthy(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("process exited early: %v\n%s%s", err, p.out(), p.errOut())
+		default:
+		}
+		if code, _ := get(p.base + "/healthz"); code == 200 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no /healthz within 30s")
+}
+
+func (p *proc) terminate(t *testing.T) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("process did not stop within 30s of SIGTERM")
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+func get(url string, header ...string) (int, string) {
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	_ = cmd.Run()
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+func checkServing(t *testing.T, p *proc) {
+	t.Helper()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := get(p.base + path); code != 200 {
+			t.Errorf("%s: %d %s", path, code, body)
+		}
+	}
+	code, body := get(p.base + "/metrics")
+	if code != 200 || !strings.Contains(body, "newsletter_http_requests_total") || !strings.Contains(body, "newsletter_queue_depth") {
+		t.Errorf("/metrics: %d, missing product metrics", code)
+	}
+}
+
+func TestEmbeddedMode(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"NEWSLETTER_DATA_DIR": dir}
+	p := start(t, env)
+	checkServing(t, p)
+	if !strings.Contains(p.out(), "log in at "+p.base+"/admin as admin@localhost with password ") {
+		t.Errorf("first start must say how to log in; stdout:\n%s", p.out())
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	for _, f := range []string{"secret", "newsletter.db"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("data dir lacks %s: %v", f, err)
+		}
+	}
+	// A second start keeps the admin and says nothing about a password.
+	p2 := start(t, env)
+	if strings.Contains(p2.out(), "password") {
+		t.Errorf("second start printed a password:\n%s", p2.out())
+	}
+	if code := p2.terminate(t); code != 0 {
+		t.Fatalf("second run exit code %d", code)
+	}
+}
+
+func productionEnv(t *testing.T) map[string]string {
+	return map[string]string{
+		"DATABASE_URL":        testenv.Postgres(t),
+		"REDIS_URL":           testenv.Redis(t),
+		"NEWSLETTER_SECRET":   "test-secret-0123456789abcdef0123456789",
+		"NEWSLETTER_DATA_DIR": t.TempDir(),
+	}
+}
+
+func TestProductionMode(t *testing.T) {
+	env := productionEnv(t)
+	if code, out, errOut := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "schema version") {
+		t.Fatalf("migrate: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "applied 0 migrations") {
+		t.Fatalf("second migrate: %d %s", code, out)
+	}
+	code, out, errOut := runCmd(t, env, "admin", "create", "--email", "Owner@Example.com", "--role", "owner")
+	if code != 0 || !strings.Contains(out, "password: ") {
+		t.Fatalf("admin create: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, env, "admin", "create", "--email", "x@example.com", "--role", "boss"); code == 0 || !strings.Contains(errOut, "role") {
+		t.Fatalf("admin create with a bad role: %d %s", code, errOut)
+	}
+	code, token, errOut := runCmd(t, env, "admin", "token", "--email", "owner@example.com")
+	token = strings.TrimSpace(token)
+	if code != 0 || !strings.HasPrefix(token, "nl_") {
+		t.Fatalf("admin token: %d %q %s", code, token, errOut)
+	}
+
+	for _, mode := range []string{"serve", "web"} {
+		t.Run(mode, func(t *testing.T) {
+			p := start(t, env, mode)
+			checkServing(t, p)
+			if code, body := get(p.base+"/api/v1/me", "Authorization", "Bearer "+token); code != 200 || !strings.Contains(body, `"owner"`) {
+				t.Errorf("/api/v1/me with token: %d %s", code, body)
+			}
+			if code, body := get(p.base + "/api/v1/me"); code != 401 || !strings.Contains(body, `"error"`) {
+				t.Errorf("/api/v1/me without token: %d %s", code, body)
+			}
+			if code, _ := get(p.base+"/api/v1/me", "Authorization", "Bearer nl_wrong"); code != 401 {
+				t.Errorf("/api/v1/me with a wrong token: %d", code)
+			}
+			if code := p.terminate(t); code != 0 {
+				t.Fatalf("exit code %d after SIGTERM", code)
+			}
+		})
+	}
+	t.Run("worker", func(t *testing.T) {
+		cmd := exec.Command(binary, "worker")
+		cmd.Env = os.Environ()
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		if !strings.Contains(line, "worker") {
+			t.Errorf("worker said %q", line)
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("worker did not stop")
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 0 {
+			t.Fatalf("worker exit code %d", code)
+		}
+	})
+}
+
+func TestReadyzNamesWhatIsDown(t *testing.T) {
+	env := productionEnv(t)
+	redisSrv := testenv.StartRedisServer(t)
+	env["REDIS_URL"] = redisSrv.URL()
+	p := start(t, env, "web")
+	redisSrv.Stop()
+	code, body := get(p.base + "/readyz")
+	if code != 503 || !strings.Contains(body, `"queue"`) || strings.Contains(body, `"database"`) {
+		t.Fatalf("/readyz with the queue down: %d %s", code, body)
+	}
+	if code, _ := get(p.base + "/healthz"); code != 200 {
+		t.Fatalf("/healthz must stay 200, got %d", code)
+	}
+	redisSrv.Start()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code, _ := get(p.base + "/readyz"); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz did not recover")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestBadConfigExitsWithCode2(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"DATABASE_URL": "mysql://u@h/db"}, nil, `DATABASE_URL: unsupported scheme "mysql"`},
+		{map[string]string{"NEWSLETTER_WORKERS": "lots"}, []string{"worker"}, "NEWSLETTER_WORKERS:"},
+		{map[string]string{"NEWSLETTER_DATA_DIR": "/nonexistent-dir-x"}, []string{"web"}, "REDIS_URL: required"},
+		{nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			code, _, errOut := runCmd(t, tt.env, tt.args...)
+			if code != 2 {
+				t.Fatalf("exit code %d, want 2 (stderr %q)", code, errOut)
+			}
+			if !strings.Contains(errOut, tt.want) {
+				t.Fatalf("stderr %q lacks %q", errOut, tt.want)
+			}
+		})
+	}
+}
