@@ -92,3 +92,45 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (*Admin, error)
 	}
 	return admin, err
 }
+
+// PublishPolicy publishes a new version of the privacy policy; earlier
+// versions stay readable, and consents keep the version they were given
+// under.
+func (a *Admins) PublishPolicy(ctx context.Context, actor *Admin, p *PolicyVersion) error {
+	p.Version = strings.TrimSpace(p.Version)
+	fields := map[string]string{}
+	if p.Version == "" || len(p.Version) > 32 || strings.ContainsAny(p.Version, "/?#% ") {
+		fields["version"] = "a short name without spaces or slashes, e.g. 2026-12"
+	}
+	if strings.TrimSpace(p.BodyEN) == "" {
+		fields["body_en"] = "required"
+	}
+	if strings.TrimSpace(p.BodyRU) == "" {
+		fields["body_ru"] = "required"
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Message: "invalid policy", Fields: fields}
+	}
+	return a.Store.Tx(ctx, func(tx Store) error {
+		if err := tx.CreatePolicy(ctx, p); err != nil {
+			return err
+		}
+		return tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("admin:%d", actor.ID), Action: "policy_published",
+			SubjectType: "policy", SubjectID: p.ID, Details: "version " + p.Version})
+	})
+}
+
+// EnsurePolicy publishes the built-in policy as the first version when
+// none exists yet.
+func (a *Admins) EnsurePolicy(ctx context.Context, version, bodyEN, bodyRU string) error {
+	if _, err := a.Store.CurrentPolicy(ctx); err == nil {
+		return nil
+	} else if !IsNotFound(err) {
+		return err
+	}
+	err := a.Store.CreatePolicy(ctx, &PolicyVersion{Version: version, BodyEN: bodyEN, BodyRU: bodyRU})
+	if ErrorCode(err) == ECONFLICT {
+		return nil // another process published it first
+	}
+	return err
+}

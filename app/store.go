@@ -23,6 +23,25 @@ type Store interface {
 	AddAudit(ctx context.Context, e *AuditEntry) error
 
 	SubscriberStore
+	RetentionStore
+}
+
+// RetentionStore destroys and purges data as the policy requires.
+type RetentionStore interface {
+	// ErasePersonalData destroys every piece of personal data of a
+	// subscriber in every table and leaves an anonymous tombstone.
+	ErasePersonalData(ctx context.Context, subscriberID int64, at time.Time) error
+	CreateDestruction(ctx context.Context, d *Destruction) error
+	Destructions(ctx context.Context, afterID int64, limit int) ([]Destruction, error)
+	// ExpiredPending lists pending subscribers created before cutoff with
+	// no confirmation sent since.
+	ExpiredPending(ctx context.Context, cutoff time.Time, limit int) ([]int64, error)
+	// DeletePendingSubscriber deletes a never-confirmed subscriber and all
+	// it holds; it reports false if the subscriber is no longer pending.
+	DeletePendingSubscriber(ctx context.Context, id int64) (bool, error)
+	DeleteConfirmationsBefore(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeDestructions(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeOutbox(ctx context.Context, before time.Time) (int64, error)
 }
 
 // SubscriberStore holds subscribers, their consents, confirmations, requests
@@ -53,7 +72,8 @@ type SubscriberStore interface {
 	Policies(ctx context.Context) ([]PolicyVersion, error)
 	CreatePolicy(ctx context.Context, p *PolicyVersion) error
 
-	IsSuppressed(ctx context.Context, emailHash string) (bool, error)
+	// SuppressionReason returns why an address hash is suppressed, or "".
+	SuppressionReason(ctx context.Context, emailHash string) (string, error)
 	Suppress(ctx context.Context, emailHash, reason, note string) error
 	Unsuppress(ctx context.Context, emailHash string) error
 }
@@ -110,3 +130,11 @@ type PolicyVersion struct {
 	BodyRU      string    `json:"body_ru"`
 	PublishedAt time.Time `json:"published_at"`
 }
+
+// Suppression reasons.
+const (
+	SuppressErased     = "erased"
+	SuppressHardBounce = "hard_bounce"
+	SuppressComplaint  = "complaint"
+	SuppressManual     = "manual"
+)

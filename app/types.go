@@ -96,6 +96,7 @@ func (r Role) Valid() bool {
 type Subscriber struct {
 	ID          int64            `json:"id"`
 	Email       string           `json:"email"`
+	EmailHash   string           `json:"-"` // keyed hash of Email, matched against the suppression list
 	Name        string           `json:"name"`
 	Phone       string           `json:"phone"`
 	Locale      string           `json:"locale"`

@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"newsletter/app"
 )
 
-// Task types. Payloads carry ids only, never personal data.
+// Task types besides those the use cases write to the outbox
+// (app.Outbox*). Payloads carry ids only, never personal data.
 const (
-	TypeSendConfirmation = "mail:confirmation"
-	TypeSendPreferences  = "mail:preferences"
-	TypeSweep            = "privacy:sweep"
-	TypeNoop             = "system:noop"
+	TypeSweep = "privacy:sweep"
+	TypeNoop  = "system:noop"
 )
 
 // taskSpec is how a task type is queued.
@@ -24,10 +25,11 @@ type taskSpec struct {
 }
 
 var taskSpecs = map[string]taskSpec{
-	TypeSendConfirmation: {QueueCritical, 25, time.Minute},
-	TypeSendPreferences:  {QueueCritical, 25, time.Minute},
-	TypeSweep:            {QueueDefault, 3, 10 * time.Minute},
-	TypeNoop:             {QueueDefault, 3, time.Minute},
+	app.OutboxConfirmation: {QueueCritical, 25, time.Minute},
+	app.OutboxPreferences:  {QueueCritical, 25, time.Minute},
+	app.OutboxErase:        {QueueDefault, 25, 5 * time.Minute},
+	TypeSweep:              {QueueDefault, 3, 10 * time.Minute},
+	TypeNoop:               {QueueDefault, 3, time.Minute},
 }
 
 // TaskOptions returns the queue, retry and timeout options of a task type.
@@ -37,16 +39,6 @@ func TaskOptions(kind string) []asynq.Option {
 		spec = taskSpec{QueueDefault, 10, 5 * time.Minute}
 	}
 	return []asynq.Option{asynq.Queue(spec.queue), asynq.MaxRetry(spec.maxRetry), asynq.Timeout(spec.timeout)}
-}
-
-// ConfirmationPayload names the confirmation whose mail to send.
-type ConfirmationPayload struct {
-	ConfirmationID int64 `json:"confirmation_id"`
-}
-
-// SubscriberPayload names a subscriber.
-type SubscriberPayload struct {
-	SubscriberID int64 `json:"subscriber_id"`
 }
 
 // decode unmarshals a payload; a payload that cannot be decoded will never

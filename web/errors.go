@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
+	"newsletter/templates"
 )
 
 // statusOf maps domain error codes to HTTP statuses: the one place that does.
@@ -60,8 +61,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	return s.errorPage(c, status, msg)
 }
 
-// errorPage renders a plain page for a person.
+// errorPage renders a page for a person.
 func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
+	if s.deps.Pages != nil {
+		loc := locale(c)
+		heading := templates.T(loc, "error.title")
+		if status == fiber.StatusNotFound {
+			heading = templates.T(loc, "notfound.title")
+		}
+		if err := s.message(c, status, loc, messageData{Heading: heading, Paragraphs: []string{msg}, Kind: "error"}); err == nil {
+			return nil
+		}
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Status(status).SendString("<!doctype html><html lang=en><meta charset=utf-8><title>" +
 		html.EscapeString(fiberStatusText(status)) + "</title><main><h1>" + html.EscapeString(fiberStatusText(status)) +

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"newsletter/templates"
 )
 
 // routes lists every route in one place.
@@ -13,7 +17,24 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 	a.Get("/metrics", s.metrics)
+	a.Use("/static", filesystem.New(filesystem.Config{Root: httpFS(templates.Static()), MaxAge: 3600}))
+
+	a.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/subscribe", fiber.StatusFound) })
+	a.Get("/subscribe", s.subscribePage)
+	a.Options("/subscribe", s.formCORS)
+	a.Post("/subscribe", s.formCORS, s.subscribe)
+	a.Get("/confirm/:token", s.confirmPage)
+	a.Post("/confirm/:token", s.confirm)
+	a.Post("/confirm/:token/resend", s.resendConfirmation)
+	a.Get("/preferences", s.preferencesRequestPage)
+	a.Post("/preferences", s.requestPreferencesLink)
+	a.Get("/preferences/:token", s.preferencesPage)
+	a.Post("/preferences/:token", s.updatePreferences)
+	a.Get("/preferences/:token/export", s.exportMyData)
+	a.Get("/privacy", s.privacy)
+	a.Get("/privacy/:version", s.privacy)
 
 	api := a.Group("/api/v1", s.requireToken)
 	api.Get("/me", s.apiMe)
+	s.subscriberRoutes(api)
 }

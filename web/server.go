@@ -7,12 +7,14 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
 	"newsletter/app/metrics"
+	"newsletter/templates"
 )
 
 // Pinger is a dependency whose health /readyz reports.
@@ -32,6 +34,25 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	Checks  []Check
 	Admins  *app.Admins
+	Pages   *templates.Renderer
+	Subs    Subscriptions
+	// Policies are the privacy policy versions.
+	Policies Policies
+	// Directory reads subscribers for the admin API.
+	Directory Directory
+	Limiter RateLimiter
+	Signer  *app.Signer
+	// Operator fills pages and decides whether the cross-border consent
+	// is asked.
+	Operator app.Operator
+	// BaseURL is the public address of the product.
+	BaseURL *url.URL
+	// FormOrigins may post the embeddable form from other sites.
+	FormOrigins []string
+	// FormRedirect is where a person goes after posting from another site.
+	FormRedirect string
+	// MinFillTime is the least time a person takes to fill in the form.
+	MinFillTime time.Duration
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int
 }
@@ -46,6 +67,9 @@ type Server struct {
 func New(deps Deps) *Server {
 	if deps.BodyLimit == 0 {
 		deps.BodyLimit = 256 << 10
+	}
+	if deps.MinFillTime == 0 {
+		deps.MinFillTime = 2 * time.Second
 	}
 	s := &Server{deps: deps}
 	s.app = fiber.New(fiber.Config{

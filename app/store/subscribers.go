@@ -15,6 +15,7 @@ import (
 type subscriberRow struct {
 	ID          int64
 	Email       *string
+	EmailHash   *string
 	Name        *string
 	Phone       *string
 	Locale      string
@@ -44,7 +45,7 @@ func nullable(s string) *string {
 
 func (r *subscriberRow) subscriber() *app.Subscriber {
 	return &app.Subscriber{
-		ID: r.ID, Email: str(r.Email), Name: str(r.Name), Phone: str(r.Phone), Locale: r.Locale,
+		ID: r.ID, Email: str(r.Email), EmailHash: str(r.EmailHash), Name: str(r.Name), Phone: str(r.Phone), Locale: r.Locale,
 		Status: app.SubscriberStatus(r.Status), BlockReason: r.BlockReason,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ConfirmedAt: r.ConfirmedAt, ErasedAt: r.ErasedAt,
 	}
@@ -52,7 +53,7 @@ func (r *subscriberRow) subscriber() *app.Subscriber {
 
 func subscriberToRow(s *app.Subscriber) subscriberRow {
 	return subscriberRow{
-		ID: s.ID, Email: nullable(s.Email), Name: nullable(s.Name), Phone: nullable(s.Phone), Locale: s.Locale,
+		ID: s.ID, Email: nullable(s.Email), EmailHash: nullable(s.EmailHash), Name: nullable(s.Name), Phone: nullable(s.Phone), Locale: s.Locale,
 		Status: string(s.Status), BlockReason: s.BlockReason, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 		ConfirmedAt: s.ConfirmedAt, ErasedAt: s.ErasedAt,
 	}
@@ -471,13 +472,17 @@ type suppressionRow struct {
 
 func (suppressionRow) TableName() string { return "suppressions" }
 
-// IsSuppressed reports whether the keyed hash of an address is suppressed.
-func (s *Store) IsSuppressed(ctx context.Context, emailHash string) (bool, error) {
-	var n int64
-	if err := s.with(ctx).Model(&suppressionRow{}).Where("email_hash = ?", emailHash).Count(&n).Error; err != nil {
-		return false, fmt.Errorf("check suppression: %w", err)
+// SuppressionReason returns why the keyed hash of an address is
+// suppressed, or "" when it is not.
+func (s *Store) SuppressionReason(ctx context.Context, emailHash string) (string, error) {
+	var reasons []string
+	if err := s.with(ctx).Model(&suppressionRow{}).Where("email_hash = ?", emailHash).Limit(1).Pluck("reason", &reasons).Error; err != nil {
+		return "", fmt.Errorf("check suppression: %w", err)
 	}
-	return n > 0, nil
+	if len(reasons) == 0 {
+		return "", nil
+	}
+	return reasons[0], nil
 }
 
 // Suppress adds the keyed hash of an address to the suppression list.

@@ -13,7 +13,6 @@ import (
 
 	"newsletter/app"
 	"newsletter/app/config"
-	"newsletter/app/metrics"
 	"newsletter/app/store"
 	"newsletter/jobs"
 	"newsletter/web"
@@ -46,65 +45,39 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 	if mode != "serve" && cfg.RedisURL == "" {
 		return &config.Error{Var: "REDIS_URL", Reason: fmt.Sprintf("required for `newsletter %s`: the embedded queue lives inside one process; run `newsletter serve` instead", mode)}
 	}
-	if cfg.Embedded() || cfg.SMTPURL == "" {
-		if err := ensureDataDir(cfg); err != nil {
-			return err
-		}
-	}
-	if err := cfg.EnsureSecret(); err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	sys, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	queue, err := jobs.Connect(cfg.RedisURL)
-	if err != nil {
-		return err
-	}
-	defer queue.Close()
-	if queue.Embedded() {
-		// The embedded queue starts empty: re-create the tasks of rows
-		// that were relayed but never finished before the last stop.
-		if _, err := st.RequeueUnfinishedOutbox(ctx); err != nil {
-			return err
-		}
-	}
-	m := metrics.New()
-	m.RegisterQueueDepth(queue.Depth)
-	admins := &app.Admins{Store: st}
+	defer sys.close()
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
-	relay := jobs.NewRelay(st, queue.Client, log.With("component", "relay"))
-	wg.Add(1)
-	go func() { defer wg.Done(); relay.Run(runCtx) }()
+	run := func(f func(context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(runCtx) }()
+	}
+	run(sys.relay.Run)
 
 	var worker *jobs.Worker
 	if mode == "serve" || mode == "worker" {
-		worker = jobs.NewWorker(queue, jobs.WorkerOptions{
-			Concurrency: cfg.Workers, Log: log, Metrics: m, Outbox: st,
-		})
+		worker = jobs.NewWorker(sys.queue, jobs.WorkerOptions{
+			Concurrency: cfg.Workers, Log: log, Metrics: sys.metrics, Outbox: sys.store,
+		}, sys.handlers()...)
 		if err := worker.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
+		run(sys.periodic().Run)
 	}
 
 	var srv *web.Server
 	serveErr := make(chan error, 1)
 	if mode == "serve" || mode == "web" {
-		if err := bootstrapAdmin(ctx, cfg, admins, stdout); err != nil {
+		if err := bootstrapAdmin(ctx, cfg, sys.admins, stdout); err != nil {
 			return err
 		}
-		srv = web.New(web.Deps{
-			Log: log, Metrics: m, Admins: admins,
-			Checks: []web.Check{{Name: "database", Ping: st}, {Name: "queue", Ping: queue}},
-		})
+		srv = web.New(sys.webDeps())
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return &config.Error{Var: "NEWSLETTER_ADDR", Reason: err.Error()}
@@ -114,7 +87,7 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 	} else {
 		fmt.Fprintf(stdout, "newsletter worker: processing queues %v\n", jobs.QueueWeights)
 	}
-	log.Info("started", "mode", mode, "database", st.Dialect(), "embedded_queue", queue.Embedded(), "smtp", cfg.SMTPURL != "")
+	log.Info("started", "mode", mode, "database", sys.store.Dialect(), "embedded_queue", sys.queue.Embedded(), "smtp", cfg.SMTPURL != "")
 
 	var runErr error
 	select {

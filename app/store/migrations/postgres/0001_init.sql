@@ -29,6 +29,7 @@ CREATE TABLE policy_versions (
 CREATE TABLE subscribers (
     id           BIGSERIAL PRIMARY KEY,
     email        TEXT UNIQUE,
+    email_hash   TEXT,
     name         TEXT,
     phone        TEXT,
     locale       TEXT NOT NULL DEFAULT 'en',
@@ -39,6 +40,7 @@ CREATE TABLE subscribers (
     confirmed_at TIMESTAMPTZ,
     erased_at    TIMESTAMPTZ
 );
+CREATE INDEX subscribers_email_hash_idx ON subscribers (email_hash);
 CREATE INDEX subscribers_status_idx ON subscribers (status, id);
 CREATE INDEX subscribers_name_idx ON subscribers (lower(name));
 

@@ -1,0 +1,307 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ResendConfirmation answers an expired confirmation link with a new one:
+// the same pending change, a new expiry, a new mail.
+func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
+	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	if err != nil && !errors.Is(err, ErrTokenExpired) {
+		return err
+	}
+	now := s.now()
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		old, err := tx.Confirmation(ctx, t.ConfirmationID)
+		if IsNotFound(err) {
+			return Errorf(ENOTFOUND, "This request no longer exists. Please fill in the form again.")
+		}
+		if err != nil {
+			return err
+		}
+		if old.UsedAt != nil {
+			return ErrLinkUsed
+		}
+		sub, err := tx.Subscriber(ctx, old.SubscriberID)
+		if err != nil {
+			return err
+		}
+		if sub.Status == StatusErased || sub.Status == StatusBlocked {
+			return nil // nothing to send, and nothing to reveal
+		}
+		c := *old
+		c.ID, c.CreatedAt, c.ExpiresAt, c.UsedAt = 0, now, now.Add(s.ConfirmTTL), nil
+		if err := tx.CreateConfirmation(ctx, &c); err != nil {
+			return err
+		}
+		// The old link must not work any more once a new one is out.
+		if _, err := tx.MarkConfirmationUsed(ctx, old.ID, now); err != nil {
+			return err
+		}
+		return addOutbox(ctx, tx, OutboxConfirmation, ConfirmationRef{ConfirmationID: c.ID})
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// RequestPreferencesLink mails a link to the preference centre to an
+// address on file. The answer is the same for unknown addresses.
+func (s *Service) RequestPreferencesLink(ctx context.Context, email string) error {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		sub, err := tx.SubscriberByEmail(ctx, addr)
+		if IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if sub.Status != StatusActive && sub.Status != StatusBlocked {
+			return nil
+		}
+		return addOutbox(ctx, tx, OutboxPreferences, SubscriberRef{SubscriberID: sub.ID})
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// PreferencesView is what the preference centre shows.
+type PreferencesView struct {
+	Subscriber *Subscriber
+	Consents   map[Purpose]bool
+}
+
+// SubscriberForToken returns the subscriber a preferences link opens.
+func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscriber, error) {
+	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.Store.Subscriber(ctx, t.SubscriberID)
+	if IsNotFound(err) || (err == nil && sub.Status == StatusErased) {
+		return nil, ErrTokenInvalid
+	}
+	return sub, err
+}
+
+// Preferences returns what the preference centre shows for a link.
+func (s *Service) Preferences(ctx context.Context, token string) (*PreferencesView, error) {
+	sub, err := s.SubscriberForToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	consents, err := s.Store.Consents(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &PreferencesView{Subscriber: sub, Consents: map[Purpose]bool{}}
+	for _, c := range consents {
+		v.Consents[c.Purpose] = c.Granted
+	}
+	return v, nil
+}
+
+// ProfileInput is a person's own edit of their data and choices.
+type ProfileInput struct {
+	Name      string
+	Phone     string
+	Marketing bool
+	// MarketingText is the exact text of the marketing choice as shown.
+	MarketingText string
+}
+
+// UpdateProfile applies a person's edit from the preference centre: data
+// changes get an audit entry, consent changes an event (and a withdrawal a
+// completed marketing_optout request).
+func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInput, ev Evidence) error {
+	sub, err := s.SubscriberForToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	locale := sub.Locale
+	fields := map[string]string{}
+	name, err := NormalizeName(in.Name)
+	if err != nil {
+		fields[FieldName] = localizedField(err, locale)
+	}
+	phone, err := NormalizePhone(in.Phone, s.Operator.Country)
+	if err != nil {
+		fields[FieldPhone] = localizedField(err, locale)
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Message: Message(locale, msgFormInvalidFields), Fields: fields}
+	}
+	ev.At = s.now()
+	ev.Channel = ChannelWeb
+	return s.Store.Tx(ctx, func(tx Store) error {
+		sub, err := tx.Subscriber(ctx, sub.ID)
+		if err != nil {
+			return err
+		}
+		var changed []string
+		if name != sub.Name {
+			changed = append(changed, "name")
+		}
+		if phone != sub.Phone {
+			changed = append(changed, "phone")
+		}
+		if len(changed) > 0 {
+			sub.Name, sub.Phone = name, phone
+			if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+				return err
+			}
+			if err := tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
+				SubjectType: "subscriber", SubjectID: sub.ID, Details: "fields: " + strings.Join(changed, ",")}); err != nil {
+				return err
+			}
+		}
+		return s.setMarketing(ctx, tx, sub, in.Marketing, in.MarketingText, ev, 0)
+	})
+}
+
+// setMarketing grants or withdraws the marketing consent if it differs from
+// granted, with its event; a withdrawal also records a completed
+// marketing_optout request.
+func (s *Service) setMarketing(ctx context.Context, tx Store, sub *Subscriber, granted bool, text string, ev Evidence, campaignID int64) error {
+	consents, err := tx.Consents(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	current := false
+	for _, c := range consents {
+		if c.Purpose == PurposeMarketing {
+			current = c.Granted
+		}
+	}
+	if current == granted {
+		return nil
+	}
+	if granted && sub.Status != StatusActive {
+		return Errorf(ECONFLICT, "The subscription is not active.")
+	}
+	var requestID *int64
+	action := ConsentGranted
+	if !granted {
+		action = ConsentWithdrawn
+		r := &Request{SubscriberID: &sub.ID, Kind: KindMarketingOptout, Channel: ev.Channel, Status: RequestCompleted,
+			ReceivedAt: ev.At, DueAt: &ev.At, CompletedAt: &ev.At, Verification: "link"}
+		if campaignID > 0 {
+			r.CampaignID = &campaignID
+		}
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		requestID = &r.ID
+	}
+	if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: PurposeMarketing, Action: action,
+		Evidence: ev, ConsentText: text, RequestID: requestID}); err != nil {
+		return err
+	}
+	return tx.SetConsent(ctx, sub.ID, PurposeMarketing, granted, ev.At)
+}
+
+func localizedField(err error, locale string) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return Message(locale, fe.Key)
+	}
+	return ErrorMessage(err)
+}
+
+// ChangeEmail starts a change of address: the new address gets a
+// confirmation link and takes effect only when it is followed.
+func (s *Service) ChangeEmail(ctx context.Context, token, newEmail string, ev Evidence) error {
+	sub, err := s.SubscriberForToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	addr, err := NormalizeEmail(newEmail)
+	if err != nil {
+		return &Error{Code: EINVALID, Message: Message(sub.Locale, msgFormInvalidFields),
+			Fields: map[string]string{FieldEmail: localizedField(err, sub.Locale)}}
+	}
+	if addr == sub.Email {
+		return nil
+	}
+	now := s.now()
+	ev.At, ev.Channel = now, ChannelWeb
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		c := &Confirmation{SubscriberID: sub.ID, Kind: ConfirmEmailChange, Email: addr, Name: sub.Name, Phone: sub.Phone,
+			Locale: sub.Locale, Evidence: ev, CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL)}
+		if err := tx.CreateConfirmation(ctx, c); err != nil {
+			return err
+		}
+		return addOutbox(ctx, tx, OutboxConfirmation, ConfirmationRef{ConfirmationID: c.ID})
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// Revoke withdraws every consent of the person behind a preferences link,
+// stops all mail at once and schedules the erasure of their data (152-FZ
+// art. 21 part 5: within 30 days; here, as soon as the queue runs it).
+func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
+	sub, err := s.SubscriberForToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	ev.At, ev.Channel = s.now(), ChannelWeb
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		_, err := s.revoke(ctx, tx, sub.ID, ev, "link")
+		return err
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// revoke withdraws every granted consent, records a consent_revocation
+// request and writes the erasure task; it returns the request.
+func (s *Service) revoke(ctx context.Context, tx Store, subscriberID int64, ev Evidence, verification string) (*Request, error) {
+	sub, err := tx.Subscriber(ctx, subscriberID)
+	if err != nil {
+		return nil, err
+	}
+	if sub.Status == StatusErased {
+		return nil, nil
+	}
+	r := &Request{SubscriberID: &sub.ID, Kind: KindConsentRevocation, Channel: ev.Channel, Status: RequestReceived,
+		ReceivedAt: ev.At, DueAt: s.Calendar.DueAt(KindConsentRevocation, ev.At), Verification: verification}
+	if err := tx.CreateRequest(ctx, r); err != nil {
+		return nil, err
+	}
+	consents, err := tx.Consents(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range consents {
+		if !c.Granted {
+			continue
+		}
+		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: c.Purpose, Action: ConsentWithdrawn,
+			Evidence: ev, RequestID: &r.ID}); err != nil {
+			return nil, err
+		}
+		if err := tx.SetConsent(ctx, sub.ID, c.Purpose, false, ev.At); err != nil {
+			return nil, err
+		}
+	}
+	if err := addOutbox(ctx, tx, OutboxErase, SubscriberRef{SubscriberID: sub.ID, RequestID: r.ID}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

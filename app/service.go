@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Operator is who runs the list, as the privacy policy names them.
+type Operator struct {
+	Name        string
+	Email       string
+	Address     string
+	Country     string
+	SMTPCountry string
+}
+
+// CrossBorderRequired reports whether people must give the separate
+// cross-border consent before mail reaches them through the configured
+// infrastructure.
+func (o Operator) CrossBorderRequired() bool {
+	return CrossBorderConsentRequired(o.Country, o.SMTPCountry)
+}
+
+// Service holds the use cases of subscribers, consents and requests.
+type Service struct {
+	Store      Store
+	Signer     *Signer
+	Links      *Links
+	Calendar   *Calendar
+	Operator   Operator
+	ConfirmTTL time.Duration
+	PendingTTL time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Wake is called after a commit that wrote outbox rows, so the relay
+	// picks them up at once; nil does nothing.
+	Wake func()
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}
+
+// Outbox task kinds written by the use cases (the jobs package handles them).
+const (
+	OutboxConfirmation = "mail:confirmation"
+	OutboxPreferences  = "mail:preferences"
+	OutboxErase        = "privacy:erase"
+)
+
+// addOutbox writes a side effect with an id-only payload.
+func addOutbox(ctx context.Context, tx Store, kind string, payload any) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s payload: %w", kind, err)
+	}
+	_, err = tx.AddOutbox(ctx, kind, b)
+	return err
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"newsletter/app"
+	"newsletter/app/config"
+	"newsletter/app/mail"
+	"newsletter/app/metrics"
+	"newsletter/app/store"
+	"newsletter/jobs"
+	"newsletter/templates"
+	"newsletter/web"
+)
+
+// system is every part of one process, wired together.
+type system struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	store     *store.Store
+	queue     *jobs.Queue
+	metrics   *metrics.Metrics
+	signer    *app.Signer
+	links     *app.Links
+	svc       *app.Service
+	admins    *app.Admins
+	pages     *templates.Renderer
+	transport mail.Transport
+	relay     *jobs.Relay
+}
+
+// defaultPolicyVersion names the built-in policy on a new installation.
+const defaultPolicyVersion = "2026-11"
+
+// build opens the database (migrating it) and the queue, and wires the
+// use cases. The caller must call close.
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system, err error) {
+	s := &system{cfg: cfg, log: log, metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if cfg.Embedded() || cfg.SMTPURL == "" {
+		if err := ensureDataDir(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.EnsureSecret(); err != nil {
+		return nil, err
+	}
+	if s.signer, err = app.NewSigner(cfg.Secrets...); err != nil {
+		return nil, &config.Error{Var: "NEWSLETTER_SECRET", Reason: err.Error()}
+	}
+	s.links = &app.Links{Base: cfg.BaseURL, Signer: s.signer}
+	if s.pages, err = templates.New(); err != nil {
+		return nil, err
+	}
+	if s.store, err = openStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if s.queue, err = jobs.Connect(cfg.RedisURL); err != nil {
+		return nil, err
+	}
+	if s.queue.Embedded() {
+		// The embedded queue starts empty: re-create the tasks of rows
+		// that were relayed but never finished before the last stop.
+		if _, err := s.store.RequeueUnfinishedOutbox(ctx); err != nil {
+			return nil, err
+		}
+	}
+	s.metrics.RegisterQueueDepth(s.queue.Depth)
+	if s.transport, err = newTransport(cfg); err != nil {
+		return nil, err
+	}
+	holidays := append(append([]string{}, app.DefaultHolidaysRU...), cfg.Holidays...)
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		loc = time.FixedZone("MSK", 3*3600)
+	}
+	calendar, err := app.NewCalendar(loc, holidays)
+	if err != nil {
+		return nil, &config.Error{Var: "NEWSLETTER_HOLIDAYS", Reason: err.Error()}
+	}
+	s.relay = jobs.NewRelay(s.store, s.queue.Client, log.With("component", "relay"))
+	s.svc = &app.Service{
+		Store: s.store, Signer: s.signer, Links: s.links, Calendar: calendar,
+		Operator: app.Operator{Name: cfg.OperatorName, Email: cfg.OperatorEmail, Address: cfg.OperatorAddress,
+			Country: cfg.OperatorCountry, SMTPCountry: cfg.SMTPCountry},
+		ConfirmTTL: cfg.ConfirmTTL, PendingTTL: cfg.PendingTTL, Wake: s.relay.Wake,
+	}
+	s.admins = &app.Admins{Store: s.store}
+	en, ru := templates.DefaultPolicy()
+	if err := s.admins.EnsurePolicy(ctx, defaultPolicyVersion, en, ru); err != nil {
+		return nil, fmt.Errorf("publish default policy: %w", err)
+	}
+	return s, nil
+}
+
+// newTransport is SMTP when configured, else the outbox folder.
+func newTransport(cfg *config.Config) (mail.Transport, error) {
+	var dkim *mail.DKIMSigner
+	if cfg.DKIMKeyFile != "" {
+		key, err := os.ReadFile(cfg.DKIMKeyFile)
+		if err != nil {
+			return nil, &config.Error{Var: "DKIM_PRIVATE_KEY_FILE", Reason: err.Error()}
+		}
+		if dkim, err = mail.NewDKIMSigner(cfg.DKIMDomain, cfg.DKIMSelector, key); err != nil {
+			return nil, &config.Error{Var: "DKIM_PRIVATE_KEY_FILE", Reason: err.Error()}
+		}
+	}
+	if cfg.SMTPURL == "" {
+		return mail.NewFileOutbox(cfg.OutboxDir(), dkim), nil
+	}
+	t, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.SMTPURL, RatePerSecond: cfg.SMTPRate, Timeout: 30 * time.Second, DKIM: dkim})
+	if err != nil {
+		return nil, &config.Error{Var: "SMTP_URL", Reason: err.Error()}
+	}
+	return t, nil
+}
+
+// handlers are the task handlers of a worker process.
+func (s *system) handlers() []jobs.Handler {
+	tx := &jobs.Transactional{Store: s.store, Render: s.pages, Transport: s.transport, Links: s.links,
+		From: s.cfg.MailFrom, Operator: s.svc.Operator, PendingTTL: s.cfg.PendingTTL, Metrics: s.metrics,
+		Log: s.log.With("component", "mail")}
+	return []jobs.Handler{
+		jobs.ConfirmationMail{Transactional: tx},
+		jobs.PreferencesMail{Transactional: tx},
+		jobs.EraseHandler{Eraser: s.svc},
+		jobs.SweepHandler{Sweeper: s.svc, Log: s.log.With("component", "sweep")},
+	}
+}
+
+// periodic are the tasks run on a schedule, once across machines.
+func (s *system) periodic() *jobs.Periodic {
+	return &jobs.Periodic{Client: s.queue.Client, Log: s.log, Tasks: []jobs.PeriodicTask{
+		{Type: jobs.TypeSweep, Every: 10 * time.Minute},
+	}}
+}
+
+// webDeps are the web server's dependencies.
+func (s *system) webDeps() web.Deps {
+	return web.Deps{
+		Log: s.log, Metrics: s.metrics, Admins: s.admins, Pages: s.pages, Subs: s.svc, Policies: s.store,
+		Directory: s.store, Signer: s.signer, Operator: s.svc.Operator, BaseURL: s.cfg.BaseURL,
+		FormOrigins: s.cfg.FormOrigins, FormRedirect: s.cfg.FormRedirect,
+		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()},
+		Checks:  []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
+	}
+}
+
+func (s *system) close() {
+	if s.transport != nil {
+		s.transport.Close()
+	}
+	if s.queue != nil {
+		s.queue.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}

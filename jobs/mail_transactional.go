@@ -1,0 +1,176 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"newsletter/app"
+	"newsletter/app/mail"
+	"newsletter/app/metrics"
+)
+
+// TransactionalStore is what transactional mail needs from the database.
+type TransactionalStore interface {
+	Confirmation(ctx context.Context, id int64) (*app.Confirmation, error)
+	Subscriber(ctx context.Context, id int64) (*app.Subscriber, error)
+	ClaimMail(ctx context.Context, key string) (bool, error)
+	FinishMail(ctx context.Context, key, status, errText string) error
+}
+
+// MailRenderer renders a mail template in a language.
+type MailRenderer interface {
+	Mail(name, locale string, data any) (subject, html, text string, err error)
+}
+
+// MailData is what transactional templates receive; it mirrors
+// templates.Mail so jobs need not import the templates package.
+type MailData struct {
+	Name            string
+	Operator        string
+	OperatorAddress string
+	SiteURL         string
+	URL             string
+	Days            int
+}
+
+// Transactional sends the one-off messages of the product (confirmations,
+// preference links), each exactly once: a claim row per message is taken
+// before sending and its outcome recorded after.
+type Transactional struct {
+	Store      TransactionalStore
+	Render     MailRenderer
+	Transport  mail.Transport
+	Links      *app.Links
+	From       string
+	Operator   app.Operator
+	PendingTTL time.Duration
+	Metrics    *metrics.Metrics
+	Log        *slog.Logger
+}
+
+// send renders and sends one message once; key names it for idempotency.
+func (t *Transactional) send(ctx context.Context, key, template, locale, to, toName string, data MailData, extra func(*mail.Message)) error {
+	ok, err := t.Store.ClaimMail(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return nil // sent already, or being sent by another attempt
+	}
+	data.Operator, data.OperatorAddress = t.Operator.Name, t.Operator.Address
+	data.SiteURL = t.Links.Page("")
+	subject, html, text, err := t.Render.Mail(template, locale, data)
+	if err != nil {
+		_ = t.Store.FinishMail(ctx, key, "failed_temporary", err.Error())
+		return err
+	}
+	m := &mail.Message{From: t.From, To: to, ToName: toName, Subject: subject, HTML: html, Text: text,
+		MessageID: messageID(key, t.From), AutoSubmitted: true}
+	if extra != nil {
+		extra(m)
+	}
+	res := t.Transport.Send(ctx, []*mail.Message{m})[0]
+	kind := strings.SplitN(key, ":", 2)[0]
+	switch {
+	case res.OK():
+		t.count(kind, "")
+		return t.Store.FinishMail(ctx, key, "sent", "")
+	case res.Permanent:
+		t.count(kind, "permanent")
+		t.Log.Warn("mail rejected", "kind", kind, "key", key, "err", res.Err)
+		return t.Store.FinishMail(ctx, key, "failed", res.Err.Error())
+	default:
+		t.count(kind, "temporary")
+		if err := t.Store.FinishMail(ctx, key, "failed_temporary", res.Err.Error()); err != nil {
+			return err
+		}
+		return fmt.Errorf("send %s: %w", key, res.Err) // asynq retries with backoff
+	}
+}
+
+func (t *Transactional) count(kind, failure string) {
+	if t.Metrics == nil {
+		return
+	}
+	if failure == "" {
+		t.Metrics.MailSent.WithLabelValues(kind).Inc()
+	} else {
+		t.Metrics.MailFailed.WithLabelValues(kind, failure).Inc()
+	}
+}
+
+// messageID makes a Message-ID unique per message key, on the sender's domain.
+func messageID(key, from string) string {
+	domain := "localhost"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		domain = strings.TrimRight(from[i+1:], "> ")
+	}
+	return strings.NewReplacer(":", ".", "/", ".").Replace(key) + "." + app.RandomSecret(6) + "@" + domain
+}
+
+// ConfirmationMail sends the double opt-in link of a confirmation (a new
+// subscription, or a new address).
+type ConfirmationMail struct{ *Transactional }
+
+// Type implements Handler.
+func (ConfirmationMail) Type() string { return app.OutboxConfirmation }
+
+// ProcessTask implements Handler.
+func (h ConfirmationMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p app.ConfirmationRef
+	if err := decode(task, &p); err != nil {
+		return err
+	}
+	c, err := h.Store.Confirmation(ctx, p.ConfirmationID)
+	if app.IsNotFound(err) {
+		return nil // purged: nothing to send
+	}
+	if err != nil {
+		return err
+	}
+	if c.UsedAt != nil || time.Now().After(c.ExpiresAt) {
+		return nil
+	}
+	sub, err := h.Store.Subscriber(ctx, c.SubscriberID)
+	if err != nil {
+		return err
+	}
+	if sub.Status == app.StatusErased || sub.Status == app.StatusBlocked {
+		return nil
+	}
+	tmpl := "confirmation"
+	if c.Kind == app.ConfirmEmailChange {
+		tmpl = "email_change"
+	}
+	data := MailData{Name: c.Name, URL: h.Links.Confirm(c.ID, c.SubscriberID, c.ExpiresAt), Days: int(h.PendingTTL.Hours() / 24)}
+	return h.send(ctx, fmt.Sprintf("confirmation:%d", c.ID), tmpl, c.Locale, c.Email, c.Name, data, nil)
+}
+
+// PreferencesMail sends a link to the preference centre.
+type PreferencesMail struct{ *Transactional }
+
+// Type implements Handler.
+func (PreferencesMail) Type() string { return app.OutboxPreferences }
+
+// ProcessTask implements Handler.
+func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p app.SubscriberRef
+	if err := decode(task, &p); err != nil {
+		return err
+	}
+	sub, err := h.Store.Subscriber(ctx, p.SubscriberID)
+	if err != nil {
+		return err
+	}
+	if sub.Status != app.StatusActive && sub.Status != app.StatusBlocked {
+		return nil
+	}
+	taskID, _ := asynq.GetTaskID(ctx)
+	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub.ID)}
+	return h.send(ctx, "preferences:"+taskID, "preferences", sub.Locale, sub.Email, sub.Name, data, nil)
+}

@@ -1,0 +1,187 @@
+// Package templates holds the HTML pages and email templates of the product
+// in English and Russian, embedded in the binary, and renders them.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	texttemplate "text/template"
+)
+
+//go:embed pages mail static
+var files embed.FS
+
+// Locales the product speaks.
+var Locales = []string{"en", "ru"}
+
+// Static returns the static files (CSS, images) served under /static/.
+func Static() fs.FS {
+	sub, _ := fs.Sub(files, "static")
+	return sub
+}
+
+// Renderer renders pages and mail. Templates are parsed once, at New.
+type Renderer struct {
+	pages map[string]*template.Template // key: locale + "/" + name
+	mail  map[string]*template.Template
+	text  map[string]*texttemplate.Template
+}
+
+// New parses every template for every locale.
+func New() (*Renderer, error) {
+	r := &Renderer{pages: map[string]*template.Template{}, mail: map[string]*template.Template{}, text: map[string]*texttemplate.Template{}}
+	pageNames, err := fs.Glob(files, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	mailNames, err := fs.Glob(files, "mail/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, loc := range Locales {
+		funcs := funcMap(loc)
+		for _, p := range pageNames {
+			name := strings.TrimSuffix(path.Base(p), ".html")
+			if name == "layout" {
+				continue
+			}
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "pages/layout.html", p)
+			if err != nil {
+				return nil, fmt.Errorf("parse page %s: %w", name, err)
+			}
+			r.pages[loc+"/"+name] = t
+		}
+		for _, p := range mailNames {
+			name := strings.TrimSuffix(path.Base(p), ".html")
+			if name == "layout" || name == "button" {
+				continue
+			}
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "mail/layout.html", "mail/button.html", p)
+			if err != nil {
+				return nil, fmt.Errorf("parse mail %s: %w", name, err)
+			}
+			r.mail[loc+"/"+name] = t
+			if tp := "mail/" + name + ".txt"; exists(tp) {
+				tt, err := texttemplate.New(name + ".txt").Funcs(texttemplate.FuncMap(funcs)).ParseFS(files, tp)
+				if err != nil {
+					return nil, fmt.Errorf("parse mail text %s: %w", name, err)
+				}
+				r.text[loc+"/"+name] = tt
+			}
+		}
+	}
+	return r, nil
+}
+
+func exists(name string) bool {
+	_, err := fs.Stat(files, name)
+	return err == nil
+}
+
+func normLocale(locale string) string {
+	if locale == "ru" {
+		return "ru"
+	}
+	return "en"
+}
+
+// Page writes the page name in locale with data.
+func (r *Renderer) Page(w io.Writer, name, locale string, data any) error {
+	t, ok := r.pages[normLocale(locale)+"/"+name]
+	if !ok {
+		return fmt.Errorf("no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("render page %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Mail renders the message name in locale: its subject (the template's
+// "subject" block), its HTML and its text part (from NAME.txt when present,
+// otherwise empty so the sender derives it from the HTML).
+func (r *Renderer) Mail(name, locale string, data any) (subject, html, text string, err error) {
+	loc := normLocale(locale)
+	t, ok := r.mail[loc+"/"+name]
+	if !ok {
+		return "", "", "", fmt.Errorf("no mail template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "subject", data); err != nil {
+		return "", "", "", fmt.Errorf("render mail %s subject: %w", name, err)
+	}
+	subject = strings.Join(strings.Fields(buf.String()), " ")
+	buf.Reset()
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return "", "", "", fmt.Errorf("render mail %s: %w", name, err)
+	}
+	html = buf.String()
+	if tt, ok := r.text[loc+"/"+name]; ok {
+		buf.Reset()
+		if err := tt.Execute(&buf, data); err != nil {
+			return "", "", "", fmt.Errorf("render mail %s text: %w", name, err)
+		}
+		text = buf.String()
+	}
+	return subject, html, text, nil
+}
+
+// T returns the text of key in locale, formatted with args.
+func T(locale, key string, args ...any) string {
+	e, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	s := e[0]
+	if normLocale(locale) == "ru" && e[1] != "" {
+		s = e[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+func funcMap(locale string) template.FuncMap {
+	return template.FuncMap{
+		"t":      func(key string, args ...any) string { return T(locale, key, args...) },
+		"locale": func() string { return locale },
+		"other":  func() string { return map[string]string{"en": "ru", "ru": "en"}[locale] },
+		"join":   strings.Join,
+		"paragraphs": func(s string) template.HTML {
+			return RenderPolicy(s)
+		},
+		"button": func(url, label string) map[string]string {
+			return map[string]string{"URL": url, "Label": label}
+		},
+	}
+}
+
+// Page is what every page template receives: the common frame and the
+// page's own Data.
+type Page struct {
+	Title    string
+	Lang     string
+	LangURL  string // the same page in the other language
+	Operator string
+	Data     any
+}
+
+// Mail is what transactional mail templates receive.
+type Mail struct {
+	Name            string
+	Operator        string
+	OperatorAddress string
+	SiteURL         string
+	// URL is the message's call to action (confirm, preferences, ...).
+	URL  string
+	Days int
+}

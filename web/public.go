@@ -1,0 +1,366 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+	"newsletter/templates"
+)
+
+// subscribeForm is the subscription form's data, as submitted and as shown.
+type subscribeForm struct {
+	Action, FormID, PageURL, Stamp                         string
+	Name, Email, Phone                                     string
+	ConsentProcessing, ConsentMarketing, ConsentCrossBorder bool
+	CrossBorder                                            bool
+	TextProcessing, TextMarketing, TextCrossBorder         string
+	Errors                                                 map[string]string
+	Message                                                string
+}
+
+// consentTexts are the exact texts of the checkboxes in a language.
+func (s *Server) consentTexts(loc string) app.ConsentTexts {
+	op := s.deps.Operator
+	return app.ConsentTexts{
+		app.PurposeProcessing:  templates.T(loc, "consent.processing", op.Name),
+		app.PurposeMarketing:   templates.T(loc, "consent.marketing", op.Name),
+		app.PurposeCrossBorder: templates.T(loc, "consent.cross_border", op.SMTPCountry),
+	}
+}
+
+func (s *Server) newForm(loc string) *subscribeForm {
+	texts := s.consentTexts(loc)
+	return &subscribeForm{
+		Action: "/subscribe", FormID: "default", Stamp: s.deps.Signer.FormStamp(time.Now()),
+		CrossBorder:    s.deps.Operator.CrossBorderRequired(),
+		TextProcessing: texts[app.PurposeProcessing], TextMarketing: texts[app.PurposeMarketing],
+		TextCrossBorder: texts[app.PurposeCrossBorder], Errors: map[string]string{},
+	}
+}
+
+// subscribePage shows the subscription form.
+func (s *Server) subscribePage(c *fiber.Ctx) error {
+	loc := locale(c)
+	f := s.newForm(loc)
+	if id := c.Query("form"); id != "" && len(id) <= app.MaxFormIDLen {
+		f.FormID = id
+	}
+	f.PageURL = c.Get(fiber.HeaderReferer)
+	if len(f.PageURL) > app.MaxPageLen {
+		f.PageURL = ""
+	}
+	return s.page(c, fiber.StatusOK, "subscribe", loc, templates.T(loc, "subscribe.title"), f)
+}
+
+// subscribeRequest is the JSON body of POST /subscribe.
+type subscribeRequest struct {
+	Name               string `json:"name"`
+	Email              string `json:"email"`
+	Phone              string `json:"phone"`
+	Locale             string `json:"locale"`
+	Form               string `json:"form"`
+	Page               string `json:"page"`
+	Website            string `json:"website"`
+	ConsentProcessing  any    `json:"consent_processing"`
+	ConsentMarketing   any    `json:"consent_marketing"`
+	ConsentCrossBorder any    `json:"consent_cross_border"`
+}
+
+// truthy reads a checkbox value from a form or JSON.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "1", "on", "yes", "true", "y":
+			return true
+		}
+	case float64:
+		return x != 0
+	}
+	return false
+}
+
+func isJSONBody(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON)
+}
+
+// decodeSubscribe reads the form or JSON body.
+func decodeSubscribe(c *fiber.Ctx) (subscribeRequest, error) {
+	var r subscribeRequest
+	if isJSONBody(c) {
+		dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+		if err := dec.Decode(&r); err != nil {
+			return r, app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+		}
+		return r, nil
+	}
+	r.Name, r.Email, r.Phone = c.FormValue("name"), c.FormValue("email"), c.FormValue("phone")
+	r.Locale, r.Form, r.Page, r.Website = c.FormValue("locale"), c.FormValue("form"), c.FormValue("page"), c.FormValue("website")
+	r.ConsentProcessing, r.ConsentMarketing, r.ConsentCrossBorder = c.FormValue("consent_processing"),
+		c.FormValue("consent_marketing"), c.FormValue("consent_cross_border")
+	return r, nil
+}
+
+// subscribe records a subscription and sends the confirmation mail. The
+// answer does not depend on whether the address was known.
+func (s *Server) subscribe(c *fiber.Ctx) error {
+	if err := s.checkFormOrigin(c); err != nil {
+		return err
+	}
+	req, err := decodeSubscribe(c)
+	if err != nil {
+		return err
+	}
+	loc := app.NormalizeLocale(req.Locale)
+	if req.Locale == "" {
+		loc = locale(c)
+	}
+	in := app.SubscribeInput{Name: req.Name, Email: req.Email, Phone: req.Phone, Locale: loc, FormID: req.Form, Page: req.Page,
+		ConsentProcessing: truthy(req.ConsentProcessing), ConsentMarketing: truthy(req.ConsentMarketing),
+		ConsentCrossBorder: truthy(req.ConsentCrossBorder)}
+	if in.Page == "" {
+		in.Page = c.Get(fiber.HeaderReferer)
+		if len(in.Page) > app.MaxPageLen {
+			in.Page = ""
+		}
+	}
+	if req.Website != "" {
+		// The honeypot was filled in: a bot. It gets the usual answer and
+		// nothing happens.
+		s.deps.Log.Debug("subscribe: honeypot", "request_id", requestID(c))
+		return s.subscribed(c, loc)
+	}
+	if stamp := c.FormValue("ts"); stamp != "" && !isJSONBody(c) {
+		age, ok := s.deps.Signer.FormAge(stamp, time.Now())
+		if !ok || age < s.deps.MinFillTime {
+			return s.subscribeFormAgain(c, in, &app.Error{Code: app.EINVALID, Message: templates.T(loc, "subscribe.toofast")})
+		}
+	}
+	if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), 20, time.Minute); err != nil {
+		return err
+	}
+	if email, err := app.NormalizeEmail(in.Email); err == nil {
+		if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", email), 5, time.Hour); err != nil {
+			return err
+		}
+	}
+	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	err = s.deps.Subs.Subscribe(c.UserContext(), in, ev, s.consentTexts(loc))
+	if app.ErrorCode(err) == app.EINVALID && !wantsJSON(c) {
+		return s.subscribeFormAgain(c, in, err)
+	}
+	if err != nil {
+		return err
+	}
+	return s.subscribed(c, loc)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// subscribed answers a subscription: the same for every address.
+func (s *Server) subscribed(c *fiber.Ctx, loc string) error {
+	if wantsJSON(c) {
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "confirmation_sent"})
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != s.ownOrigin() && s.deps.FormRedirect != "" {
+		return c.Redirect(s.deps.FormRedirect, fiber.StatusSeeOther)
+	}
+	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "subscribe.done.title"),
+		Paragraphs: []string{templates.T(loc, "subscribe.done.text")}, Kind: "done"})
+}
+
+// subscribeFormAgain shows the form with the person's input and the
+// messages of what to correct.
+func (s *Server) subscribeFormAgain(c *fiber.Ctx, in app.SubscribeInput, err error) error {
+	loc := app.NormalizeLocale(in.Locale)
+	f := s.newForm(loc)
+	f.FormID, f.PageURL = in.FormID, in.Page
+	if f.FormID == "" || len(f.FormID) > app.MaxFormIDLen {
+		f.FormID = "default"
+	}
+	f.Name, f.Email, f.Phone = in.Name, in.Email, in.Phone
+	f.ConsentProcessing, f.ConsentMarketing, f.ConsentCrossBorder = in.ConsentProcessing, in.ConsentMarketing, in.ConsentCrossBorder
+	if fields := app.ErrorFields(err); len(fields) > 0 {
+		f.Errors = fields
+	} else {
+		f.Errors = map[string]string{"form": app.ErrorMessage(err)}
+		f.Message = app.ErrorMessage(err)
+	}
+	return s.page(c, fiber.StatusUnprocessableEntity, "subscribe", loc, templates.T(loc, "subscribe.title"), f)
+}
+
+// limit applies a rate limit; over it the client gets 429. When the shared
+// counter store is unreachable, the request goes through: subscriptions
+// must keep working during a Redis outage.
+func (s *Server) limit(c *fiber.Ctx, loc, name, key string, n int, window time.Duration) error {
+	if s.deps.Limiter == nil {
+		return nil
+	}
+	ok, err := s.deps.Limiter.Allow(c.UserContext(), "rl:"+name+":"+key, n, window)
+	if err != nil {
+		s.deps.Log.Warn("rate limit unavailable", "limit", name, "err", err)
+		return nil
+	}
+	if ok {
+		return nil
+	}
+	c.Set(fiber.HeaderRetryAfter, "60")
+	if wantsJSON(c) {
+		return app.Errorf(app.ERATELIMIT, "Too many requests. Please try again later.")
+	}
+	return s.message(c, fiber.StatusTooManyRequests, loc, messageData{Heading: templates.T(loc, "ratelimit.title"),
+		Paragraphs: []string{templates.T(loc, "ratelimit.text")}})
+}
+
+func (s *Server) ownOrigin() string {
+	return s.deps.BaseURL.Scheme + "://" + s.deps.BaseURL.Host
+}
+
+// checkFormOrigin refuses posts from other sites unless configured.
+func (s *Server) checkFormOrigin(c *fiber.Ctx) error {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" || origin == "null" || origin == s.ownOrigin() || s.allowedOrigin(origin) {
+		return nil
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host == c.Hostname() {
+		return nil // same host (e.g. reached through another address)
+	}
+	return app.Errorf(app.EFORBIDDEN, "Posting this form from another site is not allowed.")
+}
+
+func (s *Server) allowedOrigin(origin string) bool {
+	for _, o := range s.deps.FormOrigins {
+		if o == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// formCORS lets configured sites post the embeddable form with fetch.
+func (s *Server) formCORS(c *fiber.Ctx) error {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin != "" && s.allowedOrigin(origin) {
+		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
+		c.Set(fiber.HeaderVary, fiber.HeaderOrigin)
+		if c.Method() == fiber.MethodOptions {
+			c.Set(fiber.HeaderAccessControlAllowMethods, "POST")
+			c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type, Accept")
+			c.Set(fiber.HeaderAccessControlMaxAge, "86400")
+			return c.SendStatus(fiber.StatusNoContent)
+		}
+	}
+	return c.Next()
+}
+
+// linkProblem shows the page for a bad, expired or used link.
+func (s *Server) linkProblem(c *fiber.Ctx, loc string, err error, resendAction string) error {
+	if wantsJSON(c) {
+		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": app.ErrorMessage(err), "code": "invalid_link"})
+	}
+	d := messageData{Kind: "link-problem"}
+	switch {
+	case errors.Is(err, app.ErrTokenExpired):
+		d.Heading = templates.T(loc, "link.expired.title")
+		d.Paragraphs = []string{templates.T(loc, "link.expired.text")}
+		d.ResendAction = resendAction
+		d.OfferPreferences = resendAction == ""
+	case errors.Is(err, app.ErrLinkUsed):
+		d.Heading = templates.T(loc, "link.used.title")
+		d.Paragraphs = []string{templates.T(loc, "link.used.text")}
+		d.OfferPreferences = true
+	default:
+		d.Heading = templates.T(loc, "link.invalid.title")
+		d.Paragraphs = []string{templates.T(loc, "link.invalid.text")}
+		d.OfferPreferences = true
+	}
+	return s.message(c, fiber.StatusBadRequest, loc, d)
+}
+
+// isLinkError reports whether err is about the link itself.
+func isLinkError(err error) bool {
+	return errors.Is(err, app.ErrTokenExpired) || errors.Is(err, app.ErrTokenInvalid) || errors.Is(err, app.ErrLinkUsed)
+}
+
+type confirmData struct {
+	Heading, Text, Email, Action string
+}
+
+// confirmPage shows the confirm button; a GET never confirms (mail scanners
+// follow links).
+func (s *Server) confirmPage(c *fiber.Ctx) error {
+	token := c.Params("token")
+	conf, err := s.deps.Subs.CheckConfirmation(c.UserContext(), token)
+	loc := locale(c)
+	if conf != nil && c.Query("lang") == "" {
+		loc = conf.Locale
+	}
+	if err != nil {
+		if isLinkError(err) {
+			return s.linkProblem(c, loc, err, "/confirm/"+token+"/resend")
+		}
+		return err
+	}
+	d := confirmData{Heading: templates.T(loc, "confirm.title"), Text: templates.T(loc, "confirm.text"), Email: conf.Email,
+		Action: "/confirm/" + token}
+	if conf.Kind == app.ConfirmEmailChange {
+		d.Heading, d.Text = templates.T(loc, "confirm.email_change.title"), templates.T(loc, "confirm.email_change.text")
+	}
+	return s.page(c, fiber.StatusOK, "confirm", loc, d.Heading, d)
+}
+
+// confirm uses the link.
+func (s *Server) confirm(c *fiber.Ctx) error {
+	token := c.Params("token")
+	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	res, err := s.deps.Subs.Confirm(c.UserContext(), token, ev)
+	loc := locale(c)
+	if err != nil {
+		if isLinkError(err) {
+			return s.linkProblem(c, loc, err, "/confirm/"+token+"/resend")
+		}
+		return err
+	}
+	if c.Query("lang") == "" {
+		loc = res.Subscriber.Locale
+	}
+	if wantsJSON(c) {
+		return c.JSON(fiber.Map{"status": "confirmed", "subscriber_status": res.Subscriber.Status})
+	}
+	text := templates.T(loc, "confirmed.text")
+	if res.Kind == app.ConfirmEmailChange {
+		text = templates.T(loc, "confirmed.email_change")
+	}
+	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "confirmed.title"),
+		Paragraphs: []string{text}, Kind: "confirmed"})
+}
+
+// resendConfirmation sends a new link for an expired one.
+func (s *Server) resendConfirmation(c *fiber.Ctx) error {
+	loc := locale(c)
+	if err := s.limit(c, loc, "resend-ip", s.deps.Signer.Fingerprint("ip", c.IP()), 10, time.Hour); err != nil {
+		return err
+	}
+	err := s.deps.Subs.ResendConfirmation(c.UserContext(), c.Params("token"))
+	if err != nil {
+		if isLinkError(err) || app.IsNotFound(err) {
+			return s.linkProblem(c, loc, app.ErrTokenInvalid, "")
+		}
+		return err
+	}
+	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "subscribe.done.title"),
+		Paragraphs: []string{templates.T(loc, "subscribe.done.text")}, Kind: "done"})
+}

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"bytes"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+	"newsletter/templates"
+)
+
+// locale picks the page language: ?lang=, then Accept-Language.
+func locale(c *fiber.Ctx) string {
+	if l := c.Query("lang"); l == "ru" || l == "en" {
+		return l
+	}
+	if l := c.FormValue("locale"); l == "ru" || l == "en" {
+		return l
+	}
+	return app.NormalizeLocale(c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// otherLangURL is the current page in the other language.
+func otherLangURL(c *fiber.Ctx, loc string) string {
+	other := "ru"
+	if loc == "ru" {
+		other = "en"
+	}
+	u := url.URL{Path: c.Path()}
+	q := url.Values{}
+	q.Set("lang", other)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// page renders a page for a person.
+func (s *Server) page(c *fiber.Ctx, status int, name, loc, title string, data any) error {
+	var buf bytes.Buffer
+	p := templates.Page{Title: title, Lang: loc, Operator: s.deps.Operator.Name, Data: data}
+	if c.Method() == fiber.MethodGet {
+		p.LangURL = otherLangURL(c, loc)
+	}
+	if err := s.deps.Pages.Page(&buf, name, loc, p); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// messageData is the data of the generic message page.
+type messageData struct {
+	Heading          string
+	Paragraphs       []string
+	Kind             string
+	ResendAction     string
+	OfferPreferences bool
+}
+
+// message renders the generic message page.
+func (s *Server) message(c *fiber.Ctx, status int, loc string, d messageData) error {
+	return s.page(c, status, "message", loc, d.Heading, d)
+}
