@@ -31,7 +31,7 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 		return err
 	}
 	now := s.now()
-	ev.At = now
+	ev.At, ev.FormID, ev.Page = now, in.FormID, in.Page
 	if ev.Channel == "" {
 		ev.Channel = ChannelWeb
 	}

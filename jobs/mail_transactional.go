@@ -70,7 +70,9 @@ func (t *Transactional) send(ctx context.Context, key, template, locale, to, toN
 		return err
 	}
 	m := &mail.Message{From: t.From, To: to, ToName: toName, Subject: subject, HTML: html, Text: text,
-		MessageID: messageID(key, t.From), AutoSubmitted: true}
+		MessageID: messageID(key, t.From),
+		// RFC 3834: mail the product generates on its own, not a reply.
+		AutoSubmitted: "auto-generated"}
 	if extra != nil {
 		extra(m)
 	}

@@ -68,7 +68,7 @@ func New() (*Renderer, error) {
 			}
 			r.mail[loc+"/"+name] = t
 			if tp := "mail/" + name + ".txt"; exists(tp) {
-				tt, err := texttemplate.New(name + ".txt").Funcs(texttemplate.FuncMap(funcs)).ParseFS(files, tp)
+				tt, err := texttemplate.New(name+".txt").Funcs(texttemplate.FuncMap(funcs)).ParseFS(files, tp)
 				if err != nil {
 					return nil, fmt.Errorf("parse mail text %s: %w", name, err)
 				}

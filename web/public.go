@@ -15,13 +15,13 @@ import (
 
 // subscribeForm is the subscription form's data, as submitted and as shown.
 type subscribeForm struct {
-	Action, FormID, PageURL, Stamp                         string
-	Name, Email, Phone                                     string
+	Action, FormID, PageURL, Stamp                          string
+	Name, Email, Phone                                      string
 	ConsentProcessing, ConsentMarketing, ConsentCrossBorder bool
-	CrossBorder                                            bool
-	TextProcessing, TextMarketing, TextCrossBorder         string
-	Errors                                                 map[string]string
-	Message                                                string
+	CrossBorder                                             bool
+	TextProcessing, TextMarketing, TextCrossBorder          string
+	Errors                                                  map[string]string
+	Message                                                 string
 }
 
 // consentTexts are the exact texts of the checkboxes in a language.

@@ -40,8 +40,8 @@ type Deps struct {
 	Policies Policies
 	// Directory reads subscribers for the admin API.
 	Directory Directory
-	Limiter RateLimiter
-	Signer  *app.Signer
+	Limiter   RateLimiter
+	Signer    *app.Signer
 	// Operator fills pages and decides whether the cross-border consent
 	// is asked.
 	Operator app.Operator

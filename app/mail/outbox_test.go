@@ -1,0 +1,84 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFileOutbox(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox") // created on first use
+	signer, err := NewDKIMSigner("example.com", "box", ed25519PEM(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var box Transport = NewFileOutbox(dir, signer)
+	a, b := sampleMessage(), sampleMessage()
+	b.MessageID = "../../etc/passwd@example.com"
+	bad := sampleMessage()
+	bad.To = "not an address"
+	results := box.Send(context.Background(), []*Message{a, bad, b})
+	if !results[0].OK() || !results[2].OK() {
+		t.Fatalf("results = %+v", results)
+	}
+	if !results[1].Permanent || !errors.Is(results[1].Err, ErrInvalidMessage) {
+		t.Errorf("invalid message: %+v", results[1])
+	}
+
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("outbox mode %v, want 0700", fi.Mode().Perm())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d files, want 2 (no temporary files left): %v", len(entries), entries)
+	}
+	ids := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") || strings.Contains(name, "/") {
+			t.Errorf("file name %q", name)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := e.Info()
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", name, info.Mode().Perm())
+		}
+		p := parse(t, raw)
+		ids[p.msg.Header.Get("Message-Id")] = true
+		if p.msg.Header.Get("List-Unsubscribe-Post") == "" || len(p.parts) != 2 {
+			t.Errorf("%s is not the full message", name)
+		}
+		if v := verifyDKIM(t, raw, signer); v.Err != nil {
+			t.Errorf("%s: DKIM: %v", name, v.Err)
+		}
+	}
+	if !ids["<"+a.MessageID+">"] || !ids["<"+b.MessageID+">"] {
+		t.Errorf("Message-IDs in files: %v", ids)
+	}
+	if err := box.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFileOutboxCancelled(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := NewFileOutbox(dir, nil).Send(ctx, []*Message{sampleMessage()})
+	if !r[0].Temporary || !errors.Is(r[0].Err, context.Canceled) {
+		t.Errorf("result = %+v", r[0])
+	}
+}
