@@ -1,0 +1,325 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"newsletter/app"
+	"newsletter/app/store"
+	"newsletter/internal/testenv"
+	"newsletter/jobs"
+	"newsletter/templates"
+	"newsletter/web"
+)
+
+type fixture struct {
+	srv   *web.Server
+	store *store.Store
+	svc   *app.Service
+}
+
+func newFixture(t *testing.T, mutate ...func(*web.Deps)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, testenv.Postgres(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q, err := jobs.Connect(testenv.Redis(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	signer, _ := app.NewSigner([]byte("web-test-secret-0123456789abcdef0123"))
+	cal, _ := app.NewCalendar(time.UTC, nil)
+	base, _ := url.Parse("https://news.example.com")
+	op := app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"}
+	svc := &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal,
+		Operator: op, ConfirmTTL: time.Hour, PendingTTL: 24 * time.Hour}
+	admins := &app.Admins{Store: st}
+	if err := admins.EnsurePolicy(ctx, "v1", "# Policy\n\nText of {{operator_name}}.", "# Политика\n\nТекст {{operator_name}}."); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := templates.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Pages: pages, Subs: svc,
+		Policies: st, Directory: st, Signer: signer, Operator: op, BaseURL: base,
+		Limiter: &jobs.RateLimiter{Redis: q.Redis()}, MinFillTime: time.Second,
+		FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}
+	for _, m := range mutate {
+		m(&deps)
+	}
+	return &fixture{srv: web.New(deps), store: st, svc: svc}
+}
+
+func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := f.srv.App().Test(req, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func jsonPost(path, body string) *http.Request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+func formPost(path string, v url.Values) *http.Request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(v.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+func TestSubscribeValidationJSON(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		fields []string
+	}{
+		{"Valid", `{"name":"Anna","email":"anna@example.com","consent_processing":true}`, 202, nil},
+		{"MissingEverything", `{}`, 422, []string{"name", "email", "consent_processing"}},
+		{"BadEmail", `{"name":"Anna","email":"anna@","consent_processing":"yes"}`, 422, []string{"email"}},
+		{"BadPhone", `{"name":"Anna","email":"a@example.com","phone":"12","consent_processing":true}`, 422, []string{"phone"}},
+		{"NameWithMarkup", `{"name":"<script>","email":"b@example.com","consent_processing":true}`, 422, []string{"name"}},
+		{"NoProcessingConsent", `{"name":"Anna","email":"c@example.com","consent_marketing":true}`, 422, []string{"consent_processing"}},
+		{"NotJSON", `{"name":`, 422, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := f.do(t, jsonPost("/subscribe", tt.body))
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			var got struct {
+				Status string            `json:"status"`
+				Error  string            `json:"error"`
+				Fields map[string]string `json:"fields"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("not JSON: %s", body)
+			}
+			if tt.status == 202 && got.Status != "confirmation_sent" {
+				t.Fatalf("body %s", body)
+			}
+			if tt.status == 422 && got.Error == "" {
+				t.Fatalf("no error message: %s", body)
+			}
+			for _, field := range tt.fields {
+				if got.Fields[field] == "" {
+					t.Errorf("no message for %s: %s", field, body)
+				}
+			}
+			if len(got.Fields) != len(tt.fields) {
+				t.Errorf("fields %v, want exactly %v", got.Fields, tt.fields)
+			}
+		})
+	}
+}
+
+func TestSubscribeFormShowsErrorsAndKeepsInput(t *testing.T) {
+	f := newFixture(t)
+	resp, body := f.do(t, formPost("/subscribe", url.Values{"name": {"Анна <b>"}, "email": {"anna@@example"},
+		"phone": {"+7 912"}, "consent_marketing": {"yes"}, "locale": {"ru"}}))
+	if resp.StatusCode != 422 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	for _, want := range []string{`value="Анна &lt;b&gt;"`, `value="anna@@example"`, `id="consent_marketing" name="consent_marketing" value="yes" checked`,
+		`id="email-error"`, `lang="ru"`, `aria-invalid="true"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "<b>") {
+		t.Error("input not escaped")
+	}
+}
+
+// TestSubscribeSameAnswer: the answer reveals nothing about the address.
+func TestSubscribeSameAnswer(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	body := func(email string) string {
+		return `{"name":"Anna","email":"` + email + `","consent_processing":true}`
+	}
+	_, first := f.do(t, jsonPost("/subscribe", body("known@example.com")))
+	must(t, f.store.Tx(ctx, func(tx app.Store) error { return nil }))
+	for _, email := range []string{"known@example.com", "KNOWN@example.com", "unknown@example.com"} {
+		resp, got := f.do(t, jsonPost("/subscribe", body(email)))
+		if resp.StatusCode != 202 || got != first {
+			t.Fatalf("%s: %d %s, want %s", email, resp.StatusCode, got, first)
+		}
+	}
+}
+
+func TestSubscribeHoneypotAndFillTime(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	resp, _ := f.do(t, formPost("/subscribe", url.Values{"name": {"Bot"}, "email": {"bot@example.com"},
+		"consent_processing": {"yes"}, "website": {"http://spam.example"}}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("honeypot answer %d", resp.StatusCode)
+	}
+	if _, err := f.store.SubscriberByEmail(ctx, "bot@example.com"); !app.IsNotFound(err) {
+		t.Fatal("a honeypot submission was recorded")
+	}
+	// A form sent faster than a person can fill it in is shown again.
+	_, page := f.do(t, httptest.NewRequest("GET", "/subscribe", nil))
+	stamp := between(page, `name="ts" value="`, `"`)
+	resp, body := f.do(t, formPost("/subscribe", url.Values{"name": {"Fast"}, "email": {"fast@example.com"},
+		"consent_processing": {"yes"}, "ts": {stamp}}))
+	if resp.StatusCode != 422 || !strings.Contains(body, `value="fast@example.com"`) {
+		t.Fatalf("too-fast form: %d", resp.StatusCode)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	resp, _ = f.do(t, formPost("/subscribe", url.Values{"name": {"Slow Person"}, "email": {"slow@example.com"},
+		"consent_processing": {"yes"}, "ts": {stamp}}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("form after a human delay: %d", resp.StatusCode)
+	}
+	if _, err := f.store.SubscriberByEmail(ctx, "slow@example.com"); err != nil {
+		t.Fatalf("subscription not recorded: %v", err)
+	}
+}
+
+func between(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(start):]
+	j := strings.Index(s, end)
+	if j < 0 {
+		return ""
+	}
+	return s[:j]
+}
+
+func TestSubscribeRateLimitPerAddress(t *testing.T) {
+	f := newFixture(t)
+	var last *http.Response
+	for i := 0; i < 6; i++ {
+		last, _ = f.do(t, jsonPost("/subscribe", `{"name":"Anna","email":"flood@example.com","consent_processing":true}`))
+	}
+	if last.StatusCode != 429 {
+		t.Fatalf("sixth subscription of one address in an hour: %d, want 429", last.StatusCode)
+	}
+	resp, _ := f.do(t, jsonPost("/subscribe", `{"name":"Anna","email":"other@example.com","consent_processing":true}`))
+	if resp.StatusCode != 202 {
+		t.Fatalf("another address: %d", resp.StatusCode)
+	}
+}
+
+func TestEmbeddedFormOrigins(t *testing.T) {
+	f := newFixture(t)
+	v := url.Values{"name": {"Anna"}, "email": {"embed@example.com"}, "consent_processing": {"yes"}}
+	r := formPost("/subscribe", v)
+	r.Header.Set("Origin", "https://www.example.com")
+	resp, _ := f.do(t, r)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "https://www.example.com/thanks" {
+		t.Fatalf("allowed origin: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://www.example.com" {
+		t.Errorf("no CORS header for an allowed origin")
+	}
+	r = formPost("/subscribe", v)
+	r.Header.Set("Origin", "https://evil.example.net")
+	if resp, _ := f.do(t, r); resp.StatusCode != 403 {
+		t.Fatalf("foreign origin: %d, want 403", resp.StatusCode)
+	}
+	pre := httptest.NewRequest("OPTIONS", "/subscribe", nil)
+	pre.Header.Set("Origin", "https://www.example.com")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	if resp, _ := f.do(t, pre); resp.StatusCode != 204 {
+		t.Fatalf("preflight: %d", resp.StatusCode)
+	}
+}
+
+func TestPublicPagesSetNoCookies(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/subscribe", "/privacy", "/preferences", "/confirm/garbage", "/healthz", "/nope"} {
+		resp, _ := f.do(t, httptest.NewRequest("GET", path, nil))
+		if c := resp.Header.Values("Set-Cookie"); len(c) > 0 {
+			t.Errorf("%s sets cookies %v", path, c)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s CSP %q", path, csp)
+		}
+	}
+}
+
+func TestPrivacyPages(t *testing.T) {
+	f := newFixture(t)
+	resp, body := f.do(t, httptest.NewRequest("GET", "/privacy?lang=ru", nil))
+	if resp.StatusCode != 200 || !strings.Contains(body, "Текст Example LLC.") {
+		t.Fatalf("current policy: %d %s", resp.StatusCode, body)
+	}
+	must(t, (&app.Admins{Store: f.store}).PublishPolicy(context.Background(), &app.Admin{ID: 1},
+		&app.PolicyVersion{Version: "v2", BodyEN: "New text.", BodyRU: "Новый текст."}))
+	_, body = f.do(t, httptest.NewRequest("GET", "/privacy?lang=en", nil))
+	if !strings.Contains(body, "New text.") || !strings.Contains(body, `/privacy/v1`) {
+		t.Fatalf("after publishing v2: %s", body)
+	}
+	resp, body = f.do(t, httptest.NewRequest("GET", "/privacy/v1?lang=en", nil))
+	if resp.StatusCode != 200 || !strings.Contains(body, "Text of Example LLC.") {
+		t.Fatalf("old version: %d", resp.StatusCode)
+	}
+	if resp, _ := f.do(t, httptest.NewRequest("GET", "/privacy/v9", nil)); resp.StatusCode != 404 {
+		t.Fatalf("unknown version: %d", resp.StatusCode)
+	}
+}
+
+func TestBadLinks(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/confirm/AAAA", "/preferences/x.y", "/preferences/" + strings.Repeat("A", 300)} {
+		resp, body := f.do(t, httptest.NewRequest("GET", path, nil))
+		if resp.StatusCode != 400 || !strings.Contains(body, `action="/preferences"`) {
+			t.Errorf("%s: %d, want 400 with a preferences form", path, resp.StatusCode)
+		}
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Accept", "application/json")
+		if resp, body := f.do(t, r); resp.StatusCode != 400 || !strings.Contains(body, `"invalid_link"`) {
+			t.Errorf("%s JSON: %d %s", path, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestPreferencesLinkSameAnswer(t *testing.T) {
+	f := newFixture(t)
+	_, a := f.do(t, formPost("/preferences", url.Values{"email": {"nobody@example.com"}}))
+	_, b := f.do(t, formPost("/preferences", url.Values{"email": {"also-nobody@example.com"}}))
+	if a != b {
+		t.Fatal("different answers for unknown addresses")
+	}
+	resp, _ := f.do(t, formPost("/preferences", url.Values{"email": {"not-an-address"}}))
+	if resp.StatusCode != 422 {
+		t.Fatalf("bad address: %d", resp.StatusCode)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
