@@ -74,6 +74,9 @@ var catalog = map[string][2]string{
 	"error.title":                {"Something went wrong", "Что-то пошло не так"},
 	"notfound.title":             {"Page not found", "Страница не найдена"},
 	"back":                       {"Back", "Назад"},
+	"stats.ask":                  {"May we count your visit anonymously? No tracking cookie is set unless you allow it.", "Можно мы анонимно учтём ваше посещение? Без вашего разрешения мы не устанавливаем отслеживающие cookie."},
+	"stats.allow":                {"Allow", "Разрешить"},
+	"stats.deny":                 {"No, thanks", "Нет, спасибо"},
 
 	"mail.greeting":             {"Hello, %s!", "Здравствуйте, %s!"},
 	"mail.confirm.subject":      {"Confirm your subscription", "Подтвердите подписку"},

@@ -172,7 +172,10 @@ type Page struct {
 	Lang     string
 	LangURL  string // the same page in the other language
 	Operator string
-	Data     any
+	// Analytics is the analytics script loaded only after the visitor
+	// allows it; empty for none.
+	Analytics string
+	Data      any
 }
 
 // Mail is what transactional mail templates receive.

@@ -323,3 +323,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestAnalyticsOnlyWhenConfigured(t *testing.T) {
+	f := newFixture(t)
+	_, body := f.do(t, httptest.NewRequest("GET", "/subscribe", nil))
+	if strings.Contains(body, "stats-consent") || strings.Contains(body, "<script") {
+		t.Fatal("a script on a public page with no analytics configured")
+	}
+	f = newFixture(t, func(d *web.Deps) { d.AnalyticsSrc = "https://stats.example.net/s.js" })
+	resp, body := f.do(t, httptest.NewRequest("GET", "/subscribe", nil))
+	if !strings.Contains(body, `data-src="https://stats.example.net/s.js"`) || !strings.Contains(body, `<script src="/static/consent.js" defer></script>`) {
+		t.Fatal("no consent banner with analytics configured")
+	}
+	if strings.Contains(body, `<script src="https://stats.example.net`) {
+		t.Fatal("the analytics script loads before the visitor allows it")
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://stats.example.net;") {
+		t.Fatalf("CSP %q", csp)
+	}
+	if c := resp.Header.Values("Set-Cookie"); len(c) > 0 {
+		t.Fatalf("cookies %v", c)
+	}
+}

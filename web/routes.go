@@ -12,7 +12,7 @@ import (
 // routes lists every route in one place.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(recover.New(), requestid.New(), s.observe, securityHeaders)
+	a.Use(recover.New(), requestid.New(), s.observe, s.securityHeaders)
 
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)

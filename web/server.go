@@ -51,15 +51,25 @@ type Deps struct {
 	FormOrigins []string
 	// FormRedirect is where a person goes after posting from another site.
 	FormRedirect string
+	// AnalyticsSrc is a script public pages load after the visitor allows it.
+	AnalyticsSrc string
 	// MinFillTime is the least time a person takes to fill in the form.
 	MinFillTime time.Duration
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int
+	// Auth signs operators in to the admin console; nil turns the console off.
+	Auth *app.AdminAuth
+	// Console reads the counts and lists of the admin console.
+	Console Console
+	// OutboxDir is where the embedded mode writes outgoing mail; the
+	// console shows it when set.
+	OutboxDir string
 }
 
 // Server is the HTTP server.
 type Server struct {
 	deps Deps
+	csp  string
 	app  *fiber.App
 }
 
@@ -71,7 +81,7 @@ func New(deps Deps) *Server {
 	if deps.MinFillTime == 0 {
 		deps.MinFillTime = 2 * time.Second
 	}
-	s := &Server{deps: deps}
+	s := &Server{deps: deps, csp: contentSecurityPolicy(deps.AnalyticsSrc)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "newsletter",
 		DisableStartupMessage: true,

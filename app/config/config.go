@@ -65,6 +65,9 @@ type Config struct {
 	FormOrigins []string
 	// FormRedirect is where a person is sent after a cross-origin form post.
 	FormRedirect string
+	// AnalyticsSrc is the URL of an analytics script that public pages load
+	// only after the visitor allows it; empty for none.
+	AnalyticsSrc string
 	// Workers is the number of concurrent queue workers per process.
 	Workers int
 	// LogFormat is "text" or "json".
@@ -123,6 +126,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AdminEmail:               get("ADMIN_EMAIL", ""),
 		AdminPassword:            getenv("ADMIN_PASSWORD"),
 		FormRedirect:             get("NEWSLETTER_FORM_REDIRECT", ""),
+		AnalyticsSrc:             get("NEWSLETTER_ANALYTICS_SRC", ""),
 		LogFormat:                get("LOG_FORMAT", "text"),
 		LogLevel:                 get("LOG_LEVEL", "info"),
 	}
@@ -224,6 +228,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.FormRedirect != "" {
 		if u, err := url.Parse(c.FormRedirect); err != nil || !u.IsAbs() {
 			return nil, bad("NEWSLETTER_FORM_REDIRECT", "must be an absolute URL")
+		}
+	}
+	if c.AnalyticsSrc != "" {
+		if u, err := url.Parse(c.AnalyticsSrc); err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, bad("NEWSLETTER_ANALYTICS_SRC", "must be an https URL of a script")
 		}
 	}
 	switch c.LogFormat {
