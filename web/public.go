@@ -144,11 +144,11 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 			return s.subscribeFormAgain(c, in, &app.Error{Code: app.EINVALID, Message: templates.T(loc, "subscribe.toofast")})
 		}
 	}
-	if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), 20, time.Minute); err != nil {
+	if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
 		return err
 	}
 	if email, err := app.NormalizeEmail(in.Email); err == nil {
-		if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", email), 5, time.Hour); err != nil {
+		if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", email), s.deps.LimitAddress, time.Hour); err != nil {
 			return err
 		}
 	}
@@ -206,7 +206,7 @@ func (s *Server) subscribeFormAgain(c *fiber.Ctx, in app.SubscribeInput, err err
 // counter store is unreachable, the request goes through: subscriptions
 // must keep working during a Redis outage.
 func (s *Server) limit(c *fiber.Ctx, loc, name, key string, n int, window time.Duration) error {
-	if s.deps.Limiter == nil {
+	if s.deps.Limiter == nil || n <= 0 {
 		return nil
 	}
 	ok, err := s.deps.Limiter.Allow(c.UserContext(), "rl:"+name+":"+key, n, window)

@@ -58,7 +58,7 @@ func newFixture(t *testing.T, mutate ...func(*web.Deps)) *fixture {
 	}
 	deps := web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Pages: pages, Subs: svc,
 		Policies: st, Directory: st, Signer: signer, Operator: op, BaseURL: base,
-		Limiter: &jobs.RateLimiter{Redis: q.Redis()}, MinFillTime: time.Second,
+		Limiter: &jobs.RateLimiter{Redis: q.Redis()}, MinFillTime: time.Second, LimitIP: 1000, LimitAddress: 5,
 		FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}
 	for _, m := range mutate {
 		m(&deps)

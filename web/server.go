@@ -51,19 +51,15 @@ type Deps struct {
 	FormOrigins []string
 	// FormRedirect is where a person goes after posting from another site.
 	FormRedirect string
+	// LimitIP and LimitAddress are the subscription rate limits: per IP
+	// address per minute, per email address per hour; 0 is no limit.
+	LimitIP, LimitAddress int
 	// AnalyticsSrc is a script public pages load after the visitor allows it.
 	AnalyticsSrc string
 	// MinFillTime is the least time a person takes to fill in the form.
 	MinFillTime time.Duration
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int
-	// Auth signs operators in to the admin console; nil turns the console off.
-	Auth *app.AdminAuth
-	// Console reads the counts and lists of the admin console.
-	Console Console
-	// OutboxDir is where the embedded mode writes outgoing mail; the
-	// console shows it when set.
-	OutboxDir string
 }
 
 // Server is the HTTP server.

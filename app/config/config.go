@@ -65,6 +65,11 @@ type Config struct {
 	FormOrigins []string
 	// FormRedirect is where a person is sent after a cross-origin form post.
 	FormRedirect string
+	// SubscribeLimitIP is how many subscriptions one IP address may post
+	// per minute; SubscribeLimitAddress how many one address may get per
+	// hour. 0 turns a limit off.
+	SubscribeLimitIP      int
+	SubscribeLimitAddress int
 	// AnalyticsSrc is the URL of an analytics script that public pages load
 	// only after the visitor allows it; empty for none.
 	AnalyticsSrc string
@@ -208,6 +213,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.SMTPRate, err = strconv.ParseFloat(get("SMTP_RATE", "0"), 64); err != nil || c.SMTPRate < 0 {
 		return nil, bad("SMTP_RATE", "must be a number of messages per second >= 0")
+	}
+	if c.SubscribeLimitIP, err = strconv.Atoi(get("NEWSLETTER_LIMIT_IP", "20")); err != nil || c.SubscribeLimitIP < 0 {
+		return nil, bad("NEWSLETTER_LIMIT_IP", "must be a whole number of requests per minute >= 0")
+	}
+	if c.SubscribeLimitAddress, err = strconv.Atoi(get("NEWSLETTER_LIMIT_ADDRESS", "5")); err != nil || c.SubscribeLimitAddress < 0 {
+		return nil, bad("NEWSLETTER_LIMIT_ADDRESS", "must be a whole number of requests per hour >= 0")
 	}
 	if c.Workers, err = strconv.Atoi(get("NEWSLETTER_WORKERS", "10")); err != nil || c.Workers < 1 || c.Workers > 1000 {
 		return nil, bad("NEWSLETTER_WORKERS", "must be a whole number from 1 to 1000")

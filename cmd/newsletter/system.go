@@ -152,6 +152,7 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, Metrics: s.metrics, Admins: s.admins, Pages: s.pages, Subs: s.svc, Policies: s.store,
 		Directory: s.store, Signer: s.signer, Operator: s.svc.Operator, BaseURL: s.cfg.BaseURL,
 		FormOrigins: s.cfg.FormOrigins, FormRedirect: s.cfg.FormRedirect, AnalyticsSrc: s.cfg.AnalyticsSrc,
+		LimitIP: s.cfg.SubscribeLimitIP, LimitAddress: s.cfg.SubscribeLimitAddress,
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()},
 		Checks:  []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
 	}
