@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,8 +50,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status = st
 	}
 	if status >= 500 && fe == nil {
-		s.deps.Log.Error("request failed", "request_id", requestID(c), "route", c.Route().Path, "err", err)
-		msg = "Something went wrong on our side. Please try again later."
+		if down := s.downDependency(c); down != "" {
+			// Not a bug: a dependency is unreachable. Say so, and when to
+			// come back.
+			s.deps.Log.Warn("request failed: dependency down", "request_id", requestID(c), "route", c.Route().Path, "down", down)
+			status, code = fiber.StatusServiceUnavailable, app.EUNAVAILABLE
+			msg = "The service is temporarily unavailable. Please try again in a minute."
+			c.Set(fiber.HeaderRetryAfter, "30")
+		} else {
+			s.deps.Log.Error("request failed", "request_id", requestID(c), "route", c.Route().Path, "err", err)
+			msg = "Something went wrong on our side. Please try again later."
+		}
 	}
 	if wantsJSON(c) {
 		body := fiber.Map{"error": msg, "code": code}
@@ -59,6 +70,18 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(status).JSON(body)
 	}
 	return s.errorPage(c, status, msg)
+}
+
+// downDependency names the first readiness check that fails now, or "".
+func (s *Server) downDependency(c *fiber.Ctx) string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, ch := range s.deps.Checks {
+		if err := ch.Ping.Ping(ctx); err != nil {
+			return ch.Name
+		}
+	}
+	return ""
 }
 
 // errorPage renders a page for a person.

@@ -220,3 +220,14 @@ func TestOptInEmbedded(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 }
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+func newJSONRequest(url, body string) (*http.Request, error) {
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
