@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -37,6 +38,10 @@ type Service struct {
 	// Wake is called after a commit that wrote outbox rows, so the relay
 	// picks them up at once; nil does nothing.
 	Wake func()
+
+	policyMu sync.Mutex
+	policy   *PolicyVersion
+	policyAt time.Time
 }
 
 func (s *Service) now() time.Time {

@@ -350,3 +350,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestSubscribeWhileBlockedSendsNothing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, e.svc.Subscribe(ctx, input("blocked@example.com"), formEvidence, texts))
+		sub, _ := e.store.SubscriberByEmail(ctx, "blocked@example.com")
+		sub.Status, sub.BlockReason = app.StatusBlocked, "data disputed"
+		must(t, e.store.UpdateSubscriber(ctx, sub))
+		before, _ := e.store.OutboxBacklog(ctx)
+		must(t, e.svc.Subscribe(ctx, input("blocked@example.com"), formEvidence, texts))
+		after, _ := e.store.OutboxBacklog(ctx)
+		if after != before {
+			t.Fatalf("a blocked subscriber got a confirmation (%d -> %d outbox rows)", before, after)
+		}
+		again, _ := e.store.Subscriber(ctx, sub.ID)
+		if again.Status != app.StatusBlocked {
+			t.Fatalf("status %s", again.Status)
+		}
+	})
+}

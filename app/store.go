@@ -59,6 +59,13 @@ type SubscriberStore interface {
 	ConsentEvents(ctx context.Context, subscriberID int64) ([]ConsentEvent, error)
 
 	CreateConfirmation(ctx context.Context, c *Confirmation) error
+	// RecordSubscription stores a subscription from a form atomically: sub
+	// is created (pending) unless a subscriber with its address exists;
+	// then, unless that subscriber is blocked, the confirmation c (for that
+	// subscriber) and an outbox row of kind outboxKind with the payload
+	// {"confirmation_id":ID} (ConfirmationRef) are written. It reports
+	// whether the confirmation was written.
+	RecordSubscription(ctx context.Context, sub *Subscriber, c *Confirmation, outboxKind string) (bool, error)
 	Confirmation(ctx context.Context, id int64) (*Confirmation, error)
 	MarkConfirmationUsed(ctx context.Context, id int64, at time.Time) (bool, error)
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // ConsentTexts are the exact texts of the consent checkboxes a person saw,
@@ -42,44 +43,52 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	if in.ConsentCrossBorder {
 		purposes = append(purposes, PurposeCrossBorder)
 	}
-	err := s.Store.Tx(ctx, func(tx Store) error {
-		policy, err := tx.CurrentPolicy(ctx)
-		if err != nil {
-			return fmt.Errorf("current policy: %w", err)
-		}
-		ev.PolicyVersion = policy.Version
-		sub, err := tx.SubscriberByEmail(ctx, in.Email)
-		switch {
-		case IsNotFound(err):
-			sub = &Subscriber{Email: in.Email, EmailHash: s.Signer.KeyedHash(in.Email), Name: in.Name, Phone: in.Phone, Locale: in.Locale, Status: StatusPending, CreatedAt: now}
-			if err := tx.CreateSubscriber(ctx, sub); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case sub.Status == StatusBlocked:
-			// Processing is suspended: no mail, no change. The answer
-			// stays the same so the form reveals nothing.
-			return nil
-		}
-		conf := &Confirmation{
-			SubscriberID: sub.ID, Kind: ConfirmSubscribe, Email: in.Email, Name: in.Name, Phone: in.Phone,
-			Locale: in.Locale, Purposes: purposes, ConsentTexts: map[Purpose]string{}, Evidence: ev,
-			CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL),
-		}
-		for _, p := range purposes {
-			conf.ConsentTexts[p] = texts[p]
-		}
-		if err := tx.CreateConfirmation(ctx, conf); err != nil {
-			return err
-		}
-		return addOutbox(ctx, tx, OutboxConfirmation, ConfirmationRef{ConfirmationID: conf.ID})
-	})
+	policy, err := s.currentPolicy(ctx)
+	if err != nil {
+		return fmt.Errorf("current policy: %w", err)
+	}
+	ev.PolicyVersion = policy.Version
+	sub := &Subscriber{Email: in.Email, EmailHash: s.Signer.KeyedHash(in.Email), Name: in.Name, Phone: in.Phone,
+		Locale: in.Locale, Status: StatusPending, CreatedAt: now}
+	conf := &Confirmation{
+		Kind: ConfirmSubscribe, Email: in.Email, Name: in.Name, Phone: in.Phone,
+		Locale: in.Locale, Purposes: purposes, ConsentTexts: map[Purpose]string{}, Evidence: ev,
+		CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL),
+	}
+	for _, p := range purposes {
+		conf.ConsentTexts[p] = texts[p]
+	}
+	// A blocked subscriber gets no confirmation (processing is suspended),
+	// and the answer stays the same so the form reveals nothing.
+	_, err = s.Store.RecordSubscription(ctx, sub, conf, OutboxConfirmation)
 	if err != nil {
 		return err
 	}
 	s.wake()
 	return nil
+}
+
+// policyCacheTTL is how long the current policy version is remembered: a
+// newly published version applies to consents given after at most this.
+const policyCacheTTL = 5 * time.Second
+
+// currentPolicy returns the current policy version, cached briefly (every
+// subscription records it).
+func (s *Service) currentPolicy(ctx context.Context) (*PolicyVersion, error) {
+	s.policyMu.Lock()
+	p, at := s.policy, s.policyAt
+	s.policyMu.Unlock()
+	if p != nil && s.now().Sub(at) < policyCacheTTL && s.now().Sub(at) >= 0 {
+		return p, nil
+	}
+	p, err := s.Store.CurrentPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.policyMu.Lock()
+	s.policy, s.policyAt = p, s.now()
+	s.policyMu.Unlock()
+	return p, nil
 }
 
 // ConfirmationRef is the id-only payload of confirmation mail tasks.

@@ -254,27 +254,114 @@ type confirmationRow struct {
 
 func (confirmationRow) TableName() string { return "confirmations" }
 
-// CreateConfirmation stores a pending change.
-func (s *Store) CreateConfirmation(ctx context.Context, c *app.Confirmation) error {
+func confirmationToRow(c *app.Confirmation) confirmationRow {
 	purposes := make([]string, len(c.Purposes))
 	for i, p := range c.Purposes {
 		purposes[i] = string(p)
 	}
-	texts, err := json.Marshal(c.ConsentTexts)
-	if err != nil {
-		return fmt.Errorf("encode consent texts: %w", err)
-	}
-	r := confirmationRow{
+	texts, _ := json.Marshal(c.ConsentTexts) // a map of strings always encodes
+	return confirmationRow{
 		SubscriberID: c.SubscriberID, Kind: c.Kind, Email: nullable(c.Email), Name: nullable(c.Name), Phone: nullable(c.Phone),
 		Locale: c.Locale, Purposes: strings.Join(purposes, ","), IP: nullable(c.Evidence.IP), UserAgent: nullable(c.Evidence.UserAgent),
 		FormID: c.Evidence.FormID, Page: c.Evidence.Page, PolicyVersion: c.Evidence.PolicyVersion, ConsentTexts: string(texts),
 		RequestID: c.RequestID, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
 	}
+}
+
+// CreateConfirmation stores a pending change.
+func (s *Store) CreateConfirmation(ctx context.Context, c *app.Confirmation) error {
+	r := confirmationToRow(c)
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		return fmt.Errorf("create confirmation: %w", err)
 	}
 	c.ID = r.ID
 	return nil
+}
+
+// RecordSubscription implements app.SubscriberStore. On PostgreSQL it is
+// one statement (one round trip, atomic without an explicit transaction);
+// on SQLite a transaction of several.
+func (s *Store) RecordSubscription(ctx context.Context, sub *app.Subscriber, c *app.Confirmation, outboxKind string) (bool, error) {
+	if s.dialect == Postgres && !s.inTx {
+		return s.recordSubscriptionPostgres(ctx, sub, c, outboxKind)
+	}
+	written := false
+	err := s.Tx(ctx, func(tx app.Store) error {
+		existing, err := tx.SubscriberByEmail(ctx, sub.Email)
+		switch {
+		case app.IsNotFound(err):
+			if err := tx.CreateSubscriber(ctx, sub); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			*sub = *existing
+		}
+		if sub.Status == app.StatusBlocked {
+			return nil
+		}
+		c.SubscriberID = sub.ID
+		if err := tx.CreateConfirmation(ctx, c); err != nil {
+			return err
+		}
+		if _, err := tx.AddOutbox(ctx, outboxKind, []byte(fmt.Sprintf(`{"confirmation_id":%d}`, c.ID))); err != nil {
+			return err
+		}
+		written = true
+		return nil
+	})
+	return written, err
+}
+
+func (s *Store) recordSubscriptionPostgres(ctx context.Context, sub *app.Subscriber, c *app.Confirmation, outboxKind string) (bool, error) {
+	r := confirmationToRow(c)
+	if sub.CreatedAt.IsZero() {
+		sub.CreatedAt = now()
+	}
+	var out []struct {
+		SubscriberID   int64
+		ConfirmationID int64
+	}
+	err := s.with(ctx).Raw(`
+WITH ins AS (
+	INSERT INTO subscribers (email, email_hash, name, phone, locale, status, created_at, updated_at)
+	VALUES (@email, @email_hash, @sub_name, @sub_phone, @sub_locale, 'pending', @created, @created)
+	ON CONFLICT (email) DO NOTHING
+	RETURNING id, status
+), sub AS (
+	SELECT id, status FROM ins
+	UNION ALL
+	SELECT id, status FROM subscribers WHERE email = @email AND NOT EXISTS (SELECT 1 FROM ins)
+), conf AS (
+	INSERT INTO confirmations (subscriber_id, kind, email, name, phone, locale, purposes, ip, user_agent,
+		form_id, page, policy_version, consent_texts, created_at, expires_at)
+	SELECT id, @kind, @c_email, @c_name, @c_phone, @c_locale, @purposes, @ip, @ua,
+		@form_id, @page, @policy, @texts, @c_created, @expires
+	FROM sub WHERE status <> 'blocked'
+	RETURNING id, subscriber_id
+), box AS (
+	INSERT INTO outbox (kind, payload, created_at)
+	SELECT @outbox_kind, '{"confirmation_id":' || id || '}', @c_created FROM conf
+)
+SELECT (SELECT id FROM sub LIMIT 1) AS subscriber_id, (SELECT id FROM conf LIMIT 1) AS confirmation_id`,
+		map[string]any{
+			"email": sub.Email, "email_hash": nullable(sub.EmailHash), "sub_name": nullable(sub.Name), "sub_phone": nullable(sub.Phone),
+			"sub_locale": sub.Locale, "created": sub.CreatedAt.UTC(),
+			"kind": r.Kind, "c_email": r.Email, "c_name": r.Name, "c_phone": r.Phone, "c_locale": r.Locale, "purposes": r.Purposes,
+			"ip": r.IP, "ua": r.UserAgent, "form_id": r.FormID, "page": r.Page, "policy": r.PolicyVersion, "texts": r.ConsentTexts,
+			"c_created": r.CreatedAt, "expires": r.ExpiresAt, "outbox_kind": outboxKind,
+		}).Scan(&out).Error
+	if err != nil {
+		return false, fmt.Errorf("record subscription: %w", err)
+	}
+	if len(out) == 0 || out[0].SubscriberID == 0 {
+		// The address was inserted by a concurrent request that committed
+		// after this statement began; that request sends the confirmation.
+		return false, nil
+	}
+	sub.ID, c.SubscriberID, c.ID = out[0].SubscriberID, out[0].SubscriberID, out[0].ConfirmationID
+	return c.ID != 0, nil
 }
 
 // Confirmation returns the pending change with id.

@@ -28,6 +28,7 @@ Usage:
   newsletter migrate                       apply database migrations and exit
   newsletter admin create --email E --role R   create an admin (owner, marketer, privacy_officer)
   newsletter admin token --email E         print a new API token for an admin
+  newsletter bench http [flags]            HTTP load benchmark (see newsletter bench)
   newsletter help                          this text
 
 Configuration is read from the environment; see README.md.
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		exitErr = migrate(ctx, cfg, stdout)
 	case "admin":
 		exitErr = adminCmd(ctx, cfg, args, stdout)
+	case "bench":
+		exitErr = bench(ctx, cfg, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "newsletter: unknown command %q\n\n%s", cmd, usage)
 		return exitConfig
