@@ -1,7 +1,7 @@
 # Common tasks. `make test` is the test command CI runs (see README.md).
 GO ?= go
 
-.PHONY: run build test lint bench
+.PHONY: run build test lint bench fuzz
 
 run:
 	$(GO) run ./cmd/newsletter
@@ -21,3 +21,6 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	.ci/fuzz

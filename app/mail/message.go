@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -352,6 +353,19 @@ func cleanText(s string) string {
 
 // encodeText cleans s and encodes it per RFC 2047 when it is not ASCII:
 // Q-encoding when most of it is ASCII, B-encoding otherwise.
+// forceBEncode encodes ASCII text as B encoded words of at most 75
+// characters each, separated by folding space.
+func forceBEncode(s string) string {
+	const chunk = 45 // 45 bytes -> 60 base64 characters + 12 of framing
+	var parts []string
+	for len(s) > 0 {
+		n := min(chunk, len(s))
+		parts = append(parts, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(parts, " ")
+}
+
 func encodeText(s string) string {
 	s = cleanText(s)
 	nonASCII := 0
@@ -360,8 +374,13 @@ func encodeText(s string) string {
 			nonASCII++
 		}
 	}
-	if nonASCII == 0 {
+	if nonASCII == 0 && !strings.Contains(s, "=?") {
 		return s
+	}
+	if nonASCII == 0 {
+		// Plain text that looks like an encoded word must itself be
+		// encoded, or a reader would decode it (RFC 2047 section 5).
+		return forceBEncode(s)
 	}
 	if nonASCII*3 > len(s) {
 		return mime.BEncoding.Encode("utf-8", s)
