@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,35 +21,69 @@ func RedisAddr() string {
 	return "127.0.0.1:6379"
 }
 
-var (
-	dbMu   sync.Mutex
-	dbNext = 1
-)
-
-// Redis returns the URL of a Redis database number that this test owns: it
-// is flushed before use and after. Database numbers are spread over test
-// packages by process id, so packages running in parallel do not collide.
+// Redis returns the URL of a Redis database number that this test owns
+// until it ends: numbers 1 to 15 are claimed with a lock key in database 0,
+// so test processes running in parallel never share one (a worker of one
+// test would otherwise run another test's tasks). The database is flushed
+// before use and after. When every number is taken, it waits.
 func Redis(t testing.TB) string {
 	t.Helper()
-	dbMu.Lock()
-	n := 1 + (os.Getpid()*7+dbNext)%15
-	dbNext++
-	dbMu.Unlock()
-	url := fmt.Sprintf("redis://%s/%d", RedisAddr(), n)
-	opt, _ := redis.ParseURL(url)
-	c := redis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx := context.Background()
+	lockClient := redis.NewClient(&redis.Options{Addr: RedisAddr(), DB: 0})
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
+	if err := lockClient.Ping(pingCtx).Err(); err != nil {
+		lockClient.Close()
 		skipOrFail(t, "redis not reachable: %v", err)
 	}
-	c.FlushDB(ctx)
-	t.Cleanup(func() {
-		c.FlushDB(context.Background())
-		c.Close()
-	})
-	return url
+	owner := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		for n := 1; n <= 15; n++ {
+			key := fmt.Sprintf("newsletter-test:db:%d", n)
+			ok, err := lockClient.SetNX(ctx, key, owner, 2*time.Minute).Result()
+			if err != nil {
+				lockClient.Close()
+				t.Fatalf("claim redis database: %v", err)
+			}
+			if !ok {
+				continue
+			}
+			c := redis.NewClient(&redis.Options{Addr: RedisAddr(), DB: n})
+			c.FlushDB(ctx)
+			// Keep the claim alive while the test runs; a claim left by a
+			// killed test process expires within two minutes.
+			stop := make(chan struct{})
+			go func() {
+				tick := time.NewTicker(30 * time.Second)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						lockClient.Expire(context.Background(), key, 2*time.Minute)
+					}
+				}
+			}()
+			t.Cleanup(func() {
+				close(stop)
+				c.FlushDB(context.Background())
+				c.Close()
+				// Release only our own claim.
+				if v, _ := lockClient.Get(context.Background(), key).Result(); v == owner {
+					lockClient.Del(context.Background(), key)
+				}
+				lockClient.Close()
+			})
+			return fmt.Sprintf("redis://%s/%d", RedisAddr(), n)
+		}
+		if time.Now().After(deadline) {
+			lockClient.Close()
+			t.Fatal("no free redis database number for 3 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
