@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/mail"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
@@ -646,7 +647,11 @@ type CampaignTemplate struct {
 	text        *texttemplate.Template // nil: derived from the HTML
 	footerHTML  map[string]*template.Template
 	footerText  map[string]*texttemplate.Template
-	derivedText map[string]string // by locale, with sentinels
+	derivedText map[string]textSegments // by locale and whether named
+	// buffers are reused across renders: a campaign's HTML is rendered
+	// thousands of times a second.
+	buffers      sync.Pool
+	textFromHTML func(string) string
 }
 
 // CompileCampaign parses c's subject and bodies with the merge fields and
@@ -656,8 +661,8 @@ type CampaignTemplate struct {
 // template that does not parse or execute gives an EINVALID *Error naming
 // the field.
 func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string) (*CampaignTemplate, error) {
-	t := &CampaignTemplate{campaign: c, op: op, footerHTML: map[string]*template.Template{},
-		footerText: map[string]*texttemplate.Template{}, derivedText: map[string]string{}}
+	t := &CampaignTemplate{campaign: c, op: op, textFromHTML: textFromHTML, footerHTML: map[string]*template.Template{},
+		footerText: map[string]*texttemplate.Template{}, derivedText: map[string]textSegments{}}
 	fields := map[string]string{}
 	if strings.Contains(c.Subject, "{{") {
 		st, err := texttemplate.New("subject").Option("missingkey=error").Parse(c.Subject)
@@ -708,20 +713,97 @@ func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string)
 	if len(fields) > 0 {
 		return nil, &Error{Code: EINVALID, Message: "The campaign's templates have errors.", Fields: fields}
 	}
-	if t.text == nil && textFromHTML != nil {
-		for _, loc := range []string{"en", "ru"} {
-			html, err := t.renderHTML(loc, MergeFields{Name: sentinelName, UnsubscribeURL: sentinelUnsubscribe, PreferencesURL: sentinelPreferences})
-			if err != nil {
-				return nil, err
-			}
-			t.derivedText[loc] = textFromHTML(html)
-		}
+	if err := t.derive(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
 
+// derive makes the text part of each language from the HTML, with
+// sentinels in place of the merge fields, split at the sentinels. It is
+// made twice per language, for recipients with and without a name, so
+// that a template's {{if .Name}} works in the text part too.
+func (t *CampaignTemplate) derive() error {
+	if t.text != nil || t.textFromHTML == nil {
+		return nil
+	}
+	for _, loc := range []string{"en", "ru"} {
+		for _, named := range []bool{false, true} {
+			f := MergeFields{UnsubscribeURL: sentinelUnsubscribe, PreferencesURL: sentinelPreferences}
+			if named {
+				f.Name = sentinelName
+			}
+			html, err := t.renderHTML(loc, f)
+			if err != nil {
+				return err
+			}
+			t.derivedText[derivedKey(loc, named)] = splitSentinels(t.textFromHTML(html))
+		}
+	}
+	return nil
+}
+
+func derivedKey(loc string, named bool) string {
+	if named {
+		return loc + "/named"
+	}
+	return loc
+}
+
+// textSegments is a text with merge fields: parts[0] field[0] parts[1] ...
+type textSegments struct {
+	parts  []string
+	fields []int // 0 name, 1 unsubscribe URL, 2 preferences URL
+	size   int
+}
+
+// splitSentinels cuts s at every sentinel.
+func splitSentinels(s string) textSegments {
+	sentinels := [...]string{sentinelName, sentinelUnsubscribe, sentinelPreferences}
+	var ts textSegments
+	for {
+		at, which := -1, -1
+		for i, sen := range sentinels {
+			if j := strings.Index(s, sen); j >= 0 && (at < 0 || j < at) {
+				at, which = j, i
+			}
+		}
+		if at < 0 {
+			ts.parts = append(ts.parts, s)
+			ts.size += len(s)
+			return ts
+		}
+		ts.parts = append(ts.parts, s[:at])
+		ts.size += at
+		ts.fields = append(ts.fields, which)
+		s = s[at+len(sentinels[which]):]
+	}
+}
+
+// fill puts the merge fields in.
+func (ts textSegments) fill(f MergeFields) string {
+	vals := [...]string{f.Name, f.UnsubscribeURL, f.PreferencesURL}
+	n := ts.size
+	for _, i := range ts.fields {
+		n += len(vals[i])
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, p := range ts.parts {
+		b.WriteString(p)
+		if i < len(ts.fields) {
+			b.WriteString(vals[ts.fields[i]])
+		}
+	}
+	return b.String()
+}
+
 // SetPrivacyURL sets the link to the privacy policy shown in the footer.
-func (t *CampaignTemplate) SetPrivacyURL(u string) { t.privacyURL = u }
+// Call it before the template is used.
+func (t *CampaignTemplate) SetPrivacyURL(u string) {
+	t.privacyURL = u
+	_ = t.derive() // rendered once already in CompileCampaign: cannot fail now
+}
 
 // templateError is a template error without the template's name prefix.
 func templateError(err error) string {
@@ -756,24 +838,32 @@ func (t *CampaignTemplate) footer(f MergeFields) footerData {
 // renderHTML executes the body and inserts the footer before </body> (or
 // appends it).
 func (t *CampaignTemplate) renderHTML(loc string, f MergeFields) (string, error) {
-	var body, foot bytes.Buffer
-	body.Grow(len(t.campaign.BodyHTML) + 2048)
-	if err := t.html.Execute(&body, f); err != nil {
+	buf, _ := t.buffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer t.buffers.Put(buf)
+	buf.Reset()
+	buf.Grow(len(t.campaign.BodyHTML) + 4096)
+	if err := t.html.Execute(buf, f); err != nil {
 		return "", fmt.Errorf("render campaign %d html: %w", t.campaign.ID, err)
 	}
-	if err := t.footerHTML[loc].Execute(&foot, t.footer(f)); err != nil {
+	bodyLen := buf.Len()
+	if err := t.footerHTML[loc].Execute(buf, t.footer(f)); err != nil {
 		return "", fmt.Errorf("render campaign %d footer: %w", t.campaign.ID, err)
 	}
-	b := body.Bytes()
-	if i := lastIndexFold(b, "</body>"); i >= 0 {
-		out := make([]byte, 0, len(b)+foot.Len())
-		out = append(out, b[:i]...)
-		out = append(out, foot.Bytes()...)
-		out = append(out, b[i:]...)
-		return string(out), nil
+	b := buf.Bytes()
+	i := lastIndexFold(b[:bodyLen], "</body>")
+	if i < 0 {
+		return string(b), nil
 	}
-	body.Write(foot.Bytes())
-	return body.String(), nil
+	// body[:i] + footer + body[i:]
+	var out strings.Builder
+	out.Grow(len(b))
+	out.Write(b[:i])
+	out.Write(b[bodyLen:])
+	out.Write(b[i:bodyLen])
+	return out.String(), nil
 }
 
 // lastIndexFold finds the last ASCII case-insensitive occurrence of tag.
@@ -815,9 +905,31 @@ func (t *CampaignTemplate) Render(recipientLocale string, f MergeFields) (Render
 			return out, fmt.Errorf("render campaign %d text footer: %w", t.campaign.ID, err)
 		}
 		out.Text = b.String()
-	case t.derivedText[loc] != "":
-		out.Text = strings.NewReplacer(sentinelName, f.Name, sentinelUnsubscribe, f.UnsubscribeURL,
-			sentinelPreferences, f.PreferencesURL).Replace(t.derivedText[loc])
+	case t.textFromHTML != nil:
+		out.Text = t.derivedText[derivedKey(loc, f.Name != "")].fill(f)
 	}
 	return out, nil
+}
+
+// DeliveryRange is a range of delivery ids, both ends included: the unit of
+// work of one batch task.
+type DeliveryRange struct {
+	Lo int64
+	Hi int64
+}
+
+// CampaignRound names one dispatch round of a campaign.
+type CampaignRound struct {
+	ID      int64
+	Version int64
+}
+
+// ClaimRequest asks for up to Limit sendable deliveries of a campaign with
+// ids in [Lo, Hi], for the claim ClaimID.
+type ClaimRequest struct {
+	CampaignID int64
+	ClaimID    int64
+	Lo, Hi     int64
+	Limit      int
+	Audience   Audience
 }

@@ -166,7 +166,13 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 				return err
 			}
 		}
-		return s.setMarketing(ctx, tx, sub, in.Marketing, in.MarketingText, ev, 0)
+		if err := s.setMarketing(ctx, tx, sub, in.Marketing, in.MarketingText, ev, 0); err != nil {
+			return err
+		}
+		// Saving the profile is the correction an open data_update request
+		// waits for: it completes and lifts the block it caused (152-FZ
+		// art. 21 part 2).
+		return s.dataCorrected(ctx, tx, sub.ID, 0, ev.At)
 	})
 }
 

@@ -16,12 +16,20 @@ type SweepReport struct {
 	ConfirmationsDeleted int64 `json:"confirmations_deleted"`
 	DestructionsPurged   int64 `json:"destructions_purged"`
 	OutboxPurged         int64 `json:"outbox_purged"`
+	// RequestsOverdue and RequestsDueSoon count the requests this sweep
+	// flagged (flagged_at) as past their deadline or close to it.
+	RequestsOverdue int64 `json:"requests_overdue"`
+	RequestsDueSoon int64 `json:"requests_due_soon"`
 }
 
 // Sweep enforces the retention rules: subscriptions never confirmed within
 // PendingTTL are deleted with everything they hold (unconfirmed personal
 // data is not kept), old confirmation links with their data go, destruction
-// records older than three years and finished outbox rows are purged.
+// records older than three years and finished outbox rows are purged, and
+// open requests that are overdue or due soon are flagged. Every step is a
+// conditional statement, so sweeps running on several machines at once do
+// each thing once. (Raw emailed requests have their own sweep:
+// SweepInbound.)
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	now := s.now()
@@ -53,6 +61,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 	if rep.OutboxPurged, err = s.Store.PurgeOutbox(ctx, now.Add(-7*24*time.Hour)); err != nil {
 		return rep, fmt.Errorf("sweep: %w", err)
+	}
+	if rep.RequestsOverdue, rep.RequestsDueSoon, err = s.FlagDeadlines(ctx); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }

@@ -51,6 +51,24 @@ type Transactional struct {
 	PendingTTL time.Duration
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
+	// Gate, when set, may refuse a confirmation or preferences message
+	// (the cross-border rule, a manual suppression).
+	Gate MailGate
+}
+
+// MailGate decides whether a message may reach a subscriber's address
+// through the configured mail infrastructure; pending are the consents
+// given in the form the message confirms (app.Service.MayMail).
+type MailGate interface {
+	MayMail(ctx context.Context, subscriberID int64, to string, pending []app.Purpose) (bool, error)
+}
+
+// mayMail asks the gate, if any.
+func (t *Transactional) mayMail(ctx context.Context, subscriberID int64, to string, pending []app.Purpose) (bool, error) {
+	if t.Gate == nil {
+		return true, nil
+	}
+	return t.Gate.MayMail(ctx, subscriberID, to, pending)
 }
 
 // send renders and sends one message once; key names it for idempotency.
@@ -145,6 +163,9 @@ func (h ConfirmationMail) ProcessTask(ctx context.Context, task *asynq.Task) err
 	if sub.Status == app.StatusErased || sub.Status == app.StatusBlocked {
 		return nil
 	}
+	if ok, err := h.mayMail(ctx, sub.ID, c.Email, c.Purposes); err != nil || !ok {
+		return err
+	}
 	tmpl := "confirmation"
 	if c.Kind == app.ConfirmEmailChange {
 		tmpl = "email_change"
@@ -171,6 +192,9 @@ func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	}
 	if sub.Status != app.StatusActive && sub.Status != app.StatusBlocked {
 		return nil
+	}
+	if ok, err := h.mayMail(ctx, sub.ID, sub.Email, nil); err != nil || !ok {
+		return err
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
 	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub.ID)}

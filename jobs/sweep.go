@@ -32,7 +32,8 @@ func (h SweepHandler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 		return err
 	}
 	h.Log.Info("sweep done", "pending_deleted", rep.PendingDeleted, "confirmations_deleted", rep.ConfirmationsDeleted,
-		"destructions_purged", rep.DestructionsPurged, "outbox_purged", rep.OutboxPurged)
+		"destructions_purged", rep.DestructionsPurged, "outbox_purged", rep.OutboxPurged,
+		"requests_overdue", rep.RequestsOverdue, "requests_due_soon", rep.RequestsDueSoon)
 	return nil
 }
 

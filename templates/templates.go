@@ -48,10 +48,14 @@ func New() (*Renderer, error) {
 		funcs := funcMap(loc)
 		for _, p := range pageNames {
 			name := strings.TrimSuffix(path.Base(p), ".html")
-			if name == "layout" {
+			if name == "layout" || name == "admin_layout" {
 				continue
 			}
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "pages/layout.html", p)
+			layout := "pages/layout.html"
+			if strings.HasPrefix(name, "admin_") {
+				layout = "pages/admin_layout.html" // the console's own frame
+			}
+			t, err := template.New(path.Base(layout)).Funcs(funcs).ParseFS(files, layout, p)
 			if err != nil {
 				return nil, fmt.Errorf("parse page %s: %w", name, err)
 			}
@@ -98,7 +102,7 @@ func (r *Renderer) Page(w io.Writer, name, locale string, data any) error {
 		return fmt.Errorf("no page %q", name)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, t.Name(), data); err != nil {
 		return fmt.Errorf("render page %s: %w", name, err)
 	}
 	_, err := buf.WriteTo(w)

@@ -33,8 +33,18 @@ func (s *Server) routes() {
 	a.Get("/preferences/:token/export", s.exportMyData)
 	a.Get("/privacy", s.privacy)
 	a.Get("/privacy/:version", s.privacy)
+	a.Get("/u/:token", s.unsubscribePage)
+	a.Post("/u/:token", s.unsubscribe)
+	a.Get("/revoke/:token", s.revokePage)
+	a.Post("/revoke/:token", s.revoke)
+	a.Post("/inbound/mime", s.inboundMIME)
+
+	s.adminRoutes()
 
 	api := a.Group("/api/v1", s.requireToken)
 	api.Get("/me", s.apiMe)
+	s.apiCampaignRoutes(api)
 	s.subscriberRoutes(api)
+	s.requestReviewRoutes(api)
+	s.apiPrivacyRoutes(api)
 }

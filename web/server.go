@@ -60,6 +60,24 @@ type Deps struct {
 	MinFillTime time.Duration
 	// BodyLimit is the largest request body accepted, in bytes.
 	BodyLimit int
+	// Campaigns are the campaign use cases.
+	Campaigns Campaigns
+	// Privacy are the privacy operations of operators.
+	Privacy Privacy
+	// Auth signs operators in to the admin console; nil turns the console off.
+	Auth *app.AdminAuth
+	// Console reads the counts and lists of the admin console.
+	Console Console
+	// OutboxDir is where the embedded mode writes outgoing mail; the
+	// console shows it when set.
+	OutboxDir string
+	// Unsubscribes are the use cases of unsubscribe and revoke links.
+	Unsubscribes Unsubscribes
+	// Inbound stores emailed requests posted to /inbound/mime.
+	Inbound InboundMail
+	// InboundToken is the bearer token of /inbound/mime; empty turns the
+	// route off.
+	InboundToken string
 }
 
 // Server is the HTTP server.

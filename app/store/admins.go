@@ -92,6 +92,12 @@ func (s *Store) AdminByTokenHash(ctx context.Context, tokenHash string) (*app.Ad
 	if err != nil {
 		return nil, notFound(err, "token")
 	}
+	// Record when the token was last used, at most once a minute.
+	t := now()
+	if err := s.with(ctx).Exec(`UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		t, tokenHash, t.Add(-time.Minute)).Error; err != nil {
+		return nil, fmt.Errorf("record token use: %w", err)
+	}
 	return r.admin(), nil
 }
 

@@ -40,7 +40,9 @@ func (s *Store) ErasePersonalData(ctx context.Context, subscriberID int64, at ti
 
 // eraseExtra are statements (one ? for the subscriber id) that destroy a
 // subscriber's personal data in tables of later migrations.
-var eraseExtra = []string{}
+var eraseExtra = []string{
+	`UPDATE inbound_messages SET raw = NULL, summary = NULL, sender_hash = NULL WHERE subscriber_id = ?`,
+}
 
 type destructionRow struct {
 	ID           int64

@@ -28,7 +28,9 @@ Usage:
   newsletter migrate                       apply database migrations and exit
   newsletter admin create --email E --role R   create an admin (owner, marketer, privacy_officer)
   newsletter admin token --email E         print a new API token for an admin
+  newsletter import [--dry-run] FILE.csv   import subscribers with their recorded consent
   newsletter bench http [flags]            HTTP load benchmark (see newsletter bench)
+  newsletter bench send --recipients N     campaign sending benchmark (see newsletter bench)
   newsletter help                          this text
 
 Configuration is read from the environment; see README.md.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		exitErr = migrate(ctx, cfg, stdout)
 	case "admin":
 		exitErr = adminCmd(ctx, cfg, args, stdout)
+	case "import":
+		exitErr = importCmd(ctx, cfg, args, stdout, stderr)
 	case "bench":
 		exitErr = bench(ctx, cfg, args, stdout, stderr)
 	default:

@@ -50,6 +50,11 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 		return err
 	}
 	defer sys.close()
+	camp, err := sys.wireCampaigns()
+	if err != nil {
+		return err
+	}
+	defer camp.close()
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
@@ -64,11 +69,15 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 	if mode == "serve" || mode == "worker" {
 		worker = jobs.NewWorker(sys.queue, jobs.WorkerOptions{
 			Concurrency: cfg.Workers, Log: log, Metrics: sys.metrics, Outbox: sys.store,
-		}, sys.handlers()...)
+		}, append(sys.handlers(), camp.runner.Handlers()...)...)
 		if err := worker.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
 		run(sys.periodic().Run)
+		if cfg.IMAPURL != "" {
+			run(sys.mailboxPoller().Run)
+		}
+		run(camp.runner.Run)
 	}
 
 	var srv *web.Server
@@ -77,7 +86,7 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 		if err := bootstrapAdmin(ctx, cfg, sys.admins, stdout); err != nil {
 			return err
 		}
-		srv = web.New(sys.webDeps())
+		srv = web.New(camp.webDeps(sys.webDeps()))
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return &config.Error{Var: "NEWSLETTER_ADDR", Reason: err.Error()}

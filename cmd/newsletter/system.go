@@ -130,12 +130,16 @@ func newTransport(cfg *config.Config) (mail.Transport, error) {
 func (s *system) handlers() []jobs.Handler {
 	tx := &jobs.Transactional{Store: s.store, Render: s.pages, Transport: s.transport, Links: s.links,
 		From: s.cfg.MailFrom, Operator: s.svc.Operator, PendingTTL: s.cfg.PendingTTL, Metrics: s.metrics,
-		Log: s.log.With("component", "mail")}
+		Log: s.log.With("component", "mail"), Gate: s.svc}
 	return []jobs.Handler{
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
 		jobs.EraseHandler{Eraser: s.svc},
 		jobs.SweepHandler{Sweeper: s.svc, Log: s.log.With("component", "sweep")},
+		jobs.InboundProcessor{Requests: s.svc, Mail: tx, Sent: s.store, TrustedAuthservID: s.cfg.InboundTrustedAuthservID,
+			OwnAddresses: []string{s.cfg.MailFrom, s.cfg.OperatorEmail}, ReplyTo: s.cfg.OperatorEmail,
+			Log: s.log.With("component", "inbound")},
+		jobs.InboundSweepHandler{Sweeper: s.svc, Log: s.log.With("component", "inbound")},
 	}
 }
 
@@ -143,7 +147,13 @@ func (s *system) handlers() []jobs.Handler {
 func (s *system) periodic() *jobs.Periodic {
 	return &jobs.Periodic{Client: s.queue.Client, Log: s.log, Tasks: []jobs.PeriodicTask{
 		{Type: jobs.TypeSweep, Every: 10 * time.Minute},
+		{Type: jobs.TypeInboundSweep, Every: time.Hour},
 	}}
+}
+
+// mailboxPoller reads the mailbox of IMAP_URL for emailed requests.
+func (s *system) mailboxPoller() *jobs.MailboxPoller {
+	return &jobs.MailboxPoller{URL: s.cfg.IMAPURL, Receiver: s.svc, Leases: s.store, Log: s.log.With("component", "mailbox")}
 }
 
 // webDeps are the web server's dependencies.
@@ -155,7 +165,19 @@ func (s *system) webDeps() web.Deps {
 		LimitIP: s.cfg.SubscribeLimitIP, LimitAddress: s.cfg.SubscribeLimitAddress,
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()},
 		Checks:  []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
+		Auth:    &app.AdminAuth{Store: s.store, Admins: s.admins},
+		Console: s.store, OutboxDir: s.consoleOutboxDir(), Privacy: s.svc,
+		Unsubscribes: s.svc, Inbound: s.svc, InboundToken: s.cfg.InboundToken,
 	}
+}
+
+// consoleOutboxDir is the outbox the admin console shows: the folder mail
+// goes to when no SMTP server is configured.
+func (s *system) consoleOutboxDir() string {
+	if s.cfg.SMTPURL != "" {
+		return ""
+	}
+	return s.cfg.OutboxDir()
 }
 
 func (s *system) close() {

@@ -1,0 +1,764 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/textproto"
+	"strings"
+	"time"
+)
+
+// Emailed requests.
+//
+// A message reaches the product from the IMAP mailbox or the webhook and is
+// stored at once (ReceiveInbound), with an outbox row that asks for its
+// processing; the mailbox is never the only copy of an unprocessed request.
+// The worker examines it (package inbound: parse, classify, verify) and
+// hands what it found to ActOnEmail, which records the request in the
+// register and acts on it in one transaction. The reply is sent after that,
+// and FinishEmail closes the message: only then is an erasure the request
+// asked for written to the outbox, so the reply leaves before the address
+// is destroyed.
+
+// OutboxInboundProcess is the task that processes one stored inbound
+// message (payload InboundRef).
+const OutboxInboundProcess = "inbound:process"
+
+// InboundRef is the id-only payload of inbound tasks.
+type InboundRef struct {
+	InboundID int64 `json:"inbound_id"`
+}
+
+// Sources of inbound messages.
+const (
+	InboundIMAP    = "imap"
+	InboundWebhook = "webhook"
+)
+
+// Processing states of an inbound message.
+const (
+	// InboundReceived: stored, not yet examined.
+	InboundReceived = "received"
+	// InboundActed: the request is recorded and acted on; its reply may
+	// still be due.
+	InboundActed = "acted"
+	// InboundDone: nothing more to do.
+	InboundDone = "done"
+)
+
+// Dispositions: what an examined message turned out to be.
+const (
+	// EmailIsRequest is a person's message: a request of some kind.
+	EmailIsRequest = "request"
+	// EmailIsAutoReply is an automatic answer (out of office, read
+	// receipt, list mail): never answered, never acted on.
+	EmailIsAutoReply = "auto_reply"
+	// EmailIsBounce is a delivery status report: it goes to bounce
+	// handling and is never answered.
+	EmailIsBounce = "bounce"
+	// EmailIsLoop is a message from one of our own addresses.
+	EmailIsLoop = "loop"
+	// EmailIsMalformed could not be read, or has no usable sender.
+	EmailIsMalformed = "malformed"
+)
+
+// Verification methods recorded in the register for emailed requests.
+const (
+	VerifiedDKIM        = "dkim"
+	VerifiedAuthResults = "authentication-results"
+	VerifiedToken       = "token"
+	VerifiedLink        = "confirmation_link"
+	Unverified          = "none"
+)
+
+// Replies: the mail templates answering emailed requests.
+const (
+	ReplyOptout        = "reply_optout"
+	ReplyUpdate        = "reply_update"
+	ReplyUpdated       = "reply_update_done"
+	ReplyRevoked       = "reply_revoke"
+	ReplyRevokeConfirm = "reply_revoke_confirm"
+	ReplyAccess        = "reply_access"
+	ReplyReview        = "reply_review"
+	ReplyNothingHeld   = "reply_nothing"
+)
+
+// Limits of inbound mail.
+const (
+	// MaxInboundBytes is the largest message stored.
+	MaxInboundBytes = 10 << 20
+	// InboundRetention is how long the raw text of a processed message
+	// whose request is closed is kept; then it is destroyed and only the
+	// register entry remains.
+	InboundRetention = 90 * 24 * time.Hour
+	// RevokeLinkTTL is how long the link confirming an emailed revocation
+	// works: the legal deadline of the revocation itself.
+	RevokeLinkTTL = RevocationDays * 24 * time.Hour
+)
+
+// InboundSource says where a raw message came from.
+type InboundSource struct {
+	// Source is InboundIMAP or InboundWebhook.
+	Source string
+	// UIDValidity and UID name the message in the IMAP folder.
+	UIDValidity uint32
+	UID         uint32
+	// ReceivedAt is when the message arrived (IMAP INTERNALDATE); zero
+	// means now.
+	ReceivedAt time.Time
+}
+
+// InboundMessage is one stored emailed message and how far its processing
+// went.
+type InboundMessage struct {
+	ID int64
+	// MessageKey is the SHA-256 of the Message-ID (or of the whole
+	// message when it has none): unique, so a message is processed once.
+	MessageKey  string
+	Source      string
+	Size        int
+	ReceivedAt  time.Time
+	UIDValidity uint32
+	UID         uint32
+	Status      string
+	// Round counts the times a privacy officer had the message processed
+	// again as a given kind (ForcedKind).
+	Round      int
+	ForcedKind RequestKind
+	// Outcome is the disposition (EmailIs*) of the examined message.
+	Outcome            string
+	Kind               RequestKind
+	Lang               string
+	Verification       string
+	VerificationDetail string
+	SubscriberID       *int64
+	RequestID          *int64
+	ConfirmationID     *int64
+	// Reply is the template of the reply still to send ("" for none).
+	Reply string
+	// ReplyPersonal says the reply goes to the address on file, so it may
+	// greet the person by name and carry links to their data.
+	ReplyPersonal bool
+	// EraseAfterReply asks for the erasure of SubscriberID once the reply
+	// has gone.
+	EraseAfterReply bool
+	// SenderHash is a keyed hash of the sender's address.
+	SenderHash  string
+	Summary     *MessageSummary
+	RepliedAt   *time.Time
+	ProcessedAt *time.Time
+}
+
+// MessageSummary is what a privacy officer sees of a message in the review
+// queue. It holds personal data.
+type MessageSummary struct {
+	From     string    `json:"from"`
+	FromName string    `json:"from_name,omitempty"`
+	Subject  string    `json:"subject"`
+	Date     time.Time `json:"date,omitzero"`
+	Text     string    `json:"text"`
+	Lang     string    `json:"lang"`
+}
+
+// InboundStore is the persistence of emailed requests. The database store
+// implements it; the Service reaches it through its Store (and the Store of
+// a transaction).
+type InboundStore interface {
+	// AddInbound stores a new message with its raw text; when a message
+	// with the same key exists it stores nothing, sets m.ID to the existing
+	// row and reports false.
+	AddInbound(ctx context.Context, m *InboundMessage, raw []byte) (bool, error)
+	// Inbound returns a message without its raw text.
+	Inbound(ctx context.Context, id int64) (*InboundMessage, error)
+	// LockInbound returns a message without its raw text and locks it
+	// until the transaction ends.
+	LockInbound(ctx context.Context, id int64) (*InboundMessage, error)
+	// InboundRaw returns the raw message; nil once it was destroyed.
+	InboundRaw(ctx context.Context, id int64) ([]byte, error)
+	// UpdateInbound writes the processing fields of m.
+	UpdateInbound(ctx context.Context, m *InboundMessage) error
+	// CountReplies counts the messages from senderHash answered since.
+	CountReplies(ctx context.Context, senderHash string, since time.Time) (int, error)
+	// LockSubscriber locks a subscriber row until the transaction ends, so
+	// concurrent changes of one person's consents run one after the other.
+	LockSubscriber(ctx context.Context, id int64) error
+	// PurgeInboundRaw destroys the raw text of messages received before
+	// cutoff that are done and whose request (if any) is closed.
+	PurgeInboundRaw(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// inboundStore returns the inbound persistence behind st.
+func inboundStore(st Store) (InboundStore, error) {
+	is, ok := st.(InboundStore)
+	if !ok {
+		return nil, fmt.Errorf("inbound: the store does not keep inbound mail")
+	}
+	return is, nil
+}
+
+// MessageKey returns the deduplication key of a raw message: the SHA-256 of
+// its Message-ID, or of the whole message when it has none.
+func MessageKey(raw []byte) string {
+	if id := headerMessageID(raw); id != "" {
+		sum := sha256.Sum256([]byte("id:" + id))
+		return hex.EncodeToString(sum[:])
+	}
+	sum := sha256.Sum256(append([]byte("raw:"), raw...))
+	return hex.EncodeToString(sum[:])
+}
+
+// headerMessageID reads the Message-ID of a raw message, without angle
+// brackets and comments; "" when there is none.
+func headerMessageID(raw []byte) string {
+	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
+	h, err := r.ReadMIMEHeader()
+	if err != nil && len(h) == 0 {
+		return ""
+	}
+	v := strings.TrimSpace(h.Get("Message-Id"))
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			v = v[i+1 : i+j]
+		}
+	}
+	v = strings.TrimSpace(v)
+	if len(v) > 998 || strings.ContainsAny(v, " \t\r\n") {
+		return ""
+	}
+	return v
+}
+
+// ReceiveInbound stores a raw message and asks for its processing, in one
+// transaction. A message stored before (same Message-ID, or the same bytes
+// when it has none) is not stored or processed again: created is false and
+// id names the earlier one.
+func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSource) (id int64, created bool, err error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return 0, false, Errorf(EINVALID, "The message is empty.")
+	}
+	if len(raw) > MaxInboundBytes {
+		return 0, false, Errorf(EINVALID, "The message is larger than %d bytes.", MaxInboundBytes)
+	}
+	switch src.Source {
+	case InboundIMAP, InboundWebhook:
+	default:
+		return 0, false, fmt.Errorf("receive inbound: unknown source %q", src.Source)
+	}
+	received := src.ReceivedAt.UTC()
+	if received.IsZero() || received.After(s.now()) {
+		received = s.now()
+	}
+	m := &InboundMessage{MessageKey: MessageKey(raw), Source: src.Source, Size: len(raw), ReceivedAt: received,
+		UIDValidity: src.UIDValidity, UID: src.UID, Status: InboundReceived}
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		is, err := inboundStore(tx)
+		if err != nil {
+			return err
+		}
+		if created, err = is.AddInbound(ctx, m, raw); err != nil || !created {
+			return err
+		}
+		return addOutbox(ctx, tx, OutboxInboundProcess, InboundRef{InboundID: m.ID})
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if created {
+		s.wake()
+	}
+	return m.ID, created, nil
+}
+
+// InboundMessage returns a stored message without its raw text.
+func (s *Service) InboundMessage(ctx context.Context, id int64) (*InboundMessage, error) {
+	is, err := inboundStore(s.Store)
+	if err != nil {
+		return nil, err
+	}
+	return is.Inbound(ctx, id)
+}
+
+// InboundRaw returns the raw text of a stored message; nil once destroyed.
+func (s *Service) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
+	is, err := inboundStore(s.Store)
+	if err != nil {
+		return nil, err
+	}
+	return is.InboundRaw(ctx, id)
+}
+
+// RepliesSince counts the replies sent since to the sender with the keyed
+// hash senderHash (InboundMessage.SenderHash).
+func (s *Service) RepliesSince(ctx context.Context, senderHash string, since time.Time) (int, error) {
+	if senderHash == "" {
+		return 0, nil
+	}
+	is, err := inboundStore(s.Store)
+	if err != nil {
+		return 0, err
+	}
+	return is.CountReplies(ctx, senderHash, since)
+}
+
+// EmailRequest is what examining a stored message found; ActOnEmail acts on
+// it. It holds personal data: never log it, never queue it.
+type EmailRequest struct {
+	InboundID int64
+	// Round is the round of the message that was examined.
+	Round int
+	// Disposition is one of the EmailIs* values.
+	Disposition string
+	// From is the sender's address, normalized (NormalizeEmail). It alone
+	// identifies the person, unless Token does for an opt-out.
+	From string
+	Kind RequestKind
+	// Lang is the language of the request, "en" or "ru".
+	Lang string
+	// Token is the token of our List-Unsubscribe mailto subject, not yet
+	// checked.
+	Token string
+	// Verified reports that the domain of From vouches for the message;
+	// Verification names the method that passed (VerifiedDKIM or
+	// VerifiedAuthResults), VerificationDetail explains the outcome with
+	// domains only.
+	Verified           bool
+	Verification       string
+	VerificationDetail string
+	// Name and Phone are the corrections a data update gives, as written.
+	Name, Phone string
+	// Bounced lists the addresses a delivery report says failed for good.
+	Bounced []string
+	// Summary is what a reviewer sees of the message.
+	Summary *MessageSummary
+}
+
+// ActOnEmail records an examined message in the request register and acts
+// on it, in one transaction, and returns the message with the reply still
+// to send. It does nothing for a message already acted on (or examined in
+// an earlier round), so a retried task acts once.
+//
+//   - Auto-replies, loops and unreadable messages: nothing.
+//   - Delivery reports: addresses that failed for good are suppressed.
+//   - Requests, by kind, of the person the From address names (or, for an
+//     opt-out, the person our signed mailto token names):
+//     marketing_optout withdraws the marketing consent at once, verified or
+//     not; data_update applies the Name:/Phone: corrections of a verified
+//     message, or else blocks the record until the person corrects it
+//     through their preferences; consent_revocation withdraws every consent
+//     when verified (the erasure follows the reply, see FinishEmail), or
+//     else blocks the record and mails a confirmation link; access is
+//     answered with a link to the person's data; an unclear message waits
+//     for a privacy officer.
+//   - A sender we hold nothing about is told so, and the request is still
+//     recorded.
+func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessage, error) {
+	now := s.now()
+	var out *InboundMessage
+	err := s.Store.Tx(ctx, func(tx Store) error {
+		is, err := inboundStore(tx)
+		if err != nil {
+			return err
+		}
+		m, err := is.LockInbound(ctx, e.InboundID)
+		if err != nil {
+			return err
+		}
+		out = m
+		if m.Status != InboundReceived || m.Round != e.Round {
+			return nil
+		}
+		m.ProcessedAt, m.Lang = &now, NormalizeLocale(e.Lang)
+		m.Verification, m.VerificationDetail = Unverified, e.VerificationDetail
+		if e.Verified {
+			m.Verification = e.Verification
+		}
+		switch e.Disposition {
+		case EmailIsRequest:
+			m.Outcome = EmailIsRequest
+			if err := s.actOnRequest(ctx, tx, is, m, e, now); err != nil {
+				return err
+			}
+		case EmailIsBounce:
+			m.Outcome, m.Status = EmailIsBounce, InboundDone
+			for _, addr := range e.Bounced {
+				hash := s.Signer.KeyedHash(addr)
+				reason, err := tx.SuppressionReason(ctx, hash)
+				if err != nil {
+					return err
+				}
+				if reason == "" {
+					if err := tx.Suppress(ctx, hash, SuppressHardBounce, "delivery report"); err != nil {
+						return err
+					}
+				}
+			}
+		case EmailIsAutoReply, EmailIsLoop:
+			m.Outcome, m.Status = e.Disposition, InboundDone
+		default:
+			m.Outcome, m.Status = EmailIsMalformed, InboundDone
+		}
+		return is.UpdateInbound(ctx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return out, nil
+}
+
+// Block reasons of emailed requests; the request id follows.
+const (
+	blockDataDisputed      = "data disputed: request %d"
+	blockRevocationPending = "revocation awaiting confirmation: request %d"
+)
+
+func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m *InboundMessage, e EmailRequest, now time.Time) error {
+	kind := e.Kind
+	if m.ForcedKind != "" {
+		kind = m.ForcedKind
+	}
+	switch kind {
+	case KindMarketingOptout, KindDataUpdate, KindConsentRevocation, KindAccess:
+	default:
+		kind = KindUnknown
+	}
+	m.Kind, m.Status = kind, InboundActed
+	m.SenderHash = s.Signer.Fingerprint("inbound-sender", e.From)
+	m.Reply, m.ReplyPersonal, m.EraseAfterReply, m.ConfirmationID = "", false, false, nil
+
+	sub, campaignID, err := s.identify(ctx, tx, e, kind)
+	if err != nil {
+		return err
+	}
+	if sub != nil {
+		if err := is.LockSubscriber(ctx, sub.ID); err != nil {
+			return err
+		}
+		// The reply may carry the person's name and links to their data
+		// only when it goes to the address on file.
+		m.ReplyPersonal = sub.Email != "" && sub.Email == e.From
+	}
+
+	// A reply is mail like any other: judged before the request changes
+	// any consent.
+	mayReply, err := s.mayReply(ctx, tx, sub, e.From, m.ReplyPersonal)
+	if err != nil {
+		return err
+	}
+
+	r := &Request{}
+	if m.RequestID != nil {
+		if r, err = tx.Request(ctx, *m.RequestID); err != nil {
+			return err
+		}
+	}
+	r.Kind, r.Channel, r.Status = kind, ChannelEmail, RequestReceived
+	r.ReceivedAt, r.DueAt, r.CompletedAt = m.ReceivedAt, s.Calendar.DueAt(kind, m.ReceivedAt), nil
+	r.Verification, r.InboundID, r.SubscriberID, r.CampaignID = m.Verification, &m.ID, nil, nil
+	if campaignID > 0 {
+		r.CampaignID = &campaignID
+		if !e.Verified {
+			r.Verification = VerifiedToken
+		}
+	}
+	if sub != nil {
+		r.SubscriberID = &sub.ID
+		m.SubscriberID = &sub.ID
+	}
+	if r.ID == 0 {
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+	}
+	m.RequestID = &r.ID
+	complete := func() { r.Status, r.CompletedAt = RequestCompleted, &now }
+	ev := Evidence{At: now, Channel: ChannelEmail}
+
+	switch {
+	case sub == nil && kind == KindUnknown:
+		// Not clearly a request, from someone we know nothing about: a
+		// person looks at it; no automatic answer to what may be spam.
+		r.Status, m.Summary = RequestNeedsReview, e.Summary
+	case sub == nil:
+		complete()
+		r.Note = "no personal data held for the sender"
+		m.Reply = ReplyNothingHeld
+	case kind == KindMarketingOptout:
+		if _, err := withdrawMarketing(ctx, tx, sub.ID, ev, r.ID); err != nil {
+			return err
+		}
+		complete()
+		m.Reply = ReplyOptout
+	case kind == KindDataUpdate:
+		applied, err := s.applyEmailedCorrection(ctx, tx, sub, e)
+		if err != nil {
+			return err
+		}
+		if applied {
+			complete()
+			r.Note = "corrected from the verified message"
+			m.Reply = ReplyUpdated
+			if err := s.dataCorrected(ctx, tx, sub.ID, r.ID, now); err != nil {
+				return err
+			}
+			break
+		}
+		// 152-FZ art. 21 part 1: inaccurate data is blocked on receipt,
+		// until the person corrects it.
+		if _, err := s.block(ctx, tx, nil, sub.ID, fmt.Sprintf(blockDataDisputed, r.ID), &r.ID); err != nil {
+			return err
+		}
+		m.Reply = ReplyUpdate
+	case kind == KindConsentRevocation && e.Verified:
+		if err := withdrawAll(ctx, tx, sub.ID, ev, r.ID); err != nil {
+			return err
+		}
+		// Erase completes the request, after the reply (FinishEmail).
+		m.Reply, m.EraseAfterReply = ReplyRevoked, true
+	case kind == KindConsentRevocation:
+		// Stop all mail at once; destroy the data when the person
+		// confirms from the address on file.
+		if _, err := s.block(ctx, tx, nil, sub.ID, fmt.Sprintf(blockRevocationPending, r.ID), &r.ID); err != nil {
+			return err
+		}
+		c := &Confirmation{SubscriberID: sub.ID, Kind: ConfirmRevocation, Locale: m.Lang, RequestID: &r.ID,
+			Evidence: ev, CreatedAt: now, ExpiresAt: now.Add(RevokeLinkTTL)}
+		if err := tx.CreateConfirmation(ctx, c); err != nil {
+			return err
+		}
+		r.Status, m.ConfirmationID, m.Reply = RequestAwaitingConfirmation, &c.ID, ReplyRevokeConfirm
+	case kind == KindAccess:
+		// The answer is the reply: a link, to the address on file, to the
+		// person's data and its download.
+		complete()
+		m.Reply = ReplyAccess
+	default:
+		r.Status, m.Summary, m.Reply = RequestNeedsReview, e.Summary, ReplyReview
+	}
+	if (m.Reply == ReplyAccess || m.Reply == ReplyRevokeConfirm || m.Reply == ReplyUpdate) && !m.ReplyPersonal {
+		m.Reply = ReplyReview // links to a person's data go to their own address only
+	}
+	if !mayReply {
+		m.Reply = ""
+	}
+	return tx.UpdateRequest(ctx, r)
+}
+
+// mayReply applies to a reply the rules of all mail (see MayMail): never to
+// an address the operator suppressed by hand, and, through infrastructure in
+// a country without adequate protection, only to the address of a person who
+// gave the cross-border consent.
+func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr string, personal bool) (bool, error) {
+	reason, err := tx.SuppressionReason(ctx, s.Signer.KeyedHash(addr))
+	if err != nil {
+		return false, err
+	}
+	if reason == SuppressManual {
+		return false, nil
+	}
+	if !s.Operator.CrossBorderRequired() {
+		return true, nil
+	}
+	if sub == nil || !personal {
+		return false, nil
+	}
+	consents, err := tx.Consents(ctx, sub.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range consents {
+		if c.Purpose == PurposeCrossBorder {
+			return c.Granted, nil
+		}
+	}
+	return false, nil
+}
+
+// identify finds the person a request is about: for an opt-out the person
+// our signed mailto token names, else the one with the From address. It
+// returns nil when we hold nothing about them.
+func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind RequestKind) (*Subscriber, int64, error) {
+	if e.Token != "" && kind == KindMarketingOptout {
+		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.now()); err == nil {
+			sub, err := tx.Subscriber(ctx, t.SubscriberID)
+			if err != nil && !IsNotFound(err) {
+				return nil, 0, err
+			}
+			if err == nil && sub.Status != StatusErased {
+				return sub, t.CampaignID, nil
+			}
+		}
+	}
+	if e.From == "" {
+		return nil, 0, nil
+	}
+	sub, err := tx.SubscriberByEmail(ctx, e.From)
+	if IsNotFound(err) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return sub, 0, nil
+}
+
+// applyEmailedCorrection applies the Name:/Phone: corrections of a
+// verified data-update message; it reports false when the message is not
+// verified or gives no valid correction.
+func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Subscriber, e EmailRequest) (bool, error) {
+	if !e.Verified || (e.Name == "" && e.Phone == "") {
+		return false, nil
+	}
+	name, phone := sub.Name, sub.Phone
+	var changed []string
+	if e.Name != "" {
+		n, err := NormalizeName(e.Name)
+		if err != nil {
+			return false, nil
+		}
+		if n != name {
+			name = n
+			changed = append(changed, "name")
+		}
+	}
+	if e.Phone != "" {
+		p, err := NormalizePhone(e.Phone, s.Operator.Country)
+		if err != nil {
+			return false, nil
+		}
+		if p != phone {
+			phone = p
+			changed = append(changed, "phone")
+		}
+	}
+	if len(changed) == 0 {
+		return true, nil // the data on file already reads so
+	}
+	sub.Name, sub.Phone = name, phone
+	if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+		return false, err
+	}
+	return true, tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
+		SubjectType: "subscriber", SubjectID: sub.ID, Details: "by email; fields: " + strings.Join(changed, ",")})
+}
+
+// dataCorrected completes the open data_update requests of a subscriber
+// (but exceptID) once their data is corrected, and lifts the blocks those
+// requests caused.
+func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exceptID int64, now time.Time) error {
+	reqs, err := tx.ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for i := range reqs {
+		r := &reqs[i]
+		if r.ID == exceptID {
+			continue
+		}
+		r.Status, r.CompletedAt, r.Note = RequestCompleted, &now, "corrected by the person"
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		if err := s.unblockFor(ctx, tx, nil, subscriberID, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withdrawMarketing withdraws the marketing consent of a subscriber for
+// request requestID; it reports false when it was not granted.
+func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evidence, requestID int64) (bool, error) {
+	consents, err := tx.Consents(ctx, subscriberID)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range consents {
+		if c.Purpose != PurposeMarketing || !c.Granted {
+			continue
+		}
+		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: PurposeMarketing,
+			Action: ConsentWithdrawn, Evidence: ev, RequestID: &requestID}); err != nil {
+			return false, err
+		}
+		return true, tx.SetConsent(ctx, subscriberID, PurposeMarketing, false, ev.At)
+	}
+	return false, nil
+}
+
+// withdrawAll withdraws every granted consent of a subscriber for request
+// requestID: no mail of any kind goes to them any more.
+func withdrawAll(ctx context.Context, tx Store, subscriberID int64, ev Evidence, requestID int64) error {
+	consents, err := tx.Consents(ctx, subscriberID)
+	if err != nil {
+		return err
+	}
+	for _, c := range consents {
+		if !c.Granted {
+			continue
+		}
+		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: c.Purpose,
+			Action: ConsentWithdrawn, Evidence: ev, RequestID: &requestID}); err != nil {
+			return err
+		}
+		if err := tx.SetConsent(ctx, subscriberID, c.Purpose, false, ev.At); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FinishEmail closes a message after its reply was sent (replied) or given
+// up: the message is done, and the erasure a verified revocation asked for
+// is written to the outbox now, after the reply. It does nothing for a
+// message not in the state acted of that round.
+func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied bool) error {
+	now := s.now()
+	erase := false
+	err := s.Store.Tx(ctx, func(tx Store) error {
+		is, err := inboundStore(tx)
+		if err != nil {
+			return err
+		}
+		m, err := is.LockInbound(ctx, id)
+		if err != nil {
+			return err
+		}
+		if m.Status != InboundActed || m.Round != round {
+			return nil
+		}
+		m.Status = InboundDone
+		if replied {
+			m.RepliedAt = &now
+		}
+		if m.EraseAfterReply && m.SubscriberID != nil {
+			ref := SubscriberRef{SubscriberID: *m.SubscriberID}
+			if m.RequestID != nil {
+				ref.RequestID = *m.RequestID
+			}
+			if err := addOutbox(ctx, tx, OutboxErase, ref); err != nil {
+				return err
+			}
+			erase = true
+		}
+		return is.UpdateInbound(ctx, m)
+	})
+	if err == nil && erase {
+		s.wake()
+	}
+	return err
+}
+
+// SweepInbound destroys the raw text of processed messages older than
+// InboundRetention whose requests are closed, and returns how many.
+func (s *Service) SweepInbound(ctx context.Context) (int64, error) {
+	is, err := inboundStore(s.Store)
+	if err != nil {
+		return 0, err
+	}
+	return is.PurgeInboundRaw(ctx, s.now().Add(-InboundRetention))
+}

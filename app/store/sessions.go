@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"newsletter/app"
+)
+
+// This file keeps what the admin console needs of its own: sessions,
+// sign-in bookkeeping, accounts, API token listings, and the counts of
+// the dashboard.
+
+type adminSessionRow struct {
+	IDHash        string `gorm:"primaryKey"`
+	AdminID       int64
+	CSRFToken     string `gorm:"column:csrf_token"`
+	Locale        string
+	UserAgentHash string
+	CreatedAt     time.Time
+	LastSeenAt    time.Time
+	ExpiresAt     time.Time
+}
+
+func (adminSessionRow) TableName() string { return "admin_sessions" }
+
+// CreateAdminSession stores a new console session.
+func (s *Store) CreateAdminSession(ctx context.Context, a *app.AdminSession) error {
+	r := adminSessionRow{IDHash: a.IDHash, AdminID: a.AdminID, CSRFToken: a.CSRFToken, Locale: a.Locale,
+		UserAgentHash: a.UserAgentHash, CreatedAt: a.CreatedAt.UTC(), LastSeenAt: a.LastSeenAt.UTC(), ExpiresAt: a.ExpiresAt.UTC()}
+	if err := s.with(ctx).Create(&r).Error; err != nil {
+		return fmt.Errorf("create admin session: %w", err)
+	}
+	return nil
+}
+
+// AdminSession returns the session whose id has hash idHash.
+func (s *Store) AdminSession(ctx context.Context, idHash string) (*app.AdminSession, error) {
+	var r adminSessionRow
+	if err := s.with(ctx).Where("id_hash = ?", idHash).Take(&r).Error; err != nil {
+		return nil, notFound(err, "session")
+	}
+	return &app.AdminSession{IDHash: r.IDHash, AdminID: r.AdminID, CSRFToken: r.CSRFToken, Locale: r.Locale,
+		UserAgentHash: r.UserAgentHash, CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
+}
+
+// TouchAdminSession records activity on a session and its language.
+func (s *Store) TouchAdminSession(ctx context.Context, idHash string, at time.Time, locale string) error {
+	err := s.with(ctx).Exec(`UPDATE admin_sessions SET last_seen_at = ?, locale = ? WHERE id_hash = ?`, at.UTC(), locale, idHash).Error
+	if err != nil {
+		return fmt.Errorf("touch admin session: %w", err)
+	}
+	return nil
+}
+
+// DeleteAdminSession ends one session.
+func (s *Store) DeleteAdminSession(ctx context.Context, idHash string) error {
+	if err := s.with(ctx).Exec(`DELETE FROM admin_sessions WHERE id_hash = ?`, idHash).Error; err != nil {
+		return fmt.Errorf("delete admin session: %w", err)
+	}
+	return nil
+}
+
+// DeleteAdminSessions ends every session of an admin except keepHash.
+func (s *Store) DeleteAdminSessions(ctx context.Context, adminID int64, keepHash string) (int64, error) {
+	res := s.with(ctx).Exec(`DELETE FROM admin_sessions WHERE admin_id = ? AND id_hash <> ?`, adminID, keepHash)
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete admin sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// PurgeAdminSessions deletes sessions that expired before before.
+func (s *Store) PurgeAdminSessions(ctx context.Context, before time.Time) (int64, error) {
+	res := s.with(ctx).Exec(`DELETE FROM admin_sessions WHERE expires_at < ?`, before.UTC())
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge admin sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// AdminLockedUntil returns until when an admin's sign-in is locked.
+func (s *Store) AdminLockedUntil(ctx context.Context, adminID int64) (*time.Time, error) {
+	var r adminRow
+	if err := s.with(ctx).Select("id", "locked_until").Take(&r, adminID).Error; err != nil {
+		return nil, notFound(err, "admin")
+	}
+	return utcPtr(r.LockedUntil), nil
+}
+
+// RecordLoginFailure counts a failed sign-in; the max-th in a row locks the
+// account until lockUntil and resets the count. It reports whether this
+// failure locked the account. One statement, so concurrent failures
+// cannot undercount.
+func (s *Store) RecordLoginFailure(ctx context.Context, adminID int64, max int, lockUntil time.Time) (bool, error) {
+	var locked []bool
+	err := s.with(ctx).Raw(`UPDATE admins SET
+			locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
+			failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END
+		WHERE id = ? RETURNING (failed_logins = 0)`, max, lockUntil.UTC(), max, adminID).Scan(&locked).Error
+	if err != nil {
+		return false, fmt.Errorf("record login failure: %w", err)
+	}
+	if len(locked) == 0 {
+		return false, app.Errorf(app.ENOTFOUND, "admin not found")
+	}
+	return locked[0], nil
+}
+
+// RecordLogin clears an admin's failures and lock, and notes the sign-in
+// time unless at is zero.
+func (s *Store) RecordLogin(ctx context.Context, adminID int64, at time.Time) error {
+	q := `UPDATE admins SET failed_logins = 0, locked_until = NULL WHERE id = ?`
+	args := []any{adminID}
+	if !at.IsZero() {
+		q = `UPDATE admins SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?`
+		args = []any{at.UTC(), adminID}
+	}
+	if err := s.with(ctx).Exec(q, args...).Error; err != nil {
+		return fmt.Errorf("record login: %w", err)
+	}
+	return nil
+}
+
+// SetAdminPassword replaces an admin's password hash.
+func (s *Store) SetAdminPassword(ctx context.Context, adminID int64, hash string) error {
+	res := s.with(ctx).Exec(`UPDATE admins SET password_hash = ? WHERE id = ?`, hash, adminID)
+	if res.Error != nil {
+		return fmt.Errorf("set admin password: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "admin not found")
+	}
+	return nil
+}
+
+// SetAdminRole changes an admin's role.
+func (s *Store) SetAdminRole(ctx context.Context, adminID int64, role app.Role) error {
+	res := s.with(ctx).Exec(`UPDATE admins SET role = ? WHERE id = ?`, string(role), adminID)
+	if res.Error != nil {
+		return fmt.Errorf("set admin role: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "admin not found")
+	}
+	return nil
+}
+
+// DeleteAdmin deletes an admin; its sessions and API tokens go with it.
+func (s *Store) DeleteAdmin(ctx context.Context, adminID int64) error {
+	err := s.Tx(ctx, func(tx app.Store) error {
+		db := tx.(*Store).with(ctx)
+		if err := db.Exec(`DELETE FROM admin_sessions WHERE admin_id = ?`, adminID).Error; err != nil {
+			return err
+		}
+		if err := db.Exec(`DELETE FROM api_tokens WHERE admin_id = ?`, adminID).Error; err != nil {
+			return err
+		}
+		return db.Exec(`DELETE FROM admins WHERE id = ?`, adminID).Error
+	})
+	if err != nil {
+		return fmt.Errorf("delete admin: %w", err)
+	}
+	return nil
+}
+
+// ListAdmins returns every admin in email order, without password hashes.
+func (s *Store) ListAdmins(ctx context.Context) ([]app.AdminAccount, error) {
+	var rows []struct {
+		ID           int64
+		Email        string
+		Role         string
+		FailedLogins int
+		LockedUntil  *time.Time
+		LastLoginAt  *time.Time
+		CreatedAt    time.Time
+	}
+	err := s.with(ctx).Raw(`SELECT id, email, role, failed_logins, locked_until, last_login_at, created_at
+		FROM admins ORDER BY email`).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list admins: %w", err)
+	}
+	out := make([]app.AdminAccount, len(rows))
+	for i, r := range rows {
+		out[i] = app.AdminAccount{Admin: app.Admin{ID: r.ID, Email: r.Email, Role: app.Role(r.Role), CreatedAt: r.CreatedAt.UTC()},
+			FailedLogins: r.FailedLogins, LockedUntil: utcPtr(r.LockedUntil), LastLoginAt: utcPtr(r.LastLoginAt)}
+	}
+	return out, nil
+}
+
+// APITokens lists every API token with its admin, newest first.
+func (s *Store) APITokens(ctx context.Context) ([]app.APITokenInfo, error) {
+	var rows []struct {
+		ID         int64
+		AdminID    int64
+		AdminEmail string
+		Name       string
+		CreatedAt  time.Time
+		LastUsedAt *time.Time
+	}
+	err := s.with(ctx).Raw(`SELECT t.id, t.admin_id, a.email AS admin_email, t.name, t.created_at, t.last_used_at
+		FROM api_tokens t JOIN admins a ON a.id = t.admin_id ORDER BY t.id DESC`).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list api tokens: %w", err)
+	}
+	out := make([]app.APITokenInfo, len(rows))
+	for i, r := range rows {
+		out[i] = app.APITokenInfo{ID: r.ID, AdminID: r.AdminID, AdminEmail: r.AdminEmail, Name: r.Name,
+			CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
+	}
+	return out, nil
+}
+
+// DeleteAPIToken revokes an API token.
+func (s *Store) DeleteAPIToken(ctx context.Context, id int64) error {
+	res := s.with(ctx).Exec(`DELETE FROM api_tokens WHERE id = ?`, id)
+	if res.Error != nil {
+		return fmt.Errorf("delete api token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "token not found")
+	}
+	return nil
+}
+
+// SubscriberCounts counts subscribers by status.
+func (s *Store) SubscriberCounts(ctx context.Context) (map[app.SubscriberStatus]int64, error) {
+	var rows []struct {
+		Status string
+		N      int64
+	}
+	if err := s.with(ctx).Raw(`SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status`).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count subscribers: %w", err)
+	}
+	out := map[app.SubscriberStatus]int64{}
+	for _, r := range rows {
+		out[app.SubscriberStatus(r.Status)] = r.N
+	}
+	return out, nil
+}
+
+// ConsentActivity counts consents granted and withdrawn per day (UTC) since
+// since, oldest first; days without events are absent.
+func (s *Store) ConsentActivity(ctx context.Context, since time.Time) ([]app.ConsentDay, error) {
+	day := `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+	if s.dialect == SQLite {
+		day = `substr(created_at, 1, 10)`
+	}
+	var rows []struct {
+		Day       string
+		Granted   int64
+		Withdrawn int64
+	}
+	err := s.with(ctx).Raw(`SELECT `+day+` AS day,
+			SUM(CASE WHEN action = 'granted' THEN 1 ELSE 0 END) AS granted,
+			SUM(CASE WHEN action = 'withdrawn' THEN 1 ELSE 0 END) AS withdrawn
+		FROM consent_events WHERE created_at >= ? GROUP BY 1 ORDER BY 1`, since.UTC()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("consent activity: %w", err)
+	}
+	out := make([]app.ConsentDay, 0, len(rows))
+	for _, r := range rows {
+		d, err := time.Parse("2006-01-02", r.Day)
+		if err != nil {
+			return nil, fmt.Errorf("consent activity: day %q: %w", r.Day, err)
+		}
+		out = append(out, app.ConsentDay{Day: d, Granted: r.Granted, Withdrawn: r.Withdrawn})
+	}
+	return out, nil
+}

@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"newsletter/app"
+	"newsletter/app/store"
+)
+
+func TestAdminSessions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := &app.Admin{Email: "owner@example.com", Role: app.RoleOwner, PasswordHash: "x"}
+		if err := s.CreateAdmin(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Second)
+		for _, h := range []string{"h1", "h2", "h3"} {
+			err := s.CreateAdminSession(ctx, &app.AdminSession{IDHash: h, AdminID: a.ID, CSRFToken: "csrf-" + h,
+				CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.AdminSession(ctx, "h1")
+		if err != nil || got.AdminID != a.ID || got.CSRFToken != "csrf-h1" || !got.ExpiresAt.Equal(now.Add(time.Hour)) {
+			t.Fatalf("session %+v %v", got, err)
+		}
+		if err := s.TouchAdminSession(ctx, "h1", now.Add(time.Minute), "ru"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = s.AdminSession(ctx, "h1"); got.Locale != "ru" || !got.LastSeenAt.Equal(now.Add(time.Minute)) {
+			t.Fatalf("touched session %+v", got)
+		}
+		if n, err := s.DeleteAdminSessions(ctx, a.ID, "h1"); err != nil || n != 2 {
+			t.Fatalf("delete others: %d %v", n, err)
+		}
+		if _, err := s.AdminSession(ctx, "h2"); !app.IsNotFound(err) {
+			t.Fatalf("deleted session: %v", err)
+		}
+		if n, err := s.PurgeAdminSessions(ctx, now.Add(2*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+
+		// Three failures in a row lock; a success clears.
+		lockUntil := now.Add(15 * time.Minute)
+		for i := 1; i <= 3; i++ {
+			locked, err := s.RecordLoginFailure(ctx, a.ID, 3, lockUntil)
+			if err != nil || locked != (i == 3) {
+				t.Fatalf("failure %d: locked %v %v", i, locked, err)
+			}
+		}
+		if until, err := s.AdminLockedUntil(ctx, a.ID); err != nil || until == nil || !until.Equal(lockUntil) {
+			t.Fatalf("locked until %v %v", until, err)
+		}
+		if err := s.RecordLogin(ctx, a.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if until, _ := s.AdminLockedUntil(ctx, a.ID); until != nil {
+			t.Fatalf("still locked until %v", until)
+		}
+		accounts, err := s.ListAdmins(ctx)
+		if err != nil || len(accounts) != 1 || accounts[0].ID != a.ID || accounts[0].Email != a.Email || accounts[0].Role != app.RoleOwner ||
+			accounts[0].LastLoginAt == nil || accounts[0].PasswordHash != "" {
+			t.Fatalf("accounts %+v %v", accounts, err)
+		}
+
+		if err := s.CreateAPIToken(ctx, a.ID, "crm", "hash1"); err != nil {
+			t.Fatal(err)
+		}
+		tokens, err := s.APITokens(ctx)
+		if err != nil || len(tokens) != 1 || tokens[0].AdminEmail != a.Email || tokens[0].Name != "crm" {
+			t.Fatalf("tokens %+v %v", tokens, err)
+		}
+		if err := s.DeleteAPIToken(ctx, tokens[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteAPIToken(ctx, tokens[0].ID); !app.IsNotFound(err) {
+			t.Fatalf("second revoke: %v", err)
+		}
+		if err := s.SetAdminRole(ctx, a.ID, app.RoleMarketer); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteAdmin(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AdminSession(ctx, "h1"); !app.IsNotFound(err) {
+			t.Fatalf("session of a deleted admin: %v", err)
+		}
+	})
+}
+
+func TestConsoleCounts(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		day := time.Date(2026, 3, 10, 23, 30, 0, 0, time.UTC)
+		for i, st := range []app.SubscriberStatus{app.StatusActive, app.StatusActive, app.StatusPending} {
+			sub := &app.Subscriber{Email: string(rune('a'+i)) + "@example.com", Locale: "en", Status: st}
+			if err := s.CreateSubscriber(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			for j, action := range []app.ConsentAction{app.ConsentGranted, app.ConsentWithdrawn} {
+				e := &app.ConsentEvent{SubscriberID: sub.ID, Purpose: app.PurposeMarketing, Action: action,
+					Evidence: app.Evidence{At: day.Add(time.Duration(j) * time.Hour), Channel: app.ChannelWeb}}
+				if err := s.AddConsentEvent(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		counts, err := s.SubscriberCounts(ctx)
+		if err != nil || counts[app.StatusActive] != 2 || counts[app.StatusPending] != 1 || counts[app.StatusErased] != 0 {
+			t.Fatalf("counts %v %v", counts, err)
+		}
+		days, err := s.ConsentActivity(ctx, day.Add(-48*time.Hour))
+		if err != nil || len(days) != 2 {
+			t.Fatalf("activity %+v %v", days, err)
+		}
+		if !days[0].Day.Equal(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)) || days[0].Granted != 3 || days[0].Withdrawn != 0 ||
+			days[1].Granted != 0 || days[1].Withdrawn != 3 {
+			t.Fatalf("activity %+v", days)
+		}
+	})
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"time"
+
+	"newsletter/app"
+	"newsletter/app/config"
+	"newsletter/app/mail"
+	"newsletter/jobs"
+	"newsletter/web"
+)
+
+// campaignParts are campaign writing and sending, wired into a process.
+type campaignParts struct {
+	service   *app.Campaigns
+	runner    *jobs.CampaignRunner
+	transport mail.Transport
+}
+
+// campaignSMTPTimeout bounds one message's SMTP exchange. It must stay
+// under half the claim lease (jobs.CampaignOptions.Lease, 30s): a worker
+// that can no longer renew its claims stops starting messages after half a
+// lease, and the one in flight must end before the lease does.
+const campaignSMTPTimeout = 10 * time.Second
+
+// wireCampaigns builds the campaign use cases and the runner that sends
+// campaigns. Campaigns get their own SMTP connections, so a large campaign
+// never holds up confirmations and replies.
+func (s *system) wireCampaigns() (*campaignParts, error) {
+	tr, err := newCampaignTransport(s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	enq := &jobs.CampaignEnqueuer{Client: s.queue.Client, Inspector: s.queue.Inspector}
+	log := s.log.With("component", "campaigns")
+	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{
+		Store: s.store, Queue: enq, Transport: tr, Links: s.links, Signer: s.signer, Operator: s.svc.Operator,
+		From: s.cfg.MailFrom, Metrics: s.metrics, Log: log,
+		Options: jobs.CampaignOptions{RecoverOnStart: s.queue.Embedded()},
+	})
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
+	svc := &app.Campaigns{Store: s.store, Queue: enq, Tester: runner,
+		EnqueueFailed: func(id int64, err error) {
+			log.Warn("enqueue campaign dispatch failed; the reconciliation enqueues it later", "campaign_id", id, "err", err)
+		}}
+	return &campaignParts{service: svc, runner: runner, transport: tr}, nil
+}
+
+// webDeps adds the campaign use cases to the web server's dependencies.
+func (p *campaignParts) webDeps(d web.Deps) web.Deps {
+	d.Campaigns = p.service
+	return d
+}
+
+func (p *campaignParts) close() { p.transport.Close() }
+
+// newCampaignTransport is SMTP when configured, else the outbox folder,
+// DKIM-signed when DKIM_* is set.
+func newCampaignTransport(cfg *config.Config) (mail.Transport, error) {
+	var dkim *mail.DKIMSigner
+	if cfg.DKIMKeyFile != "" {
+		key, err := os.ReadFile(cfg.DKIMKeyFile)
+		if err != nil {
+			return nil, &config.Error{Var: "DKIM_PRIVATE_KEY_FILE", Reason: err.Error()}
+		}
+		if dkim, err = mail.NewDKIMSigner(cfg.DKIMDomain, cfg.DKIMSelector, key); err != nil {
+			return nil, &config.Error{Var: "DKIM_PRIVATE_KEY_FILE", Reason: err.Error()}
+		}
+	}
+	if cfg.SMTPURL == "" {
+		return mail.NewFileOutbox(cfg.OutboxDir(), dkim), nil
+	}
+	t, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.SMTPURL, RatePerSecond: cfg.SMTPRate, Timeout: campaignSMTPTimeout,
+		DKIM: dkim, MaxConns: 8})
+	if err != nil {
+		return nil, &config.Error{Var: "SMTP_URL", Reason: err.Error()}
+	}
+	return t, nil
+}

@@ -1,0 +1,349 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hibiken/asynq"
+
+	"newsletter/app"
+	"newsletter/app/inbound"
+	outmail "newsletter/app/mail"
+)
+
+// TypeInboundSweep destroys the raw text of old processed inbound messages.
+const TypeInboundSweep = "inbound:sweep"
+
+func init() {
+	// A person waits for the answer to their request: the critical queue.
+	taskSpecs[app.OutboxInboundProcess] = taskSpec{QueueCritical, 25, 2 * time.Minute}
+	taskSpecs[TypeInboundSweep] = taskSpec{QueueDefault, 3, 10 * time.Minute}
+}
+
+// EmailRequests are the use cases behind emailed requests.
+type EmailRequests interface {
+	InboundMessage(ctx context.Context, id int64) (*app.InboundMessage, error)
+	InboundRaw(ctx context.Context, id int64) ([]byte, error)
+	ActOnEmail(ctx context.Context, e app.EmailRequest) (*app.InboundMessage, error)
+	FinishEmail(ctx context.Context, id int64, round int, replied bool) error
+	RepliesSince(ctx context.Context, senderHash string, since time.Time) (int, error)
+}
+
+// MailStatusReader tells whether a transactional message was sent.
+type MailStatusReader interface {
+	MailStatus(ctx context.Context, key string) (string, error)
+}
+
+// DefaultRepliesPerDay is how many replies one address gets in 24 hours
+// at most: enough for a person, too few to feed a mail loop.
+const DefaultRepliesPerDay = 3
+
+// maxSummaryRunes bounds the text of a message shown to a reviewer.
+const maxSummaryRunes = 4000
+
+// InboundProcessor runs inbound:process tasks: it examines a stored
+// message (parse, classify, verify the sender), has the use cases act on
+// it, answers it in the same thread and closes it. Each step is idempotent,
+// so a retried task finishes the work without doing any step twice: the act
+// is recorded with the message, the reply is claimed once (sent_mail), and
+// closing is conditional.
+type InboundProcessor struct {
+	Requests EmailRequests
+	// Mail sends the reply (once per message and round).
+	Mail *Transactional
+	Sent MailStatusReader
+	// TrustedAuthservID is the authserv-id of the operator's receiving
+	// server (INBOUND_TRUSTED_AUTHSERV_ID): only its Authentication-Results
+	// header is believed.
+	TrustedAuthservID string
+	// LookupTXT resolves DKIM keys; nil uses the system resolver.
+	LookupTXT func(ctx context.Context, domain string) ([]string, error)
+	// OwnAddresses are our own addresses (MAIL_FROM, OPERATOR_EMAIL): mail
+	// from them is a loop and never answered.
+	OwnAddresses []string
+	// ReplyTo, when set, is the Reply-To of replies (OPERATOR_EMAIL).
+	ReplyTo string
+	// RepliesPerDay caps the replies to one address in 24 hours; 0 means
+	// DefaultRepliesPerDay.
+	RepliesPerDay int
+	Log           *slog.Logger
+}
+
+// Type implements Handler.
+func (InboundProcessor) Type() string { return app.OutboxInboundProcess }
+
+// ProcessTask implements Handler.
+func (h InboundProcessor) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p app.InboundRef
+	if err := decode(task, &p); err != nil {
+		return err
+	}
+	m, err := h.Requests.InboundMessage(ctx, p.InboundID)
+	if app.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Status == app.InboundReceived {
+		raw, err := h.Requests.InboundRaw(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		e := h.examine(ctx, m, raw)
+		if m, err = h.Requests.ActOnEmail(ctx, e); err != nil {
+			return err
+		}
+		h.Log.Info("inbound message examined", "inbound_id", m.ID, "round", m.Round, "outcome", m.Outcome,
+			"kind", m.Kind, "verification", m.Verification, "request_id", idOrZero(m.RequestID), "reply", m.Reply)
+	}
+	if m.Status != app.InboundActed {
+		return nil
+	}
+	replied := false
+	if m.Reply != "" {
+		if replied, err = h.reply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return h.Requests.FinishEmail(ctx, m.ID, m.Round, replied)
+}
+
+func idOrZero(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// examine reads a stored message: what it is, who sent it, what it asks
+// for, and whether the sender's domain vouches for it.
+func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, raw []byte) app.EmailRequest {
+	e := app.EmailRequest{InboundID: m.ID, Round: m.Round, Disposition: app.EmailIsMalformed}
+	if raw == nil {
+		return e // destroyed before it was processed
+	}
+	msg, err := inbound.Parse(raw)
+	if err != nil {
+		return e
+	}
+	switch {
+	case msg.IsDSN:
+		e.Disposition = app.EmailIsBounce
+		e.Bounced = bouncedAddresses(msg.Bounce)
+		return e
+	case inbound.IsFromSelf(msg, h.OwnAddresses):
+		e.Disposition = app.EmailIsLoop
+		return e
+	case msg.AutoReply:
+		e.Disposition = app.EmailIsAutoReply
+		return e
+	}
+	from, err := app.NormalizeEmail(msg.From)
+	if err != nil {
+		return e // no address to identify the person by, or to answer
+	}
+	c := inbound.Classify(msg.Subject)
+	e.Disposition, e.From, e.Kind, e.Lang, e.Token = app.EmailIsRequest, from, c.Kind, c.Lang, c.Token
+	if m.Round > 0 && m.VerificationDetail != "" {
+		// Processed again after review: keep what was found on receipt
+		// (keys may have rotated since).
+		e.Verified = m.Verification == app.VerifiedDKIM || m.Verification == app.VerifiedAuthResults
+		e.Verification, e.VerificationDetail = m.Verification, m.VerificationDetail
+	} else {
+		v := inbound.Verify(ctx, raw, msg.FromDomain(),
+			inbound.VerifyOptions{LookupTXT: h.LookupTXT, TrustedAuthservID: h.TrustedAuthservID})
+		e.Verified, e.VerificationDetail = v.Pass, v.Detail
+		if v.Pass {
+			e.Verification = v.Method
+		}
+	}
+	f := msg.Fields()
+	e.Name, e.Phone = f.Name, f.Phone
+	e.Summary = &app.MessageSummary{From: msg.From, FromName: msg.FromName, Subject: msg.Subject, Date: msg.Date,
+		Text: truncateRunes(msg.Text, maxSummaryRunes), Lang: c.Lang}
+	return e
+}
+
+// bouncedAddresses lists the recipients a delivery report says failed for
+// good.
+func bouncedAddresses(b *inbound.Bounce) []string {
+	if b == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range b.Recipients {
+		if r.Permanent && r.Address != "" {
+			out = append(out, r.Address)
+		}
+	}
+	if len(out) == 0 && b.Permanent && b.Recipient != "" {
+		out = append(out, b.Recipient)
+	}
+	return out
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// reply answers a message in its thread, in the language of the request,
+// as an automatic reply (RFC 3834). It reports whether a reply went out.
+func (h InboundProcessor) reply(ctx context.Context, m *app.InboundMessage) (bool, error) {
+	raw, err := h.Requests.InboundRaw(ctx, m.ID)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	msg, err := inbound.Parse(raw)
+	if err != nil {
+		return false, nil
+	}
+	to, err := app.NormalizeEmail(msg.From)
+	if err != nil {
+		return false, nil
+	}
+	limit := h.RepliesPerDay
+	if limit <= 0 {
+		limit = DefaultRepliesPerDay
+	}
+	key := fmt.Sprintf("reply:%d.%d", m.ID, m.Round)
+	if st, err := h.Sent.MailStatus(ctx, key); err != nil {
+		return false, err
+	} else if st == "" {
+		n, err := h.Requests.RepliesSince(ctx, m.SenderHash, time.Now().Add(-24*time.Hour))
+		if err != nil {
+			return false, err
+		}
+		if n >= limit {
+			h.Log.Info("reply withheld: daily limit for the address reached", "inbound_id", m.ID)
+			return false, nil
+		}
+	}
+	data, ok, err := h.replyData(ctx, m)
+	if err != nil || !ok {
+		return false, err
+	}
+	threadID := msg.MessageID
+	refs := append([]string{}, msg.References...)
+	if threadID != "" {
+		refs = append(refs, threadID)
+	}
+	if len(refs) > 20 {
+		refs = append(refs[:1], refs[len(refs)-19:]...)
+	}
+	subject := replySubject(msg.Subject)
+	err = h.Mail.send(ctx, key, m.Reply, m.Lang, to, data.Name, data, func(out *outmail.Message) {
+		out.AutoSubmitted = "auto-replied"
+		out.InReplyTo, out.References = threadID, refs
+		if subject != "" {
+			out.Subject = subject
+		}
+		if h.ReplyTo != "" {
+			if a, err := mail.ParseAddress(h.ReplyTo); err == nil {
+				out.Headers = map[string]string{"Reply-To": a.Address}
+			}
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	st, err := h.Sent.MailStatus(ctx, key)
+	return st == "sent", err
+}
+
+// replyData fills the reply template: the person's name and a link to
+// their data only when the reply goes to the address on file. ok is false
+// when the reply can no longer be made (its confirmation was purged).
+func (h InboundProcessor) replyData(ctx context.Context, m *app.InboundMessage) (MailData, bool, error) {
+	var data MailData
+	if !m.ReplyPersonal || m.SubscriberID == nil {
+		return data, true, nil
+	}
+	sub, err := h.Mail.Store.Subscriber(ctx, *m.SubscriberID)
+	if app.IsNotFound(err) {
+		return data, true, nil
+	}
+	if err != nil {
+		return data, false, err
+	}
+	if sub.Status == app.StatusErased {
+		return data, true, nil
+	}
+	data.Name = sub.Name
+	switch m.Reply {
+	case app.ReplyOptout, app.ReplyUpdate, app.ReplyUpdated, app.ReplyAccess:
+		data.URL = h.Mail.Links.Preferences(sub.ID)
+	case app.ReplyRevokeConfirm:
+		if m.ConfirmationID == nil {
+			return data, false, nil
+		}
+		c, err := h.Mail.Store.Confirmation(ctx, *m.ConfirmationID)
+		if app.IsNotFound(err) {
+			return data, false, nil
+		}
+		if err != nil {
+			return data, false, err
+		}
+		data.URL = h.Mail.Links.Revoke(c.ID, c.SubscriberID, c.ExpiresAt)
+		data.Days = int(time.Until(c.ExpiresAt).Hours() / 24)
+	}
+	return data, true, nil
+}
+
+var (
+	mailtoTokenRe = regexp.MustCompile(`\s*\[\s*[uU]:[A-Za-z0-9_.\-]*\s*\]`)
+	replyPrefixRe = regexp.MustCompile(`(?i)^\s*(re|ответ|отв)\s*(\[\d+\])?\s*:`)
+)
+
+// maxSubjectRunes bounds the subject of a reply.
+const maxSubjectRunes = 250
+
+// replySubject is "Re: " and the request's subject, without the token of
+// our mailto subject; "" when the request had no subject.
+func replySubject(orig string) string {
+	s := strings.Join(strings.Fields(mailtoTokenRe.ReplaceAllString(orig, "")), " ")
+	if s == "" {
+		return ""
+	}
+	s = truncateRunes(s, maxSubjectRunes)
+	if replyPrefixRe.MatchString(s) {
+		return s
+	}
+	return "Re: " + s
+}
+
+// InboundSweeper destroys old raw inbound messages.
+type InboundSweeper interface {
+	SweepInbound(ctx context.Context) (int64, error)
+}
+
+// InboundSweepHandler runs the periodic inbound:sweep.
+type InboundSweepHandler struct {
+	Sweeper InboundSweeper
+	Log     *slog.Logger
+}
+
+// Type implements Handler.
+func (InboundSweepHandler) Type() string { return TypeInboundSweep }
+
+// ProcessTask implements Handler.
+func (h InboundSweepHandler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
+	n, err := h.Sweeper.SweepInbound(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		h.Log.Info("inbound sweep done", "raw_destroyed", n)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+// Admin console: live campaign progress, confirmation of destructive
+// forms, and the browser's time zone for scheduling. The pages work
+// without it; it only makes them nicer.
+(function () {
+  "use strict";
+
+  // Progress bars with data-progress poll their JSON until the campaign
+  // is no longer live.
+  function poll(el) {
+    var url = el.getAttribute("data-progress");
+    var bar = el.querySelector("progress");
+    var pct = el.querySelector(".pct");
+    var detail = el.id === "campaign-progress";
+    var delay = 1000;
+    function update(p) {
+      bar.value = p.percent;
+      bar.textContent = p.percent + "%";
+      if (pct) { pct.textContent = p.percent + "%"; }
+      if (detail) {
+        ["recipients", "sent", "failed", "skipped", "opted_out"].forEach(function (k) {
+          var c = document.querySelector('[data-counter="' + k + '"]');
+          if (c) { c.textContent = p[k]; }
+        });
+        var st = document.getElementById("campaign-status");
+        if (st) { st.textContent = p.status_label; st.className = "badge " + p.status; }
+        el.setAttribute("data-status", p.status);
+      }
+    }
+    function tick() {
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (p) {
+          update(p);
+          delay = 1000;
+          if (p.live) { setTimeout(tick, p.status === "paused" ? 5000 : delay); }
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, 30000);
+          setTimeout(tick, delay);
+        });
+    }
+    setTimeout(tick, 500);
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-progress]"), poll);
+
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (f) {
+      f.addEventListener("submit", function (e) {
+        if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
+      });
+    });
+
+    var sched = document.getElementById("schedule-form");
+    if (sched) {
+      var at = sched.querySelector("[name=send_at]");
+      var later = sched.querySelector("#when-later");
+      if (at && later) {
+        at.addEventListener("input", function () { if (at.value) { later.checked = true; } });
+      }
+      sched.addEventListener("submit", function () {
+        var tz = sched.querySelector("[data-tz-offset]");
+        if (!tz) { return; }
+        var d = at && at.value ? new Date(at.value) : new Date();
+        tz.value = String(isNaN(d.getTime()) ? new Date().getTimezoneOffset() : d.getTimezoneOffset());
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,354 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+	"newsletter/templates"
+)
+
+// The admin console: server-rendered pages under /admin for operators,
+// signed in with email and password. Every route below the sign-in page
+// runs behind the same three checks: a live session, the CSRF token of the
+// session on every state-changing request, and the roles allowed.
+
+const (
+	localSession   = "admin_session"
+	csrfField      = "_csrf"
+	csrfHeader     = "X-CSRF-Token"
+	loginCSRFName  = "nl_login_csrf"
+	sessionCookie  = "nl_admin"
+	secureCookie   = "__Host-nl_admin"
+	loginCSRFHost  = "__Host-nl_login_csrf"
+	adminPageLimit = 50
+)
+
+// Role sets of the console's routes. Owners pass every check.
+var (
+	anyRole      = []app.Role{app.RoleMarketer, app.RolePrivacyOfficer}
+	marketerOnly = []app.Role{app.RoleMarketer}
+	officerOnly  = []app.Role{app.RolePrivacyOfficer}
+	ownerOnly    = []app.Role{}
+)
+
+// adminRoute is one route of the console with the roles that may use it.
+type adminRoute struct {
+	Method string
+	Path   string
+	Roles  []app.Role
+	Handle fiber.Handler
+}
+
+// adminRouteTable lists every signed-in route of the console in one place.
+func (s *Server) adminRouteTable() []adminRoute {
+	get, post := fiber.MethodGet, fiber.MethodPost
+	rs := []adminRoute{
+		{get, "/admin", anyRole, s.adminDashboard},
+		{post, "/admin/logout", anyRole, s.adminLogout},
+		{get, "/admin/password", anyRole, s.adminPasswordPage},
+		{post, "/admin/password", anyRole, s.adminChangePassword},
+
+		{get, "/admin/subscribers", officerOnly, s.adminSubscribers},
+		{get, "/admin/subscribers/:id<int>", officerOnly, s.adminSubscriber},
+		{get, "/admin/policies", officerOnly, s.adminPolicies},
+		{post, "/admin/policies", officerOnly, s.adminPublishPolicy},
+
+		{get, "/admin/users", ownerOnly, s.adminUsers},
+		{post, "/admin/users", ownerOnly, s.adminCreateUser},
+		{post, "/admin/users/:id<int>/role", ownerOnly, s.adminSetRole},
+		{post, "/admin/users/:id<int>/unlock", ownerOnly, s.adminUnlockUser},
+		{post, "/admin/users/:id<int>/delete", ownerOnly, s.adminDeleteUser},
+		{get, "/admin/tokens", ownerOnly, s.adminTokens},
+		{post, "/admin/tokens", ownerOnly, s.adminCreateToken},
+		{post, "/admin/tokens/:id<int>/revoke", ownerOnly, s.adminRevokeToken},
+	}
+	rs = append(rs, s.campaignRoutes()...)
+	rs = append(rs, s.privacyRoutes()...)
+	if s.deps.OutboxDir != "" {
+		rs = append(rs,
+			adminRoute{get, "/admin/outbox", ownerOnly, s.adminOutbox},
+			adminRoute{get, "/admin/outbox/:name", ownerOnly, s.adminOutboxMessage},
+			adminRoute{get, "/admin/outbox/:name/html", ownerOnly, s.adminOutboxHTML},
+		)
+	}
+	return rs
+}
+
+// adminRoutes registers the console.
+func (s *Server) adminRoutes() {
+	if s.deps.Auth == nil {
+		return
+	}
+	a := s.app
+	a.Get("/admin/login", s.adminNoStore, s.adminLoginPage)
+	a.Post("/admin/login", s.adminNoStore, s.adminLogin)
+	for _, r := range s.adminRouteTable() {
+		a.Add(r.Method, r.Path, s.adminNoStore, s.adminSession, s.adminCSRF, requireRole(r.Roles...), r.Handle)
+	}
+}
+
+// adminNoStore keeps console pages out of caches, and answers the
+// console's errors with pages in its own frame.
+func (s *Server) adminNoStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	err := c.Next()
+	if err == nil || wantsJSON(c) {
+		return err
+	}
+	return s.adminError(c, err)
+}
+
+// sessionCookieName is __Host- prefixed when the console is served over
+// TLS: such a cookie is Secure, host-only and path-wide by construction.
+func (s *Server) sessionCookieName() string {
+	if s.secure() {
+		return secureCookie
+	}
+	return sessionCookie
+}
+
+func (s *Server) loginCSRFCookieName() string {
+	if s.secure() {
+		return loginCSRFHost
+	}
+	return loginCSRFName
+}
+
+func (s *Server) secure() bool { return s.deps.BaseURL != nil && s.deps.BaseURL.Scheme == "https" }
+
+func (s *Server) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HTTPOnly: true,
+		Secure: s.secure(), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", Expires: time.Unix(1, 0), MaxAge: -1, HTTPOnly: true,
+		Secure: s.secure(), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// adminSession loads the signed-in admin; without a live session a page
+// request goes to the sign-in page and anything else gets 401.
+func (s *Server) adminSession(c *fiber.Ctx) error {
+	sess, admin, err := s.deps.Auth.Session(c.UserContext(), c.Cookies(s.sessionCookieName()), c.Get(fiber.HeaderUserAgent))
+	if app.ErrorCode(err) == app.EUNAUTHORIZED {
+		s.clearCookie(c, s.sessionCookieName())
+		if c.Method() == fiber.MethodGet && !wantsJSON(c) {
+			return c.Redirect("/admin/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if l := c.Query("lang"); (l == "en" || l == "ru") && l != sess.Locale {
+		if err := s.deps.Auth.SetLocale(c.UserContext(), sess, l); err != nil {
+			return err
+		}
+	}
+	c.Locals(localAdmin, admin)
+	c.Locals(localSession, sess)
+	return c.Next()
+}
+
+func currentSession(c *fiber.Ctx) *app.AdminSession {
+	sess, _ := c.Locals(localSession).(*app.AdminSession)
+	return sess
+}
+
+// errCSRF refuses a state-changing request without the session's token.
+var errCSRF = app.Errorf(app.EFORBIDDEN, "The form has expired or did not come from this console. Reload the page and try again.")
+
+// adminCSRF refuses a state-changing request that lacks the session's CSRF
+// token (form field _csrf or header X-CSRF-Token) or that a browser marks
+// as coming from another site.
+func (s *Server) adminCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return errCSRF
+	}
+	token := c.Get(csrfHeader)
+	if token == "" {
+		token = c.FormValue(csrfField)
+	}
+	if sess := currentSession(c); sess == nil || !sess.CheckCSRF(token) {
+		return errCSRF
+	}
+	return c.Next()
+}
+
+// adminLocale is the console language: the session's choice, else the
+// browser's.
+func adminLocale(c *fiber.Ctx) string {
+	if l := c.Query("lang"); l == "ru" || l == "en" {
+		return l
+	}
+	if sess := currentSession(c); sess != nil && sess.Locale != "" {
+		return sess.Locale
+	}
+	return app.NormalizeLocale(c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// adminView is what every console page receives as templates.Page.Data.
+type adminView struct {
+	Me      *app.Admin
+	CSRF    string
+	Section string
+	Flash   string
+	Nav     []navItem
+	D       any
+}
+
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// can reports whether admin may use routes for roles.
+func can(a *app.Admin, roles []app.Role) bool {
+	if a == nil {
+		return false
+	}
+	if a.Role == app.RoleOwner {
+		return true
+	}
+	for _, r := range roles {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navItem {
+	me := currentAdmin(c)
+	items := []struct {
+		key, href, section string
+		roles              []app.Role
+		on                 bool
+	}{
+		{"admin.nav.dashboard", "/admin", "dashboard", anyRole, true},
+		{"admin.nav.campaigns", "/admin/campaigns", "campaigns", marketerOnly, s.deps.Campaigns != nil},
+		{"admin.nav.subscribers", "/admin/subscribers", "subscribers", officerOnly, true},
+		{"admin.nav.requests", "/admin/requests", "requests", officerOnly, s.deps.Privacy != nil},
+		{"admin.nav.review", "/admin/review", "review", officerOnly, s.deps.Privacy != nil},
+		{"admin.nav.destructions", "/admin/destructions", "destructions", officerOnly, s.deps.Privacy != nil},
+		{"admin.nav.suppressions", "/admin/suppressions", "suppressions", officerOnly, s.deps.Privacy != nil},
+		{"admin.nav.policies", "/admin/policies", "policies", officerOnly, true},
+		{"admin.nav.audit", "/admin/audit", "audit", officerOnly, s.deps.Privacy != nil},
+		{"admin.nav.outbox", "/admin/outbox", "outbox", ownerOnly, s.deps.OutboxDir != ""},
+		{"admin.nav.users", "/admin/users", "users", ownerOnly, true},
+		{"admin.nav.tokens", "/admin/tokens", "tokens", ownerOnly, true},
+	}
+	var out []navItem
+	for _, it := range items {
+		if it.on && can(me, it.roles) {
+			out = append(out, navItem{Href: it.href, Label: templates.T(loc, it.key), Current: it.section == section})
+		}
+	}
+	return out
+}
+
+// adminPage renders a console page.
+func (s *Server) adminPage(c *fiber.Ctx, status int, name, section, title string, data any) error {
+	loc := adminLocale(c)
+	v := &adminView{Me: currentAdmin(c), Section: section, D: data}
+	if sess := currentSession(c); sess != nil {
+		v.CSRF = sess.CSRFToken
+		v.Nav = s.adminNav(c, loc, section)
+	}
+	if k := c.Query("ok"); strings.HasPrefix(k, "admin.ok.") && templates.T(loc, k) != k {
+		v.Flash = templates.T(loc, k)
+	}
+	p := templates.Page{Title: title, Lang: loc, Operator: s.deps.Operator.Name, Data: v}
+	if c.Method() == fiber.MethodGet {
+		p.LangURL = otherLangURL(c, loc)
+	}
+	var buf bytes.Buffer
+	if err := s.deps.Pages.Page(&buf, name, loc, p); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(buf.Bytes())
+}
+
+type adminErrorData struct {
+	Heading, Message string
+	Status           int
+}
+
+// adminError answers an error of a console route with a page in the
+// console's frame. Internal errors are logged once, with the request id.
+func (s *Server) adminError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	msg := app.ErrorMessage(err)
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status, msg = fe.Code, fe.Message
+	} else if st, ok := statusOf[app.ErrorCode(err)]; ok {
+		status = st
+	}
+	if status >= 500 && fe == nil {
+		s.deps.Log.Error("request failed", "request_id", requestID(c), "route", c.Route().Path, "err", err)
+		msg = "Something went wrong on our side. Please try again later."
+	}
+	loc := adminLocale(c)
+	heading := templates.T(loc, "error.title")
+	switch status {
+	case fiber.StatusNotFound:
+		heading = templates.T(loc, "notfound.title")
+	case fiber.StatusForbidden:
+		heading = templates.T(loc, "admin.forbidden")
+	case fiber.StatusTooManyRequests:
+		heading = templates.T(loc, "ratelimit.title")
+	}
+	if rerr := s.adminPage(c, status, "admin_error", "", heading, adminErrorData{Heading: heading, Message: msg, Status: status}); rerr != nil {
+		s.deps.Log.Error("render admin error page", "request_id", requestID(c), "err", rerr)
+		return c.Status(status).SendString(msg)
+	}
+	return nil
+}
+
+// redirectOK answers a successful form with a redirect to the page that
+// shows the result and a confirmation message (a catalog key).
+func redirectOK(c *fiber.Ctx, path, key string) error {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return c.Redirect(path+sep+"ok="+url.QueryEscape(key), fiber.StatusSeeOther)
+}
+
+// formErrors turns a validation error into a message and per-field
+// messages for a form; other errors are returned for the error page.
+func formErrors(err error) (string, map[string]string, error) {
+	switch app.ErrorCode(err) {
+	case app.EINVALID, app.ECONFLICT:
+		return app.ErrorMessage(err), app.ErrorFields(err), nil
+	}
+	return "", nil, err
+}
+
+// fmtTime shows a time in UTC, to the minute.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
+
+// fmtTimePtr shows an optional time; nil shows as a dash.
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return fmtTime(*t)
+}

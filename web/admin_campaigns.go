@@ -1,0 +1,400 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+	appmail "newsletter/app/mail"
+	"newsletter/templates"
+)
+
+// campaignRoutes are the console's campaign pages, for marketers.
+func (s *Server) campaignRoutes() []adminRoute {
+	if s.deps.Campaigns == nil {
+		return nil
+	}
+	get, post := fiber.MethodGet, fiber.MethodPost
+	return []adminRoute{
+		{get, "/admin/campaigns", marketerOnly, s.adminCampaigns},
+		{get, "/admin/campaigns/new", marketerOnly, s.adminNewCampaign},
+		{post, "/admin/campaigns", marketerOnly, s.adminCreateCampaign},
+		{get, "/admin/campaigns/:id<int>", marketerOnly, s.adminCampaign},
+		{get, "/admin/campaigns/:id<int>/edit", marketerOnly, s.adminEditCampaign},
+		{post, "/admin/campaigns/:id<int>", marketerOnly, s.adminSaveCampaign},
+		{get, "/admin/campaigns/:id<int>/preview", marketerOnly, s.adminCampaignPreview},
+		{get, "/admin/campaigns/:id<int>/progress", marketerOnly, s.adminCampaignProgress},
+		{post, "/admin/campaigns/:id<int>/test", marketerOnly, s.adminTestCampaign},
+		{post, "/admin/campaigns/:id<int>/schedule", marketerOnly, s.adminScheduleCampaign},
+		{post, "/admin/campaigns/:id<int>/pause", marketerOnly, s.adminCampaignAction("pause")},
+		{post, "/admin/campaigns/:id<int>/resume", marketerOnly, s.adminCampaignAction("resume")},
+		{post, "/admin/campaigns/:id<int>/cancel", marketerOnly, s.adminCampaignAction("cancel")},
+		{post, "/admin/campaigns/:id<int>/retry", marketerOnly, s.adminCampaignAction("retry")},
+	}
+}
+
+// campaignRow is a campaign as the console shows it.
+type campaignRow struct {
+	app.Campaign
+	StatusLabel  string
+	PurposeLabel string
+	Percent      int
+	Done         int64
+	Created      string
+	SendAtText   string
+	Live         bool
+}
+
+func newCampaignRow(loc string, c *app.Campaign) campaignRow {
+	r := campaignRow{Campaign: *c, StatusLabel: templates.T(loc, "admin.cstatus."+string(c.Status)),
+		PurposeLabel: templates.T(loc, "admin.purpose."+string(c.Purpose)), Created: fmtTime(c.CreatedAt),
+		SendAtText: fmtTimePtr(c.SendAt)}
+	r.Done, r.Percent = campaignProgress(c)
+	r.Live = c.Status == app.CampaignScheduled || c.Status == app.CampaignRunning || c.Status == app.CampaignPaused
+	return r
+}
+
+// campaignProgress is how many deliveries are settled and the percentage
+// of the audience that is.
+func campaignProgress(c *app.Campaign) (int64, int) {
+	done := c.Sent + c.Failed + c.Skipped + c.OptedOut
+	switch {
+	case c.Status == app.CampaignFinished:
+		return done, 100
+	case c.Recipients <= 0:
+		return done, 0
+	case done >= c.Recipients:
+		return done, 100
+	}
+	return done, int(done * 100 / c.Recipients)
+}
+
+type campaignsData struct {
+	Rows   []campaignRow
+	Status string
+	States []option
+	Next   int64
+}
+
+// adminCampaigns lists campaigns, newest first.
+func (s *Server) adminCampaigns(c *fiber.Ctx) error {
+	loc := adminLocale(c)
+	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: int64(c.QueryInt("before")), Limit: adminPageLimit}
+	list, err := s.deps.Campaigns.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	d := campaignsData{Status: string(f.Status)}
+	for _, st := range []app.CampaignStatus{app.CampaignDraft, app.CampaignScheduled, app.CampaignRunning, app.CampaignPaused,
+		app.CampaignFinished, app.CampaignCancelled} {
+		d.States = append(d.States, option{string(st), templates.T(loc, "admin.cstatus."+string(st))})
+	}
+	for i := range list {
+		d.Rows = append(d.Rows, newCampaignRow(loc, &list[i]))
+	}
+	if len(list) == adminPageLimit {
+		d.Next = list[len(list)-1].ID
+	}
+	return s.adminPage(c, fiber.StatusOK, "admin_campaigns", "campaigns", templates.T(loc, "admin.nav.campaigns"), d)
+}
+
+// activeCampaigns are the campaigns scheduled, running or paused.
+func (s *Server) activeCampaigns(c *fiber.Ctx, loc string) ([]campaignRow, error) {
+	var out []campaignRow
+	for _, st := range []app.CampaignStatus{app.CampaignRunning, app.CampaignScheduled, app.CampaignPaused} {
+		list, err := s.deps.Campaigns.List(c.UserContext(), app.CampaignFilter{Status: st, Limit: 20})
+		if err != nil {
+			return nil, err
+		}
+		for i := range list {
+			out = append(out, newCampaignRow(loc, &list[i]))
+		}
+	}
+	return out, nil
+}
+
+type campaignFormData struct {
+	ID      int64
+	In      app.CampaignInput
+	Message string
+	Errors  map[string]string
+}
+
+func campaignInput(c *fiber.Ctx) app.CampaignInput {
+	return app.CampaignInput{Name: c.FormValue("name"), Subject: c.FormValue("subject"),
+		Purpose: app.CampaignPurpose(c.FormValue("purpose")), Locale: c.FormValue("locale"),
+		BodyHTML: c.FormValue("body_html"), BodyText: c.FormValue("body_text")}
+}
+
+// adminNewCampaign shows an empty campaign form.
+func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
+	loc := adminLocale(c)
+	d := campaignFormData{In: app.CampaignInput{Purpose: app.CampaignMarketing,
+		BodyHTML: "<p>{{.Name}},</p>\n<p></p>\n"}}
+	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"), d)
+}
+
+// adminCreateCampaign stores a new draft.
+func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
+	loc := adminLocale(c)
+	in := campaignInput(c)
+	camp, err := s.deps.Campaigns.Create(c.UserContext(), currentAdmin(c), in)
+	if err != nil {
+		msg, fields, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"),
+			campaignFormData{In: in, Message: msg, Errors: fields})
+	}
+	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(camp.ID, 10), "admin.ok.campaign_saved")
+}
+
+// adminEditCampaign shows a draft's form.
+func (s *Server) adminEditCampaign(c *fiber.Ctx) error {
+	camp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	if camp.Status != app.CampaignDraft {
+		return app.Errorf(app.ECONFLICT, "Only a draft can be edited; this campaign is %s.", camp.Status)
+	}
+	d := campaignFormData{ID: camp.ID, In: app.CampaignInput{Name: camp.Name, Subject: camp.Subject, Purpose: camp.Purpose,
+		Locale: camp.Locale, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText}}
+	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", camp.Name, d)
+}
+
+// adminSaveCampaign writes a draft.
+func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	in := campaignInput(c)
+	if _, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in); err != nil {
+		msg, fields, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", in.Name,
+			campaignFormData{ID: id, In: in, Message: msg, Errors: fields})
+	}
+	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.campaign_saved")
+}
+
+func (s *Server) campaign(c *fiber.Ctx) (*app.Campaign, error) {
+	id, err := paramID(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.deps.Campaigns.Get(c.UserContext(), id)
+}
+
+type campaignData struct {
+	campaignRow
+	Text      string
+	Subject   string
+	RenderErr string
+	Message   string
+	Errors    map[string]string
+	TestTo    string
+	CanEdit   bool
+	CanSched  bool
+	CanPause  bool
+	CanResume bool
+	CanCancel bool
+	CanRetry  bool
+}
+
+// render renders a campaign as a recipient named by the catalog would get
+// it, with links that lead nowhere personal.
+func (s *Server) renderCampaign(loc string, camp *app.Campaign) (app.RenderedMail, error) {
+	tpl, err := app.CompileCampaign(camp, s.deps.Operator, appmail.HTMLToText)
+	if err != nil {
+		return app.RenderedMail{}, err
+	}
+	base := strings.TrimSuffix(s.deps.BaseURL.String(), "/")
+	tpl.SetPrivacyURL(base + "/privacy")
+	return tpl.Render(loc, app.MergeFields{Name: templates.T(loc, "admin.preview.name"),
+		UnsubscribeURL: base + "/preferences", PreferencesURL: base + "/preferences"})
+}
+
+// adminCampaign shows a campaign: counters, live progress, preview and
+// the actions its status allows.
+func (s *Server) adminCampaign(c *fiber.Ctx) error {
+	camp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	return s.campaignPage(c, fiber.StatusOK, camp, "", nil, "")
+}
+
+func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg string, fields map[string]string, testTo string) error {
+	loc := adminLocale(c)
+	d := campaignData{campaignRow: newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
+	if m, err := s.renderCampaign(loc, camp); err != nil {
+		d.RenderErr = app.ErrorMessage(err)
+	} else {
+		d.Text, d.Subject = m.Text, m.Subject
+	}
+	st := camp.Status
+	d.CanEdit = st == app.CampaignDraft
+	d.CanSched = st == app.CampaignDraft || st == app.CampaignScheduled
+	d.CanPause = st == app.CampaignScheduled || st == app.CampaignRunning
+	d.CanResume = st == app.CampaignPaused
+	d.CanCancel = st != app.CampaignCancelled && st != app.CampaignFinished
+	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
+	return s.adminPage(c, status, "admin_campaign", "campaigns", camp.Name, d)
+}
+
+// previewCSP lets a rendered message show in a frame of the console: its
+// own inline styles and remote images, never a script (default-src 'none'
+// covers scripts), a form or a plugin. The frame is sandboxed by its
+// iframe; a CSP sandbox here would make the document's origin opaque, and
+// frame-ancestors 'self' would then match no page.
+const previewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; font-src https: data:; " +
+	"frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+
+// sendPreview answers an email's HTML for a sandboxed frame of the console.
+func sendPreview(c *fiber.Ctx, html string) error {
+	c.Set("Content-Security-Policy", previewCSP)
+	c.Set("X-Frame-Options", "SAMEORIGIN")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.SendString(html)
+}
+
+// adminCampaignPreview answers the rendered HTML part for the preview frame.
+func (s *Server) adminCampaignPreview(c *fiber.Ctx) error {
+	camp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.renderCampaign(adminLocale(c), camp)
+	if err != nil {
+		return err
+	}
+	return sendPreview(c, m.HTML)
+}
+
+// campaignProgressJSON is what the progress bar polls.
+type campaignProgressJSON struct {
+	ID          int64              `json:"id"`
+	Status      app.CampaignStatus `json:"status"`
+	StatusLabel string             `json:"status_label"`
+	Percent     int                `json:"percent"`
+	Done        int64              `json:"done"`
+	Live        bool               `json:"live"`
+	app.CampaignCounters
+}
+
+// adminCampaignProgress answers a campaign's counters as JSON.
+func (s *Server) adminCampaignProgress(c *fiber.Ctx) error {
+	camp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	r := newCampaignRow(adminLocale(c), camp)
+	return c.JSON(campaignProgressJSON{ID: camp.ID, Status: camp.Status, StatusLabel: r.StatusLabel, Percent: r.Percent,
+		Done: r.Done, Live: r.Live, CampaignCounters: camp.CampaignCounters})
+}
+
+// adminTestCampaign sends the campaign to a few addresses.
+func (s *Server) adminTestCampaign(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	raw := c.FormValue("to")
+	to := strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' || r == ' ' })
+	if err := s.deps.Campaigns.SendTest(c.UserContext(), currentAdmin(c), id, to); err != nil {
+		msg, fields, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
+		if gerr != nil {
+			return gerr
+		}
+		return s.campaignPage(c, fiber.StatusUnprocessableEntity, camp, msg, fields, raw)
+	}
+	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.test_sent")
+}
+
+// scheduleTime reads the form's send time: "now", or a local date and
+// time with the browser's offset from UTC in minutes (as JavaScript's
+// getTimezoneOffset gives it; absent means UTC).
+func scheduleTime(c *fiber.Ctx) (*time.Time, error) {
+	if c.FormValue("when") != "later" {
+		return nil, nil
+	}
+	v := c.FormValue("send_at")
+	t, err := time.Parse("2006-01-02T15:04", v)
+	if err != nil {
+		return nil, &app.Error{Code: app.EINVALID, Message: "Choose a date and time.", Fields: map[string]string{"send_at": "date and time"}}
+	}
+	if off, err := strconv.Atoi(c.FormValue("tz_offset")); err == nil && off > -15*60 && off < 15*60 {
+		t = t.Add(time.Duration(off) * time.Minute)
+	}
+	return &t, nil
+}
+
+// adminScheduleCampaign schedules a campaign now or later.
+func (s *Server) adminScheduleCampaign(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	at, err := scheduleTime(c)
+	if err == nil {
+		_, err = s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, at)
+	}
+	if err != nil {
+		msg, fields, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
+		if gerr != nil {
+			return gerr
+		}
+		return s.campaignPage(c, fiber.StatusUnprocessableEntity, camp, msg, fields, "")
+	}
+	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.scheduled")
+}
+
+// adminCampaignAction pauses, resumes, cancels or retries the failed
+// deliveries of a campaign.
+func (s *Server) adminCampaignAction(action string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		ctx, me := c.UserContext(), currentAdmin(c)
+		switch action {
+		case "pause":
+			_, err = s.deps.Campaigns.Pause(ctx, me, id)
+		case "resume":
+			_, err = s.deps.Campaigns.Resume(ctx, me, id)
+		case "cancel":
+			_, err = s.deps.Campaigns.Cancel(ctx, me, id)
+		case "retry":
+			_, _, err = s.deps.Campaigns.RetryFailed(ctx, me, id)
+		}
+		if err != nil {
+			msg, fields, err := formErrors(err)
+			if err != nil {
+				return err
+			}
+			camp, gerr := s.deps.Campaigns.Get(ctx, id)
+			if gerr != nil {
+				return gerr
+			}
+			return s.campaignPage(c, fiber.StatusConflict, camp, msg, fields, "")
+		}
+		return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok."+action)
+	}
+}

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+	"newsletter/templates"
+)
+
+type accountRow struct {
+	app.AdminAccount
+	RoleLabel string
+	LastLogin string
+	Locked    bool
+	Self      bool
+}
+
+type usersData struct {
+	Rows        []accountRow
+	Roles       []option
+	Email       string
+	Role        string
+	Message     string
+	Errors      map[string]string
+	NewEmail    string
+	NewPassword string
+}
+
+func roleOptions(loc string) []option {
+	var out []option
+	for _, r := range []app.Role{app.RoleMarketer, app.RolePrivacyOfficer, app.RoleOwner} {
+		out = append(out, option{string(r), templates.T(loc, "admin.role."+string(r))})
+	}
+	return out
+}
+
+func (s *Server) usersData(c *fiber.Ctx) (usersData, error) {
+	loc, now, me := adminLocale(c), time.Now().UTC(), currentAdmin(c)
+	list, err := s.deps.Auth.Accounts(c.UserContext())
+	if err != nil {
+		return usersData{}, err
+	}
+	d := usersData{Roles: roleOptions(loc), Role: string(app.RoleMarketer)}
+	for _, a := range list {
+		d.Rows = append(d.Rows, accountRow{AdminAccount: a, RoleLabel: templates.T(loc, "admin.role."+string(a.Role)),
+			LastLogin: fmtTimePtr(a.LastLoginAt), Locked: a.LockedUntil != nil && a.LockedUntil.After(now), Self: a.ID == me.ID})
+	}
+	return d, nil
+}
+
+// adminUsers lists the console's accounts, for owners.
+func (s *Server) adminUsers(c *fiber.Ctx) error {
+	d, err := s.usersData(c)
+	if err != nil {
+		return err
+	}
+	return s.adminPage(c, fiber.StatusOK, "admin_users", "users", templates.T(adminLocale(c), "admin.nav.users"), d)
+}
+
+// adminCreateUser creates an account and shows its generated password
+// once (on this page, never in a URL).
+func (s *Server) adminCreateUser(c *fiber.Ctx) error {
+	email, role := strings.TrimSpace(c.FormValue("email")), c.FormValue("role")
+	a, password, cerr := s.deps.Auth.CreateAccount(c.UserContext(), currentAdmin(c), email, app.Role(role))
+	d, err := s.usersData(c)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if cerr != nil {
+		msg, fields, err := formErrors(cerr)
+		if err != nil {
+			return err
+		}
+		d.Email, d.Role, d.Message, d.Errors = email, role, msg, fields
+		status = fiber.StatusUnprocessableEntity
+	} else {
+		d.NewEmail, d.NewPassword = a.Email, password
+	}
+	return s.adminPage(c, status, "admin_users", "users", templates.T(adminLocale(c), "admin.nav.users"), d)
+}
+
+// adminUserAction changes an account and goes back to the list.
+func (s *Server) adminUserAction(c *fiber.Ctx, do func(id int64) error, ok string) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := do(id); err != nil {
+		if app.ErrorCode(err) == app.ECONFLICT || app.ErrorCode(err) == app.EINVALID {
+			d, derr := s.usersData(c)
+			if derr != nil {
+				return derr
+			}
+			d.Message = app.ErrorMessage(err)
+			return s.adminPage(c, fiber.StatusConflict, "admin_users", "users", templates.T(adminLocale(c), "admin.nav.users"), d)
+		}
+		return err
+	}
+	return redirectOK(c, "/admin/users", ok)
+}
+
+// adminSetRole changes another account's role.
+func (s *Server) adminSetRole(c *fiber.Ctx) error {
+	return s.adminUserAction(c, func(id int64) error {
+		return s.deps.Auth.SetRole(c.UserContext(), currentAdmin(c), id, app.Role(c.FormValue("role")))
+	}, "admin.ok.role")
+}
+
+// adminUnlockUser lifts a sign-in lockout.
+func (s *Server) adminUnlockUser(c *fiber.Ctx) error {
+	return s.adminUserAction(c, func(id int64) error {
+		return s.deps.Auth.Unlock(c.UserContext(), currentAdmin(c), id)
+	}, "admin.ok.unlocked")
+}
+
+// adminDeleteUser deletes another account.
+func (s *Server) adminDeleteUser(c *fiber.Ctx) error {
+	return s.adminUserAction(c, func(id int64) error {
+		return s.deps.Auth.DeleteAccount(c.UserContext(), currentAdmin(c), id)
+	}, "admin.ok.deleted")
+}
+
+type tokenRow struct {
+	app.APITokenInfo
+	Created  string
+	LastUsed string
+}
+
+type tokensData struct {
+	Rows     []tokenRow
+	Accounts []app.AdminAccount
+	AdminID  int64
+	Name     string
+	Message  string
+	Errors   map[string]string
+	NewToken string
+}
+
+func (s *Server) tokensData(c *fiber.Ctx) (tokensData, error) {
+	ctx := c.UserContext()
+	list, err := s.deps.Auth.Tokens(ctx)
+	if err != nil {
+		return tokensData{}, err
+	}
+	accounts, err := s.deps.Auth.Accounts(ctx)
+	if err != nil {
+		return tokensData{}, err
+	}
+	d := tokensData{Accounts: accounts, AdminID: currentAdmin(c).ID}
+	for _, t := range list {
+		d.Rows = append(d.Rows, tokenRow{APITokenInfo: t, Created: fmtTime(t.CreatedAt), LastUsed: fmtTimePtr(t.LastUsedAt)})
+	}
+	return d, nil
+}
+
+// adminTokens lists API tokens, for owners.
+func (s *Server) adminTokens(c *fiber.Ctx) error {
+	d, err := s.tokensData(c)
+	if err != nil {
+		return err
+	}
+	return s.adminPage(c, fiber.StatusOK, "admin_tokens", "tokens", templates.T(adminLocale(c), "admin.nav.tokens"), d)
+}
+
+// adminCreateToken creates an API token and shows it once.
+func (s *Server) adminCreateToken(c *fiber.Ctx) error {
+	adminID, _ := strconv.ParseInt(c.FormValue("admin_id"), 10, 64)
+	name := c.FormValue("name")
+	token, cerr := s.deps.Auth.CreateToken(c.UserContext(), currentAdmin(c), adminID, name)
+	d, err := s.tokensData(c)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if cerr != nil {
+		msg, fields, err := formErrors(cerr)
+		if err != nil {
+			return err
+		}
+		d.AdminID, d.Name, d.Message, d.Errors = adminID, name, msg, fields
+		status = fiber.StatusUnprocessableEntity
+	} else {
+		d.NewToken = token
+	}
+	return s.adminPage(c, status, "admin_tokens", "tokens", templates.T(adminLocale(c), "admin.nav.tokens"), d)
+}
+
+// adminRevokeToken deletes an API token.
+func (s *Server) adminRevokeToken(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Auth.RevokeToken(c.UserContext(), currentAdmin(c), id); err != nil {
+		return err
+	}
+	return redirectOK(c, "/admin/tokens", "admin.ok.revoked")
+}

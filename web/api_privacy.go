@@ -1,0 +1,450 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"newsletter/app"
+)
+
+// apiPrivacyRoutes registers the privacy officer's part of the API: blocking,
+// erasure, the request register, destruction records, the suppression list
+// and the audit log. Owners may use them too; marketers may not.
+func (s *Server) apiPrivacyRoutes(api fiber.Router) {
+	officer := requireRole(app.RolePrivacyOfficer)
+	api.Post("/subscribers/:id<int>/block", officer, s.apiBlock)
+	api.Post("/subscribers/:id<int>/unblock", officer, s.apiUnblock)
+	api.Post("/subscribers/:id<int>/erase", officer, s.apiErase)
+	api.Get("/subscribers/:id<int>/blocks", officer, s.apiBlockHistory)
+	api.Get("/requests", officer, s.apiRequests)
+	api.Post("/requests", officer, s.apiRegisterRequest)
+	api.Get("/requests/:id<int>", officer, s.apiRequest)
+	api.Post("/requests/:id<int>/extend", officer, s.apiExtendRequest)
+	api.Post("/requests/:id<int>/complete", officer, s.apiCompleteRequest)
+	api.Get("/destructions", officer, s.apiDestructions)
+	api.Get("/suppressions", officer, s.apiSuppressions)
+	api.Post("/suppressions", officer, s.apiAddSuppression)
+	api.Delete("/suppressions", officer, s.apiRemoveSuppression)
+	api.Delete("/suppressions/:hash", officer, s.apiRemoveSuppression)
+	api.Get("/audit", officer, s.apiAudit)
+	api.Get("/cross-border", s.apiCrossBorder)
+}
+
+// decodeBody reads an optional JSON (or form) body into v; an empty body
+// leaves v as it is.
+func decodeBody(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	if ct == "" || strings.Contains(ct, "json") {
+		if err := json.Unmarshal(body, v); err != nil {
+			return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+		}
+		return nil
+	}
+	if err := c.BodyParser(v); err != nil {
+		return app.Errorf(app.EINVALID, "The request body could not be read.")
+	}
+	return nil
+}
+
+// reasonBody is the body of actions that take a reason or a note.
+type reasonBody struct {
+	Reason    string `json:"reason" form:"reason"`
+	Note      string `json:"note" form:"note"`
+	RequestID int64  `json:"request_id" form:"request_id"`
+}
+
+func (b reasonBody) text() string {
+	if b.Reason != "" {
+		return b.Reason
+	}
+	return b.Note
+}
+
+// apiBlock blocks a subscriber: {"reason": "...", "request_id": N}.
+func (s *Server) apiBlock(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b reasonBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	sub, err := s.deps.Privacy.Block(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
+	if err != nil {
+		return err
+	}
+	return c.JSON(sub)
+}
+
+// apiUnblock unblocks a subscriber: optional {"reason": "..."}.
+func (s *Server) apiUnblock(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b reasonBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	sub, err := s.deps.Privacy.Unblock(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
+	if err != nil {
+		return err
+	}
+	return c.JSON(sub)
+}
+
+// apiBlockHistory lists a subscriber's blocks and unblocks.
+func (s *Server) apiBlockHistory(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	events, err := s.deps.Privacy.BlockHistory(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []app.BlockEvent{}
+	}
+	return c.JSON(fiber.Map{"blocks": events})
+}
+
+// apiErase erases a subscriber's data at once: optional {"reason": "..."}.
+// Erasing an erased subscriber answers the same, with already_erased.
+func (s *Server) apiErase(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b reasonBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	res, err := s.deps.Privacy.EraseByOperator(c.UserContext(), currentAdmin(c), app.ChannelAPI, id, b.text())
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// requestView is a request of the register with its deadline state:
+// "overdue", "due_soon" or "".
+type requestView struct {
+	app.Request
+	Deadline string `json:"deadline"`
+}
+
+func (s *Server) viewRequest(r *app.Request) requestView {
+	return requestView{Request: *r, Deadline: s.deps.Privacy.DeadlineState(r)}
+}
+
+// queryBool reads a yes/no query parameter.
+func queryBool(c *fiber.Ctx, name string) (bool, error) {
+	switch strings.ToLower(c.Query(name)) {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	}
+	return false, &app.Error{Code: app.EINVALID, Message: "invalid " + name + " filter", Fields: map[string]string{name: "true or false"}}
+}
+
+// queryTime reads a time query parameter: RFC 3339, or a date (midnight UTC).
+func queryTime(c *fiber.Ctx, name string) (*time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, &app.Error{Code: app.EINVALID, Message: "invalid " + name + " filter", Fields: map[string]string{name: "RFC 3339 time or YYYY-MM-DD"}}
+}
+
+// apiRequests lists the request register: ?status=, ?kind=, ?channel=,
+// ?subscriber_id=, ?open=true, ?overdue=true, ?flagged=true, ?due_before=
+// (RFC 3339 or date), ?after= (id, for paging), ?limit= (<= 1000).
+func (s *Server) apiRequests(c *fiber.Ctx) error {
+	q := app.RequestQuery{Status: app.RequestStatus(c.Query("status")), Kind: app.RequestKind(c.Query("kind")),
+		Channel: app.Channel(c.Query("channel")), SubscriberID: int64(c.QueryInt("subscriber_id")),
+		AfterID: int64(c.QueryInt("after")), Limit: c.QueryInt("limit", 100)}
+	fields := map[string]string{}
+	switch q.Status {
+	case "", app.RequestReceived, app.RequestAwaitingConfirmation, app.RequestNeedsReview, app.RequestCompleted, app.RequestRejected:
+	default:
+		fields["status"] = "received, awaiting_confirmation, needs_review, completed or rejected"
+	}
+	switch q.Kind {
+	case "", app.KindMarketingOptout, app.KindDataUpdate, app.KindConsentRevocation, app.KindAccess, app.KindUnknown:
+	default:
+		fields["kind"] = "marketing_optout, data_update, consent_revocation, access or unknown"
+	}
+	if len(fields) > 0 {
+		return &app.Error{Code: app.EINVALID, Message: "invalid filter", Fields: fields}
+	}
+	var err error
+	for name, dst := range map[string]*bool{"open": &q.Open, "overdue": &q.Overdue, "flagged": &q.Flagged} {
+		if *dst, err = queryBool(c, name); err != nil {
+			return err
+		}
+	}
+	if q.DueBefore, err = queryTime(c, "due_before"); err != nil {
+		return err
+	}
+	reqs, err := s.deps.Privacy.Requests(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	out := make([]requestView, len(reqs))
+	for i := range reqs {
+		out[i] = s.viewRequest(&reqs[i])
+	}
+	return c.JSON(fiber.Map{"requests": out})
+}
+
+// apiRequest returns one request.
+func (s *Server) apiRequest(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.Privacy.Request(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.viewRequest(r))
+}
+
+// apiRegisterRequest enters a request received outside the product:
+// {"kind", "subscriber_id", "channel", "received_at", "note"}.
+func (s *Server) apiRegisterRequest(c *fiber.Ctx) error {
+	var in app.RegisterInput
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	r, err := s.deps.Privacy.RegisterRequest(c.UserContext(), currentAdmin(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(s.viewRequest(r))
+}
+
+// apiExtendRequest extends an access request by 5 working days:
+// {"reason": "..."} (required, kept in the register).
+func (s *Server) apiExtendRequest(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b reasonBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	r, err := s.deps.Privacy.ExtendRequest(c.UserContext(), currentAdmin(c), id, b.text())
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.viewRequest(r))
+}
+
+// apiCompleteRequest completes a request: optional {"note": "..."}. A
+// consent_revocation is completed by erasing the person's data. (Rejecting
+// is POST /requests/{id}/reject, with the review queue.)
+func (s *Server) apiCompleteRequest(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b reasonBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	r, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, false, b.text())
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.viewRequest(r))
+}
+
+// destructionColumns are the columns of the CSV export.
+var destructionColumns = []string{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at"}
+
+// apiDestructions returns destruction records (order No. 179): JSON pages
+// (?after=, ?limit=), or every record as CSV when the client asks for
+// text/csv (Accept header, or ?format=csv); ?bom=1 starts the CSV with a
+// byte order mark for spreadsheet programs.
+func (s *Server) apiDestructions(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	asCSV := c.Query("format") == "csv" || c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv"
+	if !asCSV {
+		ds, err := s.deps.Privacy.Destructions(ctx, int64(c.QueryInt("after")), c.QueryInt("limit", 1000))
+		if err != nil {
+			return err
+		}
+		if ds == nil {
+			ds = []app.Destruction{}
+		}
+		if err := s.deps.Privacy.RecordAction(ctx, currentAdmin(c), app.AuditDestructionsExport, "destruction", 0, "json"); err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"destructions": ds})
+	}
+	var buf bytes.Buffer
+	if c.Query("bom") == "1" {
+		buf.WriteString("\ufeff")
+	}
+	w := csv.NewWriter(&buf)
+	_ = w.Write(destructionColumns)
+	var after int64
+	for {
+		page, err := s.deps.Privacy.Destructions(ctx, after, 1000)
+		if err != nil {
+			return err
+		}
+		for _, d := range page {
+			_ = w.Write([]string{strconv.FormatInt(d.ID, 10), strconv.FormatInt(d.SubscriberID, 10), csvCell(d.FullName),
+				csvCell(d.Categories), csvCell(d.System), csvCell(d.Reason), d.DestroyedAt.UTC().Format(time.RFC3339)})
+			after = d.ID
+		}
+		if len(page) < 1000 {
+			break
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	if err := s.deps.Privacy.RecordAction(ctx, currentAdmin(c), app.AuditDestructionsExport, "destruction", 0, "csv"); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="destructions-`+time.Now().UTC().Format("20060102")+`.csv"`)
+	return c.Send(buf.Bytes())
+}
+
+// csvCell keeps a spreadsheet from taking a cell for a formula: a cell
+// starting with = + - @ (or a tab or carriage return) gets a leading
+// apostrophe. Quoting and escaping are encoding/csv's.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// apiSuppressions returns the suppression list's counts by reason; with
+// ?reason= it also lists that reason's entries (hashes only; ?after=,
+// ?limit=).
+func (s *Server) apiSuppressions(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	counts, err := s.deps.Privacy.SuppressionCounts(ctx)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	out := fiber.Map{"counts": counts, "total": total}
+	if reason := c.Query("reason"); reason != "" {
+		if _, ok := counts[reason]; !ok {
+			return &app.Error{Code: app.EINVALID, Message: "invalid reason filter",
+				Fields: map[string]string{"reason": "erased, hard_bounce, complaint or manual"}}
+		}
+		list, err := s.deps.Privacy.Suppressions(ctx, app.SuppressionQuery{Reason: reason, After: c.Query("after"), Limit: c.QueryInt("limit", 100)})
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []app.Suppression{}
+		}
+		out["suppressions"] = list
+	}
+	return c.JSON(out)
+}
+
+// suppressionBody is the body of manual suppression changes.
+type suppressionBody struct {
+	Email string `json:"email" form:"email"`
+	Note  string `json:"note" form:"note"`
+}
+
+// apiAddSuppression suppresses an address by hand: {"email", "note"}. Only
+// the address's keyed hash is stored.
+func (s *Server) apiAddSuppression(c *fiber.Ctx) error {
+	var b suppressionBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	hash, err := s.deps.Privacy.SuppressManually(c.UserContext(), currentAdmin(c), b.Email, b.Note)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"email_hash": hash, "reason": app.SuppressManual})
+}
+
+// apiRemoveSuppression removes a manual suppression, named by its hash in
+// the path or by {"email"} in the body.
+func (s *Server) apiRemoveSuppression(c *fiber.Ctx) error {
+	key := c.Params("hash")
+	if key == "" {
+		var b suppressionBody
+		if err := decodeBody(c, &b); err != nil {
+			return err
+		}
+		key = b.Email
+	}
+	if key == "" {
+		return &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
+	}
+	if err := s.deps.Privacy.RemoveSuppression(c.UserContext(), currentAdmin(c), key); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// apiAudit lists the audit log, newest first: ?actor=, ?action=,
+// ?subject_type=, ?subject_id=, ?since=, ?until=, ?before= (id, for
+// paging), ?limit= (<= 1000).
+func (s *Server) apiAudit(c *fiber.Ctx) error {
+	q := app.AuditQuery{Actor: c.Query("actor"), Action: c.Query("action"), SubjectType: c.Query("subject_type"),
+		SubjectID: int64(c.QueryInt("subject_id")), BeforeID: int64(c.QueryInt("before")), Limit: c.QueryInt("limit", 100)}
+	var err error
+	if q.Since, err = queryTime(c, "since"); err != nil {
+		return err
+	}
+	if q.Until, err = queryTime(c, "until"); err != nil {
+		return err
+	}
+	entries, err := s.deps.Privacy.Audit(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []app.AuditEntry{}
+	}
+	return c.JSON(fiber.Map{"entries": entries})
+}
+
+// apiCrossBorder reports how the cross-border rule applies (no personal
+// data: every role may see it).
+func (s *Server) apiCrossBorder(c *fiber.Ctx) error {
+	st, err := s.deps.Privacy.CrossBorder(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}

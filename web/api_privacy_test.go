@@ -1,0 +1,296 @@
+package web_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"newsletter/app"
+	"newsletter/app/store"
+	"newsletter/web"
+)
+
+type privacyAPI struct {
+	srv    *web.Server
+	st     *store.Store
+	svc    *app.Service
+	tokens map[app.Role]string
+}
+
+func newPrivacyAPI(t *testing.T) *privacyAPI {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := app.NewSigner([]byte("0123456789abcdef0123456789abcdef-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, _ := app.NewCalendar(time.UTC, nil)
+	svc := &app.Service{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}
+	admins := &app.Admins{Store: st}
+	f := &privacyAPI{st: st, svc: svc, tokens: map[app.Role]string{}}
+	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
+		email := string(r) + "@example.com"
+		if _, _, err := admins.Create(ctx, email, r); err != nil {
+			t.Fatal(err)
+		}
+		if f.tokens[r], err = admins.NewToken(ctx, email, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Subs: svc, Directory: st,
+		Policies: st, Privacy: svc})
+	return f
+}
+
+// do sends a request as role and returns the status, the headers and the body.
+func (f *privacyAPI) do(t *testing.T, role app.Role, method, path, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
+	}
+	resp, err := f.srv.App().Test(req, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// json sends a request as role and decodes the JSON answer.
+func (f *privacyAPI) json(t *testing.T, role app.Role, method, path, body string, want int) map[string]any {
+	t.Helper()
+	code, _, b := f.do(t, role, method, path, body)
+	if code != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, path, code, b, want)
+	}
+	var out map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: %s", method, path, b)
+		}
+	}
+	return out
+}
+
+// subscriber adds an active subscriber.
+func (f *privacyAPI) subscriber(t *testing.T, email string) *app.Subscriber {
+	t.Helper()
+	ctx := context.Background()
+	sub := &app.Subscriber{Email: email, EmailHash: f.svc.Signer.KeyedHash(email), Name: "Анна Петрова", Phone: "+79123456789",
+		Locale: "ru", Status: app.StatusActive}
+	if err := f.st.CreateSubscriber(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetConsent(ctx, sub.ID, app.PurposeProcessing, true, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+// TestPrivacyAPIRoles: personal data and privacy actions are for privacy
+// officers and owners; marketers get 403, requests without a token 401.
+func TestPrivacyAPIRoles(t *testing.T) {
+	f := newPrivacyAPI(t)
+	sub := f.subscriber(t, "roles@example.com")
+	id := fmt.Sprint(sub.ID)
+	routes := []struct {
+		method, path, body string
+	}{
+		{"GET", "/api/v1/subscribers", ""},
+		{"GET", "/api/v1/subscribers/" + id, ""},
+		{"GET", "/api/v1/subscribers/" + id + "/export", ""},
+		{"GET", "/api/v1/subscribers/" + id + "/blocks", ""},
+		{"POST", "/api/v1/subscribers/" + id + "/block", `{"reason":"verifying"}`},
+		{"POST", "/api/v1/subscribers/" + id + "/unblock", `{}`},
+		{"GET", "/api/v1/requests", ""},
+		{"POST", "/api/v1/requests", `{"kind":"access"}`},
+		{"GET", "/api/v1/destructions", ""},
+		{"GET", "/api/v1/suppressions", ""},
+		{"POST", "/api/v1/suppressions", `{"email":"x@example.com"}`},
+		{"GET", "/api/v1/audit", ""},
+		{"POST", "/api/v1/subscribers/" + id + "/erase", `{}`},
+	}
+	for _, r := range routes {
+		t.Run(r.method+" "+r.path, func(t *testing.T) {
+			if code, _, b := f.do(t, "", r.method, r.path, r.body); code != http.StatusUnauthorized {
+				t.Errorf("without a token: %d %s", code, b)
+			}
+			if code, _, b := f.do(t, app.RoleMarketer, r.method, r.path, r.body); code != http.StatusForbidden {
+				t.Errorf("as a marketer: %d %s", code, b)
+			}
+			if code, _, b := f.do(t, app.RolePrivacyOfficer, r.method, r.path, r.body); code >= 300 {
+				t.Errorf("as a privacy officer: %d %s", code, b)
+			}
+		})
+	}
+	// Owners may do anything.
+	f.json(t, app.RoleOwner, "GET", "/api/v1/audit", "", http.StatusOK)
+	// The cross-border status holds no personal data: every role sees it.
+	if out := f.json(t, app.RoleMarketer, "GET", "/api/v1/cross-border", "", http.StatusOK); out["consent_required"] != false {
+		t.Errorf("cross-border %v", out)
+	}
+}
+
+func TestPrivacyAPIBlockEraseAndRequests(t *testing.T) {
+	f := newPrivacyAPI(t)
+	sub := f.subscriber(t, "flow@example.com")
+	base := fmt.Sprintf("/api/v1/subscribers/%d", sub.ID)
+	if out := f.json(t, app.RolePrivacyOfficer, "POST", base+"/block", `{}`, http.StatusUnprocessableEntity); out["fields"] == nil {
+		t.Errorf("block without a reason: %v", out)
+	}
+	if out := f.json(t, app.RolePrivacyOfficer, "POST", base+"/block", `{"reason":"data disputed"}`, http.StatusOK); out["status"] != "blocked" {
+		t.Errorf("block: %v", out)
+	}
+	if out := f.json(t, app.RolePrivacyOfficer, "POST", base+"/unblock", "", http.StatusOK); out["status"] != "active" {
+		t.Errorf("unblock: %v", out)
+	}
+	reg := f.json(t, app.RolePrivacyOfficer, "POST", "/api/v1/requests",
+		fmt.Sprintf(`{"kind":"access","subscriber_id":%d,"channel":"admin"}`, sub.ID), http.StatusCreated)
+	reqID := int64(reg["id"].(float64))
+	ext := f.json(t, app.RolePrivacyOfficer, "POST", fmt.Sprintf("/api/v1/requests/%d/extend", reqID),
+		`{"reason":"archive retrieval"}`, http.StatusOK)
+	if ext["extended_reason"] != "archive retrieval" || ext["due_at"] == reg["due_at"] {
+		t.Errorf("extended %v (registered %v)", ext, reg)
+	}
+	f.json(t, app.RolePrivacyOfficer, "POST", fmt.Sprintf("/api/v1/requests/%d/extend", reqID), `{"reason":"again"}`, http.StatusConflict)
+
+	erased := f.json(t, app.RolePrivacyOfficer, "POST", base+"/erase", `{"reason":"court order"}`, http.StatusOK)
+	if erased["already_erased"] != false || erased["subscriber"].(map[string]any)["status"] != "erased" {
+		t.Fatalf("erase: %v", erased)
+	}
+	if again := f.json(t, app.RolePrivacyOfficer, "POST", base+"/erase", "", http.StatusOK); again["already_erased"] != true {
+		t.Fatalf("second erase: %v", again)
+	}
+
+	// The register with the SPEC's fields; a request without a subscriber
+	// has subscriber_id null.
+	f.json(t, app.RolePrivacyOfficer, "POST", "/api/v1/requests", `{"kind":"unknown","channel":"email"}`, http.StatusCreated)
+	list := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/requests", "", http.StatusOK)["requests"].([]any)
+	if len(list) != 3 {
+		t.Fatalf("%d requests, want 3", len(list))
+	}
+	for _, item := range list {
+		r := item.(map[string]any)
+		for _, field := range []string{"id", "subscriber_id", "kind", "channel", "status", "received_at", "due_at", "completed_at", "verification", "deadline"} {
+			if _, ok := r[field]; !ok {
+				t.Errorf("request %v lacks %s", r["id"], field)
+			}
+		}
+	}
+	if last := list[2].(map[string]any); last["subscriber_id"] != nil || last["kind"] != "unknown" {
+		t.Errorf("request without a subscriber: %v", last)
+	}
+	filtered := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/requests?kind=consent_revocation&status=completed", "", http.StatusOK)
+	if n := len(filtered["requests"].([]any)); n != 1 {
+		t.Errorf("%d completed revocations, want 1", n)
+	}
+	if n := len(f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/requests?overdue=true&due_before=2000-01-01", "", http.StatusOK)["requests"].([]any)); n != 0 {
+		t.Errorf("%d overdue", n)
+	}
+	for _, bad := range []string{"?status=lost", "?kind=other", "?overdue=maybe", "?due_before=tomorrow"} {
+		f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/requests"+bad, "", http.StatusUnprocessableEntity)
+	}
+
+	audit := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/audit?subject_type=subscriber&subject_id="+fmt.Sprint(sub.ID), "", http.StatusOK)
+	var actions []string
+	for _, e := range audit["entries"].([]any) {
+		actions = append(actions, e.(map[string]any)["action"].(string))
+	}
+	if strings.Join(actions, ",") != "subscriber_erased,subscriber_unblocked,subscriber_blocked" {
+		t.Errorf("audit %v", actions)
+	}
+}
+
+func TestPrivacyAPIDestructionsCSV(t *testing.T) {
+	f := newPrivacyAPI(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	records := []app.Destruction{
+		{SubscriberID: 1, FullName: "Анна Петрова", Categories: "full name, email address", System: "newsletter", Reason: `said "stop", twice`, DestroyedAt: at},
+		{SubscriberID: 2, FullName: "O'Brien-Smith", Categories: "email address", System: "newsletter", Reason: "=HYPERLINK(\"x\")\nsecond line", DestroyedAt: at},
+	}
+	for i := range records {
+		if err := f.st.CreateDestruction(ctx, &records[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, h, body := f.do(t, app.RolePrivacyOfficer, "GET", "/api/v1/destructions", "", "Accept", "text/csv")
+	if code != http.StatusOK || h.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(h.Get("Content-Disposition"), ".csv") {
+		t.Fatalf("csv: %d %v", code, h)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		t.Fatalf("the export is not valid CSV: %v\n%s", err, body)
+	}
+	want := [][]string{
+		{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at"},
+		{"1", "1", "Анна Петрова", "full name, email address", "newsletter", `said "stop", twice`, "2026-03-01T12:00:00Z"},
+		{"2", "2", "O'Brien-Smith", "email address", "newsletter", "'=HYPERLINK(\"x\")\nsecond line", "2026-03-01T12:00:00Z"},
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("csv rows\n%q\nwant\n%q", rows, want)
+	}
+	if _, _, bom := f.do(t, app.RoleOwner, "GET", "/api/v1/destructions?format=csv&bom=1", ""); !strings.HasPrefix(string(bom), "\ufeffid,") {
+		t.Errorf("bom=1: %q", bom[:10])
+	}
+	js := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/destructions?after=1", "", http.StatusOK)
+	if ds := js["destructions"].([]any); len(ds) != 1 || ds[0].(map[string]any)["full_name"] != "O'Brien-Smith" {
+		t.Fatalf("json page %v", js)
+	}
+	audit := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/audit?action=destructions_exported", "", http.StatusOK)
+	if n := len(audit["entries"].([]any)); n != 3 {
+		t.Fatalf("%d export audit entries, want 3", n)
+	}
+}
+
+func TestPrivacyAPISuppressions(t *testing.T) {
+	f := newPrivacyAPI(t)
+	added := f.json(t, app.RolePrivacyOfficer, "POST", "/api/v1/suppressions", `{"email":"Stop@Example.com","note":"asked by phone"}`, http.StatusCreated)
+	hash, _ := added["email_hash"].(string)
+	if hash != f.svc.Signer.KeyedHash("stop@example.com") {
+		t.Fatalf("added %v", added)
+	}
+	f.json(t, app.RolePrivacyOfficer, "POST", "/api/v1/suppressions", `{"email":"not an address"}`, http.StatusUnprocessableEntity)
+	counts := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/suppressions?reason=manual", "", http.StatusOK)
+	if counts["total"] != 1.0 || counts["counts"].(map[string]any)["manual"] != 1.0 || len(counts["suppressions"].([]any)) != 1 {
+		t.Fatalf("counts %v", counts)
+	}
+	if b, _ := json.Marshal(counts); strings.Contains(string(b), "stop@") {
+		t.Fatal("the list shows the address")
+	}
+	f.json(t, app.RolePrivacyOfficer, "DELETE", "/api/v1/suppressions", `{"email":"stop@example.com"}`, http.StatusNoContent)
+	f.json(t, app.RolePrivacyOfficer, "DELETE", "/api/v1/suppressions/"+hash, "", http.StatusNotFound)
+	if err := f.st.Suppress(context.Background(), hash, app.SuppressErased, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.json(t, app.RolePrivacyOfficer, "DELETE", "/api/v1/suppressions/"+hash, "", http.StatusConflict)
+}
