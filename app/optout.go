@@ -92,8 +92,11 @@ func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evid
 	if err != nil {
 		return err
 	}
-	ev.Channel = ChannelOneClick
-	return s.optOutMarketing(ctx, t, ev)
+	ev.Channel, ev.At = ChannelOneClick, s.now()
+	// One atomic step: a mail client may send this at a high rate, and
+	// the opt-out must hold before the answer.
+	_, err = s.Store.WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
+	return err
 }
 
 // optOutMarketing withdraws the marketing consent of the person t names.

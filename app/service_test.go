@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -367,6 +368,59 @@ func TestSubscribeWhileBlockedSendsNothing(t *testing.T) {
 		again, _ := e.store.Subscriber(ctx, sub.ID)
 		if again.Status != app.StatusBlocked {
 			t.Fatalf("status %s", again.Status)
+		}
+	})
+}
+
+// TestWithdrawMarketingOnce: concurrent one-click opt-outs of one person
+// record exactly one withdrawal and one request.
+func TestWithdrawMarketingOnce(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, e.svc.Subscribe(ctx, input("click@example.com"), formEvidence, texts))
+		sub, _ := e.store.SubscriberByEmail(ctx, "click@example.com")
+		_, err := e.svc.Confirm(ctx, e.lastConfirmationToken(t, sub.ID), formEvidence)
+		must(t, err)
+		var wg sync.WaitGroup
+		changed := make(chan bool, 8)
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := e.store.WithdrawMarketing(ctx, sub.ID, 7, app.Evidence{Channel: app.ChannelOneClick, At: e.now, IP: "192.0.2.1"})
+				if err != nil {
+					t.Error(err)
+				}
+				changed <- ok
+			}()
+		}
+		wg.Wait()
+		close(changed)
+		n := 0
+		for ok := range changed {
+			if ok {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d withdrawals reported a change, want 1", n)
+		}
+		reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID, Kind: app.KindMarketingOptout})
+		if len(reqs) != 1 || reqs[0].CampaignID == nil || *reqs[0].CampaignID != 7 || reqs[0].Channel != app.ChannelOneClick {
+			t.Fatalf("requests %+v", reqs)
+		}
+		events, _ := e.store.ConsentEvents(ctx, sub.ID)
+		withdrawn := 0
+		for _, ev := range events {
+			if ev.Action == app.ConsentWithdrawn {
+				withdrawn++
+				if ev.RequestID == nil || *ev.RequestID != reqs[0].ID || ev.IP != "192.0.2.1" {
+					t.Errorf("event %+v", ev)
+				}
+			}
+		}
+		if withdrawn != 1 {
+			t.Fatalf("%d withdrawal events", withdrawn)
 		}
 	})
 }

@@ -66,6 +66,12 @@ type SubscriberStore interface {
 	// {"confirmation_id":ID} (ConfirmationRef) are written. It reports
 	// whether the confirmation was written.
 	RecordSubscription(ctx context.Context, sub *Subscriber, c *Confirmation, outboxKind string) (bool, error)
+	// WithdrawMarketing withdraws a subscriber's marketing consent if it is
+	// granted and the subscriber is not erased, atomically with its consent
+	// event (evidence ev) and a completed marketing_optout request (channel
+	// ev.Channel, verification "link", campaignID when not 0). It reports
+	// whether anything changed; a repeat changes nothing.
+	WithdrawMarketing(ctx context.Context, subscriberID, campaignID int64, ev Evidence) (bool, error)
 	Confirmation(ctx context.Context, id int64) (*Confirmation, error)
 	MarkConfirmationUsed(ctx context.Context, id int64, at time.Time) (bool, error)
 

@@ -592,3 +592,63 @@ func (s *Store) Unsuppress(ctx context.Context, emailHash string) error {
 	}
 	return nil
 }
+
+// WithdrawMarketing implements app.SubscriberStore. On PostgreSQL it is one
+// statement: the conditional UPDATE locks the consent row, so of two
+// concurrent withdrawals only one finds it granted and records anything.
+func (s *Store) WithdrawMarketing(ctx context.Context, subscriberID, campaignID int64, ev app.Evidence) (bool, error) {
+	at := ev.At.UTC()
+	if at.IsZero() {
+		at = now()
+	}
+	var campaign *int64
+	if campaignID > 0 {
+		campaign = &campaignID
+	}
+	if s.dialect == Postgres && !s.inTx {
+		var n []int64
+		err := s.with(ctx).Raw(`
+WITH upd AS (
+	UPDATE consents SET granted = false, updated_at = @at
+	WHERE subscriber_id = @sid AND purpose = 'marketing' AND granted
+		AND EXISTS (SELECT 1 FROM subscribers WHERE id = @sid AND status <> 'erased')
+	RETURNING subscriber_id
+), req AS (
+	INSERT INTO requests (subscriber_id, kind, channel, status, received_at, due_at, completed_at, verification, campaign_id)
+	SELECT subscriber_id, 'marketing_optout', @channel, 'completed', @at, @at, @at, 'link', @campaign FROM upd
+	RETURNING id, subscriber_id
+), ev AS (
+	INSERT INTO consent_events (subscriber_id, purpose, action, channel, ip, user_agent, request_id, created_at)
+	SELECT subscriber_id, 'marketing', 'withdrawn', @channel, @ip, @ua, id, @at FROM req
+	RETURNING id
+)
+SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel": string(ev.Channel), "campaign": campaign,
+			"ip": nullable(ev.IP), "ua": nullable(ev.UserAgent)}).Scan(&n).Error
+		if err != nil {
+			return false, fmt.Errorf("withdraw marketing: %w", err)
+		}
+		return len(n) == 1 && n[0] > 0, nil
+	}
+	changed := false
+	err := s.Tx(ctx, func(tx app.Store) error {
+		db := tx.(*Store).with(ctx)
+		res := db.Exec(`UPDATE consents SET granted = false, updated_at = ? WHERE subscriber_id = ? AND purpose = 'marketing' AND granted
+			AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status <> 'erased')`, at, subscriberID, subscriberID)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		r := &app.Request{SubscriberID: &subscriberID, Kind: app.KindMarketingOptout, Channel: ev.Channel, Status: app.RequestCompleted,
+			ReceivedAt: at, DueAt: &at, CompletedAt: &at, Verification: "link", CampaignID: campaign}
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		ev.At = at
+		changed = true
+		return tx.AddConsentEvent(ctx, &app.ConsentEvent{SubscriberID: subscriberID, Purpose: app.PurposeMarketing,
+			Action: app.ConsentWithdrawn, Evidence: ev, RequestID: &r.ID})
+	})
+	if err != nil {
+		return false, fmt.Errorf("withdraw marketing: %w", err)
+	}
+	return changed, nil
+}

@@ -77,7 +77,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 		}
 	}
 	s.metrics.RegisterQueueDepth(s.queue.Depth)
-	if s.transport, err = newTransport(cfg); err != nil {
+	if s.transport, err = newTransport(cfg, 30*time.Second, 0); err != nil {
 		return nil, err
 	}
 	holidays := append(append([]string{}, app.DefaultHolidaysRU...), cfg.Holidays...)
@@ -104,8 +104,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	return s, nil
 }
 
-// newTransport is SMTP when configured, else the outbox folder.
-func newTransport(cfg *config.Config) (mail.Transport, error) {
+// newTransport is SMTP when configured, else the outbox folder,
+// DKIM-signed when DKIM_* is set. timeout bounds each SMTP step and
+// maxConns the connections kept open (0: the default).
+func newTransport(cfg *config.Config, timeout time.Duration, maxConns int) (mail.Transport, error) {
 	var dkim *mail.DKIMSigner
 	if cfg.DKIMKeyFile != "" {
 		key, err := os.ReadFile(cfg.DKIMKeyFile)
@@ -119,7 +121,7 @@ func newTransport(cfg *config.Config) (mail.Transport, error) {
 	if cfg.SMTPURL == "" {
 		return mail.NewFileOutbox(cfg.OutboxDir(), dkim), nil
 	}
-	t, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.SMTPURL, RatePerSecond: cfg.SMTPRate, Timeout: 30 * time.Second, DKIM: dkim})
+	t, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.SMTPURL, RatePerSecond: cfg.SMTPRate, Timeout: timeout, DKIM: dkim, MaxConns: maxConns})
 	if err != nil {
 		return nil, &config.Error{Var: "SMTP_URL", Reason: err.Error()}
 	}

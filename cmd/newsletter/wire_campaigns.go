@@ -1,11 +1,9 @@
 package main
 
 import (
-	"os"
 	"time"
 
 	"newsletter/app"
-	"newsletter/app/config"
 	"newsletter/app/mail"
 	"newsletter/jobs"
 	"newsletter/web"
@@ -28,7 +26,7 @@ const campaignSMTPTimeout = 10 * time.Second
 // campaigns. Campaigns get their own SMTP connections, so a large campaign
 // never holds up confirmations and replies.
 func (s *system) wireCampaigns() (*campaignParts, error) {
-	tr, err := newCampaignTransport(s.cfg)
+	tr, err := newTransport(s.cfg, campaignSMTPTimeout, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -57,27 +55,3 @@ func (p *campaignParts) webDeps(d web.Deps) web.Deps {
 }
 
 func (p *campaignParts) close() { p.transport.Close() }
-
-// newCampaignTransport is SMTP when configured, else the outbox folder,
-// DKIM-signed when DKIM_* is set.
-func newCampaignTransport(cfg *config.Config) (mail.Transport, error) {
-	var dkim *mail.DKIMSigner
-	if cfg.DKIMKeyFile != "" {
-		key, err := os.ReadFile(cfg.DKIMKeyFile)
-		if err != nil {
-			return nil, &config.Error{Var: "DKIM_PRIVATE_KEY_FILE", Reason: err.Error()}
-		}
-		if dkim, err = mail.NewDKIMSigner(cfg.DKIMDomain, cfg.DKIMSelector, key); err != nil {
-			return nil, &config.Error{Var: "DKIM_PRIVATE_KEY_FILE", Reason: err.Error()}
-		}
-	}
-	if cfg.SMTPURL == "" {
-		return mail.NewFileOutbox(cfg.OutboxDir(), dkim), nil
-	}
-	t, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.SMTPURL, RatePerSecond: cfg.SMTPRate, Timeout: campaignSMTPTimeout,
-		DKIM: dkim, MaxConns: 8})
-	if err != nil {
-		return nil, &config.Error{Var: "SMTP_URL", Reason: err.Error()}
-	}
-	return t, nil
-}
