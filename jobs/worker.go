@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -50,6 +51,7 @@ func NewWorker(q *Queue, opt WorkerOptions, handlers ...Handler) *Worker {
 		Logger:                   slogAdapter{opt.Log.With("component", "queue")},
 		LogLevel:                 asynq.WarnLevel,
 		DelayedTaskCheckInterval: time.Second,
+		RetryDelayFunc:           retryDelay,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			n, _ := asynq.GetRetryCount(ctx)
@@ -62,6 +64,17 @@ func NewWorker(q *Queue, opt WorkerOptions, handlers ...Handler) *Worker {
 		mux.Handle(h.Type(), h)
 	}
 	return &Worker{srv: srv, mux: mux}
+}
+
+// retryDelay backs off exponentially from one second (1, 2, 4, ... s) up to
+// ten minutes, with up to 20% jitter, so a short outage of the mail server
+// or the database is ridden out in seconds and a long one costs little.
+func retryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+	d := 10 * time.Minute
+	if n < 10 {
+		d = min(time.Duration(1<<n)*time.Second, d)
+	}
+	return d + time.Duration(rand.Int64N(int64(d/5)+1))
 }
 
 // Start starts processing in the background.

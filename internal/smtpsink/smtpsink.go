@@ -40,6 +40,7 @@ type Server struct {
 	OnMessage func(e *Envelope) string
 
 	ln       net.Listener
+	addr     string
 	accepted atomic.Int64
 	wg       sync.WaitGroup
 
@@ -57,18 +58,44 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("smtpsink: %w", err)
 	}
-	s.ln = ln
+	s.ln, s.addr = ln, ln.Addr().String()
 	s.gate = make(chan struct{})
 	close(s.gate)
 	s.perRcpt = map[string]int{}
 	s.conns = map[net.Conn]bool{}
 	s.wg.Add(1)
-	go s.serve()
+	go s.serve(ln)
+	return nil
+}
+
+// GoDown makes the server vanish as a crashed one does: it stops listening
+// (clients get "connection refused") and closes every open connection.
+func (s *Server) GoDown() {
+	s.mu.Lock()
+	ln := s.ln
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	s.mu.Unlock()
+	_ = ln.Close()
+}
+
+// ComeBack listens again on the address it had before GoDown.
+func (s *Server) ComeBack() error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("smtpsink: listen again: %w", err)
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.serve(ln)
 	return nil
 }
 
 // Addr is the host:port the server listens on.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+func (s *Server) Addr() string { return s.addr }
 
 // URL is an SMTP_URL for the server.
 func (s *Server) URL() string { return "smtp://" + s.Addr() + "?tls=none" }
@@ -137,15 +164,18 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.Release()
-	err := s.ln.Close()
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	err := ln.Close()
 	s.wg.Wait()
 	return err
 }
 
-func (s *Server) serve() {
+func (s *Server) serve(ln net.Listener) {
 	defer s.wg.Done()
 	for {
-		c, err := s.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
