@@ -9,9 +9,10 @@ import (
 )
 
 // TestSMTPOutageMidCampaign: the mail server goes away for a while in the
-// middle of a campaign (it closes every connection and refuses new ones);
-// when it comes back, every recipient has exactly one message: none lost,
-// none doubled.
+// middle of a campaign (it shuts down: closes every connection and refuses
+// new ones); when it comes back, every recipient has exactly one message:
+// none lost, none doubled. (A crash between the server's acceptance and its
+// reply is the documented window of SMTP itself, not tested here.)
 func TestSMTPOutageMidCampaign(t *testing.T) {
 	t.Parallel()
 	e := newCampaignEnv(t)
@@ -25,7 +26,6 @@ func TestSMTPOutageMidCampaign(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "300 messages", func() bool { return sink.Accepted() >= 300 })
 	sink.GoDown()
-	time.Sleep(300 * time.Millisecond) // a message mid-answer may still count
 	before := sink.Accepted()
 	time.Sleep(4 * time.Second)
 	if got := sink.Accepted(); got != before {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Envelope is one received message.
@@ -68,9 +69,12 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// GoDown makes the server vanish as a crashed one does: it stops listening
-// (clients get "connection refused") and closes every open connection.
+// GoDown takes the server down as a shutdown does: it answers the message
+// in hand, then closes every connection and stops listening (clients get
+// "connection refused") until ComeBack.
 func (s *Server) GoDown() {
+	s.Hold()
+	time.Sleep(200 * time.Millisecond) // messages in hand are answered
 	s.mu.Lock()
 	ln := s.ln
 	for c := range s.conns {
@@ -91,6 +95,7 @@ func (s *Server) ComeBack() error {
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go s.serve(ln)
+	s.Release()
 	return nil
 }
 
