@@ -153,6 +153,19 @@ func hashSecret(s string) string {
 // ErrBadCredentials is the one answer to a wrong email or password.
 var ErrBadCredentials = &Error{Code: EUNAUTHORIZED, Message: "Wrong email or password."}
 
+// ErrUnknownAccount is ErrBadCredentials for an address with no account:
+// the same code and message, so the person sees the same answer, but the
+// caller can count these failures too (the web layer does, per address),
+// so that an unknown address "locks" after as many failures as a real one
+// and the lockout reveals nothing.
+var ErrUnknownAccount = &Error{Code: EUNAUTHORIZED, Message: ErrBadCredentials.Message}
+
+// LockoutPolicy returns how many failed sign-ins in a row lock an account,
+// and for how long.
+func (a *AdminAuth) LockoutPolicy() (maxFailures int, lockout time.Duration) {
+	return a.maxFailures(), a.lockout()
+}
+
 // ErrLocked answers a sign-in to a locked account.
 var ErrLocked = &Error{Code: ERATELIMIT, Message: "Too many failed sign-ins: this account is locked for a while. Try again later."}
 
@@ -169,7 +182,7 @@ func (a *AdminAuth) Login(ctx context.Context, email, password, userAgent string
 	if IsNotFound(err) {
 		a.dummyOnce.Do(func() { a.dummyHash, _ = HashPassword(RandomSecret(12)) })
 		CheckPassword(a.dummyHash, password)
-		return nil, nil, ErrBadCredentials
+		return nil, nil, ErrUnknownAccount
 	}
 	if err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"strings"
 	"time"
 
@@ -77,6 +78,11 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 	switch app.ErrorCode(err) {
 	case "":
 	case app.EUNAUTHORIZED:
+		if errors.Is(err, app.ErrUnknownAccount) && s.unknownAccountLocked(c, d.Email) {
+			// An address without an account "locks" after as many
+			// failures as a real one, so the lockout tells nothing.
+			return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.locked"))
+		}
 		return again(fiber.StatusUnauthorized, templates.T(loc, "admin.login.wrong"))
 	case app.ERATELIMIT:
 		return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.locked"))
@@ -89,6 +95,22 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 	s.clearCookie(c, s.loginCSRFCookieName())
 	s.setCookie(c, s.sessionCookieName(), sess.RawID, sess.ExpiresAt)
 	return c.Redirect(d.Next, fiber.StatusSeeOther)
+}
+
+// unknownAccountLocked counts a failed sign-in to an address without an
+// account and reports whether it has reached the lockout of real accounts.
+func (s *Server) unknownAccountLocked(c *fiber.Ctx, email string) bool {
+	if s.deps.Limiter == nil {
+		return false
+	}
+	maxFailures, lockout := s.deps.Auth.LockoutPolicy()
+	key := "rl:admin-login-unknown:" + s.deps.Signer.Fingerprint("addr", strings.ToLower(strings.TrimSpace(email)))
+	ok, err := s.deps.Limiter.Allow(c.UserContext(), key, maxFailures-1, lockout)
+	if err != nil {
+		s.deps.Log.Warn("rate limit unavailable", "limit", "admin-login-unknown", "err", err)
+		return false
+	}
+	return !ok
 }
 
 // adminLogout ends the session.

@@ -89,8 +89,11 @@ func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
 	if s.deps.Pages != nil {
 		loc := locale(c)
 		heading := templates.T(loc, "error.title")
-		if status == fiber.StatusNotFound {
+		switch status {
+		case fiber.StatusNotFound:
 			heading = templates.T(loc, "notfound.title")
+		case fiber.StatusTooManyRequests:
+			heading = templates.T(loc, "ratelimit.title")
 		}
 		if err := s.message(c, status, loc, messageData{Heading: heading, Paragraphs: []string{msg}, Kind: "error"}); err == nil {
 			return nil

@@ -3,6 +3,7 @@ package web
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,8 +26,11 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 	elapsed := time.Since(start)
 	if s.deps.Metrics != nil {
-		s.deps.Metrics.HTTPRequests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
-		s.deps.Metrics.HTTPDuration.WithLabelValues(c.Method(), route).Observe(elapsed.Seconds())
+		// A label value outlives the request: copy it out of the request
+		// buffer, which the server reuses for the next request.
+		method := strings.Clone(c.Method())
+		s.deps.Metrics.HTTPRequests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		s.deps.Metrics.HTTPDuration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 	}
 	if route != "/healthz" && route != "/metrics" && route != "/readyz" {
 		s.deps.Log.Debug("http", "method", c.Method(), "route", route, "status", status,

@@ -132,6 +132,16 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 			Marketing: truthy(c.FormValue("marketing")), MarketingText: templates.T(loc, "prefs.marketing")}, ev)
 		back += "?done=saved"
 	case "email":
+		// A new address gets a confirmation mail: the limits of the
+		// subscription form apply, so a link cannot mail any address at will.
+		if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
+			return err
+		}
+		if addr, err := app.NormalizeEmail(c.FormValue("email")); err == nil {
+			if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", addr), s.deps.LimitAddress, time.Hour); err != nil {
+				return err
+			}
+		}
 		err = s.deps.Subs.ChangeEmail(ctx, token, c.FormValue("email"), ev)
 		back += "?done=email"
 	case "revoke":

@@ -202,9 +202,10 @@ func (s *Server) subscribeFormAgain(c *fiber.Ctx, in app.SubscribeInput, err err
 	return s.page(c, fiber.StatusUnprocessableEntity, "subscribe", loc, templates.T(loc, "subscribe.title"), f)
 }
 
-// limit applies a rate limit; over it the client gets 429. When the shared
-// counter store is unreachable, the request goes through: subscriptions
-// must keep working during a Redis outage.
+// limit applies a rate limit; over it, it returns an error that answers 429
+// (the caller must stop there: a page or JSON, by the error handler). When
+// the shared counter store is unreachable, the request goes through:
+// subscriptions must keep working during a Redis outage.
 func (s *Server) limit(c *fiber.Ctx, loc, name, key string, n int, window time.Duration) error {
 	if s.deps.Limiter == nil || n <= 0 {
 		return nil
@@ -221,8 +222,7 @@ func (s *Server) limit(c *fiber.Ctx, loc, name, key string, n int, window time.D
 	if wantsJSON(c) {
 		return app.Errorf(app.ERATELIMIT, "Too many requests. Please try again later.")
 	}
-	return s.message(c, fiber.StatusTooManyRequests, loc, messageData{Heading: templates.T(loc, "ratelimit.title"),
-		Paragraphs: []string{templates.T(loc, "ratelimit.text")}})
+	return &app.Error{Code: app.ERATELIMIT, Message: templates.T(loc, "ratelimit.text")}
 }
 
 func (s *Server) ownOrigin() string {

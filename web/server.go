@@ -105,6 +105,10 @@ func New(deps Deps) *Server {
 		IdleTimeout:           60 * time.Second,
 		ErrorHandler:          s.handleError,
 		ProxyHeader:           "",
+		// A multipart body is parsed when a handler reads it: one that
+		// does not parse then gets the handler's answer (JSON for a
+		// program), not a bare 400 for a request the server has forgotten.
+		DisablePreParseMultipartForm: true,
 	})
 	s.routes()
 	return s

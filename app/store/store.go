@@ -71,6 +71,10 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		// SQLITE_BUSY between our own goroutines.
 		sqlDB.SetMaxOpenConns(1)
 	} else {
+		if err := registerInvalidText(db); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 		sqlDB.SetMaxOpenConns(40)
 		sqlDB.SetMaxIdleConns(40)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
@@ -142,6 +146,30 @@ func isUniqueViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "UNIQUE constraint failed") ||
 		strings.Contains(msg, "duplicate key value")
+}
+
+// errInvalidText is PostgreSQL's refusal of a text parameter it cannot
+// store: a NUL byte or invalid UTF-8 (SQLSTATE 22021). It comes from the
+// client's input, so it is the client's error, not the database's.
+var errInvalidText = &app.Error{Code: app.EINVALID, Message: "The request contains characters that cannot be stored (such as a NUL byte)."}
+
+// registerInvalidText makes every statement report errInvalidText for
+// such a refusal.
+func registerInvalidText(db *gorm.DB) error {
+	translate := func(tx *gorm.DB) {
+		if tx.Error != nil && strings.Contains(tx.Error.Error(), "SQLSTATE 22021") {
+			tx.Error = errInvalidText
+		}
+	}
+	cb := db.Callback()
+	for _, p := range []interface {
+		Register(name string, fn func(*gorm.DB)) error
+	}{cb.Create(), cb.Query(), cb.Update(), cb.Delete(), cb.Row(), cb.Raw()} {
+		if err := p.Register("newsletter:invalid_text", translate); err != nil {
+			return fmt.Errorf("register callback: %w", err)
+		}
+	}
+	return nil
 }
 
 func now() time.Time { return time.Now().UTC() }

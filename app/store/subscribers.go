@@ -112,15 +112,20 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub *app.Subscriber) error
 	return nil
 }
 
-// ListSubscribers returns subscribers matching f in id order.
+// likeEscaper escapes the wildcards of a LIKE pattern (escape character \).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ListSubscribers returns subscribers matching f in id order; Query matches
+// part of the email or name literally.
 func (s *Store) ListSubscribers(ctx context.Context, f app.SubscriberFilter) ([]app.Subscriber, error) {
 	q := s.with(ctx).Model(&subscriberRow{}).Order("id")
 	if f.Email != "" {
 		q = q.Where("email = ?", f.Email)
 	}
 	if f.Query != "" {
-		like := "%" + strings.ToLower(f.Query) + "%"
-		q = q.Where("email LIKE ? OR lower(name) LIKE ?", like, like)
+		// The search is for the text as typed: % _ and \ match themselves.
+		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
+		q = q.Where(`email LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\'`, like, like)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
