@@ -227,7 +227,22 @@ type CampaignStore interface {
 	// RetryFailedDeliveries makes the failed deliveries of a campaign
 	// pending again and reopens it; it returns how many.
 	RetryFailedDeliveries(ctx context.Context, id int64) (int64, error)
+	// FailedDeliveries lists the failed deliveries of a campaign in id
+	// order, after afterID, at most limit.
+	FailedDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]FailedDelivery, error)
 	AddAudit(ctx context.Context, e *AuditEntry) error
+}
+
+// FailedDelivery is one message of a campaign that could not be delivered.
+// It names the subscriber by id only (marketers see no personal data); the
+// error is the mail server's answer with any address in it removed.
+type FailedDelivery struct {
+	ID           int64      `json:"id"`
+	SubscriberID int64      `json:"subscriber_id"`
+	Attempts     int        `json:"attempts"`
+	SMTPCode     int        `json:"smtp_code"`
+	Error        string     `json:"error"`
+	SentAt       *time.Time `json:"last_attempt_at,omitempty"`
 }
 
 // CampaignQueue starts the sending of a campaign.
@@ -430,6 +445,18 @@ func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (in
 		s.enqueue(ctx, c)
 	}
 	return n, c, nil
+}
+
+// FailedDeliveries lists a campaign's failed deliveries, for the retry
+// decision of a marketer.
+func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]FailedDelivery, error) {
+	if _, err := s.Store.Campaign(ctx, id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return s.Store.FailedDeliveries(ctx, id, afterID, limit)
 }
 
 // SendTest sends the campaign as it would reach a recipient named "Test"

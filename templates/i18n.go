@@ -428,4 +428,9 @@ var catalog = map[string][2]string{
 	"reply.nothing.subject":  {"We hold no data for this address", "Данных для этого адреса нет"},
 	"reply.nothing.text":     {"We hold no personal data linked to this address, so there is nothing to stop, change or destroy. If you subscribed with another address, please write from that address.", "У нас нет персональных данных, связанных с этим адресом, поэтому прекращать, изменять или уничтожать нечего. Если вы подписывались с другого адреса, напишите, пожалуйста, с него."},
 	"reply.footer":           {"This is an automatic answer to your message.", "Это автоматический ответ на ваше письмо."},
+
+	"admin.campaign.failures":            {"Failed deliveries", "Недоставленные письма"},
+	"admin.campaign.failures.subscriber": {"Subscriber", "Подписчик"},
+	"admin.campaign.failures.attempts":   {"Attempts", "Попыток"},
+	"admin.campaign.failures.answer":     {"Mail server's answer", "Ответ почтового сервера"},
 }

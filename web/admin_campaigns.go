@@ -207,6 +207,8 @@ type campaignData struct {
 	CanResume bool
 	CanCancel bool
 	CanRetry  bool
+	// Failures are the first failed deliveries, by subscriber id.
+	Failures []app.FailedDelivery
 }
 
 // render renders a campaign as a recipient named by the catalog would get
@@ -247,6 +249,13 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	d.CanResume = st == app.CampaignPaused
 	d.CanCancel = st != app.CampaignCancelled && st != app.CampaignFinished
 	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
+	if camp.Failed > 0 {
+		failures, err := s.deps.Campaigns.FailedDeliveries(c.UserContext(), camp.ID, 0, 50)
+		if err != nil {
+			return err
+		}
+		d.Failures = failures
+	}
 	return s.adminPage(c, status, "admin_campaign", "campaigns", camp.Name, d)
 }
 

@@ -30,6 +30,7 @@ func (s *Server) apiCampaignRoutes(api fiber.Router) {
 	api.Post("/campaigns/:id<int>/resume", h(s.apiCampaignAction("resume"))...)
 	api.Post("/campaigns/:id<int>/cancel", h(s.apiCampaignAction("cancel"))...)
 	api.Post("/campaigns/:id<int>/retry-failed", h(s.apiRetryFailed)...)
+	api.Get("/campaigns/:id<int>/failed", h(s.apiFailedDeliveries)...)
 }
 
 // campaignsEnabled answers 503 when the process runs without campaigns.
@@ -255,4 +256,21 @@ func (s *Server) apiRetryFailed(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"retried": n, "campaign": camp})
+}
+
+// apiFailedDeliveries lists a campaign's failed deliveries: ?after= (id, for
+// paging), ?limit= (<= 1000). Subscribers are named by id only.
+func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Campaigns.FailedDeliveries(c.UserContext(), id, int64(c.QueryInt("after")), c.QueryInt("limit", 100))
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []app.FailedDelivery{}
+	}
+	return c.JSON(fiber.Map{"failed": list})
 }

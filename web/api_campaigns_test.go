@@ -209,6 +209,12 @@ func TestCampaignAPILifecycle(t *testing.T) {
 			t.Errorf("GET lacks %s: %v", k, c)
 		}
 	}
+	if code, c = f.call(t, m, "GET", id+"/failed", ""); code != 200 || c["failed"] == nil {
+		t.Fatalf("failed deliveries: %d %v", code, c)
+	}
+	if code, _ = f.call(t, m, "GET", "/api/v1/campaigns/424242/failed", ""); code != http.StatusNotFound {
+		t.Fatalf("failed deliveries of a missing campaign: %d", code)
+	}
 	if code, c = f.call(t, m, "POST", id+"/retry-failed", ""); code != http.StatusConflict {
 		t.Fatalf("retry a scheduled campaign: %d %v", code, c)
 	}

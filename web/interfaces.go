@@ -68,6 +68,7 @@ type Campaigns interface {
 	Resume(ctx context.Context, actor *app.Admin, id int64) (*app.Campaign, error)
 	Cancel(ctx context.Context, actor *app.Admin, id int64) (*app.Campaign, error)
 	RetryFailed(ctx context.Context, actor *app.Admin, id int64) (int64, *app.Campaign, error)
+	FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]app.FailedDelivery, error)
 	SendTest(ctx context.Context, actor *app.Admin, id int64, to []string) error
 }
 

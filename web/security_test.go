@@ -439,6 +439,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/resume", target: "/api/v1/campaigns/" + camp + "/resume", kind: kindAPI, roles: mkt},
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/cancel", target: "/api/v1/campaigns/" + camp + "/cancel", kind: kindAPI, roles: mkt},
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/retry-failed", target: "/api/v1/campaigns/" + camp + "/retry-failed", kind: kindAPI, roles: mkt},
+		{method: "GET", path: "/api/v1/campaigns/:id<int>/failed", target: "/api/v1/campaigns/" + camp + "/failed", kind: kindAPI, roles: mkt},
 		{method: "GET", path: "/api/v1/subscribers", kind: kindAPI, roles: prv, query: []string{"q", "email", "status", "after", "limit"}},
 		{method: "GET", path: "/api/v1/subscribers/:id<int>", target: "/api/v1/subscribers/" + sub, kind: kindAPI, roles: prv},
 		{method: "GET", path: "/api/v1/subscribers/:id<int>/export", target: "/api/v1/subscribers/" + sub + "/export", kind: kindAPI, roles: prv},

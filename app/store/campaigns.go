@@ -756,3 +756,26 @@ func (s *Store) LastDeliveryID(ctx context.Context, campaignID int64) (int64, er
 	}
 	return ids[0], nil
 }
+
+// FailedDeliveries implements app.CampaignStore.
+func (s *Store) FailedDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]app.FailedDelivery, error) {
+	var rows []struct {
+		ID           int64
+		SubscriberID int64
+		Attempts     int
+		SMTPCode     int `gorm:"column:smtp_code"`
+		Error        string
+		SentAt       *time.Time
+	}
+	err := s.with(ctx).Raw(`SELECT id, subscriber_id, attempts, smtp_code, error, sent_at FROM deliveries
+		WHERE campaign_id = ? AND status = 'failed' AND id > ? ORDER BY id LIMIT ?`, campaignID, afterID, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("failed deliveries: %w", err)
+	}
+	out := make([]app.FailedDelivery, len(rows))
+	for i, r := range rows {
+		out[i] = app.FailedDelivery{ID: r.ID, SubscriberID: r.SubscriberID, Attempts: r.Attempts, SMTPCode: r.SMTPCode,
+			Error: r.Error, SentAt: r.SentAt}
+	}
+	return out, nil
+}

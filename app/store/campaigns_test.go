@@ -291,6 +291,14 @@ func TestRecordDeliveries(t *testing.T) {
 		if done, _ := s.FinishCampaignIfDone(ctx, c.ID); done {
 			t.Fatal("finished with a pending delivery")
 		}
+		// The failed one is listed, by subscriber id, with the server's answer.
+		failed, err := s.FailedDeliveries(ctx, c.ID, 0, 10)
+		if err != nil || len(failed) != 1 || failed[0].ID != outs[2].DeliveryID || failed[0].SMTPCode == 0 || failed[0].Error == "" {
+			t.Fatalf("failed deliveries %+v, %v", failed, err)
+		}
+		if more, _ := s.FailedDeliveries(ctx, c.ID, failed[0].ID, 10); len(more) != 0 {
+			t.Fatalf("paging after the last: %+v", more)
+		}
 		// Retrying failed deliveries reopens them.
 		n, err := s.RetryFailedDeliveries(ctx, c.ID)
 		if err != nil || n != 1 {
