@@ -18,8 +18,8 @@ import (
 // and the audit log. Owners may use them too; marketers may not.
 func (s *Server) apiPrivacyRoutes(api fiber.Router) {
 	officer := requireRole(app.RolePrivacyOfficer)
-	api.Post("/subscribers/:id<int>/block", officer, s.apiBlock)
-	api.Post("/subscribers/:id<int>/unblock", officer, s.apiUnblock)
+	api.Post("/subscribers/:id<int>/block", officer, s.apiBlockChange(true))
+	api.Post("/subscribers/:id<int>/unblock", officer, s.apiBlockChange(false))
 	api.Post("/subscribers/:id<int>/erase", officer, s.apiErase)
 	api.Get("/subscribers/:id<int>/blocks", officer, s.apiBlockHistory)
 	api.Get("/requests", officer, s.apiRequests)
@@ -70,38 +70,28 @@ func (b reasonBody) text() string {
 	return b.Note
 }
 
-// apiBlock blocks a subscriber: {"reason": "...", "request_id": N}.
-func (s *Server) apiBlock(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
+// apiBlockChange blocks (POST .../block: {"reason": "...", "request_id": N})
+// or unblocks (POST .../unblock: optional {"reason": "..."}) a subscriber.
+func (s *Server) apiBlockChange(block bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		op := s.deps.Privacy.Unblock
+		if block {
+			op = s.deps.Privacy.Block
+		}
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		var b reasonBody
+		if err := decodeBody(c, &b); err != nil {
+			return err
+		}
+		sub, err := op(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
+		if err != nil {
+			return err
+		}
+		return c.JSON(sub)
 	}
-	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
-		return err
-	}
-	sub, err := s.deps.Privacy.Block(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
-	if err != nil {
-		return err
-	}
-	return c.JSON(sub)
-}
-
-// apiUnblock unblocks a subscriber: optional {"reason": "..."}.
-func (s *Server) apiUnblock(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
-		return err
-	}
-	sub, err := s.deps.Privacy.Unblock(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
-	if err != nil {
-		return err
-	}
-	return c.JSON(sub)
 }
 
 // apiBlockHistory lists a subscriber's blocks and unblocks.
