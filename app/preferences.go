@@ -180,41 +180,29 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 // granted, with its event; a withdrawal also records a completed
 // marketing_optout request.
 func (s *Service) setMarketing(ctx context.Context, tx Store, sub *Subscriber, granted bool, text string, ev Evidence, campaignID int64) error {
+	if !granted {
+		// The store withdraws it only if granted, with the event and the
+		// request, the same way a one-click opt-out does.
+		_, err := tx.WithdrawMarketing(ctx, sub.ID, campaignID, ev)
+		return err
+	}
 	consents, err := tx.Consents(ctx, sub.ID)
 	if err != nil {
 		return err
 	}
-	current := false
 	for _, c := range consents {
-		if c.Purpose == PurposeMarketing {
-			current = c.Granted
+		if c.Purpose == PurposeMarketing && c.Granted {
+			return nil
 		}
 	}
-	if current == granted {
-		return nil
-	}
-	if granted && sub.Status != StatusActive {
+	if sub.Status != StatusActive {
 		return Errorf(ECONFLICT, "The subscription is not active.")
 	}
-	var requestID *int64
-	action := ConsentGranted
-	if !granted {
-		action = ConsentWithdrawn
-		r := &Request{SubscriberID: &sub.ID, Kind: KindMarketingOptout, Channel: ev.Channel, Status: RequestCompleted,
-			ReceivedAt: ev.At, DueAt: &ev.At, CompletedAt: &ev.At, Verification: "link"}
-		if campaignID > 0 {
-			r.CampaignID = &campaignID
-		}
-		if err := tx.CreateRequest(ctx, r); err != nil {
-			return err
-		}
-		requestID = &r.ID
-	}
-	if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: PurposeMarketing, Action: action,
-		Evidence: ev, ConsentText: text, RequestID: requestID}); err != nil {
+	if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: PurposeMarketing, Action: ConsentGranted,
+		Evidence: ev, ConsentText: text}); err != nil {
 		return err
 	}
-	return tx.SetConsent(ctx, sub.ID, PurposeMarketing, granted, ev.At)
+	return tx.SetConsent(ctx, sub.ID, PurposeMarketing, true, ev.At)
 }
 
 func localizedField(err error, locale string) string {
