@@ -424,3 +424,31 @@ func TestWithdrawMarketingOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestProfileSaveCompletesDataUpdate: saving the profile in the preference
+// centre is the correction an open data_update request waits for: the
+// request completes and the block it caused is lifted.
+func TestProfileSaveCompletesDataUpdate(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, e.svc.Subscribe(ctx, input("fix@example.com"), formEvidence, texts))
+		sub, _ := e.store.SubscriberByEmail(ctx, "fix@example.com")
+		_, err := e.svc.Confirm(ctx, e.lastConfirmationToken(t, sub.ID), formEvidence)
+		must(t, err)
+		r := &app.Request{SubscriberID: &sub.ID, Kind: app.KindDataUpdate, Channel: app.ChannelEmail, Status: app.RequestReceived,
+			ReceivedAt: e.now}
+		must(t, e.store.CreateRequest(ctx, r))
+		_, err = e.svc.Block(ctx, &app.Admin{ID: 1, Role: app.RolePrivacyOfficer}, sub.ID, app.BlockInput{Reason: "data disputed", RequestID: r.ID})
+		must(t, err)
+		token := e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: sub.ID, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour)})
+		must(t, e.svc.UpdateProfile(ctx, token, app.ProfileInput{Name: "Anna Corrected", Phone: "+7 912 345-67-89", Marketing: true}, formEvidence))
+		got, _ := e.store.Subscriber(ctx, sub.ID)
+		if got.Status != app.StatusActive || got.Name != "Anna Corrected" {
+			t.Fatalf("after the correction: %s %q", got.Status, got.Name)
+		}
+		req, _ := e.store.Request(ctx, r.ID)
+		if req.Status != app.RequestCompleted || req.CompletedAt == nil {
+			t.Fatalf("request %s", req.Status)
+		}
+	})
+}

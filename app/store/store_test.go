@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"newsletter/app"
 	"newsletter/app/store"
 	"newsletter/internal/testenv"
 )
@@ -86,4 +87,32 @@ func TestMigrationsMatchAcrossDialects(t *testing.T) {
 			t.Errorf("migration %d: postgres %s, sqlite %s", i, pg[i].Name, lite[i].Name)
 		}
 	}
+}
+
+func TestAPITokenRecordsLastUse(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := &app.Admin{Email: "owner@example.com", Role: app.RoleOwner, PasswordHash: "x"}
+		if err := s.CreateAdmin(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAPIToken(ctx, a.ID, "cli", "hash-1"); err != nil {
+			t.Fatal(err)
+		}
+		db, _ := s.DB()
+		var used int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL`).Scan(&used); err != nil || used != 0 {
+			t.Fatalf("before use: %d, %v", used, err)
+		}
+		got, err := s.AdminByTokenHash(ctx, "hash-1")
+		if err != nil || got.ID != a.ID {
+			t.Fatalf("admin by token: %v, %v", got, err)
+		}
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL`).Scan(&used); err != nil || used != 1 {
+			t.Fatalf("after use: %d, %v", used, err)
+		}
+		if _, err := s.AdminByTokenHash(ctx, "no-such-hash"); !app.IsNotFound(err) {
+			t.Fatalf("unknown token: %v", err)
+		}
+	})
 }
