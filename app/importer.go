@@ -142,11 +142,18 @@ type ImportOptions struct {
 	// DryRun checks the whole file against the database and reports
 	// what an import would do, and writes nothing.
 	DryRun bool
-	// BatchSize is how many rows are written per statement; 0 means 1000.
+	// BatchSize is how many rows are written per statement; 0 means
+	// DefaultImportBatch.
 	BatchSize int
 	// Progress, when set, is called after each batch.
 	Progress func(ImportProgress)
 }
+
+// DefaultImportBatch is the rows an import writes per statement when
+// ImportOptions.BatchSize is not set. On PostgreSQL an import in batches
+// of 1,000 rows took a sixth longer than in batches of 5,000, and past
+// 5,000 it grew slower again while the batches in flight took more memory.
+const DefaultImportBatch = 5000
 
 // ImportProgress is how far an import has come.
 type ImportProgress struct {
@@ -253,7 +260,7 @@ func (im *Importer) now() time.Time {
 func (im *Importer) Import(ctx context.Context, r io.Reader, opt ImportOptions) (*ImportReport, error) {
 	start := time.Now()
 	if opt.BatchSize <= 0 {
-		opt.BatchSize = 1000
+		opt.BatchSize = DefaultImportBatch
 	}
 	if opt.Actor == "" {
 		opt.Actor = "cli"

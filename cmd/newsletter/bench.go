@@ -42,9 +42,10 @@ const benchUsage = `newsletter bench: the product's benchmarks
       a marketing campaign to N subscribers, end to end on PostgreSQL and Redis
       (materialization, queue, claims, rendering, SMTP), to an SMTP sink on
       loopback; then the same sink fed directly by go-mail, and the ratio
-  newsletter bench import [--rows N]
-      newsletter import of N generated rows into the configured database,
-      rolled back at the end (default 100000)
+  newsletter bench import [--rows N] [--batch N] [--database-url URL]
+      newsletter import of N generated rows (default 100000), committed, into
+      a PostgreSQL schema of its own (dropped at the end), or without a
+      database URL into a temporary SQLite file
   newsletter bench materialize --recipients N [flags]
       the delivery rows of a campaign to N subscribers, on PostgreSQL
 

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,9 +87,42 @@ func TestImportCommand(t *testing.T) {
 }
 
 func TestBenchImportCommand(t *testing.T) {
-	env := map[string]string{"NEWSLETTER_DATA_DIR": t.TempDir()}
-	code, out, errOut := runCmd(t, env, "bench", "import", "--rows", "3000")
-	if code != 0 || !strings.Contains(out, "3000 rows, 3000 imported") || !strings.Contains(out, "rows/s") {
-		t.Fatalf("bench import: %d\n%s%s", code, out, errOut)
-	}
+	t.Run("sqlite", func(t *testing.T) {
+		dataDir := t.TempDir()
+		code, out, errOut := runCmd(t, map[string]string{"NEWSLETTER_DATA_DIR": dataDir}, "bench", "import", "--rows", "3000")
+		if code != 0 || !strings.Contains(out, "bench import (sqlite): 3000 rows in batches of 5000, committed") || !strings.Contains(out, "rows/s") {
+			t.Fatalf("bench import: %d\n%s%s", code, out, errOut)
+		}
+		if entries, err := os.ReadDir(dataDir); err != nil || len(entries) != 0 {
+			t.Errorf("bench import wrote into the data directory: %v %v", entries, err)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		env := productionEnv(t)
+		code, out, errOut := runCmd(t, env, "bench", "import", "--rows", "3000", "--batch", "700")
+		if code != 0 || !strings.Contains(out, "bench import (postgres): 3000 rows in batches of 700, committed") {
+			t.Fatalf("bench import: %d\n%s%s", code, out, errOut)
+		}
+		// The bench worked in a schema of its own and dropped it: the
+		// configured database has no bench schema and no subscribers.
+		db, err := sql.Open("pgx", env["DATABASE_URL"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var schemas int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'nlbench_%'`).Scan(&schemas); err != nil {
+			t.Fatal(err)
+		}
+		if schemas != 0 {
+			t.Errorf("%d bench schemas left behind", schemas)
+		}
+		var tables int
+		if err := db.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'subscribers'`).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if tables != 0 {
+			t.Errorf("bench import created tables in the configured schema")
+		}
+	})
 }
