@@ -90,6 +90,7 @@ const (
 	secLimitIP      = 5
 	secLimitAddress = 3
 	secBodyLimit    = 64 << 10
+	secInboundLimit = 192 << 10
 	inboundSecret   = "inbound-secret-of-the-attack-suite"
 	// hostile is markup that breaks out of text, of double- and of
 	// single-quoted attributes.
@@ -130,6 +131,16 @@ type secRoute struct {
 	query []string
 	// json marks handlers that decode a JSON body.
 	json bool
+	// bodyLimit is the route's own body limit; 0: secBodyLimit.
+	bodyLimit int
+}
+
+// limit is the largest body the route accepts.
+func (r secRoute) limit() int {
+	if r.bodyLimit > 0 {
+		return r.bodyLimit
+	}
+	return secBodyLimit
 }
 
 func (r secRoute) hasBody() bool {
@@ -175,7 +186,7 @@ func newSecEnv(t *testing.T) *secEnv {
 		d.Metrics = metrics.New()
 		e.lim.inner = d.Limiter
 		d.Limiter = e.lim
-		d.LimitIP, d.LimitAddress, d.BodyLimit = secLimitIP, secLimitAddress, secBodyLimit
+		d.LimitIP, d.LimitAddress, d.BodyLimit, d.InboundBodyLimit = secLimitIP, secLimitAddress, secBodyLimit, secInboundLimit
 	})
 	e.console = c
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
@@ -347,7 +358,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/revoke/:token", kind: kindLink, purpose: app.TokenRevoke, query: []string{"lang"}},
 		{method: "POST", path: "/revoke/:token", kind: kindLink, purpose: app.TokenRevoke, form: form("choice", "revoke")},
 
-		{method: "POST", path: "/inbound/mime", kind: kindInbound,
+		{method: "POST", path: "/inbound/mime", kind: kindInbound, bodyLimit: secInboundLimit,
 			body: "Message-ID: <suite@example.net>\r\nFrom: someone@example.net\r\nSubject: Unsubscribe\r\n\r\nStop.\r\n"},
 
 		// The console.
@@ -1584,11 +1595,11 @@ func TestSecurityBodies(t *testing.T) {
 		return resp, string(b)
 	}
 	before := e.snapshot(t)
-	big := `{"name":"` + strings.Repeat("a", secBodyLimit) + `"}`
 	for _, r := range e.routes() {
 		if !r.hasBody() {
 			continue
 		}
+		big := `{"name":"` + strings.Repeat("a", r.limit()) + `"}`
 		t.Run("Oversized "+r.String(), func(t *testing.T) {
 			for _, ctype := range []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
 				req := httptest.NewRequest(r.method, e.target(r), strings.NewReader(big))

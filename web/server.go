@@ -8,9 +8,11 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"newsletter/app"
 	"newsletter/app/metrics"
@@ -78,6 +80,11 @@ type Deps struct {
 	// InboundToken is the bearer token of /inbound/mime; empty turns the
 	// route off.
 	InboundToken string
+	// InboundBodyLimit is the largest message /inbound/mime accepts, in
+	// bytes; 0 means app.MaxInboundBytes. Every other route keeps
+	// BodyLimit: a request to a mailbox carries the person's mail as it
+	// is, attachments and all, and must not be refused for its size.
+	InboundBodyLimit int
 }
 
 // Server is the HTTP server.
@@ -91,6 +98,9 @@ type Server struct {
 func New(deps Deps) *Server {
 	if deps.BodyLimit == 0 {
 		deps.BodyLimit = 256 << 10
+	}
+	if deps.InboundBodyLimit == 0 {
+		deps.InboundBodyLimit = app.MaxInboundBytes
 	}
 	if deps.MinFillTime == 0 {
 		deps.MinFillTime = 2 * time.Second
@@ -110,8 +120,22 @@ func New(deps Deps) *Server {
 		// program), not a bare 400 for a request the server has forgotten.
 		DisablePreParseMultipartForm: true,
 	})
+	s.app.Server().HeaderReceived = s.requestLimits
 	s.routes()
 	return s
+}
+
+// requestLimits gives /inbound/mime its own body limit. It runs when a
+// request's header has arrived and before its body is read, so a body
+// over the limit is refused (413) without being read into memory.
+func (s *Server) requestLimits(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if s.deps.InboundToken != "" && string(h.Method()) == fiber.MethodPost {
+		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+		if path == "/inbound/mime" {
+			return fasthttp.RequestConfig{MaxRequestBodySize: s.deps.InboundBodyLimit}
+		}
+	}
+	return fasthttp.RequestConfig{}
 }
 
 // App returns the Fiber application (for tests: app.Test).

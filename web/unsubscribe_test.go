@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"mime/multipart"
 	"net/http/httptest"
@@ -245,6 +246,34 @@ func TestInboundWebhook(t *testing.T) {
 		if code != 202 || json.Unmarshal([]byte(body), &got) != nil || got.Status != "accepted" || !got.Duplicate {
 			t.Fatalf("second delivery: %d %s", code, body)
 		}
+		if backlog, _ := f.store.OutboxBacklog(context.Background()); backlog != 1 {
+			t.Fatalf("%d tasks queued, want 1", backlog)
+		}
+	})
+	t.Run("Large", func(t *testing.T) {
+		// A request with a 2 MB attachment is a request: the mailbox's
+		// route takes messages up to app.MaxInboundBytes, far above the
+		// body limit of every other route.
+		f := newFixture(t, withOptOut("inbound-secret"))
+		attachment := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xA5}, 2<<20))
+		var big strings.Builder
+		big.WriteString("Message-ID: <hook-large@example.net>\r\nFrom: someone@example.net\r\nSubject: Unsubscribe\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nStop, the scan of my letter is attached.\r\n" +
+			"--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		for len(attachment) > 76 {
+			big.WriteString(attachment[:76] + "\r\n")
+			attachment = attachment[76:]
+		}
+		big.WriteString(attachment + "\r\n--b--\r\n")
+		req := httptest.NewRequest("POST", "/inbound/mime", strings.NewReader(big.String()))
+		req.Header.Set("Content-Type", "message/rfc822")
+		req.Header.Set("Authorization", "Bearer inbound-secret")
+		if resp, body := f.do(t, req); resp.StatusCode != 202 {
+			t.Fatalf("%d KB message: %d %.200s", big.Len()>>10, resp.StatusCode, body)
+		}
+		// Bodies over the limit, here and on every other route, are
+		// refused with 413 before they are read: TestSecurityBodies.
 		if backlog, _ := f.store.OutboxBacklog(context.Background()); backlog != 1 {
 			t.Fatalf("%d tasks queued, want 1", backlog)
 		}
