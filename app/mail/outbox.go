@@ -62,8 +62,10 @@ func (o *FileOutbox) Send(ctx context.Context, msgs []*Message) []Result {
 // Close implements Transport; there is nothing to release.
 func (o *FileOutbox) Close() error { return nil }
 
-// writeFileAtomic writes data to a temporary file in the same directory and
-// renames it to path.
+// writeFileAtomic writes data to a temporary file in the same directory,
+// flushes it to disk and renames it to path, then flushes the directory:
+// a message reported written survives a crash of the machine, as one
+// handed to an SMTP server would.
 func writeFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*.eml")
 	if err != nil {
@@ -71,6 +73,11 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	tmp := f.Name()
 	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
 		_ = f.Close()
 		_ = os.Remove(tmp)
 		return err
@@ -83,7 +90,20 @@ func writeFileAtomic(path string, data []byte) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	return nil
+	return syncDir(filepath.Dir(path))
+}
+
+// syncDir flushes a directory's entries (a rename in it) to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		_ = d.Close()
+		return err
+	}
+	return d.Close()
 }
 
 // fileSafe keeps letters, digits, dots, hyphens and underscores of a message
