@@ -528,8 +528,9 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 
 // ExtendRequest extends the deadline of an open access request by 5
 // working days (152-FZ art. 14 part 3), once, recording the reason given
-// to the person in the reasoned notice. The reason stays in the register
-// after an erasure: write it without personal data.
+// to the person in the reasoned notice, which is mailed to them
+// (OutboxRequestExtended) when the request is a subscriber's. The reason
+// stays in the register after an erasure: write it without personal data.
 func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, reason string) (*Request, error) {
 	reason, err := cleanReason("reason", reason, true)
 	if err != nil {
@@ -567,10 +568,56 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 			SubjectID: id, Details: "due " + due.UTC().Format(time.RFC3339)}); err != nil {
 			return err
 		}
+		if r.SubscriberID != nil {
+			if err := addOutbox(ctx, tx, OutboxRequestExtended, SubscriberRef{SubscriberID: *r.SubscriberID, RequestID: id}); err != nil {
+				return err
+			}
+		}
 		out, err = tx.Request(ctx, id)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return out, nil
+}
+
+// ExtensionNotice is what the reasoned notice of an extended access
+// request says, and to whom.
+type ExtensionNotice struct {
+	Subscriber *Subscriber
+	Reason     string
+	// Received and Due are the request's dates in the calendar's location.
+	Received, Due time.Time
+}
+
+// ExtensionNotice returns the notice of request id for the subscriber, or
+// nil when there is none to send: the request is not theirs or not
+// extended, or the person's data has been erased since.
+func (s *Service) ExtensionNotice(ctx context.Context, subscriberID, requestID int64) (*ExtensionNotice, error) {
+	r, err := s.Store.Request(ctx, requestID)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.SubscriberID == nil || *r.SubscriberID != subscriberID || r.ExtendedReason == "" || r.DueAt == nil {
+		return nil, nil
+	}
+	sub, err := s.Store.Subscriber(ctx, subscriberID)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sub.Status == StatusErased || sub.Email == "" {
+		return nil, nil
+	}
+	loc := s.Calendar.location()
+	return &ExtensionNotice{Subscriber: sub, Reason: r.ExtendedReason, Received: r.ReceivedAt.In(loc), Due: r.DueAt.In(loc)}, nil
 }
 
 // CloseRequest completes (or, with reject, rejects) an open request. A

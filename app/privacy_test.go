@@ -236,14 +236,32 @@ func TestRequestRegisterDeadlines(t *testing.T) {
 		if _, err := e.svc.ExtendRequest(ctx, officer, r.ID, ""); app.ErrorCode(err) != app.EINVALID {
 			t.Fatalf("extension without a reason: %v", err)
 		}
+		relayed(t, e) // what the registration queued
 		ext, err := e.svc.ExtendRequest(ctx, officer, r.ID, "archive records must be retrieved")
 		must(t, err)
 		// +5 working days after the 11th, skipping the holiday on the 16th.
 		if want := time.Date(2026, 12, 21, 23, 59, 59, 0, time.UTC); !ext.DueAt.Equal(want) || ext.ExtendedReason == "" {
 			t.Fatalf("extended to %s (%q), want %s", ext.DueAt, ext.ExtendedReason, want)
 		}
+		// The reasoned notice is queued for the person, by ids only, and
+		// says the new deadline and the reason.
+		queued := relayed(t, e)[app.OutboxRequestExtended]
+		if want := fmt.Sprintf(`{"subscriber_id":%d,"request_id":%d}`, sub.ID, r.ID); len(queued) != 1 || string(queued[0]) != want {
+			t.Fatalf("extension notice queued as %s, want %s", queued, want)
+		}
+		n, err := e.svc.ExtensionNotice(ctx, sub.ID, r.ID)
+		must(t, err)
+		if n == nil || n.Subscriber.ID != sub.ID || n.Reason != "archive records must be retrieved" || !n.Due.Equal(*ext.DueAt) || !n.Received.Equal(r.ReceivedAt) {
+			t.Fatalf("notice %+v", n)
+		}
+		if n, err := e.svc.ExtensionNotice(ctx, sub.ID+1, r.ID); err != nil || n != nil {
+			t.Fatalf("a notice of someone else's request: %+v %v", n, err)
+		}
 		if _, err := e.svc.ExtendRequest(ctx, officer, r.ID, "again"); app.ErrorCode(err) != app.ECONFLICT {
 			t.Fatalf("second extension: %v", err)
+		}
+		if q := relayed(t, e)[app.OutboxRequestExtended]; len(q) != 0 {
+			t.Fatalf("a refused extension queued %d notices", len(q))
 		}
 
 		// A correction blocks the person at once, 7 working days.

@@ -62,6 +62,9 @@ const (
 	OutboxConfirmation = "mail:confirmation"
 	OutboxPreferences  = "mail:preferences"
 	OutboxErase        = "privacy:erase"
+	// OutboxRequestExtended mails the reasoned notice of an extended
+	// access request (payload SubscriberRef with RequestID).
+	OutboxRequestExtended = "mail:request_extended"
 )
 
 // addOutbox writes a side effect with an id-only payload.

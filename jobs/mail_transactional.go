@@ -36,6 +36,9 @@ type MailData struct {
 	SiteURL         string
 	URL             string
 	Days            int
+	// Received, Due and Reason are a request's dates, written out in the
+	// mail's language, and the reason of its extension.
+	Received, Due, Reason string
 }
 
 // Transactional sends the one-off messages of the product (confirmations,
@@ -199,4 +202,56 @@ func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) erro
 	taskID, _ := asynq.GetTaskID(ctx)
 	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub.ID)}
 	return h.send(ctx, "preferences:"+taskID, "preferences", sub.Locale, sub.Email, sub.Name, data, nil)
+}
+
+// ExtensionNotices finds what the notice of an extended request says.
+type ExtensionNotices interface {
+	ExtensionNotice(ctx context.Context, subscriberID, requestID int64) (*app.ExtensionNotice, error)
+}
+
+// ExtensionNoticeMail sends the reasoned notice of an extended access
+// request (152-FZ art. 14 part 3): the new deadline and the reason. It is
+// correspondence about the person's own request, so it reaches a blocked
+// person too; the cross-border rule and a manual suppression still hold.
+type ExtensionNoticeMail struct {
+	*Transactional
+	Notices ExtensionNotices
+}
+
+// Type implements Handler.
+func (ExtensionNoticeMail) Type() string { return app.OutboxRequestExtended }
+
+// ProcessTask implements Handler.
+func (h ExtensionNoticeMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p app.SubscriberRef
+	if err := decode(task, &p); err != nil {
+		return err
+	}
+	n, err := h.Notices.ExtensionNotice(ctx, p.SubscriberID, p.RequestID)
+	if err != nil || n == nil {
+		return err
+	}
+	sub := n.Subscriber
+	if ok, err := h.mayMail(ctx, sub.ID, sub.Email, nil); err != nil {
+		return err
+	} else if !ok {
+		h.Log.Warn("extension notice withheld by the mail rules; answer the person another way",
+			"request_id", p.RequestID, "subscriber_id", sub.ID)
+		return nil
+	}
+	locale := app.NormalizeLocale(sub.Locale)
+	data := MailData{Name: sub.Name, Received: civilDate(locale, n.Received), Due: civilDate(locale, n.Due), Reason: n.Reason,
+		URL: h.Links.Preferences(sub.ID)}
+	return h.send(ctx, fmt.Sprintf("extension:%d", p.RequestID), "request_extended", locale, sub.Email, sub.Name, data, nil)
+}
+
+var monthsRU = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
+
+// civilDate writes the date of t out in a language: "2 December 2026",
+// "2 декабря 2026 г.".
+func civilDate(locale string, t time.Time) string {
+	if locale == app.LocaleRU {
+		return fmt.Sprintf("%d %s %d г.", t.Day(), monthsRU[t.Month()-1], t.Year())
+	}
+	return t.Format("2 January 2006")
 }

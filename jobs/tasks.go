@@ -25,11 +25,12 @@ type taskSpec struct {
 }
 
 var taskSpecs = map[string]taskSpec{
-	app.OutboxConfirmation: {QueueCritical, 25, time.Minute},
-	app.OutboxPreferences:  {QueueCritical, 25, time.Minute},
-	app.OutboxErase:        {QueueDefault, 25, 5 * time.Minute},
-	TypeSweep:              {QueueDefault, 3, 10 * time.Minute},
-	TypeNoop:               {QueueDefault, 3, time.Minute},
+	app.OutboxConfirmation:    {QueueCritical, 25, time.Minute},
+	app.OutboxPreferences:     {QueueCritical, 25, time.Minute},
+	app.OutboxRequestExtended: {QueueCritical, 25, time.Minute},
+	app.OutboxErase:           {QueueDefault, 25, 5 * time.Minute},
+	TypeSweep:                 {QueueDefault, 3, 10 * time.Minute},
+	TypeNoop:                  {QueueDefault, 3, time.Minute},
 }
 
 // TaskOptions returns the queue, retry and timeout options of a task type.

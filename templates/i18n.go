@@ -90,6 +90,10 @@ var catalog = map[string][2]string{
 	"mail.prefs.text":           {"Here is the link to your preference centre at %s. There you can change your details, choose what we send you, download or erase your data.", "Вот ссылка на страницу настроек подписки %s. Там можно изменить данные, выбрать, что мы вам присылаем, скачать или удалить свои данные."},
 	"mail.prefs.button":         {"Open my preferences", "Открыть настройки"},
 	"mail.prefs.validity":       {"The link is valid for 90 days. Do not forward this message: the link opens your data.", "Ссылка действительна 90 дней. Не пересылайте это письмо: ссылка открывает ваши данные."},
+	"mail.extended.subject":     {"Your request about your personal data: the answer will take longer", "Ваш запрос о персональных данных: срок ответа продлён"},
+	"mail.extended.text":        {"On %s you asked %s for information about the processing of your personal data. We need more time to answer: under article 14 part 3 of Federal Law No. 152-FZ we extend the deadline by five working days, to %s.", "%s вы запросили у %s сведения об обработке ваших персональных данных. Нам нужно больше времени на ответ: в соответствии с частью 3 статьи 14 Федерального закона № 152-ФЗ срок ответа продлён на пять рабочих дней, до %s."},
+	"mail.extended.reason":      {"The reason: %s", "Причина: %s"},
+	"mail.extended.meanwhile":   {"Meanwhile you can see and download the data we hold about you in your preference centre:", "А пока вы можете посмотреть и скачать свои данные на странице настроек подписки:"},
 	"mail.footer":               {"%s, %s. You receive this message because this address was entered in the subscription form at %s.", "%s, %s. Вы получили это письмо, потому что этот адрес был указан в форме подписки на сайте %s."},
 	"mail.link.plain":           {"If the button does not work, copy this address into your browser:", "Если кнопка не работает, скопируйте этот адрес в браузер:"},
 

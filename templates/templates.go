@@ -191,4 +191,7 @@ type Mail struct {
 	// URL is the message's call to action (confirm, preferences, ...).
 	URL  string
 	Days int
+	// Received, Due and Reason are a request's dates, written out, and the
+	// reason of its extension.
+	Received, Due, Reason string
 }

@@ -1,0 +1,94 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"newsletter/app"
+)
+
+// TestExtensionNotice extends an access request and checks the reasoned
+// notice the person gets (152-FZ art. 14 part 3): in their language, with
+// the new deadline and the reason, once.
+func TestExtensionNotice(t *testing.T) {
+	for _, c := range []struct {
+		locale           string
+		subject, article string
+		received, due    string
+	}{
+		{"ru", "Ваш запрос о персональных данных: срок ответа продлён", "статьи 14 Федерального закона № 152-ФЗ",
+			"26 ноября 2026 г.", "17 декабря 2026 г."},
+		{"en", "Your request about your personal data: the answer will take longer", "article 14 part 3 of Federal Law No. 152-FZ",
+			"26 November 2026", "17 December 2026"},
+	} {
+		t.Run(c.locale, func(t *testing.T) {
+			in := newInbox(t)
+			ctx := context.Background()
+			addr := "reader-" + c.locale + "@example.org"
+			sub := &app.Subscriber{Email: addr, EmailHash: in.svc.Signer.KeyedHash(addr), Name: "Анна Reader", Locale: c.locale,
+				Status: app.StatusActive}
+			if err := in.st.CreateSubscriber(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			if err := in.st.SetConsent(ctx, sub.ID, app.PurposeProcessing, true, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			// Received on Thursday 26 November 2026: due in 10 working days,
+			// extended by 5 more.
+			received := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+			in.svc.Now = func() time.Time { return received }
+			officer := &app.Admin{ID: 7, Role: app.RolePrivacyOfficer}
+			r, err := in.svc.RegisterRequest(ctx, officer, app.RegisterInput{SubscriberID: sub.ID, Kind: app.KindAccess, Channel: app.ChannelAdmin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.drain(t)
+			before := len(in.tr.sent())
+			const reason = "records of 2024 are in the archive; retrieving them takes a week"
+			ext, err := in.svc.ExtendRequest(ctx, officer, r.ID, reason)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.drain(t)
+			sent := in.tr.sent()[before:]
+			if len(sent) != 1 {
+				t.Fatalf("%d messages after the extension, want the notice", len(sent))
+			}
+			m := sent[0]
+			if m.To != addr || m.Subject != c.subject || m.AutoSubmitted != "auto-generated" {
+				t.Fatalf("notice to %q, subject %q, Auto-Submitted %q", m.To, m.Subject, m.AutoSubmitted)
+			}
+			if got := ext.DueAt.Format("2006-01-02"); got != "2026-12-17" {
+				t.Fatalf("extended to %s", got)
+			}
+			for _, part := range []string{m.Text, m.HTML} {
+				for _, want := range []string{reason, c.article, c.received, c.due, "Анна Reader", in.links.Base.Host + "/preferences/"} {
+					if !strings.Contains(part, want) {
+						t.Errorf("the notice lacks %q:\n%s", want, part)
+					}
+				}
+			}
+			// The task again (a retry, a second relay): no second notice.
+			payload, _ := json.Marshal(app.SubscriberRef{SubscriberID: sub.ID, RequestID: r.ID})
+			h := in.handlers[app.OutboxRequestExtended]
+			if err := h.ProcessTask(ctx, asynq.NewTask(h.Type(), payload)); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(in.tr.sent()) - before; n != 1 {
+				t.Fatalf("%d notices after the task ran twice", n)
+			}
+			// Once the person's data is erased there is no one to write to.
+			if err := in.svc.Erase(ctx, sub.ID, r.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := in.svc.ExtensionNotice(ctx, sub.ID, r.ID); err != nil || n != nil {
+				t.Fatalf("a notice after the erasure: %+v %v", n, err)
+			}
+		})
+	}
+}
