@@ -38,8 +38,8 @@ type PrivacyStore interface {
 	CloseRequest(ctx context.Context, id int64, status RequestStatus, note string, at time.Time) (bool, error)
 	// FlagRequests stamps flagged_at on open requests that became overdue
 	// (due before now, and not flagged since they fell due) or are due
-	// before soon (and not flagged yet); it returns how many of each.
-	FlagRequests(ctx context.Context, now, soon time.Time) (overdue, dueSoon int64, err error)
+	// before soon (and not flagged yet); it returns the ids of each.
+	FlagRequests(ctx context.Context, now, soon time.Time) (overdue, dueSoon []int64, err error)
 
 	SuppressionCounts(ctx context.Context) (map[string]int64, error)
 	ListSuppressions(ctx context.Context, q SuppressionQuery) ([]Suppression, error)
@@ -698,14 +698,48 @@ func (s *Service) unblockFor(ctx context.Context, tx Store, actor *Admin, subscr
 // FlagDeadlines flags open requests that are overdue or due within
 // DueSoonWorkingDays working days. Each statement is a conditional update,
 // so sweeps on several machines at once flag each request once per state.
+// What a sweep flags is mailed to the operator (OutboxDeadlineAlert, in
+// the same transaction) when OPERATOR_EMAIL is set.
 func (s *Service) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, err error) {
-	ps, err := privacyStore(s.Store)
+	now := s.now()
+	soon := s.Calendar.AddWorkingDays(now, DueSoonWorkingDays)
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		ps, err := privacyStore(tx)
+		if err != nil {
+			return err
+		}
+		o, d, err := ps.FlagRequests(ctx, now, soon)
+		if err != nil {
+			return err
+		}
+		overdue, dueSoon = int64(len(o)), int64(len(d))
+		if len(o)+len(d) == 0 || s.Operator.Email == "" {
+			return nil
+		}
+		return addOutbox(ctx, tx, OutboxDeadlineAlert, DeadlineAlert{Overdue: overdue, DueSoon: dueSoon,
+			OverdueIDs: o[:min(len(o), MaxAlertRequests)], DueSoonIDs: d[:min(len(d), MaxAlertRequests)]})
+	})
 	if err != nil {
 		return 0, 0, err
 	}
-	now := s.now()
-	return ps.FlagRequests(ctx, now, s.Calendar.AddWorkingDays(now, DueSoonWorkingDays))
+	if overdue+dueSoon > 0 {
+		s.wake()
+	}
+	return overdue, dueSoon, nil
 }
+
+// DeadlineAlert is the payload of OutboxDeadlineAlert: what one sweep
+// flagged, by ids.
+type DeadlineAlert struct {
+	Overdue    int64   `json:"overdue"`
+	DueSoon    int64   `json:"due_soon"`
+	OverdueIDs []int64 `json:"overdue_ids"`
+	DueSoonIDs []int64 `json:"due_soon_ids"`
+}
+
+// MaxAlertRequests bounds the requests of each kind a deadline alert
+// lists (all are counted).
+const MaxAlertRequests = 50
 
 // SuppressionCounts returns how many addresses the suppression list holds
 // per reason (every reason present, zero or not).

@@ -3,7 +3,9 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -354,6 +356,22 @@ func TestSweepFlagsAndPurges(t *testing.T) {
 		if len(flagged) != 2 || flagged[0].ID != late || flagged[1].ID != soon {
 			t.Fatalf("flagged %+v", flagged)
 		}
+		// The operator is told, by ids, of each flagged request once.
+		alerts := func() (overdue, dueSoon []int64) {
+			t.Helper()
+			for _, raw := range relayed(t, e)[app.OutboxDeadlineAlert] {
+				var a app.DeadlineAlert
+				must(t, json.Unmarshal(raw, &a))
+				if a.Overdue != int64(len(a.OverdueIDs)) || a.DueSoon != int64(len(a.DueSoonIDs)) {
+					t.Fatalf("alert %s: counts and ids disagree", raw)
+				}
+				overdue, dueSoon = append(overdue, a.OverdueIDs...), append(dueSoon, a.DueSoonIDs...)
+			}
+			return overdue, dueSoon
+		}
+		if o, d := alerts(); !slices.Equal(o, []int64{late}) || !slices.Equal(d, []int64{soon}) {
+			t.Fatalf("alerts: overdue %v, due soon %v; want [%d], [%d]", o, d, late, soon)
+		}
 		if ds, _ := e.store.Destructions(ctx, 0, 10); len(ds) != 1 || ds[0].ID != recent.ID {
 			t.Fatalf("destructions after the sweep %+v", ds)
 		}
@@ -362,12 +380,18 @@ func TestSweepFlagsAndPurges(t *testing.T) {
 		if rep.RequestsOverdue != 0 || rep.RequestsDueSoon != 0 {
 			t.Fatalf("a second sweep flagged again: %+v", rep)
 		}
+		if o, d := alerts(); len(o)+len(d) != 0 {
+			t.Fatalf("a second sweep alerted again: %v %v", o, d)
+		}
 		// Two days later the revocation is overdue: flagged again, as such.
 		e.now = e.now.AddDate(0, 0, 2)
 		rep, err = e.svc.Sweep(ctx)
 		must(t, err)
 		if rep.RequestsOverdue != 1 {
 			t.Fatalf("after the revocation fell due: %+v", rep)
+		}
+		if o, d := alerts(); !slices.Equal(o, []int64{soon}) || len(d) != 0 {
+			t.Fatalf("alerts once the revocation fell due: %v %v", o, d)
 		}
 		r, _ := e.store.Request(ctx, soon)
 		if r.FlaggedAt == nil || r.FlaggedAt.Before(*r.DueAt) {

@@ -65,6 +65,9 @@ const (
 	// OutboxRequestExtended mails the reasoned notice of an extended
 	// access request (payload SubscriberRef with RequestID).
 	OutboxRequestExtended = "mail:request_extended"
+	// OutboxDeadlineAlert mails OPERATOR_EMAIL the requests a sweep
+	// flagged overdue or due soon (payload DeadlineAlert).
+	OutboxDeadlineAlert = "mail:deadline_alert"
 )
 
 // addOutbox writes a side effect with an id-only payload.

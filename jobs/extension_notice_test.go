@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -60,8 +61,8 @@ func TestExtensionNotice(t *testing.T) {
 				t.Fatalf("%d messages after the extension, want the notice", len(sent))
 			}
 			m := sent[0]
-			if m.To != addr || m.Subject != c.subject || m.AutoSubmitted != "auto-generated" {
-				t.Fatalf("notice to %q, subject %q, Auto-Submitted %q", m.To, m.Subject, m.AutoSubmitted)
+			if m.To != addr || m.Subject != c.subject || m.AutoSubmitted != "auto-generated" || m.Headers["Reply-To"] != "privacy@shop.example" {
+				t.Fatalf("notice to %q, subject %q, Auto-Submitted %q, headers %v", m.To, m.Subject, m.AutoSubmitted, m.Headers)
 			}
 			if got := ext.DueAt.Format("2006-01-02"); got != "2026-12-17" {
 				t.Fatalf("extended to %s", got)
@@ -90,5 +91,80 @@ func TestExtensionNotice(t *testing.T) {
 				t.Fatalf("a notice after the erasure: %+v %v", n, err)
 			}
 		})
+	}
+}
+
+// TestDeadlineAlert runs the sweep over requests near and past their
+// deadlines and checks the operator's alert: each flagged request listed
+// once by id, kind, channel and deadline, no personal data, and nothing
+// for requests answered before the alert went out.
+func TestDeadlineAlert(t *testing.T) {
+	in := newInbox(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	in.svc.Now = func() time.Time { return now }
+	sub := in.subscriber(t, "late.person@example.org")
+	add := func(kind app.RequestKind, received time.Time) *app.Request {
+		r := &app.Request{SubscriberID: &sub.ID, Kind: kind, Channel: app.ChannelEmail, Status: app.RequestReceived,
+			ReceivedAt: received, DueAt: in.svc.Calendar.DueAt(kind, received)}
+		if err := in.st.CreateRequest(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	late := add(app.KindAccess, now.AddDate(0, 0, -20))
+	soon := add(app.KindConsentRevocation, now.AddDate(0, 0, -29))
+	add(app.KindAccess, now) // far from its deadline
+	in.drain(t)
+	before := len(in.tr.sent())
+	if _, err := in.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in.drain(t)
+	sent := in.tr.sent()[before:]
+	if len(sent) != 1 {
+		t.Fatalf("%d messages after the sweep, want the alert", len(sent))
+	}
+	m := sent[0]
+	if m.To != "privacy@shop.example" || m.Subject != "Запросы субъектов ПДн: просрочено 1, скоро срок 1" {
+		t.Fatalf("alert to %q, subject %q", m.To, m.Subject)
+	}
+	for _, part := range []string{m.Text, m.HTML} {
+		for _, want := range []string{
+			fmt.Sprintf("№%d Запрос сведений (email), срок %s", late.ID, "20 ноября 2026 г."), "просрочен",
+			fmt.Sprintf("№%d Отзыв согласия (email), срок 27 ноября 2026 г.", soon.ID),
+			in.links.Base.Host + "/admin/requests", "Персональных данных не содержит",
+		} {
+			if !strings.Contains(part, want) {
+				t.Errorf("the alert lacks %q:\n%s", want, part)
+			}
+		}
+		for _, leak := range []string{sub.Email, sub.Name, sub.Phone, "Вы получили это письмо"} {
+			if strings.Contains(part, leak) {
+				t.Errorf("the alert carries %q", leak)
+			}
+		}
+	}
+	// A sweep that flags nothing new sends nothing.
+	if _, err := in.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in.drain(t)
+	if n := len(in.tr.sent()) - before; n != 1 {
+		t.Fatalf("%d alerts after a second sweep", n)
+	}
+	// The revocation falls due; answered before the alert goes out, it is
+	// not listed, and an alert listing nothing is not sent.
+	now = now.AddDate(0, 0, 2)
+	if _, err := in.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	officer := &app.Admin{ID: 7, Role: app.RolePrivacyOfficer}
+	if _, err := in.svc.CloseRequest(ctx, officer, soon.ID, true, "a duplicate of an answered request"); err != nil {
+		t.Fatal(err)
+	}
+	in.drain(t)
+	if n := len(in.tr.sent()) - before; n != 1 {
+		t.Fatalf("%d alerts, want none for a request answered since", n-1)
 	}
 }

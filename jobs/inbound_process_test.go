@@ -145,7 +145,8 @@ func newInbox(t *testing.T) *inbox {
 	proc := jobs.InboundProcessor{Requests: svc, Mail: tx, Sent: st, TrustedAuthservID: trustedServer,
 		LookupTXT: in.keys.LookupTXT, OwnAddresses: []string{shopFrom, op.Email}, ReplyTo: op.Email, Log: quietLog()}
 	in.handlers = map[string]jobs.Handler{}
-	for _, h := range []jobs.Handler{proc, jobs.EraseHandler{Eraser: svc}, jobs.ExtensionNoticeMail{Transactional: tx, Notices: svc}} {
+	for _, h := range []jobs.Handler{proc, jobs.EraseHandler{Eraser: svc}, jobs.ExtensionNoticeMail{Transactional: tx, Notices: svc},
+		jobs.DeadlineAlertMail{Transactional: tx, Requests: st}} {
 		in.handlers[h.Type()] = h
 	}
 	return in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -39,6 +40,21 @@ type MailData struct {
 	// Received, Due and Reason are a request's dates, written out in the
 	// mail's language, and the reason of its extension.
 	Received, Due, Reason string
+	// Overdue, DueSoon and Requests are a deadline alert's counts and its
+	// listed requests; Internal marks mail to the operator.
+	Overdue, DueSoon int64
+	Requests         []AlertRequest
+	More             bool
+	Internal         bool
+}
+
+// AlertRequest is one request a deadline alert lists.
+type AlertRequest struct {
+	ID      int64
+	Kind    app.RequestKind
+	Channel app.Channel
+	Due     string
+	Overdue bool
 }
 
 // Transactional sends the one-off messages of the product (confirmations,
@@ -242,7 +258,12 @@ func (h ExtensionNoticeMail) ProcessTask(ctx context.Context, task *asynq.Task) 
 	locale := app.NormalizeLocale(sub.Locale)
 	data := MailData{Name: sub.Name, Received: civilDate(locale, n.Received), Due: civilDate(locale, n.Due), Reason: n.Reason,
 		URL: h.Links.Preferences(sub.ID)}
-	return h.send(ctx, fmt.Sprintf("extension:%d", p.RequestID), "request_extended", locale, sub.Email, sub.Name, data, nil)
+	// Answers about the request go to the operator's privacy mailbox.
+	var replyTo func(*mail.Message)
+	if a, err := netmail.ParseAddress(h.Operator.Email); err == nil {
+		replyTo = func(m *mail.Message) { m.Headers = map[string]string{"Reply-To": a.Address} }
+	}
+	return h.send(ctx, fmt.Sprintf("extension:%d", p.RequestID), "request_extended", locale, sub.Email, sub.Name, data, replyTo)
 }
 
 var monthsRU = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
@@ -254,4 +275,64 @@ func civilDate(locale string, t time.Time) string {
 		return fmt.Sprintf("%d %s %d г.", t.Day(), monthsRU[t.Month()-1], t.Year())
 	}
 	return t.Format("2 January 2006")
+}
+
+// RequestReader reads the request register.
+type RequestReader interface {
+	Request(ctx context.Context, id int64) (*app.Request, error)
+}
+
+// DeadlineAlertMail tells the operator (OPERATOR_EMAIL) which requests a
+// sweep found overdue or due soon, by id, kind and deadline: no personal
+// data, so the message can go to a shared mailbox.
+type DeadlineAlertMail struct {
+	*Transactional
+	Requests RequestReader
+	// Location is where deadlines fall (the calendar's); nil means UTC.
+	Location *time.Location
+}
+
+// Type implements Handler.
+func (DeadlineAlertMail) Type() string { return app.OutboxDeadlineAlert }
+
+// ProcessTask implements Handler.
+func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	var p app.DeadlineAlert
+	if err := decode(task, &p); err != nil {
+		return err
+	}
+	if h.Operator.Email == "" {
+		return nil
+	}
+	locale := app.LocaleEN
+	if h.Operator.Country == "" || strings.EqualFold(h.Operator.Country, "RU") {
+		locale = app.LocaleRU
+	}
+	loc := h.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	data := MailData{Overdue: p.Overdue, DueSoon: p.DueSoon, Internal: true, URL: h.Links.Page("/admin/requests")}
+	for i, ids := range [][]int64{p.OverdueIDs, p.DueSoonIDs} {
+		for _, id := range ids {
+			r, err := h.Requests.Request(ctx, id)
+			if app.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if r.Status == app.RequestCompleted || r.Status == app.RequestRejected || r.DueAt == nil {
+				continue // answered since
+			}
+			data.Requests = append(data.Requests, AlertRequest{ID: r.ID, Kind: r.Kind, Channel: r.Channel,
+				Due: civilDate(locale, r.DueAt.In(loc)), Overdue: i == 0})
+		}
+	}
+	if len(data.Requests) == 0 {
+		return nil
+	}
+	data.More = int64(len(p.OverdueIDs)+len(p.DueSoonIDs)) < p.Overdue+p.DueSoon
+	taskID, _ := asynq.GetTaskID(ctx)
+	return h.send(ctx, "deadline_alert:"+taskID, "deadline_alert", locale, h.Operator.Email, h.Operator.Name, data, nil)
 }

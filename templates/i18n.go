@@ -94,6 +94,13 @@ var catalog = map[string][2]string{
 	"mail.extended.text":        {"On %s you asked %s for information about the processing of your personal data. We need more time to answer: under article 14 part 3 of Federal Law No. 152-FZ we extend the deadline by five working days, to %s.", "%s вы запросили у %s сведения об обработке ваших персональных данных. Нам нужно больше времени на ответ: в соответствии с частью 3 статьи 14 Федерального закона № 152-ФЗ срок ответа продлён на пять рабочих дней, до %s."},
 	"mail.extended.reason":      {"The reason: %s", "Причина: %s"},
 	"mail.extended.meanwhile":   {"Meanwhile you can see and download the data we hold about you in your preference centre:", "А пока вы можете посмотреть и скачать свои данные на странице настроек подписки:"},
+	"mail.alert.subject":        {"Privacy requests: %d overdue, %d due soon", "Запросы субъектов ПДн: просрочено %d, скоро срок %d"},
+	"mail.alert.text":           {"These requests of data subjects need an answer. An overdue request breaks the deadline of the law; answer it first.", "Эти запросы субъектов персональных данных ждут ответа. Просроченный запрос нарушает срок, установленный законом: ответьте на него в первую очередь."},
+	"mail.alert.item":           {"#%d %s (%s), due %s", "№%d %s (%s), срок %s"},
+	"mail.alert.overdue":        {"overdue", "просрочен"},
+	"mail.alert.more":           {"Not every request is listed: see the register for all of them.", "Перечислены не все запросы: полный список в реестре."},
+	"mail.alert.button":         {"Open the request register", "Открыть реестр запросов"},
+	"mail.footer.internal":      {"A notice of the privacy request register of %s to OPERATOR_EMAIL. It holds no personal data.", "Уведомление реестра запросов %s на адрес OPERATOR_EMAIL. Персональных данных не содержит."},
 	"mail.footer":               {"%s, %s. You receive this message because this address was entered in the subscription form at %s.", "%s, %s. Вы получили это письмо, потому что этот адрес был указан в форме подписки на сайте %s."},
 	"mail.link.plain":           {"If the button does not work, copy this address into your browser:", "Если кнопка не работает, скопируйте этот адрес в браузер:"},
 

@@ -194,4 +194,20 @@ type Mail struct {
 	// Received, Due and Reason are a request's dates, written out, and the
 	// reason of its extension.
 	Received, Due, Reason string
+	// Overdue, DueSoon and Requests are a deadline alert's counts and the
+	// requests it lists; Internal marks mail to the operator, whose footer
+	// says so.
+	Overdue, DueSoon int64
+	Requests         []AlertRequest
+	More             bool
+	Internal         bool
+}
+
+// AlertRequest is one request a deadline alert lists.
+type AlertRequest struct {
+	ID      int64
+	Kind    string
+	Channel string
+	Due     string
+	Overdue bool
 }

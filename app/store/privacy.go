@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"newsletter/app"
@@ -154,22 +155,22 @@ func (s *Store) CloseRequest(ctx context.Context, id int64, status app.RequestSt
 
 // FlagRequests stamps flagged_at on open requests that fell due (unless
 // flagged since their deadline) or fall due before soon (unless flagged
-// already). A request flagged while due soon is flagged again once
-// overdue: flagged_at >= due_at means "flagged overdue".
-func (s *Store) FlagRequests(ctx context.Context, now, soon time.Time) (overdue, dueSoon int64, err error) {
+// already), and returns the ids it stamped. A request flagged while due
+// soon is flagged again once overdue: flagged_at >= due_at means "flagged
+// overdue". Of two sweeps at once, each request is stamped by one.
+func (s *Store) FlagRequests(ctx context.Context, now, soon time.Time) (overdue, dueSoon []int64, err error) {
 	db := s.with(ctx)
-	res := db.Exec(`UPDATE requests SET flagged_at = ? WHERE `+openRequestSQL+`
-		AND due_at < ? AND (flagged_at IS NULL OR flagged_at < due_at)`, now.UTC(), now.UTC())
-	if res.Error != nil {
-		return 0, 0, fmt.Errorf("flag overdue requests: %w", res.Error)
+	if err := db.Raw(`UPDATE requests SET flagged_at = ? WHERE `+openRequestSQL+`
+		AND due_at < ? AND (flagged_at IS NULL OR flagged_at < due_at) RETURNING id`, now.UTC(), now.UTC()).Scan(&overdue).Error; err != nil {
+		return nil, nil, fmt.Errorf("flag overdue requests: %w", err)
 	}
-	overdue = res.RowsAffected
-	res = db.Exec(`UPDATE requests SET flagged_at = ? WHERE `+openRequestSQL+`
-		AND due_at >= ? AND due_at < ? AND flagged_at IS NULL`, now.UTC(), now.UTC(), soon.UTC())
-	if res.Error != nil {
-		return overdue, 0, fmt.Errorf("flag requests due soon: %w", res.Error)
+	if err := db.Raw(`UPDATE requests SET flagged_at = ? WHERE `+openRequestSQL+`
+		AND due_at >= ? AND due_at < ? AND flagged_at IS NULL RETURNING id`, now.UTC(), now.UTC(), soon.UTC()).Scan(&dueSoon).Error; err != nil {
+		return overdue, nil, fmt.Errorf("flag requests due soon: %w", err)
 	}
-	return overdue, res.RowsAffected, nil
+	slices.Sort(overdue)
+	slices.Sort(dueSoon)
+	return overdue, dueSoon, nil
 }
 
 // SuppressionCounts counts the suppression list by reason.
