@@ -621,8 +621,10 @@ func (s *Service) ExtensionNotice(ctx context.Context, subscriberID, requestID i
 }
 
 // CloseRequest completes (or, with reject, rejects) an open request. A
-// consent_revocation is completed by erasing the person's data; a
-// data_update unblocks the person its registration blocked.
+// consent_revocation is completed by erasing the person's data, and
+// rejected (never confirmed, not the person's own) by lifting the block
+// it put on them while it awaited confirmation; a data_update, completed
+// or rejected, unblocks the person its registration blocked.
 func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reject bool, note string) (*Request, error) {
 	note, err := cleanReason("note", note, false)
 	if err != nil {
@@ -663,7 +665,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 		if !ok {
 			return Errorf(ECONFLICT, "The request is closed already.")
 		}
-		if r.Kind == KindDataUpdate && r.SubscriberID != nil {
+		if (r.Kind == KindDataUpdate || r.Kind == KindConsentRevocation) && r.SubscriberID != nil {
 			if err := s.unblockFor(ctx, tx, actor, *r.SubscriberID, r.ID); err != nil {
 				return err
 			}

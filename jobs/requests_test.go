@@ -168,3 +168,31 @@ func TestDeadlineAlert(t *testing.T) {
 		t.Fatalf("%d alerts, want none for a request answered since", n-1)
 	}
 }
+
+// TestRejectedRevocationUnblocks: an emailed revocation that cannot be
+// verified blocks the person at once and asks them to confirm; if it is
+// never confirmed, the deadline alert reaches the operator, and rejecting
+// the request lifts the block (completing it would erase the person).
+func TestRejectedRevocationUnblocks(t *testing.T) {
+	in := newInbox(t)
+	ctx := context.Background()
+	sub := in.subscriber(t, "maybe.me@example.com")
+	m := in.receive(t, []byte("From: maybe.me@example.com\r\nTo: privacy@shop.example\r\nSubject: Отзыв согласия на обработку персональных данных\r\n"+
+		"Message-ID: <revoke-unverified@example.com>\r\n\r\nОтзываю согласие.\r\n"))
+	r, err := in.st.Request(ctx, *m.RequestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != app.KindConsentRevocation || r.Status != app.RequestAwaitingConfirmation {
+		t.Fatalf("request %+v, want a revocation awaiting confirmation", r)
+	}
+	blocked(t, in, sub, true)
+	officer := &app.Admin{ID: 7, Role: app.RolePrivacyOfficer}
+	if _, err := in.svc.CloseRequest(ctx, officer, r.ID, true, "never confirmed; the address owner says it was not them"); err != nil {
+		t.Fatal(err)
+	}
+	blocked(t, in, sub, false)
+	if !in.consent(t, sub.ID, app.PurposeMarketing) {
+		t.Error("a rejected revocation withdrew consent")
+	}
+}
