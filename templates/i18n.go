@@ -347,7 +347,7 @@ var catalog = map[string][2]string{
 	"admin.erase.unconfirmed":               {"Tick the box to confirm the erasure.", "Отметьте флажок, чтобы подтвердить уничтожение."},
 	"admin.unblockreason":                   {"Reason for unblocking", "Причина разблокировки"},
 	"admin.ok.request_closed":               {"Request closed.", "Обращение закрыто."},
-	"admin.ok.request_extended":             {"Deadline extended by 5 working days.", "Срок продлён на 5 рабочих дней."},
+	"admin.ok.request_extended":             {"Deadline extended by 5 working days. The person gets the reasoned notice by mail when we hold their address.", "Срок продлён на 5 рабочих дней. Мотивированное уведомление уйдёт человеку письмом, если его адрес у нас есть."},
 	"admin.request.note":                    {"Note (no personal data)", "Примечание (без персональных данных)"},
 	"admin.request.complete":                {"Complete", "Исполнено"},
 	"admin.request.reject":                  {"Reject", "Отклонить"},
