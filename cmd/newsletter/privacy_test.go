@@ -1,10 +1,15 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // adminToken creates an admin with role and returns an API token for it.
@@ -42,6 +47,25 @@ func TestPrivacyOperationsEndToEnd(t *testing.T) {
 			t.Errorf("%s %s as a marketer: %d %s", r[0], r[1], code, body)
 		}
 	}
+	// An access request, extended: the person gets the reasoned notice.
+	code, body := do(t, "POST", p.base+"/api/v1/requests", "application/json",
+		`{"kind":"access","channel":"email","subscriber_id":`+jsonNumber(sub["id"].(float64))+`}`, officer...)
+	var access struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(body), &access); (code != 200 && code != 201) || err != nil || access.ID == 0 {
+		t.Fatalf("register access request: %d %s", code, body)
+	}
+	reqURL := p.base + "/api/v1/requests/" + jsonNumber(float64(access.ID))
+	if code, body := do(t, "POST", reqURL+"/extend", "application/json", `{"reason":"the 2024 records are in the archive"}`, officer...); code != 200 ||
+		!strings.Contains(body, `"extended_reason":"the 2024 records are in the archive"`) {
+		t.Fatalf("extend: %d %s", code, body)
+	}
+	notice := waitOutboxMail(t, filepath.Join(env["NEWSLETTER_DATA_DIR"], "outbox"), "maria@example.com", "the 2024 records are in the archive")
+	if !strings.Contains(notice, "Auto-Submitted: auto-generated") {
+		t.Errorf("the notice is not marked automatic:\n%s", notice)
+	}
+
 	if code, body := do(t, "POST", base+"/block", "application/json", `{"reason":"verifying identity"}`, officer...); code != 200 ||
 		!strings.Contains(body, `"status":"blocked"`) {
 		t.Fatalf("block: %d %s", code, body)
@@ -54,7 +78,7 @@ func TestPrivacyOperationsEndToEnd(t *testing.T) {
 		t.Fatalf("after erasure: %v", d)
 	}
 
-	code, body := get(p.base+"/api/v1/requests?kind=consent_revocation", officer...)
+	code, body = get(p.base+"/api/v1/requests?kind=consent_revocation", officer...)
 	var reqs struct {
 		Requests []map[string]any `json:"requests"`
 	}
@@ -93,4 +117,30 @@ func apiSubscriberByID(t *testing.T, url string, auth []string) map[string]any {
 		t.Fatalf("subscriber: %d %s", code, body)
 	}
 	return d
+}
+
+// waitOutboxMail waits for a message in the embedded outbox addressed to
+// to whose decoded text contains want, and returns it.
+func waitOutboxMail(t *testing.T, outbox, to, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := mail.ReadMessage(bytes.NewReader(raw))
+			if err != nil || !strings.Contains(m.Header.Get("To"), to) {
+				continue
+			}
+			if strings.Contains(mailBody(t, raw), want) {
+				return string(raw)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no message to %s saying %q in %s", to, want, outbox)
+	return ""
 }
