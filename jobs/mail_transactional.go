@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
@@ -333,6 +335,14 @@ func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) er
 		return nil
 	}
 	data.More = int64(len(p.OverdueIDs)+len(p.DueSoonIDs)) < p.Overdue+p.DueSoon
-	taskID, _ := asynq.GetTaskID(ctx)
-	return h.send(ctx, "deadline_alert:"+taskID, "deadline_alert", locale, h.Operator.Email, h.Operator.Name, data, nil)
+	return h.send(ctx, alertKey(p), "deadline_alert", locale, h.Operator.Email, h.Operator.Name, data, nil)
+}
+
+// alertKey names an alert by what it flagged: a request is flagged once
+// per state (due soon, overdue), so two sweeps never flag the same list,
+// and a task run twice sends one message.
+func alertKey(p app.DeadlineAlert) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "overdue %v due soon %v", p.OverdueIDs, p.DueSoonIDs)
+	return "deadline_alert:" + hex.EncodeToString(h.Sum(nil)[:12])
 }

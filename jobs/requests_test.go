@@ -145,27 +145,43 @@ func TestDeadlineAlert(t *testing.T) {
 			}
 		}
 	}
-	// A sweep that flags nothing new sends nothing.
+	// A sweep that flags nothing new sends nothing; the alert's task run
+	// again sends nothing either.
 	if _, err := in.svc.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
 	in.drain(t)
-	if n := len(in.tr.sent()) - before; n != 1 {
-		t.Fatalf("%d alerts after a second sweep", n)
+	h := in.handlers[app.OutboxDeadlineAlert]
+	payload, _ := json.Marshal(app.DeadlineAlert{Overdue: 1, DueSoon: 1, OverdueIDs: []int64{late.ID}, DueSoonIDs: []int64{soon.ID}})
+	if err := h.ProcessTask(ctx, asynq.NewTask(h.Type(), payload)); err != nil {
+		t.Fatal(err)
 	}
-	// The revocation falls due; answered before the alert goes out, it is
-	// not listed, and an alert listing nothing is not sent.
+	if n := len(in.tr.sent()) - before; n != 1 {
+		t.Fatalf("%d alerts after a second sweep and a repeated task", n)
+	}
+	// Two days later the revocation falls due: a new alert.
 	now = now.AddDate(0, 0, 2)
 	if _, err := in.svc.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
+	in.drain(t)
+	if sent := in.tr.sent()[before:]; len(sent) != 2 || sent[1].Subject != "Запросы субъектов ПДн: просрочено 1, скоро срок 0" ||
+		!strings.Contains(sent[1].Text, fmt.Sprintf("№%d Отзыв согласия (email), срок 27 ноября 2026 г. — просрочен", soon.ID)) {
+		t.Fatalf("after the revocation fell due: %d alerts", len(sent))
+	}
+	// A request answered before its alert goes out is not listed, and an
+	// alert listing nothing is not sent.
+	fresh := add(app.KindAccess, now.AddDate(0, 0, -13))
+	if rep, err := in.svc.Sweep(ctx); err != nil || rep.RequestsOverdue+rep.RequestsDueSoon != 1 {
+		t.Fatalf("sweep %+v %v: want the new request flagged", rep, err)
+	}
 	officer := &app.Admin{ID: 7, Role: app.RolePrivacyOfficer}
-	if _, err := in.svc.CloseRequest(ctx, officer, soon.ID, true, "a duplicate of an answered request"); err != nil {
+	if _, err := in.svc.CloseRequest(ctx, officer, fresh.ID, false, "answered by phone"); err != nil {
 		t.Fatal(err)
 	}
 	in.drain(t)
-	if n := len(in.tr.sent()) - before; n != 1 {
-		t.Fatalf("%d alerts, want none for a request answered since", n-1)
+	if n := len(in.tr.sent()) - before; n != 2 {
+		t.Fatalf("%d alerts, want none for a request answered since", n-2)
 	}
 }
 
