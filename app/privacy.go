@@ -700,8 +700,8 @@ func (s *Service) unblockFor(ctx context.Context, tx Store, actor *Admin, subscr
 // FlagDeadlines flags open requests that are overdue or due within
 // DueSoonWorkingDays working days. Each statement is a conditional update,
 // so sweeps on several machines at once flag each request once per state.
-// What a sweep flags is mailed to the operator (OutboxDeadlineAlert, in
-// the same transaction) when OPERATOR_EMAIL is set.
+// What a sweep flags is mailed to the privacy officers (OutboxDeadlineAlert,
+// in the same transaction).
 func (s *Service) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, err error) {
 	now := s.now()
 	soon := s.Calendar.AddWorkingDays(now, DueSoonWorkingDays)
@@ -715,7 +715,7 @@ func (s *Service) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, er
 			return err
 		}
 		overdue, dueSoon = int64(len(o)), int64(len(d))
-		if len(o)+len(d) == 0 || s.Operator.Email == "" {
+		if len(o)+len(d) == 0 {
 			return nil
 		}
 		return addOutbox(ctx, tx, OutboxDeadlineAlert, DeadlineAlert{Overdue: overdue, DueSoon: dueSoon,

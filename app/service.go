@@ -65,7 +65,7 @@ const (
 	// OutboxRequestExtended mails the reasoned notice of an extended
 	// access request (payload SubscriberRef with RequestID).
 	OutboxRequestExtended = "mail:request_extended"
-	// OutboxDeadlineAlert mails OPERATOR_EMAIL the requests a sweep
+	// OutboxDeadlineAlert mails the privacy officers the requests a sweep
 	// flagged overdue or due soon (payload DeadlineAlert).
 	OutboxDeadlineAlert = "mail:deadline_alert"
 )

@@ -284,12 +284,21 @@ type RequestReader interface {
 	Request(ctx context.Context, id int64) (*app.Request, error)
 }
 
-// DeadlineAlertMail tells the operator (OPERATOR_EMAIL) which requests a
+// AdminLister lists the console's accounts.
+type AdminLister interface {
+	ListAdmins(ctx context.Context) ([]app.AdminAccount, error)
+}
+
+// DeadlineAlertMail tells the people who answer requests which ones a
 // sweep found overdue or due soon, by id, kind and deadline: no personal
-// data, so the message can go to a shared mailbox.
+// data. It goes to every privacy officer of the console (to the owners
+// when there is none), each at their own address; only a product without
+// console accounts mails OPERATOR_EMAIL, which is often the very mailbox
+// the product reads requests from.
 type DeadlineAlertMail struct {
 	*Transactional
 	Requests RequestReader
+	Admins   AdminLister
 	// Location is where deadlines fall (the calendar's); nil means UTC.
 	Location *time.Location
 }
@@ -297,14 +306,42 @@ type DeadlineAlertMail struct {
 // Type implements Handler.
 func (DeadlineAlertMail) Type() string { return app.OutboxDeadlineAlert }
 
+// alertRecipient is one addressee of an alert and its part of the key.
+type alertRecipient struct{ key, email string }
+
+// recipients are the privacy officers, else the owners, else the
+// operator's address.
+func (h DeadlineAlertMail) recipients(ctx context.Context) ([]alertRecipient, error) {
+	admins, err := h.Admins.ListAdmins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, role := range []app.Role{app.RolePrivacyOfficer, app.RoleOwner} {
+		var out []alertRecipient
+		for _, a := range admins {
+			if a.Role == role && a.Email != "" {
+				out = append(out, alertRecipient{key: fmt.Sprintf("admin%d", a.ID), email: a.Email})
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
+	if len(admins) == 0 && h.Operator.Email != "" {
+		return []alertRecipient{{key: "operator", email: h.Operator.Email}}, nil
+	}
+	return nil, nil
+}
+
 // ProcessTask implements Handler.
 func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	var p app.DeadlineAlert
 	if err := decode(task, &p); err != nil {
 		return err
 	}
-	if h.Operator.Email == "" {
-		return nil
+	to, err := h.recipients(ctx)
+	if err != nil || len(to) == 0 {
+		return err
 	}
 	locale := app.LocaleEN
 	if h.Operator.Country == "" || strings.EqualFold(h.Operator.Country, "RU") {
@@ -335,7 +372,13 @@ func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) er
 		return nil
 	}
 	data.More = int64(len(p.OverdueIDs)+len(p.DueSoonIDs)) < p.Overdue+p.DueSoon
-	return h.send(ctx, alertKey(p), "deadline_alert", locale, h.Operator.Email, h.Operator.Name, data, nil)
+	key := alertKey(p)
+	for _, r := range to {
+		if err := h.send(ctx, key+":"+r.key, "deadline_alert", locale, r.email, "", data, nil); err != nil {
+			return err // asynq retries; those sent already are not sent again
+		}
+	}
+	return nil
 }
 
 // alertKey names an alert by what it flagged: a request is flagged once

@@ -137,7 +137,7 @@ func (s *system) handlers() []jobs.Handler {
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
 		jobs.ExtensionNoticeMail{Transactional: tx, Notices: s.svc},
-		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Location: s.svc.Calendar.Location},
+		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Admins: s.store, Location: s.svc.Calendar.Location},
 		jobs.EraseHandler{Eraser: s.svc},
 		jobs.SweepHandler{Sweeper: s.svc, Log: s.log.With("component", "sweep")},
 		jobs.InboundProcessor{Requests: s.svc, Mail: tx, Sent: s.store, TrustedAuthservID: s.cfg.InboundTrustedAuthservID,
