@@ -745,6 +745,16 @@ func decodeError(t *testing.T, body string) apiError {
 	return a
 }
 
+// altered changes the last character of a token, always to another one
+// (a token may end in any character, "0" included).
+func altered(token string) string {
+	last := byte('0')
+	if token[len(token)-1] == last {
+		last = '1'
+	}
+	return token[:len(token)-1] + string(last)
+}
+
 // TestSecurityAPI refuses every API route without a valid token (401) and
 // to roles without the right (403), and the inbound webhook without its
 // secret; nothing changes.
@@ -755,7 +765,7 @@ func TestSecurityAPI(t *testing.T) {
 		"NoToken":      func(*http.Request) {},
 		"EmptyBearer":  func(r *http.Request) { r.Header.Set("Authorization", "Bearer ") },
 		"UnknownToken": func(r *http.Request) { r.Header.Set("Authorization", "Bearer nl_"+strings.Repeat("x", 40)) },
-		"AlteredToken": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+owner[:len(owner)-1]+"0") },
+		"AlteredToken": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+altered(owner)) },
 		"Truncated":    func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+owner[:len(owner)-3]) },
 		"Extended":     func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+owner+"x") },
 		"BasicScheme": func(r *http.Request) {
