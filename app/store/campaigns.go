@@ -436,10 +436,20 @@ type claimedRow struct {
 // claimableSQL selects deliveries d of a range that a batch may take:
 // pending and due, or sending under a claim whose lease ran out (its worker
 // died), while the campaign runs. nowSQL is the database clock.
+//
+// A lapsed claim is one the statement sees, with its lease over; never a
+// claim it does not see. On PostgreSQL a row another batch claimed after
+// this statement began is re-read when this statement locks it (it is
+// "sending" now), but the subquery on delivery_claims still answers from
+// the statement's start, when the other batch's claim did not exist yet:
+// asking "is there no live claim?" would then take the row over, and the
+// message would go out twice. Every sending row has its claim row (a
+// claim is deleted only after its rows are given back), so asking "is its
+// claim there and lapsed?" misses no row a dead worker left behind.
 func claimableSQL(nowSQL string) string {
 	return `d.campaign_id = @cid AND d.id BETWEEN @lo AND @hi AND d.status IN ('pending', 'sending')
 		AND ((d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ` + nowSQL + `))
-		  OR (d.status = 'sending' AND NOT EXISTS (SELECT 1 FROM delivery_claims k WHERE k.id = d.claim_id AND k.lease_until > ` + nowSQL + `)))
+		  OR (d.status = 'sending' AND EXISTS (SELECT 1 FROM delivery_claims k WHERE k.id = d.claim_id AND k.lease_until <= ` + nowSQL + `)))
 		AND EXISTS (SELECT 1 FROM campaigns cp WHERE cp.id = @cid AND cp.status = 'running')`
 }
 

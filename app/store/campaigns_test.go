@@ -446,6 +446,60 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 	})
 }
 
+// TestClaimsOpenedMidStatementAreRespected runs claimers in parallel over
+// one range, each opening a new claim for every few rows, as batches that
+// start while others claim do. A claim opened after another claimer's
+// statement began is invisible to that statement; its rows must still not
+// be taken over as if their claim had lapsed.
+func TestClaimsOpenedMidStatementAreRespected(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := app.Audience{Purpose: app.CampaignInformational}
+		const n = 400
+		for i := 0; i < n; i++ {
+			addSubscriber(t, s, fmt.Sprintf("f%d@example.com", i), subscriberCase{status: app.StatusActive, consents: map[app.Purpose]bool{app.PurposeProcessing: true}})
+		}
+		c := newCampaign(t, s, app.CampaignInformational)
+		run(t, s, c, a, 1000)
+		var (
+			mu  sync.Mutex
+			got = map[int64]int64{} // delivery -> claim
+			wg  sync.WaitGroup
+		)
+		for w := 0; w < 8; w++ {
+			wg.Go(func() {
+				for {
+					claim, err := s.CreateDeliveryClaim(ctx, c.ID, fmt.Sprint("w", w), time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					rs, err := s.ClaimDeliveries(ctx, app.ClaimRequest{CampaignID: c.ID, ClaimID: claim, Hi: 1 << 40, Limit: 3, Audience: a})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(rs) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, r := range rs {
+						if first, dup := got[r.DeliveryID]; dup {
+							t.Errorf("delivery %d claimed by claim %d and again by claim %d", r.DeliveryID, first, claim)
+						}
+						got[r.DeliveryID] = claim
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(got) != n {
+			t.Fatalf("claimed %d, want %d", len(got), n)
+		}
+	})
+}
+
 // TestCampaignTransitions covers drafts, scheduling and the refusals.
 func TestCampaignTransitions(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *store.Store) {
