@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -80,10 +81,11 @@ type Deps struct {
 	// InboundToken is the bearer token of /inbound/mime; empty turns the
 	// route off.
 	InboundToken string
-	// InboundBodyLimit is the largest message /inbound/mime accepts, in
-	// bytes; 0 means app.MaxInboundBytes. Every other route keeps
-	// BodyLimit: a request to a mailbox carries the person's mail as it
-	// is, attachments and all, and must not be refused for its size.
+	// InboundBodyLimit is the largest message /inbound/mime accepts from
+	// a caller with InboundToken, in bytes; 0 means app.MaxInboundBytes.
+	// Every other route, and a caller without the token, keeps BodyLimit:
+	// a request to a mailbox carries the person's mail as it is,
+	// attachments and all, and must not be refused for its size.
 	InboundBodyLimit int
 }
 
@@ -125,17 +127,22 @@ func New(deps Deps) *Server {
 	return s
 }
 
-// requestLimits gives /inbound/mime its own body limit. It runs when a
-// request's header has arrived and before its body is read, so a body
-// over the limit is refused (413) without being read into memory.
+// requestLimits gives /inbound/mime its own body limit, for requests that
+// carry its bearer token: anyone else keeps the limit of every route. It
+// runs when a request's header has arrived and before its body is read, so
+// a body over the limit is refused (413) without being read into memory.
 func (s *Server) requestLimits(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if s.deps.InboundToken != "" && string(h.Method()) == fiber.MethodPost {
-		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
-		if path == "/inbound/mime" {
-			return fasthttp.RequestConfig{MaxRequestBodySize: s.deps.InboundBodyLimit}
-		}
+	if s.deps.InboundToken == "" || string(h.Method()) != fiber.MethodPost {
+		return fasthttp.RequestConfig{}
 	}
-	return fasthttp.RequestConfig{}
+	if path, _, _ := strings.Cut(string(h.RequestURI()), "?"); path != "/inbound/mime" {
+		return fasthttp.RequestConfig{}
+	}
+	token, ok := strings.CutPrefix(string(h.Peek(fiber.HeaderAuthorization)), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.deps.InboundToken)) != 1 {
+		return fasthttp.RequestConfig{}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.deps.InboundBodyLimit}
 }
 
 // App returns the Fiber application (for tests: app.Test).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"mime/multipart"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"newsletter/app"
 	"newsletter/web"
@@ -272,8 +275,19 @@ func TestInboundWebhook(t *testing.T) {
 		if resp, body := f.do(t, req); resp.StatusCode != 202 {
 			t.Fatalf("%d KB message: %d %.200s", big.Len()>>10, resp.StatusCode, body)
 		}
-		// Bodies over the limit, here and on every other route, are
-		// refused with 413 before they are read: TestSecurityBodies.
+		// Without the token the same message meets the limit of every
+		// other route, and is refused before it is read.
+		for _, auth := range []string{"", "Bearer wrong"} {
+			req = httptest.NewRequest("POST", "/inbound/mime", strings.NewReader(big.String()))
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			if _, err := f.srv.App().Test(req, 10000); !errors.Is(err, fasthttp.ErrBodyTooLarge) {
+				t.Fatalf("a large message with authorization %q: %v, want the body refused", auth, err)
+			}
+		}
+		// Bodies over the limits, here and on every other route, get a
+		// 413 answer: TestSecurityBodies.
 		if backlog, _ := f.store.OutboxBacklog(context.Background()); backlog != 1 {
 			t.Fatalf("%d tasks queued, want 1", backlog)
 		}
