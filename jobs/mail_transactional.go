@@ -15,6 +15,7 @@ import (
 	"newsletter/app"
 	"newsletter/app/mail"
 	"newsletter/app/metrics"
+	"newsletter/templates"
 )
 
 // TransactionalStore is what transactional mail needs from the database.
@@ -30,34 +31,8 @@ type MailRenderer interface {
 	Mail(name, locale string, data any) (subject, html, text string, err error)
 }
 
-// MailData is what transactional templates receive; it mirrors
-// templates.Mail so jobs need not import the templates package.
-type MailData struct {
-	Name            string
-	Operator        string
-	OperatorAddress string
-	SiteURL         string
-	URL             string
-	Days            int
-	// Received, Due and Reason are a request's dates, written out in the
-	// mail's language, and the reason of its extension.
-	Received, Due, Reason string
-	// Overdue, DueSoon and Requests are a deadline alert's counts and its
-	// listed requests; Internal marks mail to the operator.
-	Overdue, DueSoon int64
-	Requests         []AlertRequest
-	More             bool
-	Internal         bool
-}
-
-// AlertRequest is one request a deadline alert lists.
-type AlertRequest struct {
-	ID      int64
-	Kind    app.RequestKind
-	Channel app.Channel
-	Due     string
-	Overdue bool
-}
+// MailData is what transactional templates receive.
+type MailData = templates.Mail
 
 // Transactional sends the one-off messages of the product (confirmations,
 // preference links), each exactly once: a claim row per message is taken
@@ -364,7 +339,7 @@ func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) er
 			if r.Status == app.RequestCompleted || r.Status == app.RequestRejected || r.DueAt == nil {
 				continue // answered since
 			}
-			data.Requests = append(data.Requests, AlertRequest{ID: r.ID, Kind: r.Kind, Channel: r.Channel,
+			data.Requests = append(data.Requests, templates.AlertRequest{ID: r.ID, Kind: string(r.Kind), Channel: string(r.Channel),
 				Due: civilDate(locale, r.DueAt.In(loc)), Overdue: i == 0})
 		}
 	}
