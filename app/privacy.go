@@ -913,7 +913,13 @@ func (s *Service) MayMail(ctx context.Context, subscriberID int64, to string, pe
 	if !s.Operator.CrossBorderRequired() || slices.Contains(pending, PurposeCrossBorder) {
 		return true, nil
 	}
-	consents, err := s.Store.Consents(ctx, subscriberID)
+	return crossBorderGranted(ctx, s.Store, subscriberID)
+}
+
+// crossBorderGranted reports whether a subscriber holds the cross-border
+// consent.
+func crossBorderGranted(ctx context.Context, st Store, subscriberID int64) (bool, error) {
+	consents, err := st.Consents(ctx, subscriberID)
 	if err != nil {
 		return false, err
 	}

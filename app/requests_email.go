@@ -566,16 +566,7 @@ func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr 
 	if sub == nil || !personal {
 		return false, nil
 	}
-	consents, err := tx.Consents(ctx, sub.ID)
-	if err != nil {
-		return false, err
-	}
-	for _, c := range consents {
-		if c.Purpose == PurposeCrossBorder {
-			return c.Granted, nil
-		}
-	}
-	return false, nil
+	return crossBorderGranted(ctx, tx, sub.ID)
 }
 
 // identify finds the person a request is about: for an opt-out the person
