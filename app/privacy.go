@@ -195,9 +195,20 @@ type BlockInput struct {
 // both); the audit log gets the ids. Blocking a blocked subscriber records
 // the new reason.
 func (s *Service) Block(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput) (*Subscriber, error) {
-	reason, err := cleanReason("reason", in.Reason, true)
+	return s.changeBlock(ctx, actor, subscriberID, in, true)
+}
+
+// changeBlock blocks or unblocks a subscriber in a transaction of its own,
+// for the request in.RequestID when it is set (it must exist). A block
+// needs a reason; an unblock may have one.
+func (s *Service) changeBlock(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput, block bool) (*Subscriber, error) {
+	reason, err := cleanReason("reason", in.Reason, block)
 	if err != nil {
 		return nil, err
+	}
+	change := s.unblock
+	if block {
+		change = s.block
 	}
 	var out *Subscriber
 	err = s.Store.Tx(ctx, func(tx Store) error {
@@ -208,8 +219,8 @@ func (s *Service) Block(ctx context.Context, actor *Admin, subscriberID int64, i
 			}
 			reqID = &in.RequestID
 		}
-		sub, err := s.block(ctx, tx, actor, subscriberID, reason, reqID)
-		out = sub
+		var err error
+		out, err = change(ctx, tx, actor, subscriberID, reason, reqID)
 		return err
 	})
 	return out, err
@@ -256,21 +267,7 @@ func requestDetails(id *int64) string {
 // reason is optional and kept in the block history. Unblocking a
 // subscriber who is not blocked changes nothing.
 func (s *Service) Unblock(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput) (*Subscriber, error) {
-	reason, err := cleanReason("reason", in.Reason, false)
-	if err != nil {
-		return nil, err
-	}
-	var out *Subscriber
-	err = s.Store.Tx(ctx, func(tx Store) error {
-		var reqID *int64
-		if in.RequestID > 0 {
-			reqID = &in.RequestID
-		}
-		sub, err := s.unblock(ctx, tx, actor, subscriberID, reason, reqID)
-		out = sub
-		return err
-	})
-	return out, err
+	return s.changeBlock(ctx, actor, subscriberID, in, false)
 }
 
 func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {

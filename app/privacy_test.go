@@ -61,6 +61,13 @@ func TestBlockAndUnblock(t *testing.T) {
 		if again, err := e.svc.Unblock(ctx, officer, sub.ID, app.BlockInput{}); err != nil || again.Status != app.StatusActive {
 			t.Fatalf("second unblock: %+v %v", again, err)
 		}
+		// Either change for a request that does not exist is refused.
+		for name, change := range map[string]func(context.Context, *app.Admin, int64, app.BlockInput) (*app.Subscriber, error){
+			"block": e.svc.Block, "unblock": e.svc.Unblock} {
+			if _, err := change(ctx, officer, sub.ID, app.BlockInput{Reason: "x", RequestID: 424242}); !app.IsNotFound(err) {
+				t.Fatalf("%s for an unknown request: %v", name, err)
+			}
+		}
 		history, err := e.svc.BlockHistory(ctx, sub.ID)
 		must(t, err)
 		if len(history) != 2 || history[0].Action != app.BlockActionBlocked || history[1].Reason != "checked" || history[0].Actor != "admin:7" {
