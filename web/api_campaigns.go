@@ -101,9 +101,7 @@ func (s *Server) apiListCampaigns(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []app.Campaign{}
-	}
+	list = nonNil(list)
 	return c.JSON(fiber.Map{"campaigns": list})
 }
 
@@ -269,8 +267,6 @@ func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []app.FailedDelivery{}
-	}
+	list = nonNil(list)
 	return c.JSON(fiber.Map{"failed": list})
 }

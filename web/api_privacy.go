@@ -104,9 +104,7 @@ func (s *Server) apiBlockHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if events == nil {
-		events = []app.BlockEvent{}
-	}
+	events = nonNil(events)
 	return c.JSON(fiber.Map{"blocks": events})
 }
 
@@ -284,9 +282,7 @@ func (s *Server) apiDestructions(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if ds == nil {
-			ds = []app.Destruction{}
-		}
+		ds = nonNil(ds)
 		if err := s.deps.Privacy.RecordAction(ctx, currentAdmin(c), app.AuditDestructionsExport, "destruction", 0, "json"); err != nil {
 			return err
 		}
@@ -358,9 +354,7 @@ func (s *Server) apiSuppressions(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if list == nil {
-			list = []app.Suppression{}
-		}
+		list = nonNil(list)
 		out["suppressions"] = list
 	}
 	return c.JSON(out)
@@ -423,9 +417,7 @@ func (s *Server) apiAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if entries == nil {
-		entries = []app.AuditEntry{}
-	}
+	entries = nonNil(entries)
 	return c.JSON(fiber.Map{"entries": entries})
 }
 

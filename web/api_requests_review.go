@@ -21,9 +21,7 @@ func (s *Server) apiReviewQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if items == nil {
-		items = []app.ReviewItem{}
-	}
+	items = nonNil(items)
 	return c.JSON(fiber.Map{"requests": items})
 }
 

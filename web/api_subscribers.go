@@ -48,9 +48,7 @@ func (s *Server) apiListSubscribers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if subs == nil {
-		subs = []app.Subscriber{}
-	}
+	subs = nonNil(subs)
 	return c.JSON(fiber.Map{"subscribers": subs})
 }
 
@@ -91,9 +89,7 @@ func (s *Server) apiSubscriber(c *fiber.Ctx) error {
 	}
 	for _, cons := range consents {
 		h := byPurpose[cons.Purpose]
-		if h == nil {
-			h = []app.ConsentEvent{}
-		}
+		h = nonNil(h)
 		d.Consents = append(d.Consents, consentDetail{Consent: cons, History: h})
 	}
 	return c.JSON(d)

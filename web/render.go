@@ -62,3 +62,12 @@ type messageData struct {
 func (s *Server) message(c *fiber.Ctx, status int, loc string, d messageData) error {
 	return s.page(c, status, "message", loc, d.Heading, d)
 }
+
+// nonNil returns list, or an empty list for nil: JSON lists are [] when
+// empty, never null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
