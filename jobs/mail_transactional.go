@@ -326,7 +326,7 @@ func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) er
 	if loc == nil {
 		loc = time.UTC
 	}
-	data := MailData{Overdue: p.Overdue, DueSoon: p.DueSoon, Internal: true, URL: h.Links.Page("/admin/requests")}
+	data := MailData{Overdue: p.Overdue, DueSoon: p.DueSoon, URL: h.Links.Page("/admin/requests")}
 	for i, ids := range [][]int64{p.OverdueIDs, p.DueSoonIDs} {
 		for _, id := range ids {
 			r, err := h.Requests.Request(ctx, id)

@@ -195,12 +195,10 @@ type Mail struct {
 	// reason of its extension.
 	Received, Due, Reason string
 	// Overdue, DueSoon and Requests are a deadline alert's counts and the
-	// requests it lists; Internal marks mail to the operator, whose footer
-	// says so.
+	// requests it lists; More says it lists only some.
 	Overdue, DueSoon int64
 	Requests         []AlertRequest
 	More             bool
-	Internal         bool
 }
 
 // AlertRequest is one request a deadline alert lists.
