@@ -146,6 +146,7 @@ const (
 	AuditSuppressionAdded    = "suppression_added"
 	AuditSuppressionRemoved  = "suppression_removed"
 	AuditDestructionsExport  = "destructions_exported"
+	AuditSubscriberExported  = "subscriber_exported"
 	AuditSubscribersImported = "subscribers_imported"
 )
 

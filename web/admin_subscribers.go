@@ -159,7 +159,7 @@ func (s *Server) adminExportSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), "subscriber_exported", "subscriber", id, ""); err != nil {
+	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, ""); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="subscriber-`+strconv.FormatInt(id, 10)+`.json"`)

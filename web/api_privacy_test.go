@@ -294,3 +294,26 @@ func TestPrivacyAPISuppressions(t *testing.T) {
 	}
 	f.json(t, app.RolePrivacyOfficer, "DELETE", "/api/v1/suppressions/"+hash, "", http.StatusConflict)
 }
+
+// TestPrivacyAPIExportIsAudited: an operator's export of a person's data
+// is in the audit log, by ids.
+func TestPrivacyAPIExportIsAudited(t *testing.T) {
+	f := newPrivacyAPI(t)
+	sub := f.subscriber(t, "exported@example.com")
+	x := f.json(t, app.RolePrivacyOfficer, "GET", fmt.Sprintf("/api/v1/subscribers/%d/export", sub.ID), "", 200)
+	if x["subscriber"] == nil {
+		t.Fatalf("export %v", x)
+	}
+	officer, err := f.st.AdminByEmail(context.Background(), "privacy_officer@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.svc.Audit(context.Background(), app.AuditQuery{Action: app.AuditSubscriberExported})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].SubjectType != "subscriber" || entries[0].SubjectID != sub.ID ||
+		entries[0].Actor != app.ActorName(officer) {
+		t.Fatalf("audit %+v", entries)
+	}
+}

@@ -105,8 +105,7 @@ func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Admins.Store.AddAudit(c.UserContext(), &app.AuditEntry{Actor: "admin:" + strconv.FormatInt(currentAdmin(c).ID, 10),
-		Action: "subscriber_exported", SubjectType: "subscriber", SubjectID: id}); err != nil {
+	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, ""); err != nil {
 		return err
 	}
 	return c.JSON(x)
