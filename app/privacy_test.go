@@ -139,7 +139,7 @@ func TestEraseByOperator(t *testing.T) {
 
 		// An open revocation is what an operator's erasure completes.
 		other := e.activeSubscriber(t, "revoked@example.com")
-		prefs := e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: other.ID, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour)})
+		prefs := e.svc.Links.PreferencesToken(other)
 		must(t, e.svc.Revoke(ctx, prefs, formEvidence))
 		open := must2(e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: other.ID}))(t)
 		res, err = e.svc.EraseByOperator(ctx, officer, app.ChannelAdmin, other.ID, "")

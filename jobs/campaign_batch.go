@@ -191,7 +191,7 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 	token := r.cfg.Links.UnsubscribeToken(rc.SubscriberID, c.ID)
 	unsubscribe := r.cfg.Links.Page("/u/" + token)
 	out, err := tpl.Render(rc.Locale, app.MergeFields{Name: rc.Name, UnsubscribeURL: unsubscribe,
-		PreferencesURL: r.cfg.Links.Preferences(rc.SubscriberID)})
+		PreferencesURL: r.cfg.Links.PreferencesRequest(rc.SubscriberID)})
 	if err != nil {
 		return nil, err
 	}

@@ -193,7 +193,7 @@ func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) erro
 		return err
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
-	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub.ID)}
+	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub)}
 	return h.send(ctx, "preferences:"+taskID, "preferences", sub.Locale, sub.Email, sub.Name, data, nil)
 }
 
@@ -234,7 +234,7 @@ func (h ExtensionNoticeMail) ProcessTask(ctx context.Context, task *asynq.Task) 
 	}
 	locale := app.NormalizeLocale(sub.Locale)
 	data := MailData{Name: sub.Name, Received: civilDate(locale, n.Received), Due: civilDate(locale, n.Due), Reason: n.Reason,
-		URL: h.Links.Preferences(sub.ID)}
+		URL: h.Links.Preferences(sub)}
 	// Answers about the request go to the operator's privacy mailbox.
 	var replyTo func(*mail.Message)
 	if a, err := netmail.ParseAddress(h.Operator.Email); err == nil {

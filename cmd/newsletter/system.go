@@ -56,7 +56,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	if s.signer, err = app.NewSigner(cfg.Secrets...); err != nil {
 		return nil, &config.Error{Var: "NEWSLETTER_SECRET", Reason: err.Error()}
 	}
-	s.links = &app.Links{Base: cfg.BaseURL, Signer: s.signer}
+	s.links = &app.Links{Base: cfg.BaseURL, Signer: s.signer, PreferencesTTL: cfg.PreferencesTTL}
 	if s.pages, err = templates.New(); err != nil {
 		return nil, err
 	}
