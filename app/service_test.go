@@ -21,6 +21,8 @@ type env struct {
 	svc   *app.Service
 	store *store.Store
 	now   time.Time
+	// dir holds the SQLite database and its files; "" on PostgreSQL.
+	dir string
 }
 
 func newEnv(t *testing.T, dialect store.Dialect) *env {
@@ -30,10 +32,12 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 		st  *store.Store
 		err error
 	)
+	dir := ""
 	if dialect == store.Postgres {
 		st, err = store.Open(ctx, testenv.Postgres(t), "")
 	} else {
-		st, err = store.Open(ctx, "", filepath.Join(t.TempDir(), "t.db"))
+		dir = t.TempDir()
+		st, err = store.Open(ctx, "", filepath.Join(dir, "t.db"))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +54,7 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: st, now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	e := &env{store: st, now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), dir: dir}
 	base, _ := url.Parse("https://news.example.com")
 	e.svc = &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer, Now: func() time.Time { return e.now }}, Calendar: cal,
 		Operator:   app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"},

@@ -199,6 +199,7 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 		From: r.cfg.From, To: rc.Email, ToName: rc.Name, Subject: out.Subject, HTML: out.HTML, Text: out.Text,
 		ListID:             r.cfg.Operator.Name + " <" + string(c.Purpose) + "." + r.listHost + ">",
 		ListUnsubscribeURL: unsubscribe,
+		SubscriberID:       rc.SubscriberID,
 	}
 	if test {
 		var b [8]byte

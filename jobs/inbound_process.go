@@ -242,7 +242,11 @@ func (h InboundProcessor) reply(ctx context.Context, m *app.InboundMessage) (boo
 		refs = append(refs[:1], refs[len(refs)-19:]...)
 	}
 	subject := replySubject(msg.Subject)
-	err = h.Mail.send(ctx, key, m.Reply, m.Lang, to, data.Name, data, func(out *outmail.Message) {
+	var personID int64 // a reply to the address on file is the person's mail
+	if m.ReplyPersonal && m.SubscriberID != nil {
+		personID = *m.SubscriberID
+	}
+	err = h.Mail.send(ctx, key, m.Reply, m.Lang, to, data.Name, personID, data, func(out *outmail.Message) {
 		out.AutoSubmitted = "auto-replied"
 		out.InReplyTo, out.References = threadID, refs
 		if subject != "" {
