@@ -16,10 +16,13 @@ package web_test
 //     mail, List-Unsubscribe) cannot revoke consent.
 //   - TestSecurityPersonalDataNotCached: every page and answer that shows
 //     personal data says Cache-Control: no-store.
+//   - TestSecurityErasureEmptiesOutboxPage: after an erasure the embedded
+//     outbox page lists no mail to the person.
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,6 +30,7 @@ import (
 	"time"
 
 	"newsletter/app"
+	"newsletter/app/mail"
 )
 
 // preferencesMails counts the preferences links queued since the last
@@ -294,5 +298,50 @@ func TestSecurityPersonalDataNotCached(t *testing.T) {
 		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("GET %s: Cache-Control %q, want no-store", c.path, cc)
 		}
+	}
+}
+
+// TestSecurityErasureEmptiesOutboxPage: in the embedded mode, once a person
+// is erased the owner's outbox page lists no mail to them, and their
+// message can no longer be opened.
+func TestSecurityErasureEmptiesOutboxPage(t *testing.T) {
+	e := newSecEnv(t)
+	ctx := context.Background()
+	files := mail.NewFileOutbox(e.outbox, nil)
+	files.TagRecipients(e.svc.Signer.AddressTag)
+	e.svc.MailFiles = files
+	sub := e.fixture.reader(t, "outbox-person@example.com")
+	for i, m := range []*mail.Message{
+		{To: sub.Email, ToName: "Olga Outbox", SubscriberID: sub.ID},
+		{To: sub.Email, ToName: "Olga Outbox"}, // before she subscribed
+		{To: e.active.Email, ToName: "Someone Else", SubscriberID: e.active.ID},
+	} {
+		m.From, m.Subject, m.Text, m.MessageID = "News <news@example.com>", "Hello", "Hello", fmt.Sprintf("page%d@example.com", i)
+		if r := files.Send(ctx, []*mail.Message{m})[0]; !r.OK() {
+			t.Fatal(r.Err)
+		}
+	}
+	owner := func(path string) string {
+		t.Helper()
+		req := e.as(secRoute{kind: kindAdmin}, app.RoleOwner, httptest.NewRequest("GET", path, nil))
+		resp, body := e.do(t, req)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		return body
+	}
+	if page := owner("/admin/outbox"); !strings.Contains(page, sub.Email) || !strings.Contains(page, e.active.Email) {
+		t.Fatalf("the outbox page before the erasure:\n%s", page)
+	}
+	req := e.as(secRoute{kind: kindAPI}, app.RoleOwner, jsonPost("/api/v1/subscribers/"+id(sub.ID)+"/erase", `{"reason":"asked"}`))
+	if resp, body := e.do(t, req); resp.StatusCode != http.StatusOK {
+		t.Fatalf("erase: %d %s", resp.StatusCode, body)
+	}
+	page := owner("/admin/outbox")
+	if strings.Contains(page, sub.Email) || strings.Contains(page, "Olga Outbox") {
+		t.Fatalf("the outbox page lists the erased person:\n%s", page)
+	}
+	if !strings.Contains(page, e.active.Email) {
+		t.Fatalf("the erasure removed someone else's mail:\n%s", page)
 	}
 }
