@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -26,22 +27,42 @@ const DestructionSystem = "newsletter subscription manager (subscriber database)
 var DestroyedCategories = []string{"full name", "email address", "telephone number", "IP addresses", "user agents",
 	"emailed requests"}
 
+// MailFiles are the messages the product wrote as files instead of
+// sending them (the embedded mode's DATA_DIR/outbox), named by the
+// subscriber and the recipient's address so that an erasure finds them.
+type MailFiles interface {
+	// EraseMailTo deletes every message written for one of subscriberIDs
+	// or to one of addresses, and reports how many it deleted.
+	EraseMailTo(ctx context.Context, subscriberIDs []int64, addresses ...string) (int, error)
+}
+
 // Erase destroys a subscriber's personal data: name, address, phone, IP
-// addresses and user agents in consent evidence, pending confirmations and
-// raw emailed requests. It keeps an anonymous tombstone (status erased) so
-// counts stay right, puts a keyed hash of the address on the suppression
-// list, writes the destruction record and completes the request that asked
-// for it. It is idempotent: erasing an erased subscriber does nothing.
+// addresses, user agents and pages in consent evidence, pending
+// confirmations, raw emailed requests (tied to the person, or sent from
+// their address before they subscribed) and, in the embedded mode, the
+// files of the mail sent to them. It keeps an anonymous tombstone (status
+// erased) so counts stay right, puts a keyed hash of the address on the
+// suppression list, writes the destruction record and completes the
+// request that asked for it. Then it empties the SQLite write-ahead log,
+// which still holds the old rows (on PostgreSQL the sweep vacuums). It is
+// idempotent: erasing an erased subscriber destroys nothing more, and
+// deletes the mail files again (a retry after an interruption finishes the
+// work).
 func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reason string) error {
 	now := s.now()
-	return s.Store.Tx(ctx, func(tx Store) error {
+	var addresses []string
+	err := s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := tx.Subscriber(ctx, subscriberID)
 		if err != nil {
 			return err
 		}
 		if sub.Status != StatusErased {
 			if sub.Email != "" {
+				addresses = append(addresses, sub.Email)
 				if err := tx.Suppress(ctx, s.Signer.KeyedHash(sub.Email), SuppressErased, ""); err != nil {
+					return err
+				}
+				if err := tx.EraseInboundFrom(ctx, s.Signer.Fingerprint(InboundSenderNamespace, sub.Email)); err != nil {
 					return err
 				}
 			}
@@ -67,6 +88,22 @@ func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reas
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return s.afterErasure(ctx, subscriberID, addresses...)
+}
+
+// afterErasure removes what an erasure leaves outside the rows it changed:
+// the mail files of the person, and the old rows in the SQLite
+// write-ahead log.
+func (s *Service) afterErasure(ctx context.Context, subscriberID int64, addresses ...string) error {
+	if s.MailFiles != nil {
+		if _, err := s.MailFiles.EraseMailTo(ctx, []int64{subscriberID}, addresses...); err != nil {
+			return fmt.Errorf("erase mail files: %w", err)
+		}
+	}
+	return s.Store.CheckpointErasure(ctx)
 }
 
 // Export is everything held about a person, machine-readable (152-FZ

@@ -6,13 +6,26 @@ import (
 	"time"
 )
 
-// PreferencesLinkTTL is how long a preference-centre link stays valid.
-const PreferencesLinkTTL = 90 * 24 * time.Hour
+// DefaultPreferencesTTL is how long a mailed preference-centre link opens
+// the person's data when Links.PreferencesTTL is not set.
+const DefaultPreferencesTTL = 4 * time.Hour
 
 // Links makes the signed absolute URLs that go into mail and pages.
 type Links struct {
 	Base   *url.URL
 	Signer *Signer
+	// PreferencesTTL is how long a mailed preferences link opens the
+	// preference centre; 0 means DefaultPreferencesTTL.
+	PreferencesTTL time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+func (l *Links) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
 }
 
 func (l *Links) url(path string) string {
@@ -40,10 +53,36 @@ func (l *Links) Unsubscribe(subscriberID, campaignID int64) string {
 	return l.url("/u/" + l.UnsubscribeToken(subscriberID, campaignID))
 }
 
-// Preferences is a person's preference centre.
-func (l *Links) Preferences(subscriberID int64) string {
-	return l.url("/preferences/" + l.Signer.Sign(Token{Purpose: TokenPreferences, SubscriberID: subscriberID,
-		IssuedAt: time.Now(), ExpiresAt: time.Now().Add(PreferencesLinkTTL)}))
+// PreferencesToken signs a link that opens sub's preference centre for
+// PreferencesTTL, bound to sub's current address: it may go only in mail to
+// that address, to that one person (never in bulk mail, which gets
+// forwarded).
+func (l *Links) PreferencesToken(sub *Subscriber) string {
+	ttl := l.PreferencesTTL
+	if ttl <= 0 {
+		ttl = DefaultPreferencesTTL
+	}
+	now := l.now()
+	return l.Signer.Sign(Token{Purpose: TokenPreferences, SubscriberID: sub.ID, IssuedAt: now, ExpiresAt: now.Add(ttl),
+		AddressTag: l.Signer.AddressTag(sub.Email)})
+}
+
+// Preferences is the URL of PreferencesToken.
+func (l *Links) Preferences(sub *Subscriber) string {
+	return l.url("/preferences/" + l.PreferencesToken(sub))
+}
+
+// PreferencesRequest is the preferences link of bulk mail: a page with one
+// button that mails a fresh Preferences link to the address on file. It
+// opens no personal data and changes nothing, so a forwarded message hands
+// nothing to its reader; it never expires.
+func (l *Links) PreferencesRequest(subscriberID int64) string {
+	return l.url("/preferences/" + l.PreferencesRequestToken(subscriberID))
+}
+
+// PreferencesRequestToken signs the token of PreferencesRequest.
+func (l *Links) PreferencesRequestToken(subscriberID int64) string {
+	return l.Signer.Sign(Token{Purpose: TokenPreferences, SubscriberID: subscriberID, IssuedAt: l.now()})
 }
 
 // Revoke confirms a revocation of consent asked for by email.

@@ -15,9 +15,6 @@ const (
 	// UnsubscribeMarketing stops marketing mail (the consent to
 	// advertising is withdrawn); informational mail continues.
 	UnsubscribeMarketing = "marketing"
-	// UnsubscribeAll stops all mail and revokes every consent; the
-	// person's data is then erased.
-	UnsubscribeAll = "all"
 	// UnsubscribePreferences mails a link to the preference centre to the
 	// address on file.
 	UnsubscribePreferences = "preferences"
@@ -140,29 +137,12 @@ func (s *Service) Unsubscribe(ctx context.Context, token, choice string, ev Evid
 	switch choice {
 	case UnsubscribeMarketing:
 		err = s.optOutMarketing(ctx, t, ev)
-	case UnsubscribeAll:
-		ev.At = s.now()
-		err = s.Store.Tx(ctx, func(tx Store) error {
-			sub, err := s.lockedSubscriber(ctx, tx, t.SubscriberID)
-			if err != nil || sub == nil {
-				return err
-			}
-			_, err = s.revoke(ctx, tx, sub.ID, ev, "link")
-			return err
-		})
 	case UnsubscribePreferences:
 		// The link opens the person's data: it goes to their own address,
-		// never to whoever holds a (possibly forwarded) message.
-		err = s.Store.Tx(ctx, func(tx Store) error {
-			sub, err := tx.Subscriber(ctx, t.SubscriberID)
-			if IsNotFound(err) {
-				return nil
-			}
-			if err != nil || (sub.Status != StatusActive && sub.Status != StatusBlocked) {
-				return err
-			}
-			return addOutbox(ctx, tx, OutboxPreferences, SubscriberRef{SubscriberID: sub.ID})
-		})
+		// never to whoever holds a (possibly forwarded) message. Revoking
+		// consent, which erases the data, is done there too, behind a
+		// confirmation: an unsubscribe link travels in bulk mail.
+		err = s.mailPreferencesLink(ctx, t.SubscriberID)
 	default:
 		return nil, Errorf(EINVALID, "Unknown choice.")
 	}

@@ -145,7 +145,6 @@ func TestUnsubscribePageChoices(t *testing.T) {
 		request    app.RequestKind
 	}{
 		{app.UnsubscribeMarketing, false, true, "", app.KindMarketingOptout},
-		{app.UnsubscribeAll, false, false, app.OutboxErase, app.KindConsentRevocation},
 		{app.UnsubscribePreferences, true, true, app.OutboxPreferences, ""},
 	}
 	forEachDialect(t, func(t *testing.T, e *env) {
@@ -179,6 +178,26 @@ func TestUnsubscribePageChoices(t *testing.T) {
 		if _, err := e.svc.Unsubscribe(ctx, e.svc.Links.UnsubscribeToken(1, 0), "everything", formEvidence); app.ErrorCode(err) != app.EINVALID {
 			t.Fatalf("unknown choice: %v", err)
 		}
+		// An unsubscribe link travels in bulk mail, and bulk mail gets
+		// forwarded: it can no longer revoke consent (which erases the
+		// person). That is done in the preference centre, behind a
+		// confirmation.
+		t.Run("all", func(t *testing.T) {
+			sub := e.activeSubscriber(t, "all@example.com")
+			relayed(t, e)
+			if _, err := e.svc.Unsubscribe(ctx, e.svc.Links.UnsubscribeToken(sub.ID, 0), "all", formEvidence); app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("choice all: %v, want EINVALID", err)
+			}
+			if !marketingGranted(t, e, sub.ID) {
+				t.Error("choice all withdrew a consent")
+			}
+			if out := relayed(t, e); len(out) != 0 {
+				t.Errorf("choice all queued %v", out)
+			}
+			if reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID}); len(reqs) != 0 {
+				t.Errorf("choice all recorded %+v", reqs)
+			}
+		})
 	})
 }
 

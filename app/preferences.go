@@ -82,17 +82,70 @@ type PreferencesView struct {
 	Consents   map[Purpose]bool
 }
 
-// SubscriberForToken returns the subscriber a preferences link opens.
+// ErrPreferencesByMail is the answer of the preference centre to a
+// preferences link that opens nothing: the link of bulk mail, or one
+// mailed before links were bound to an address. Its holder may only have
+// a fresh link mailed to the address on file (MailPreferencesLink).
+var ErrPreferencesByMail = &Error{Code: EFORBIDDEN, Message: "This link can only have a new link mailed to the address on file."}
+
+// SubscriberForToken returns the subscriber a preferences link opens. Only
+// a link mailed to the person opens their data: one with an expiry, bound
+// to the address on file (Links.PreferencesToken). A link without an
+// address tag gives ErrPreferencesByMail, whoever it names; one bound to
+// another address (the address changed since) gives ErrTokenExpired.
 func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscriber, error) {
 	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
 	if err != nil {
 		return nil, err
 	}
+	if t.AddressTag == "" || t.ExpiresAt.IsZero() {
+		return nil, ErrPreferencesByMail
+	}
 	sub, err := s.Store.Subscriber(ctx, t.SubscriberID)
 	if IsNotFound(err) || (err == nil && sub.Status == StatusErased) {
 		return nil, ErrTokenInvalid
 	}
-	return sub, err
+	if err != nil {
+		return nil, err
+	}
+	if !s.Signer.SameAddress(t.AddressTag, sub.Email) {
+		return nil, ErrTokenExpired
+	}
+	return sub, nil
+}
+
+// MailPreferencesLink mails a fresh preference-centre link to the address
+// on file of the person a preferences link names, whatever the link opens
+// (bulk mail's, an old one, or a current one). It answers the same whether
+// or not anything is sent (an erased, pending or unknown person gets
+// nothing); only a forged, altered or expired link is refused.
+func (s *Service) MailPreferencesLink(ctx context.Context, token string) error {
+	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
+	if err != nil {
+		return err
+	}
+	return s.mailPreferencesLink(ctx, t.SubscriberID)
+}
+
+// mailPreferencesLink queues a preferences link for an active or blocked
+// subscriber; it does nothing for anyone else.
+func (s *Service) mailPreferencesLink(ctx context.Context, subscriberID int64) error {
+	queued := false
+	err := s.Store.Tx(ctx, func(tx Store) error {
+		sub, err := tx.Subscriber(ctx, subscriberID)
+		if IsNotFound(err) {
+			return nil
+		}
+		if err != nil || (sub.Status != StatusActive && sub.Status != StatusBlocked) {
+			return err
+		}
+		queued = true
+		return addOutbox(ctx, tx, OutboxPreferences, SubscriberRef{SubscriberID: sub.ID})
+	})
+	if err == nil && queued {
+		s.wake()
+	}
+	return err
 }
 
 // Preferences returns what the preference centre shows for a link.
@@ -246,7 +299,9 @@ func (s *Service) ChangeEmail(ctx context.Context, token, newEmail string, ev Ev
 
 // Revoke withdraws every consent of the person behind a preferences link,
 // stops all mail at once and schedules the erasure of their data (152-FZ
-// art. 21 part 5: within 30 days; here, as soon as the queue runs it).
+// art. 21 part 5: within 30 days; here, as soon as the queue runs it). The
+// web asks for it on a page of its own that states the consequence, so one
+// press in the preference centre never erases anyone.
 func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
 	sub, err := s.SubscriberForToken(ctx, token)
 	if err != nil {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"newsletter/app"
+	"newsletter/app/mail"
 	"newsletter/app/store"
 )
 
@@ -139,7 +143,7 @@ func TestEraseByOperator(t *testing.T) {
 
 		// An open revocation is what an operator's erasure completes.
 		other := e.activeSubscriber(t, "revoked@example.com")
-		prefs := e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: other.ID, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour)})
+		prefs := e.svc.Links.PreferencesToken(other)
 		must(t, e.svc.Revoke(ctx, prefs, formEvidence))
 		open := must2(e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: other.ID}))(t)
 		res, err = e.svc.EraseByOperator(ctx, officer, app.ChannelAdmin, other.ID, "")
@@ -163,19 +167,71 @@ func must2[T any](v T, err error) func(t *testing.T) T {
 }
 
 // TestErasureLeavesNoPersonalData fills every table that can hold a
-// person's data (consent evidence, block reasons, requests, deliveries,
-// emailed requests, import) and checks that after an erasure a dump of the
-// whole database holds neither the address nor the phone number nor the
-// evidence, and the name only in the destruction record.
+// person's data (consent evidence with the page the form was on, block
+// reasons, requests, deliveries, emailed requests from before and after
+// they subscribed, import) and, in the embedded mode, the mail files, and
+// checks that after an erasure a dump of the whole database holds neither
+// the address nor the phone number nor the evidence, and the name only in
+// the destruction record; that no mail file to the person is left; and, on
+// SQLite, that no file of the data directory (database, write-ahead log,
+// shared memory, outbox) holds any of it byte for byte, the name only once.
+// On PostgreSQL the next sweep vacuums, once.
 func TestErasureLeavesNoPersonalData(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		const email, phone, name = "erase.me@example.com", "+79123456789", "Anna Petrova"
-		sub := e.activeSubscriber(t, email)
+		dataDir := e.dir
+		if dataDir == "" {
+			dataDir = t.TempDir()
+		}
+		files := mail.NewFileOutbox(filepath.Join(dataDir, "outbox"), nil)
+		files.TagRecipients(e.svc.Signer.AddressTag)
+		e.svc.MailFiles = files
+		sent := func(m *mail.Message) {
+			t.Helper()
+			m.From, m.Subject, m.MessageID = "News <news@example.com>", "Hello", fmt.Sprintf("m%d@example.com", time.Now().UnixNano())
+			if r := files.Send(ctx, []*mail.Message{m})[0]; !r.OK() {
+				t.Fatal(r.Err)
+			}
+		}
+
+		// Before subscribing, she writes to the operator; the reply goes to
+		// her address.
+		id, _, err := e.svc.ReceiveInbound(ctx, []byte("Message-ID: <early@example.com>\r\nFrom: "+name+" <"+email+">\r\n"+
+			"Subject: question\r\n\r\nCall me on "+phone+"\r\n"), app.InboundSource{Source: app.InboundWebhook})
+		must(t, err)
+		early, err := e.svc.ActOnEmail(ctx, app.EmailRequest{InboundID: id, Disposition: app.EmailIsRequest, From: email,
+			Kind: app.KindUnknown, Lang: "en", Summary: &app.MessageSummary{From: email, FromName: name, Subject: "question",
+				Text: "Call me on " + phone}})
+		must(t, err)
+		if early.SubscriberID != nil {
+			t.Fatalf("the early message is tied to subscriber %d", *early.SubscriberID)
+		}
+		sent(&mail.Message{To: email, ToName: name, Text: "We hold nothing for you."})
+
+		// She subscribes from a page whose address carries the form's data.
+		in := input(email)
+		in.Page = "https://example.com/blog?email=erase.me%40example.com&phone=%2B79123456789#name=Anna%20Petrova"
+		must(t, e.svc.Subscribe(ctx, in, formEvidence, texts))
+		sub, err := e.store.SubscriberByEmail(ctx, email)
+		must(t, err)
+		sent(&mail.Message{To: email, ToName: name, Text: "Confirm, " + name, SubscriberID: sub.ID})
+		_, err = e.svc.Confirm(ctx, e.lastConfirmationToken(t, sub.ID), formEvidence)
+		must(t, err)
+		for _, ev := range must2(e.store.ConsentEvents(ctx, sub.ID))(t) {
+			if ev.Page != "https://example.com/blog" {
+				t.Fatalf("page kept as %q, want it without query and fragment", ev.Page)
+			}
+		}
+		sent(&mail.Message{To: email, ToName: name, Text: "Our news, " + name, SubscriberID: sub.ID})
+
 		// A second, imported person stays.
-		_, err := e.importer().Import(ctx, strings.NewReader("name,email,phone,consent_at,source,ip,user_agent\n"+
+		_, err = e.importer().Import(ctx, strings.NewReader("name,email,phone,consent_at,source,ip,user_agent\n"+
 			"Boris Ivanov,keep@example.com,+7 912 111-22-33,2025-01-01,fair,192.0.2.9,Imported UA\n"), app.ImportOptions{})
 		must(t, err)
+		keep, err := e.store.SubscriberByEmail(ctx, "keep@example.com")
+		must(t, err)
+		sent(&mail.Message{To: "keep@example.com", ToName: "Boris Ivanov", Text: "Our news", SubscriberID: keep.ID})
 		_, err = e.svc.Block(ctx, officer, sub.ID, app.BlockInput{Reason: "says " + email + " and " + phone + " are wrong"})
 		must(t, err)
 		_, err = e.svc.Unblock(ctx, officer, sub.ID, app.BlockInput{Reason: "call " + phone})
@@ -196,10 +252,12 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 		_, err = e.svc.EraseByOperator(ctx, officer, app.ChannelAPI, sub.ID, "")
 		must(t, err)
 
+		secrets := []string{email, "erase.me%40example.com", phone, "%2B79123456789", "9123456789", "+7 912 345",
+			"example.com/blog", formEvidence.IP, formEvidence.UserAgent}
 		var dump bytes.Buffer
 		must(t, e.store.Dump(ctx, &dump))
 		text := dump.String()
-		for _, secret := range []string{email, phone, "+7 912 345", formEvidence.IP, formEvidence.UserAgent} {
+		for _, secret := range secrets {
 			if strings.Contains(text, secret) {
 				for _, line := range strings.Split(text, "\n") {
 					if strings.Contains(line, secret) {
@@ -224,6 +282,50 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 			if !strings.Contains(text, kept) {
 				t.Errorf("the erasure destroyed %q of someone else", kept)
 			}
+		}
+		left, err := os.ReadDir(filepath.Join(dataDir, "outbox"))
+		must(t, err)
+		if len(left) != 1 || !strings.Contains(left[0].Name(), fmt.Sprintf("+s%d+", keep.ID)) {
+			t.Errorf("outbox after the erasure: %v, want only the other person's message", left)
+		}
+
+		if e.store.Dialect() == store.SQLite {
+			// Every byte of every file of the data directory.
+			names := 0
+			must(t, filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				for _, secret := range secrets {
+					if n := bytes.Count(b, []byte(secret)); n > 0 {
+						t.Errorf("%s holds %q %d times", filepath.Base(path), secret, n)
+					}
+				}
+				names += bytes.Count(b, []byte(name))
+				return nil
+			}))
+			if names != 1 {
+				t.Errorf("the files of the data directory hold the name %d times, want once (the destruction record)", names)
+			}
+		}
+
+		// The next sweep scrubs what the erasure left (PostgreSQL: VACUUM of
+		// the tables it touched), once.
+		rep, err := e.svc.Sweep(ctx)
+		must(t, err)
+		if rep.Scrubbed != 1 {
+			t.Errorf("the sweep after the erasure scrubbed %d erasures, want 1", rep.Scrubbed)
+		}
+		ds := must2(e.store.Destructions(ctx, 0, 10))(t)
+		if mark := must2(e.store.ScrubMark(ctx))(t); len(ds) != 1 || mark != ds[0].ID {
+			t.Errorf("scrub mark %d, destructions %+v", mark, ds)
+		}
+		if rep, err := e.svc.Sweep(ctx); err != nil || rep.Scrubbed != 0 {
+			t.Errorf("a sweep without new erasures scrubbed %d (%v)", rep.Scrubbed, err)
 		}
 	})
 }

@@ -191,6 +191,11 @@ type InboundStore interface {
 	PurgeInboundRaw(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
+// InboundSenderNamespace keys the hash of an emailed request's sender
+// (Signer.Fingerprint): it counts the replies per address and lets an
+// erasure find the person's messages.
+const InboundSenderNamespace = "inbound-sender"
+
 // inboundStore returns the inbound persistence behind st.
 func inboundStore(st Store) (InboundStore, error) {
 	is, ok := st.(InboundStore)
@@ -427,7 +432,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		kind = KindUnknown
 	}
 	m.Kind, m.Status = kind, InboundActed
-	m.SenderHash = s.Signer.Fingerprint("inbound-sender", e.From)
+	m.SenderHash = s.Signer.Fingerprint(InboundSenderNamespace, e.From)
 	m.Reply, m.ReplyPersonal, m.EraseAfterReply, m.ConfirmationID = "", false, false, nil
 
 	sub, campaignID, err := s.identify(ctx, tx, e, kind)

@@ -38,6 +38,9 @@ type Service struct {
 	// Wake is called after a commit that wrote outbox rows, so the relay
 	// picks them up at once; nil does nothing.
 	Wake func()
+	// MailFiles, in the embedded mode, are the files of the mail sent;
+	// an erasure deletes the person's. Nil: mail goes to an SMTP server.
+	MailFiles MailFiles
 
 	policyMu sync.Mutex
 	policy   *PolicyVersion

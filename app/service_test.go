@@ -21,6 +21,8 @@ type env struct {
 	svc   *app.Service
 	store *store.Store
 	now   time.Time
+	// dir holds the SQLite database and its files; "" on PostgreSQL.
+	dir string
 }
 
 func newEnv(t *testing.T, dialect store.Dialect) *env {
@@ -30,10 +32,12 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 		st  *store.Store
 		err error
 	)
+	dir := ""
 	if dialect == store.Postgres {
 		st, err = store.Open(ctx, testenv.Postgres(t), "")
 	} else {
-		st, err = store.Open(ctx, "", filepath.Join(t.TempDir(), "t.db"))
+		dir = t.TempDir()
+		st, err = store.Open(ctx, "", filepath.Join(dir, "t.db"))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -50,9 +54,9 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: st, now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	e := &env{store: st, now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), dir: dir}
 	base, _ := url.Parse("https://news.example.com")
-	e.svc = &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal,
+	e.svc = &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer, Now: func() time.Time { return e.now }}, Calendar: cal,
 		Operator:   app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"},
 		ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour, Now: func() time.Time { return e.now }}
 	if err := (&app.Admins{Store: st}).EnsurePolicy(ctx, "v1", "en text", "ru text"); err != nil {
@@ -238,7 +242,7 @@ func TestRevokeErasesEverything(t *testing.T) {
 		sub, _ := e.store.SubscriberByEmail(ctx, "gone@example.com")
 		_, err := e.svc.Confirm(ctx, e.lastConfirmationToken(t, sub.ID), formEvidence)
 		must(t, err)
-		prefs := e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: sub.ID, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour)})
+		prefs := e.svc.Links.PreferencesToken(sub)
 		must(t, e.svc.Revoke(ctx, prefs, formEvidence))
 		reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
 		if len(reqs) != 1 || reqs[0].Kind != app.KindConsentRevocation || reqs[0].DueAt == nil ||
@@ -294,7 +298,7 @@ func TestPreferencesProfileAndMarketing(t *testing.T) {
 		sub, _ := e.store.SubscriberByEmail(ctx, "p@example.com")
 		_, err := e.svc.Confirm(ctx, e.lastConfirmationToken(t, sub.ID), formEvidence)
 		must(t, err)
-		token := e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: sub.ID, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour)})
+		token := e.svc.Links.PreferencesToken(sub)
 		err = e.svc.UpdateProfile(ctx, token, app.ProfileInput{Name: "<b>", Phone: "12"}, formEvidence)
 		if app.ErrorCode(err) != app.EINVALID || len(app.ErrorFields(err)) != 2 {
 			t.Fatalf("bad profile: %v", err)
@@ -440,7 +444,7 @@ func TestProfileSaveCompletesDataUpdate(t *testing.T) {
 		must(t, e.store.CreateRequest(ctx, r))
 		_, err = e.svc.Block(ctx, &app.Admin{ID: 1, Role: app.RolePrivacyOfficer}, sub.ID, app.BlockInput{Reason: "data disputed", RequestID: r.ID})
 		must(t, err)
-		token := e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: sub.ID, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour)})
+		token := e.svc.Links.PreferencesToken(sub)
 		must(t, e.svc.UpdateProfile(ctx, token, app.ProfileInput{Name: "Anna Corrected", Phone: "+7 912 345-67-89", Marketing: true}, formEvidence))
 		got, _ := e.store.Subscriber(ctx, sub.ID)
 		if got.Status != app.StatusActive || got.Name != "Anna Corrected" {

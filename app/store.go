@@ -42,6 +42,22 @@ type RetentionStore interface {
 	DeleteConfirmationsBefore(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeDestructions(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeOutbox(ctx context.Context, before time.Time) (int64, error)
+	// EraseInboundFrom destroys the raw text and summary of every emailed
+	// message from the sender with this keyed hash
+	// (Signer.Fingerprint(InboundSenderNamespace, address)).
+	EraseInboundFrom(ctx context.Context, senderHash string) error
+	// CheckpointErasure, outside a transaction, removes the old rows of an
+	// erasure that committed from the database's log where the engine
+	// keeps them (SQLite's write-ahead log); a no-op where the sweep's
+	// Scrub does that (PostgreSQL).
+	CheckpointErasure(ctx context.Context) error
+	// ScrubMark is the id of the last destruction record Scrub covered.
+	ScrubMark(ctx context.Context) (int64, error)
+	// Scrub, outside a transaction, removes the residue of the erasures so
+	// far from the database files (PostgreSQL: VACUUM of the tables
+	// erasures touch; SQLite: the write-ahead log) and records upTo as the
+	// ScrubMark.
+	Scrub(ctx context.Context, upTo int64, at time.Time) error
 }
 
 // SubscriberStore holds subscribers, their consents, confirmations, requests

@@ -20,6 +20,9 @@ type SweepReport struct {
 	// flagged (flagged_at) as past their deadline or close to it.
 	RequestsOverdue int64 `json:"requests_overdue"`
 	RequestsDueSoon int64 `json:"requests_due_soon"`
+	// Scrubbed counts the erasures whose residue this sweep removed from
+	// the database files (ScrubErasures).
+	Scrubbed int `json:"scrubbed"`
 }
 
 // Sweep enforces the retention rules: subscriptions never confirmed within
@@ -34,6 +37,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	now := s.now()
 	cutoff := now.Add(-s.PendingTTL)
+	var deleted []int64
 	for {
 		ids, err := s.Store.ExpiredPending(ctx, cutoff, 500)
 		if err != nil {
@@ -46,10 +50,17 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 			}
 			if ok {
 				rep.PendingDeleted++
+				deleted = append(deleted, id)
 			}
 		}
 		if len(ids) < 500 {
 			break
+		}
+	}
+	// Their confirmation mail, in the embedded mode, goes too.
+	if s.MailFiles != nil && len(deleted) > 0 {
+		if _, err := s.MailFiles.EraseMailTo(ctx, deleted); err != nil {
+			return rep, fmt.Errorf("sweep: %w", err)
 		}
 	}
 	var err error
@@ -65,5 +76,54 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if rep.RequestsOverdue, rep.RequestsDueSoon, err = s.FlagDeadlines(ctx); err != nil {
 		return rep, err
 	}
+	if rep.Scrubbed, err = s.ScrubErasures(ctx, rep.PendingDeleted > 0); err != nil {
+		return rep, err
+	}
 	return rep, nil
+}
+
+// ScrubErasures removes, once for all the erasures since the last time,
+// what they left in the database files and beside them: on PostgreSQL the
+// dead tuples (VACUUM of the tables an erasure touches; it cannot run in a
+// transaction, and costs a pass over those tables, so it runs only when
+// erasures happened, or force is set for rows deleted otherwise), on
+// SQLite the write-ahead log; and, in the embedded mode, mail files of the
+// erased people written after their erasure by a send already under way.
+// It returns how many erasures it covered.
+func (s *Service) ScrubErasures(ctx context.Context, force bool) (int, error) {
+	mark, err := s.Store.ScrubMark(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var done []Destruction
+	for {
+		ds, err := s.Store.Destructions(ctx, mark, 1000)
+		if err != nil {
+			return 0, err
+		}
+		done = append(done, ds...)
+		if len(ds) < 1000 {
+			break
+		}
+		mark = ds[len(ds)-1].ID
+	}
+	if len(done) == 0 && !force {
+		return 0, nil
+	}
+	if len(done) > 0 {
+		mark = done[len(done)-1].ID
+	}
+	if s.MailFiles != nil && len(done) > 0 {
+		ids := make([]int64, len(done))
+		for i, d := range done {
+			ids[i] = d.SubscriberID
+		}
+		if _, err := s.MailFiles.EraseMailTo(ctx, ids); err != nil {
+			return 0, fmt.Errorf("scrub: %w", err)
+		}
+	}
+	if err := s.Store.Scrub(ctx, mark, s.now()); err != nil {
+		return 0, err
+	}
+	return len(done), nil
 }

@@ -21,10 +21,11 @@ import (
 //	version (1 byte, currently 1)
 //	key id (1 byte, derived from the signing key)
 //	purpose (1 byte: 'c', 'u', 'p' or 'r')
-//	flags (1 byte: bit 0 = has an expiry)
+//	flags (1 byte: bit 0 = has an expiry, bit 1 = bound to an address)
 //	subscriber id, campaign id, confirmation id (uvarint each)
 //	issued at (varint, seconds since 2025-01-01 UTC)
 //	expires at (varint, seconds after issued at; only with flag bit 0)
+//	address tag (8 bytes; only with flag bit 1)
 //
 // then 16 bytes of HMAC-SHA256 over the payload with a subkey of the signing
 // key. Times are kept to the second.
@@ -41,7 +42,11 @@ const (
 	// TokenUnsubscribe names a person and the campaign whose mail carried
 	// it; it never expires.
 	TokenUnsubscribe TokenPurpose = "u"
-	// TokenPreferences opens a person's preference centre.
+	// TokenPreferences names a person's preference centre. Only a token
+	// bound to the address on file (AddressTag) and with an expiry opens
+	// it; one without an address tag (bulk mail, and the links mailed
+	// before tokens were bound) can only have a new link mailed to the
+	// address on file.
 	TokenPreferences TokenPurpose = "p"
 	// TokenRevoke confirms a revocation of consent asked for by email.
 	TokenRevoke TokenPurpose = "r"
@@ -63,6 +68,9 @@ type Token struct {
 	ConfirmationID int64
 	IssuedAt       time.Time
 	ExpiresAt      time.Time // zero: never expires
+	// AddressTag binds the token to the address it was mailed to
+	// (Signer.AddressTag): "" for none. A change of address voids it.
+	AddressTag string
 }
 
 // Errors of Verify. Both have code EINVALID; ErrTokenExpired is distinct so a
@@ -79,6 +87,8 @@ const (
 	tokenMinKeyLen  = 32
 	tokenMaxLen     = 128 // characters; real tokens are far shorter
 	tokenFlagExpiry = 1
+	tokenFlagTag    = 2
+	tokenTagLen     = 8          // bytes of an address tag
 	tokenEpoch      = 1735689600 // 2025-01-01T00:00:00Z
 )
 
@@ -91,6 +101,7 @@ var tokenEncoding = base64.RawURLEncoding.Strict()
 type Signer struct {
 	keys    []signerKey // keys[0] signs; all verify
 	hashKey []byte
+	tagKey  []byte
 }
 
 type signerKey struct {
@@ -126,6 +137,7 @@ func NewSigner(keys ...[]byte) (*Signer, error) {
 		})
 	}
 	s.hashKey = hmacSHA256(keys[len(keys)-1], []byte("newsletter suppression v1"))
+	s.tagKey = hmacSHA256(keys[len(keys)-1], []byte("newsletter address tag v1"))
 	return s, nil
 }
 
@@ -136,8 +148,10 @@ func hmacSHA256(key, msg []byte) []byte {
 }
 
 // Sign returns the token t as a URL-safe string of about 40 to 60
-// characters. Times are truncated to the second. Sign panics if t.Purpose is
-// not one of the TokenPurpose constants: that is a programming error.
+// characters (about 70 with an address tag). Times are truncated to the
+// second. Sign panics if t.Purpose is not one of the TokenPurpose constants,
+// or t.AddressTag is not one Signer.AddressTag made: those are programming
+// errors.
 func (s *Signer) Sign(t Token) string {
 	if !t.Purpose.valid() {
 		panic(fmt.Sprintf("app: Sign: unknown token purpose %q", string(t.Purpose)))
@@ -146,6 +160,14 @@ func (s *Signer) Sign(t Token) string {
 	var flags byte
 	if !t.ExpiresAt.IsZero() {
 		flags |= tokenFlagExpiry
+	}
+	var tag []byte
+	if t.AddressTag != "" {
+		var err error
+		if tag, err = hex.DecodeString(t.AddressTag); err != nil || len(tag) != tokenTagLen {
+			panic("app: Sign: malformed address tag")
+		}
+		flags |= tokenFlagTag
 	}
 	b := make([]byte, 0, 64)
 	b = append(b, tokenVersion, k.id, t.Purpose[0], flags)
@@ -157,6 +179,7 @@ func (s *Signer) Sign(t Token) string {
 	if flags&tokenFlagExpiry != 0 {
 		b = binary.AppendVarint(b, t.ExpiresAt.Unix()-issued)
 	}
+	b = append(b, tag...)
 	b = append(b, hmacSHA256(k.mac, b)[:tokenMACLen]...)
 	return tokenEncoding.EncodeToString(b)
 }
@@ -212,7 +235,7 @@ func decodeTokenPayload(b []byte) (Token, bool) {
 	var t Token
 	t.Purpose = TokenPurpose(string(b[2:3]))
 	flags := b[3]
-	if !t.Purpose.valid() || flags&^tokenFlagExpiry != 0 {
+	if !t.Purpose.valid() || flags&^(tokenFlagExpiry|tokenFlagTag) != 0 {
 		return Token{}, false
 	}
 	b = b[tokenHeaderLen:]
@@ -249,6 +272,12 @@ func decodeTokenPayload(b []byte) (Token, bool) {
 		}
 		t.ExpiresAt = time.Unix(issued+d, 0).UTC()
 	}
+	if flags&tokenFlagTag != 0 {
+		if len(b) < tokenTagLen {
+			return Token{}, false
+		}
+		t.AddressTag, b = hex.EncodeToString(b[:tokenTagLen]), b[tokenTagLen:]
+	}
 	if len(b) != 0 {
 		return Token{}, false
 	}
@@ -267,4 +296,22 @@ func (s *Signer) KeyedHash(email string) string {
 		canon = strings.ToLower(strings.TrimSpace(email))
 	}
 	return hex.EncodeToString(hmacSHA256(s.hashKey, []byte(canon)))
+}
+
+// AddressTag returns a short keyed tag (16 hex characters) of an email
+// address, normalized as KeyedHash does, for binding a link to the address
+// it was mailed to. Its key is derived from the same key as KeyedHash's,
+// for another purpose, so tags and suppression hashes cannot be compared.
+func (s *Signer) AddressTag(email string) string {
+	canon, err := NormalizeEmail(email)
+	if err != nil {
+		canon = strings.ToLower(strings.TrimSpace(email))
+	}
+	return hex.EncodeToString(hmacSHA256(s.tagKey, []byte(canon))[:tokenTagLen])
+}
+
+// SameAddress reports, in constant time, whether tag is the AddressTag of
+// email.
+func (s *Signer) SameAddress(tag, email string) bool {
+	return tag != "" && hmac.Equal([]byte(tag), []byte(s.AddressTag(email)))
 }

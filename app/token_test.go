@@ -35,6 +35,8 @@ func testTokens() map[string]Token {
 			ExpiresAt: testNow.Add(30 * 24 * time.Hour)},
 		"large ids": {Purpose: TokenUnsubscribe, SubscriberID: 1 << 40, CampaignID: 1 << 35,
 			ConfirmationID: 1 << 33, IssuedAt: testNow},
+		"bound preferences": {Purpose: TokenPreferences, SubscriberID: 77, IssuedAt: testNow,
+			ExpiresAt: testNow.Add(4 * time.Hour), AddressTag: "0123456789abcdef"},
 		"zero issued": {Purpose: TokenPreferences, SubscriberID: 5},
 		"before epoch": {Purpose: TokenUnsubscribe, SubscriberID: 5,
 			IssuedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)},
@@ -82,7 +84,8 @@ func TestTokenRoundTrip(t *testing.T) {
 			if got.Purpose != tok.Purpose || got.SubscriberID != tok.SubscriberID ||
 				got.CampaignID != tok.CampaignID || got.ConfirmationID != tok.ConfirmationID ||
 				!got.IssuedAt.Equal(tok.IssuedAt) || !got.ExpiresAt.Equal(tok.ExpiresAt) ||
-				got.IssuedAt.IsZero() != tok.IssuedAt.IsZero() || got.ExpiresAt.IsZero() != tok.ExpiresAt.IsZero() {
+				got.IssuedAt.IsZero() != tok.IssuedAt.IsZero() || got.ExpiresAt.IsZero() != tok.ExpiresAt.IsZero() ||
+				got.AddressTag != tok.AddressTag {
 				t.Errorf("got %+v, want %+v", got, tok)
 			}
 			if again := s.Sign(got); again != raw {
@@ -297,4 +300,40 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAddressTag(t *testing.T) {
+	s := mustSigner(t, testKeyNew, testKeyOld)
+	tag := s.AddressTag("anna@example.com")
+	if len(tag) != 16 {
+		t.Fatalf("tag %q, want 16 hex characters", tag)
+	}
+	if !s.SameAddress(tag, " Anna@Example.COM ") {
+		t.Error("another spelling of the same address differs")
+	}
+	for _, other := range []string{"anna@example.org", "anna2@example.com", ""} {
+		if s.SameAddress(tag, other) {
+			t.Errorf("%q matches the tag of anna@example.com", other)
+		}
+	}
+	if s.SameAddress("", "anna@example.com") {
+		t.Error("an empty tag matches")
+	}
+	if strings.HasPrefix(s.KeyedHash("anna@example.com"), tag) {
+		t.Error("the tag is a prefix of the suppression hash")
+	}
+	// The tag survives adding a signing key in front, as the suppression
+	// hash does; another installation's differs.
+	if rotated := mustSigner(t, []byte("a-brand-new-signing-key-0123456789ab"), testKeyNew, testKeyOld); rotated.AddressTag("anna@example.com") != tag {
+		t.Error("the tag changed when a key was added in front")
+	}
+	if mustSigner(t, testKeyNew).AddressTag("anna@example.com") == tag {
+		t.Error("another key gives the same tag")
+	}
+	// A bound token's tag is signed: another tag cannot be put in.
+	raw := s.Sign(Token{Purpose: TokenPreferences, SubscriberID: 1, IssuedAt: testNow, ExpiresAt: testNow.Add(time.Hour), AddressTag: tag})
+	got, err := s.Verify(raw, TokenPreferences, testNow)
+	if err != nil || got.AddressTag != tag {
+		t.Fatalf("bound token: %+v %v", got, err)
+	}
 }

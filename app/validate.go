@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/mail"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -454,7 +455,7 @@ type SubscribeInput struct {
 // Validate checks every field and, when all are valid, normalizes them in
 // place: Name, Email and Phone as NormalizeName, NormalizeEmail and
 // NormalizePhone (with defaultRegion) do, Locale to "ru" or "en", FormID and
-// Page trimmed. Consent to processing is always required; consent to
+// Page trimmed (Page also without its query and fragment). Consent to processing is always required; consent to
 // cross-border transfer is required when crossBorderRequired is true (the mail
 // infrastructure is in a country without adequate protection, see
 // CrossBorderConsentRequired). Marketing consent is optional.
@@ -497,8 +498,23 @@ func (in *SubscribeInput) Validate(crossBorderRequired bool, defaultRegion strin
 	if len(fields) > 0 {
 		return &Error{Code: EINVALID, Message: Message(locale, msgFormInvalidFields), Fields: fields}
 	}
-	in.Name, in.Email, in.Phone, in.Locale, in.FormID, in.Page = name, email, phone, locale, formID, page
+	in.Name, in.Email, in.Phone, in.Locale, in.FormID, in.Page = name, email, phone, locale, formID, pageWithoutQuery(page)
 	return nil
+}
+
+// pageWithoutQuery is the address of the page a form was on, as kept with
+// the evidence of consent: without its query and fragment, which often
+// carry the very data of the form (?email=...&phone=...), and without user
+// information before the host.
+func pageWithoutQuery(page string) string {
+	if i := strings.IndexAny(page, "?#"); i >= 0 {
+		page = page[:i]
+	}
+	if u, err := url.Parse(page); err == nil && u.User != nil {
+		u.User = nil
+		page = u.String()
+	}
+	return page
 }
 
 // validFormID accepts an empty id or up to MaxFormIDLen of [A-Za-z0-9._-].

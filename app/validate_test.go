@@ -287,6 +287,24 @@ func TestSubscribeInputValidate(t *testing.T) {
 			t.Errorf("got %+v\nwant %+v", in, want)
 		}
 	})
+	t.Run("page kept without query and fragment", func(t *testing.T) {
+		for page, want := range map[string]string{
+			"https://example.com/signup?email=anna%40example.com&phone=%2B79123456789": "https://example.com/signup",
+			"https://example.com/blog/post#email=anna@example.com":                     "https://example.com/blog/post",
+			"https://example.com/a#frag?email=anna@example.com":                        "https://example.com/a",
+			"https://anna%40example.com:secret@example.com/join?x=1":                   "https://example.com/join",
+			"https://example.com/?":         "https://example.com/",
+			"https://example.com/blog/post": "https://example.com/blog/post",
+			"/relative/page?name=Anna":      "/relative/page",
+			"":                              "",
+		} {
+			in := validInput()
+			in.Page = page
+			if err := in.Validate(false, "RU"); err != nil || in.Page != want {
+				t.Errorf("page %q kept as %q (%v), want %q", page, in.Page, err, want)
+			}
+		}
+	})
 	t.Run("phone optional", func(t *testing.T) {
 		in := validInput()
 		in.Phone = ""

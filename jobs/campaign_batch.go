@@ -191,7 +191,7 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 	token := r.cfg.Links.UnsubscribeToken(rc.SubscriberID, c.ID)
 	unsubscribe := r.cfg.Links.Page("/u/" + token)
 	out, err := tpl.Render(rc.Locale, app.MergeFields{Name: rc.Name, UnsubscribeURL: unsubscribe,
-		PreferencesURL: r.cfg.Links.Preferences(rc.SubscriberID)})
+		PreferencesURL: r.cfg.Links.PreferencesRequest(rc.SubscriberID)})
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +199,7 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 		From: r.cfg.From, To: rc.Email, ToName: rc.Name, Subject: out.Subject, HTML: out.HTML, Text: out.Text,
 		ListID:             r.cfg.Operator.Name + " <" + string(c.Purpose) + "." + r.listHost + ">",
 		ListUnsubscribeURL: unsubscribe,
+		SubscriberID:       rc.SubscriberID,
 	}
 	if test {
 		var b [8]byte

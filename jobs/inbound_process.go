@@ -242,7 +242,11 @@ func (h InboundProcessor) reply(ctx context.Context, m *app.InboundMessage) (boo
 		refs = append(refs[:1], refs[len(refs)-19:]...)
 	}
 	subject := replySubject(msg.Subject)
-	err = h.Mail.send(ctx, key, m.Reply, m.Lang, to, data.Name, data, func(out *outmail.Message) {
+	var personID int64 // a reply to the address on file is the person's mail
+	if m.ReplyPersonal && m.SubscriberID != nil {
+		personID = *m.SubscriberID
+	}
+	err = h.Mail.send(ctx, key, m.Reply, m.Lang, to, data.Name, personID, data, func(out *outmail.Message) {
 		out.AutoSubmitted = "auto-replied"
 		out.InReplyTo, out.References = threadID, refs
 		if subject != "" {
@@ -282,7 +286,7 @@ func (h InboundProcessor) replyData(ctx context.Context, m *app.InboundMessage) 
 	data.Name = sub.Name
 	switch m.Reply {
 	case app.ReplyOptout, app.ReplyUpdate, app.ReplyUpdated, app.ReplyAccess:
-		data.URL = h.Mail.Links.Preferences(sub.ID)
+		data.URL = h.Mail.Links.Preferences(sub)
 	case app.ReplyRevokeConfirm:
 		if m.ConfirmationID == nil {
 			return data, false, nil

@@ -68,7 +68,10 @@ func (t *Transactional) mayMail(ctx context.Context, subscriberID int64, to stri
 }
 
 // send renders and sends one message once; key names it for idempotency.
-func (t *Transactional) send(ctx context.Context, key, template, locale, to, toName string, data MailData, extra func(*mail.Message)) error {
+// subscriberID is the person the message is for (0: none), for the file
+// outbox to name its file by.
+func (t *Transactional) send(ctx context.Context, key, template, locale, to, toName string, subscriberID int64, data MailData,
+	extra func(*mail.Message)) error {
 	ok, err := t.Store.ClaimMail(ctx, key)
 	if err != nil {
 		return err
@@ -84,7 +87,7 @@ func (t *Transactional) send(ctx context.Context, key, template, locale, to, toN
 		return err
 	}
 	m := &mail.Message{From: t.From, To: to, ToName: toName, Subject: subject, HTML: html, Text: text,
-		MessageID: messageID(key, t.From),
+		MessageID: messageID(key, t.From), SubscriberID: subscriberID,
 		// RFC 3834: mail the product generates on its own, not a reply.
 		AutoSubmitted: "auto-generated"}
 	if extra != nil {
@@ -167,7 +170,7 @@ func (h ConfirmationMail) ProcessTask(ctx context.Context, task *asynq.Task) err
 		tmpl = "email_change"
 	}
 	data := MailData{Name: c.Name, URL: h.Links.Confirm(c.ID, c.SubscriberID, c.ExpiresAt), Days: int(h.PendingTTL.Hours() / 24)}
-	return h.send(ctx, fmt.Sprintf("confirmation:%d", c.ID), tmpl, c.Locale, c.Email, c.Name, data, nil)
+	return h.send(ctx, fmt.Sprintf("confirmation:%d", c.ID), tmpl, c.Locale, c.Email, c.Name, c.SubscriberID, data, nil)
 }
 
 // PreferencesMail sends a link to the preference centre.
@@ -193,8 +196,8 @@ func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) erro
 		return err
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
-	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub.ID)}
-	return h.send(ctx, "preferences:"+taskID, "preferences", sub.Locale, sub.Email, sub.Name, data, nil)
+	data := MailData{Name: sub.Name, URL: h.Links.Preferences(sub)}
+	return h.send(ctx, "preferences:"+taskID, "preferences", sub.Locale, sub.Email, sub.Name, sub.ID, data, nil)
 }
 
 // ExtensionNotices finds what the notice of an extended request says.
@@ -234,13 +237,13 @@ func (h ExtensionNoticeMail) ProcessTask(ctx context.Context, task *asynq.Task) 
 	}
 	locale := app.NormalizeLocale(sub.Locale)
 	data := MailData{Name: sub.Name, Received: civilDate(locale, n.Received), Due: civilDate(locale, n.Due), Reason: n.Reason,
-		URL: h.Links.Preferences(sub.ID)}
+		URL: h.Links.Preferences(sub)}
 	// Answers about the request go to the operator's privacy mailbox.
 	var replyTo func(*mail.Message)
 	if a, err := netmail.ParseAddress(h.Operator.Email); err == nil {
 		replyTo = func(m *mail.Message) { m.Headers = map[string]string{"Reply-To": a.Address} }
 	}
-	return h.send(ctx, fmt.Sprintf("extension:%d", p.RequestID), "request_extended", locale, sub.Email, sub.Name, data, replyTo)
+	return h.send(ctx, fmt.Sprintf("extension:%d", p.RequestID), "request_extended", locale, sub.Email, sub.Name, sub.ID, data, replyTo)
 }
 
 var monthsRU = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
@@ -349,7 +352,7 @@ func (h DeadlineAlertMail) ProcessTask(ctx context.Context, task *asynq.Task) er
 	data.More = int64(len(p.OverdueIDs)+len(p.DueSoonIDs)) < p.Overdue+p.DueSoon
 	key := alertKey(p)
 	for _, r := range to {
-		if err := h.send(ctx, key+":"+r.key, "deadline_alert", locale, r.email, "", data, nil); err != nil {
+		if err := h.send(ctx, key+":"+r.key, "deadline_alert", locale, r.email, "", 0, data, nil); err != nil {
 			return err // asynq retries; those sent already are not sent again
 		}
 	}

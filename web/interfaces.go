@@ -14,6 +14,7 @@ type Subscriptions interface {
 	Confirm(ctx context.Context, token string, ev app.Evidence) (*app.ConfirmResult, error)
 	ResendConfirmation(ctx context.Context, token string) error
 	RequestPreferencesLink(ctx context.Context, email string) error
+	MailPreferencesLink(ctx context.Context, token string) error
 	Preferences(ctx context.Context, token string) (*app.PreferencesView, error)
 	UpdateProfile(ctx context.Context, token string, in app.ProfileInput, ev app.Evidence) error
 	ChangeEmail(ctx context.Context, token, newEmail string, ev app.Evidence) error

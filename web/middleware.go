@@ -69,3 +69,9 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
+
+// noStore keeps answers out of every cache: the API's hold personal data.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}

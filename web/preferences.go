@@ -1,12 +1,22 @@
 package web
 
 import (
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
 	"newsletter/templates"
+)
+
+// Limits of the requests that mail a preferences link: per source address
+// per minute, and per person (a typed address, or the person a link
+// names) per hour.
+const (
+	prefsLimitIP     = 10
+	prefsLimitPerson = 3
 )
 
 type prefsRequestData struct {
@@ -35,11 +45,11 @@ func (s *Server) requestPreferencesLink(c *fiber.Ctx) error {
 	} else {
 		email = c.FormValue("email")
 	}
-	if err := s.limit(c, loc, "prefs-ip", s.deps.Signer.Fingerprint("ip", c.IP()), 10, time.Minute); err != nil {
+	if err := s.limit(c, loc, "prefs-ip", s.deps.Signer.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
 		return err
 	}
 	if addr, err := app.NormalizeEmail(email); err == nil {
-		if err := s.limit(c, loc, "prefs-addr", s.deps.Signer.Fingerprint("addr", addr), 3, time.Hour); err != nil {
+		if err := s.limit(c, loc, "prefs-addr", s.deps.Signer.Fingerprint("addr", addr), prefsLimitPerson, time.Hour); err != nil {
 			return err
 		}
 	}
@@ -55,11 +65,7 @@ func (s *Server) requestPreferencesLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if wantsJSON(c) {
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "link_sent"})
-	}
-	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "prefs.sent.title"),
-		Paragraphs: []string{templates.T(loc, "prefs.sent.text")}, Kind: "done"})
+	return s.prefsLinkSent(c, loc)
 }
 
 // localized returns a validation error's text in loc.
@@ -72,19 +78,83 @@ func localized(err error, loc string) string {
 }
 
 type prefsData struct {
-	Action, ExportURL, Notice, StatusText string
-	Name, Phone, Email                    string
-	Marketing                             bool
-	Errors                                map[string]string
+	Action, ExportURL, RevokeURL, Notice string
+	StatusText                           string
+	Name, Phone, Email                   string
+	Marketing                            bool
+	Errors                               map[string]string
 }
 
 func (s *Server) prefsData(loc, token string, v *app.PreferencesView) prefsData {
 	return prefsData{
-		Action: "/preferences/" + token, ExportURL: "/preferences/" + token + "/export",
+		Action: "/preferences/" + token, ExportURL: "/preferences/" + token + "/export", RevokeURL: "/preferences/" + token + "/revoke",
 		StatusText: templates.T(loc, "status."+string(v.Subscriber.Status)),
 		Name:       v.Subscriber.Name, Phone: v.Subscriber.Phone, Email: v.Subscriber.Email,
 		Marketing: v.Consents[app.PurposeMarketing], Errors: map[string]string{},
 	}
+}
+
+// centreProblem answers a preference-centre route whose link does not
+// open the centre: the link of bulk mail (or an old one) gets the page
+// that mails a fresh link, a bad link its explanation, and any other
+// error goes to the error handler.
+func (s *Server) centreProblem(c *fiber.Ctx, loc, token string, err error) error {
+	switch {
+	case errors.Is(err, app.ErrPreferencesByMail):
+		return s.page(c, fiber.StatusOK, "preferences_mail", loc, templates.T(loc, "prefs.mail.title"),
+			prefsMailData{Action: "/preferences/" + token})
+	case isLinkError(err):
+		return s.linkProblem(c, loc, err, "")
+	}
+	return err
+}
+
+type prefsMailData struct {
+	Action string
+}
+
+// mailPreferencesLink is the button of the page a preferences link of
+// bulk mail leads to: a fresh link goes to the address on file. The
+// answer is the same whatever the person's state; the limits of
+// POST /preferences apply, per source address and per person.
+func (s *Server) mailPreferencesLink(c *fiber.Ctx, token string) error {
+	loc := locale(c)
+	if err := s.limitLinkMail(c, loc, token, app.TokenPreferences); err != nil {
+		return err
+	}
+	if err := s.deps.Subs.MailPreferencesLink(c.UserContext(), token); err != nil {
+		if isLinkError(err) {
+			return s.linkProblem(c, loc, err, "")
+		}
+		return err
+	}
+	return s.prefsLinkSent(c, loc)
+}
+
+// limitLinkMail counts a request that mails a preferences link to the
+// person a link of purpose p names, against the limits of
+// POST /preferences: per source address, and per person instead of per
+// typed address. A link that does not verify is not counted: it is
+// refused anyway.
+func (s *Server) limitLinkMail(c *fiber.Ctx, loc, token string, p app.TokenPurpose) error {
+	if err := s.limit(c, loc, "prefs-ip", s.deps.Signer.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
+		return err
+	}
+	t, err := s.deps.Signer.Verify(token, p, time.Now())
+	if err != nil {
+		return nil
+	}
+	return s.limit(c, loc, "prefs-sub", s.deps.Signer.Fingerprint("subscriber", strconv.FormatInt(t.SubscriberID, 10)),
+		prefsLimitPerson, time.Hour)
+}
+
+// prefsLinkSent is the answer to every request for a preferences link.
+func (s *Server) prefsLinkSent(c *fiber.Ctx, loc string) error {
+	if wantsJSON(c) {
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "link_sent"})
+	}
+	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "prefs.sent.title"),
+		Paragraphs: []string{templates.T(loc, "prefs.sent.text")}, Kind: "done"})
 }
 
 // preferencesPage is the preference centre.
@@ -93,10 +163,7 @@ func (s *Server) preferencesPage(c *fiber.Ctx) error {
 	v, err := s.deps.Subs.Preferences(c.UserContext(), token)
 	loc := locale(c)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.centreProblem(c, loc, token, err)
 	}
 	if c.Query("lang") == "" {
 		loc = v.Subscriber.Locale
@@ -111,17 +178,18 @@ func (s *Server) preferencesPage(c *fiber.Ctx) error {
 	return s.page(c, fiber.StatusOK, "preferences", loc, templates.T(loc, "prefs.title"), d)
 }
 
-// updatePreferences handles the preference centre's forms.
+// updatePreferences handles the preference centre's forms, and the
+// button of the page that mails a fresh link (action "mail").
 func (s *Server) updatePreferences(c *fiber.Ctx) error {
 	token := c.Params("token")
 	ctx := c.UserContext()
+	if c.FormValue("action") == "mail" {
+		return s.mailPreferencesLink(c, token)
+	}
 	v, err := s.deps.Subs.Preferences(ctx, token)
 	loc := locale(c)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.centreProblem(c, loc, token, err)
 	}
 	loc = v.Subscriber.Locale
 	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
@@ -145,11 +213,8 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 		err = s.deps.Subs.ChangeEmail(ctx, token, c.FormValue("email"), ev)
 		back += "?done=email"
 	case "revoke":
-		if err := s.deps.Subs.Revoke(ctx, token, ev); err != nil {
-			return err
-		}
-		return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "prefs.revoked.title"),
-			Paragraphs: []string{templates.T(loc, "prefs.revoked.text")}, Kind: "revoked"})
+		// Revoking erases the person: it is asked for on a page of its own.
+		return s.revokeConfirmation(c, loc, token, v)
 	default:
 		return app.Errorf(app.EINVALID, "Unknown action.")
 	}
@@ -167,15 +232,68 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 	return c.Redirect(back, fiber.StatusSeeOther)
 }
 
-// exportMyData downloads everything held about the person as JSON.
-func (s *Server) exportMyData(c *fiber.Ctx) error {
-	x, err := s.deps.Subs.ExportForToken(c.UserContext(), c.Params("token"))
+type prefsRevokeData struct {
+	Action, Back, Email string
+}
+
+// revokeConfirmation is the page that asks whether to revoke consent,
+// saying what follows; only its POST revokes.
+func (s *Server) revokeConfirmation(c *fiber.Ctx, loc, token string, v *app.PreferencesView) error {
+	return s.page(c, fiber.StatusOK, "preferences_revoke", loc, templates.T(loc, "prefs.revoke.confirm.title"),
+		prefsRevokeData{Action: "/preferences/" + token + "/revoke", Back: "/preferences/" + token, Email: v.Subscriber.Email})
+}
+
+// revokePreferencesPage is the confirmation step of a revocation from the
+// preference centre; a GET changes nothing.
+func (s *Server) revokePreferencesPage(c *fiber.Ctx) error {
+	token := c.Params("token")
+	v, err := s.deps.Subs.Preferences(c.UserContext(), token)
+	loc := locale(c)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, locale(c), err, "")
-		}
+		return s.centreProblem(c, loc, token, err)
+	}
+	if c.Query("lang") == "" {
+		loc = v.Subscriber.Locale
+	}
+	return s.revokeConfirmation(c, loc, token, v)
+}
+
+// revokeFromPreferences revokes consent once the person confirmed it on
+// the confirmation page (confirm=yes): every consent is withdrawn, all
+// mail stops and the data is erased. Without the confirmation it shows the
+// page again and changes nothing.
+func (s *Server) revokeFromPreferences(c *fiber.Ctx) error {
+	token := c.Params("token")
+	ctx := c.UserContext()
+	v, err := s.deps.Subs.Preferences(ctx, token)
+	loc := locale(c)
+	if err != nil {
+		return s.centreProblem(c, loc, token, err)
+	}
+	loc = v.Subscriber.Locale
+	if c.FormValue("confirm") != "yes" {
+		return s.revokeConfirmation(c, loc, token, v)
+	}
+	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	if err := s.deps.Subs.Revoke(ctx, token, ev); err != nil {
 		return err
 	}
+	if wantsJSON(c) {
+		return c.JSON(fiber.Map{"status": "revoked"})
+	}
+	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "prefs.revoked.title"),
+		Paragraphs: []string{templates.T(loc, "prefs.revoked.text")}, Kind: "revoked"})
+}
+
+// exportMyData downloads everything held about the person as JSON; no
+// cache keeps a copy.
+func (s *Server) exportMyData(c *fiber.Ctx) error {
+	token := c.Params("token")
+	x, err := s.deps.Subs.ExportForToken(c.UserContext(), token)
+	if err != nil {
+		return s.centreProblem(c, locale(c), token, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="my-data.json"`)
 	return c.JSON(x)
 }

@@ -31,6 +31,8 @@ func (s *Server) routes() {
 	a.Get("/preferences/:token", s.preferencesPage)
 	a.Post("/preferences/:token", s.updatePreferences)
 	a.Get("/preferences/:token/export", s.exportMyData)
+	a.Get("/preferences/:token/revoke", s.revokePreferencesPage)
+	a.Post("/preferences/:token/revoke", s.revokeFromPreferences)
 	a.Get("/privacy", s.privacy)
 	a.Get("/privacy/:version", s.privacy)
 	a.Get("/u/:token", s.unsubscribePage)
@@ -41,7 +43,7 @@ func (s *Server) routes() {
 
 	s.adminRoutes()
 
-	api := a.Group("/api/v1", s.requireToken)
+	api := a.Group("/api/v1", noStore, s.requireToken)
 	api.Get("/me", s.apiMe)
 	s.apiCampaignRoutes(api)
 	s.subscriberRoutes(api)

@@ -353,6 +353,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/preferences/:token", kind: kindLink, purpose: app.TokenPreferences, query: []string{"lang", "done"}},
 		{method: "POST", path: "/preferences/:token", kind: kindLink, purpose: app.TokenPreferences, form: form("action", "revoke")},
 		{method: "GET", path: "/preferences/:token/export", kind: kindLink, purpose: app.TokenPreferences},
+		{method: "GET", path: "/preferences/:token/revoke", kind: kindLink, purpose: app.TokenPreferences, query: []string{"lang"}},
+		{method: "POST", path: "/preferences/:token/revoke", kind: kindLink, purpose: app.TokenPreferences, form: form("confirm", "yes")},
 		{method: "GET", path: "/u/:token", kind: kindLink, purpose: app.TokenUnsubscribe, query: []string{"lang"}},
 		{method: "POST", path: "/u/:token", kind: kindLink, purpose: app.TokenUnsubscribe, json: true, form: form("List-Unsubscribe", "One-Click")},
 		{method: "GET", path: "/revoke/:token", kind: kindLink, purpose: app.TokenRevoke, query: []string{"lang"}},
@@ -494,7 +496,7 @@ func (e *secEnv) goodToken(p app.TokenPurpose) string {
 	case app.TokenUnsubscribe:
 		return e.svc.Links.UnsubscribeToken(e.active.ID, e.campID)
 	case app.TokenPreferences:
-		return e.svc.Signer.Sign(app.Token{Purpose: p, SubscriberID: e.active.ID, IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+		return e.svc.Links.PreferencesToken(e.active)
 	default:
 		return e.svc.Signer.Sign(app.Token{Purpose: p, SubscriberID: e.revoker.ID, ConfirmationID: e.revokeConf, IssuedAt: now,
 			ExpiresAt: now.Add(time.Hour)})
@@ -690,7 +692,7 @@ func TestSecurityLinks(t *testing.T) {
 		}
 		if r.purpose == app.TokenPreferences {
 			out["ErasedSubscriber"] = e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: e.erasedID,
-				IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+				IssuedAt: now, ExpiresAt: now.Add(time.Hour), AddressTag: e.svc.Signer.AddressTag(e.erasedEmail)})
 		}
 		return out
 	}

@@ -122,6 +122,11 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 		choice = body.Choice
 	}
 	loc := locale(c)
+	if choice == app.UnsubscribePreferences {
+		if err := s.limitLinkMail(c, loc, token, app.TokenUnsubscribe); err != nil {
+			return err
+		}
+	}
 	st, err := s.deps.Unsubscribes.Unsubscribe(c.UserContext(), token, choice, ev)
 	if err != nil {
 		if isLinkError(err) {
@@ -136,8 +141,6 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	switch choice {
 	case app.UnsubscribeMarketing:
 		d.Heading, d.Paragraphs = templates.T(loc, "unsub.done.title"), []string{templates.T(loc, "unsub.done.text")}
-	case app.UnsubscribeAll:
-		d.Heading, d.Paragraphs = templates.T(loc, "prefs.revoked.title"), []string{templates.T(loc, "prefs.revoked.text")}
 	default:
 		d.Heading, d.Paragraphs = templates.T(loc, "prefs.sent.title"), []string{templates.T(loc, "prefs.sent.text")}
 	}

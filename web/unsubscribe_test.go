@@ -67,7 +67,7 @@ func TestOneClickUnsubscribeHTTP(t *testing.T) {
 
 	// GET shows the choices and changes nothing.
 	resp, body := f.do(t, httptest.NewRequest("GET", path, nil))
-	if resp.StatusCode != 200 || !strings.Contains(body, `id="unsubscribe-marketing"`) || !strings.Contains(body, `id="unsubscribe-all"`) ||
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="unsubscribe-marketing"`) || strings.Contains(body, `id="unsubscribe-all"`) ||
 		!strings.Contains(body, `id="unsubscribe-preferences"`) || !strings.Contains(body, "r***@example.com") || !strings.Contains(body, `lang="ru"`) {
 		t.Fatalf("GET: %d\n%s", resp.StatusCode, body)
 	}
@@ -156,7 +156,6 @@ func TestUnsubscribePageButtons(t *testing.T) {
 	}{
 		{app.UnsubscribeMarketing, false, true, "Вы отписались"},
 		{app.UnsubscribePreferences, true, true, "Проверьте почту"},
-		{app.UnsubscribeAll, false, false, "Согласие отозвано"},
 	}
 	for _, c := range cases {
 		t.Run(c.choice, func(t *testing.T) {
@@ -172,8 +171,15 @@ func TestUnsubscribePageButtons(t *testing.T) {
 		})
 	}
 	sub := f.reader(t, "unknown-choice@example.com")
-	if resp, _ := f.do(t, formPost("/u/"+f.svc.Links.UnsubscribeToken(sub.ID, 0), url.Values{"choice": {"all-of-it"}})); resp.StatusCode != 422 {
-		t.Fatalf("unknown choice: %d", resp.StatusCode)
+	// "all" (revoke consent, which erases the person) is no longer a
+	// choice of a link that travels in bulk mail.
+	for _, choice := range []string{"all-of-it", "all"} {
+		if resp, _ := f.do(t, formPost("/u/"+f.svc.Links.UnsubscribeToken(sub.ID, 0), url.Values{"choice": {choice}})); resp.StatusCode != 422 {
+			t.Fatalf("choice %q: %d", choice, resp.StatusCode)
+		}
+	}
+	if got := f.granted(t, sub.ID); !got[app.PurposeMarketing] || !got[app.PurposeProcessing] {
+		t.Fatalf("a refused choice changed the consents: %v", got)
 	}
 }
 

@@ -59,6 +59,9 @@ type Config struct {
 	ConfirmTTL time.Duration
 	// PendingTTL is how long an unconfirmed subscription is kept.
 	PendingTTL time.Duration
+	// PreferencesTTL is how long a mailed preferences link opens the
+	// person's data.
+	PreferencesTTL time.Duration
 	// Holidays are extra non-working days (YYYY-MM-DD) for deadlines.
 	Holidays []string
 	// FormOrigins are the origins allowed to POST the embeddable form.
@@ -209,6 +212,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if c.PendingTTL, err = duration(get, "NEWSLETTER_PENDING_TTL", "720h"); err != nil {
+		return nil, err
+	}
+	if c.PreferencesTTL, err = duration(get, "NEWSLETTER_PREFERENCES_TTL", "4h"); err != nil {
 		return nil, err
 	}
 	if c.SMTPRate, err = strconv.ParseFloat(get("SMTP_RATE", "0"), 64); err != nil || c.SMTPRate < 0 {

@@ -30,8 +30,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.OperatorCountry != "RU" || c.SMTPCountry != "RU" {
 		t.Errorf("countries %q %q, want RU RU", c.OperatorCountry, c.SMTPCountry)
 	}
-	if c.ConfirmTTL != 7*24*time.Hour || c.PendingTTL != 30*24*time.Hour {
-		t.Errorf("ttl %v %v", c.ConfirmTTL, c.PendingTTL)
+	if c.ConfirmTTL != 7*24*time.Hour || c.PendingTTL != 30*24*time.Hour || c.PreferencesTTL != 4*time.Hour {
+		t.Errorf("ttl %v %v %v", c.ConfirmTTL, c.PendingTTL, c.PreferencesTTL)
 	}
 }
 
@@ -78,6 +78,7 @@ func TestLoad(t *testing.T) {
 		{name: "AdminWithoutPassword", env: map[string]string{"ADMIN_EMAIL": "a@example.com"}, wantErr: "ADMIN_PASSWORD:"},
 		{name: "AdminShortPassword", env: map[string]string{"ADMIN_EMAIL": "a@example.com", "ADMIN_PASSWORD": "short"}, wantErr: "ADMIN_PASSWORD:"},
 		{name: "BadTTL", env: map[string]string{"NEWSLETTER_CONFIRM_TTL": "seven days"}, wantErr: "NEWSLETTER_CONFIRM_TTL:"},
+		{name: "BadPreferencesTTL", env: map[string]string{"NEWSLETTER_PREFERENCES_TTL": "-1h"}, wantErr: "NEWSLETTER_PREFERENCES_TTL:"},
 		{name: "NegativeRate", env: map[string]string{"SMTP_RATE": "-1"}, wantErr: "SMTP_RATE:"},
 		{name: "BadWorkers", env: map[string]string{"NEWSLETTER_WORKERS": "0"}, wantErr: "NEWSLETTER_WORKERS:"},
 		{name: "BadHoliday", env: map[string]string{"NEWSLETTER_HOLIDAYS": "2026-01-01, 1 May"}, wantErr: "NEWSLETTER_HOLIDAYS:"},

@@ -66,6 +66,10 @@ type Message struct {
 	// Fields that Build writes itself (From, To, Subject, Content-Type, ...)
 	// cannot be set here.
 	Headers map[string]string
+	// SubscriberID is the subscriber the message is for, 0 for none. It is
+	// never sent: the file outbox names its file by it, so that an erasure
+	// finds the person's mail.
+	SubscriberID int64
 }
 
 // maxLine is the line length folding aims for (RFC 5322 section 2.1.1).

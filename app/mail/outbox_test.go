@@ -82,3 +82,64 @@ func TestFileOutboxCancelled(t *testing.T) {
 		t.Errorf("result = %+v", r[0])
 	}
 }
+
+// TestFileOutboxEraseMailTo: an erasure finds a person's files by the
+// subscriber id and by the recipient's address tag, and no other file.
+func TestFileOutboxEraseMailTo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	box := NewFileOutbox(dir, nil)
+	box.TagRecipients(func(addr string) string {
+		return strings.NewReplacer("@", "", ".", "", "+", "").Replace(strings.ToLower(addr))
+	})
+	msg := func(id string, sub int64, to string) *Message {
+		m := sampleMessage()
+		m.MessageID, m.SubscriberID, m.To = id+"@example.com", sub, to
+		return m
+	}
+	msgs := []*Message{
+		msg("campaign", 7, "anna@example.org"),
+		msg("newaddress", 7, "anna.new@example.org"),    // an address change, to the new address
+		msg("beforesubscribing", 0, "Anna@Example.org"), // a reply before she subscribed
+		msg("other", 8, "boris@example.org"),            // someone else
+		msg("longerid", 70, "carl@example.org"),         // s70 is not s7
+		msg("forged+s7+ranna", 9, "dora@example.org"),   // a message id cannot name her
+		msg("admin", 0, "officer@example.org"),          // no subscriber
+	}
+	for i, r := range box.Send(context.Background(), msgs) {
+		if !r.OK() {
+			t.Fatalf("send %d: %v", i, r.Err)
+		}
+	}
+	n, err := box.EraseMailTo(context.Background(), []int64{7}, "anna@example.org")
+	if err != nil || n != 3 {
+		t.Fatalf("EraseMailTo: %d %v, want 3 files", n, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lower := strings.ToLower(string(raw)); strings.Contains(lower, "anna@example.org") || strings.Contains(lower, "anna.new@") {
+			t.Errorf("%s is mail to her", e.Name())
+		}
+		left = append(left, e.Name())
+	}
+	if len(left) != 4 {
+		t.Fatalf("files left %v, want the other 4", left)
+	}
+	// Again: nothing more; and without a subscriber or an address, nothing.
+	if n, err := box.EraseMailTo(context.Background(), []int64{7}, "anna@example.org"); err != nil || n != 0 {
+		t.Fatalf("again: %d %v", n, err)
+	}
+	if n, err := box.EraseMailTo(context.Background(), []int64{0}); err != nil || n != 0 {
+		t.Fatalf("nobody: %d %v", n, err)
+	}
+	if n, err := NewFileOutbox(filepath.Join(t.TempDir(), "none"), nil).EraseMailTo(context.Background(), []int64{7}); err != nil || n != 0 {
+		t.Fatalf("no outbox yet: %d %v", n, err)
+	}
+}

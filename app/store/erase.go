@@ -10,7 +10,7 @@ import (
 
 // ErasePersonalData destroys every piece of personal data of a subscriber:
 // the subscriber row keeps only its id, status erased and times; consent
-// events lose IP and user agent; pending confirmations are deleted.
+// events lose IP, user agent and page; pending confirmations are deleted.
 // Tables added later (inbound mail, deliveries) erase theirs in
 // eraseExtra.
 func (s *Store) ErasePersonalData(ctx context.Context, subscriberID int64, at time.Time) error {
@@ -22,7 +22,7 @@ func (s *Store) ErasePersonalData(ctx context.Context, subscriberID int64, at ti
 	}{
 		{"subscriber", `UPDATE subscribers SET email = NULL, email_hash = NULL, name = NULL, phone = NULL,
 			status = 'erased', block_reason = '', erased_at = ?, updated_at = ? WHERE id = ?`, []any{at.UTC(), at.UTC(), subscriberID}},
-		{"consent evidence", `UPDATE consent_events SET ip = NULL, user_agent = NULL WHERE subscriber_id = ?`, []any{subscriberID}},
+		{"consent evidence", `UPDATE consent_events SET ip = NULL, user_agent = NULL, page = '' WHERE subscriber_id = ?`, []any{subscriberID}},
 		{"confirmations", `DELETE FROM confirmations WHERE subscriber_id = ?`, []any{subscriberID}},
 	}
 	for _, st := range steps {

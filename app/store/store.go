@@ -56,7 +56,7 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 	} else {
 		dialect = SQLite
 		dsn := "file:" + (&url.URL{Path: sqlitePath}).EscapedPath() +
-			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 		db, err = gorm.Open(sqlite.Open(dsn), cfg)
 	}
 	if err != nil {

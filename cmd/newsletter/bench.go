@@ -390,7 +390,7 @@ func benchRender(c *app.Campaign, op app.Operator, links *app.Links) (app.Render
 		return app.RenderedMail{}, err
 	}
 	tpl.SetPrivacyURL(links.Page("/privacy"))
-	return tpl.Render("en", app.MergeFields{Name: "Person 1", UnsubscribeURL: links.Unsubscribe(1, c.ID), PreferencesURL: links.Preferences(1)})
+	return tpl.Render("en", app.MergeFields{Name: "Person 1", UnsubscribeURL: links.Unsubscribe(1, c.ID), PreferencesURL: links.PreferencesRequest(1)})
 }
 
 // benchRawGoMail sends n messages to addr with go-mail over conns

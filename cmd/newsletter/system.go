@@ -56,7 +56,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	if s.signer, err = app.NewSigner(cfg.Secrets...); err != nil {
 		return nil, &config.Error{Var: "NEWSLETTER_SECRET", Reason: err.Error()}
 	}
-	s.links = &app.Links{Base: cfg.BaseURL, Signer: s.signer}
+	s.links = &app.Links{Base: cfg.BaseURL, Signer: s.signer, PreferencesTTL: cfg.PreferencesTTL}
 	if s.pages, err = templates.New(); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 		}
 	}
 	s.metrics.RegisterQueueDepth(s.queue.Depth)
-	if s.transport, err = newTransport(cfg, 30*time.Second, 0); err != nil {
+	if s.transport, err = newTransport(cfg, s.signer, 30*time.Second, 0); err != nil {
 		return nil, err
 	}
 	holidays := append(append([]string{}, app.DefaultHolidaysRU...), cfg.Holidays...)
@@ -96,6 +96,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 			Country: cfg.OperatorCountry, SMTPCountry: cfg.SMTPCountry},
 		ConfirmTTL: cfg.ConfirmTTL, PendingTTL: cfg.PendingTTL, Wake: s.relay.Wake,
 	}
+	if files, ok := s.transport.(*mail.FileOutbox); ok {
+		s.svc.MailFiles = files // an erasure deletes the person's mail files
+	}
 	s.admins = &app.Admins{Store: s.store}
 	en, ru := templates.DefaultPolicy()
 	if err := s.admins.EnsurePolicy(ctx, defaultPolicyVersion, en, ru); err != nil {
@@ -104,10 +107,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	return s, nil
 }
 
-// newTransport is SMTP when configured, else the outbox folder,
+// newTransport is SMTP when configured, else the outbox folder (its files
+// named by the recipient's address tag, so an erasure finds them),
 // DKIM-signed when DKIM_* is set. timeout bounds each SMTP step and
 // maxConns the connections kept open (0: the default).
-func newTransport(cfg *config.Config, timeout time.Duration, maxConns int) (mail.Transport, error) {
+func newTransport(cfg *config.Config, signer *app.Signer, timeout time.Duration, maxConns int) (mail.Transport, error) {
 	var dkim *mail.DKIMSigner
 	if cfg.DKIMKeyFile != "" {
 		key, err := os.ReadFile(cfg.DKIMKeyFile)
@@ -119,7 +123,9 @@ func newTransport(cfg *config.Config, timeout time.Duration, maxConns int) (mail
 		}
 	}
 	if cfg.SMTPURL == "" {
-		return mail.NewFileOutbox(cfg.OutboxDir(), dkim), nil
+		files := mail.NewFileOutbox(cfg.OutboxDir(), dkim)
+		files.TagRecipients(signer.AddressTag)
+		return files, nil
 	}
 	t, err := mail.NewSMTP(mail.SMTPConfig{URL: cfg.SMTPURL, RatePerSecond: cfg.SMTPRate, Timeout: timeout, DKIM: dkim, MaxConns: maxConns})
 	if err != nil {

@@ -26,7 +26,7 @@ const campaignSMTPTimeout = 10 * time.Second
 // campaigns. Campaigns get their own SMTP connections, so a large campaign
 // never holds up confirmations and replies.
 func (s *system) wireCampaigns() (*campaignParts, error) {
-	tr, err := newTransport(s.cfg, campaignSMTPTimeout, 8)
+	tr, err := newTransport(s.cfg, s.signer, campaignSMTPTimeout, 8)
 	if err != nil {
 		return nil, err
 	}
