@@ -62,7 +62,7 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return s.adminPage(c, status, "admin_login", "login", templates.T(loc, "admin.login.title"), d)
 	}
 	want := c.Cookies(s.loginCSRFCookieName())
-	if got := c.FormValue(csrfField); want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if got := bodyValue(c, csrfField); want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
 	}
 	if s.deps.Limiter != nil {

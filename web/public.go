@@ -229,10 +229,12 @@ func (s *Server) ownOrigin() string {
 	return s.deps.BaseURL.Scheme + "://" + s.deps.BaseURL.Host
 }
 
-// checkFormOrigin refuses posts from other sites unless configured.
+// checkFormOrigin refuses posts from other sites unless configured. An
+// opaque origin ("null": a sandboxed frame, a data: URL, a local file) is
+// another site that hides its name: refused too.
 func (s *Server) checkFormOrigin(c *fiber.Ctx) error {
 	origin := c.Get(fiber.HeaderOrigin)
-	if origin == "" || origin == "null" || origin == s.ownOrigin() || s.allowedOrigin(origin) {
+	if origin == "" || origin == s.ownOrigin() || s.allowedOrigin(origin) {
 		return nil
 	}
 	if u, err := url.Parse(origin); err == nil && u.Host == c.Hostname() {

@@ -35,6 +35,20 @@ func ensureDataDir(cfg *config.Config) error {
 	return nil
 }
 
+// warnOpenDataDir logs a warning when the data directory may be read or
+// entered by other users of the machine: it holds the database, the
+// signing secret and, without SMTP, every message sent.
+func warnOpenDataDir(dir string, log *slog.Logger) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return
+	}
+	if mode := st.Mode().Perm(); mode&0o077 != 0 {
+		log.Warn("the data directory is open to other users of this machine: it holds the database, the signing secret and the mail outbox; run chmod 700 on it",
+			"dir", dir, "mode", fmt.Sprintf("%04o", mode))
+	}
+}
+
 func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return store.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
 }

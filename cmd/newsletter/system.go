@@ -49,6 +49,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 		if err := ensureDataDir(cfg); err != nil {
 			return nil, err
 		}
+		warnOpenDataDir(cfg.DataDir, log)
 	}
 	if err := cfg.EnsureSecret(); err != nil {
 		return nil, err
