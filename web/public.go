@@ -147,8 +147,8 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 	if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
 		return err
 	}
-	if email, err := app.NormalizeEmail(in.Email); err == nil {
-		if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", email), s.deps.LimitAddress, time.Hour); err != nil {
+	if key, ok := s.addressKey(in.Email); ok {
+		if err := s.limit(c, loc, "subscribe-addr", key, s.deps.LimitAddress, time.Hour); err != nil {
 			return err
 		}
 	}
@@ -223,6 +223,17 @@ func (s *Server) limit(c *fiber.Ctx, loc, name, key string, n int, window time.D
 		return app.Errorf(app.ERATELIMIT, "Too many requests. Please try again later.")
 	}
 	return &app.Error{Code: app.ERATELIMIT, Message: templates.T(loc, "ratelimit.text")}
+}
+
+// addressKey is the rate-limit key of an address: one per mailbox,
+// however the address is written (see app.AddressLimitKey), and keyed so
+// the counter store holds no address. ok is false for no address.
+func (s *Server) addressKey(email string) (string, bool) {
+	key, ok := app.AddressLimitKey(email)
+	if !ok {
+		return "", false
+	}
+	return s.deps.Signer.Fingerprint("addr", key), true
 }
 
 func (s *Server) ownOrigin() string {

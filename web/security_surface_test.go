@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,4 +207,114 @@ func multipartPost(t *testing.T, path string, v url.Values) *http.Request {
 	r := httptest.NewRequest("POST", path, &buf)
 	r.Header.Set("Content-Type", w.FormDataContentType())
 	return r
+}
+
+// countLimiter counts events per key in memory, with no window: a test
+// that needs exact counts does not depend on the clock.
+type countLimiter struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (l *countLimiter) Allow(_ context.Context, key string, n int, _ time.Duration) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string]int{}
+	}
+	l.seen[key]++
+	return l.seen[key] <= n, nil
+}
+
+// TestSurfacePlusTagsShareLimit: the limits per address count one mailbox
+// once, however its address is written: +tags, case, and Gmail's dots and
+// second domain.
+func TestSurfacePlusTagsShareLimit(t *testing.T) {
+	f := newFixture(t, func(d *web.Deps) {
+		d.Limiter, d.LimitIP, d.LimitAddress = &countLimiter{}, 1000, 3
+	})
+	groups := map[string][]string{
+		"PlusTags": {"bomb+1@example.com", "bomb+2@example.com", "BOMB+3@Example.com", "bomb+4@example.com"},
+		"Gmail":    {"v.i.c.t.i.m@gmail.com", "victim+a@googlemail.com", "Vic.Tim+b@gmail.com", "victim@gmail.com"},
+	}
+	for name, addrs := range groups {
+		t.Run(name, func(t *testing.T) {
+			for i, addr := range addrs {
+				resp, body := f.do(t, jsonPost("/subscribe", `{"name":"Anna Smith","email":"`+addr+`","consent_processing":true}`))
+				want := http.StatusAccepted
+				if i == len(addrs)-1 {
+					want = http.StatusTooManyRequests
+				}
+				if resp.StatusCode != want {
+					t.Fatalf("subscription %d (%s): %d, want %d: %.200s", i+1, addr, resp.StatusCode, want, body)
+				}
+			}
+			if _, err := f.store.SubscriberByEmail(context.Background(), strings.ToLower(addrs[len(addrs)-1])); !app.IsNotFound(err) {
+				t.Errorf("the refused subscription was recorded: %v", err)
+			}
+		})
+	}
+	t.Run("PreferencesLink", func(t *testing.T) {
+		for i := 1; i <= 4; i++ {
+			resp, _ := f.do(t, jsonPost("/preferences", fmt.Sprintf(`{"email":"reader+%d@example.com"}`, i)))
+			want := http.StatusAccepted
+			if i == 4 {
+				want = http.StatusTooManyRequests
+			}
+			if resp.StatusCode != want {
+				t.Fatalf("request %d: %d, want %d", i, resp.StatusCode, want)
+			}
+		}
+	})
+}
+
+// TestSurfaceNameWithoutLinks: a name that carries a website or a domain is
+// refused with a clear message on the field, in the person's language, by
+// the form (page and JSON) and by the preference centre; the name with
+// the domain is stored nowhere.
+func TestSurfaceNameWithoutLinks(t *testing.T) {
+	f := newFixture(t)
+	const spam = "Visit evil.com now"
+	messages := map[string]string{
+		"en": "must not contain a website or domain name",
+		"ru": "не должно содержать адрес сайта или доменное имя",
+	}
+	for loc, msg := range messages {
+		t.Run("JSON-"+loc, func(t *testing.T) {
+			resp, body := f.do(t, jsonPost("/subscribe", `{"name":"`+spam+`","email":"spam-`+loc+`@example.com","consent_processing":true,"locale":"`+loc+`"}`))
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			var e struct{ Fields map[string]string }
+			must(t, json.Unmarshal([]byte(body), &e))
+			if !strings.Contains(e.Fields["name"], msg) || len(e.Fields) != 1 {
+				t.Errorf("fields %v, want the name refused with %q", e.Fields, msg)
+			}
+		})
+		t.Run("Form-"+loc, func(t *testing.T) {
+			resp, body := f.do(t, formPost("/subscribe", form("name", spam, "email", "spam-form-"+loc+"@example.com",
+				"consent_processing", "yes", "locale", loc)))
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `id="name-error"`) {
+				t.Errorf("%d, want the form again with the name's message %q: %.500s", resp.StatusCode, msg, body)
+			}
+		})
+	}
+	// The preference centre's name edit.
+	ctx := context.Background()
+	sub := &app.Subscriber{Email: "reader@example.com", Name: "Anna Reader", Locale: "ru", Status: app.StatusActive}
+	must(t, f.store.CreateSubscriber(ctx, sub))
+	must(t, f.store.SetConsent(ctx, sub.ID, app.PurposeProcessing, true, time.Now()))
+	link, _ := url.Parse(f.svc.Links.Preferences(sub.ID))
+	resp, body := f.do(t, formPost(link.Path, form("action", "profile", "name", "Анна magazin.ru", "phone", "")))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, messages["ru"]) {
+		t.Errorf("preference centre: %d, want the name refused in Russian: %.500s", resp.StatusCode, body)
+	}
+	if got, _ := f.store.Subscriber(ctx, sub.ID); got.Name != "Anna Reader" {
+		t.Errorf("the name was changed to %q", got.Name)
+	}
+	for _, addr := range []string{"spam-en@example.com", "spam-ru@example.com", "spam-form-en@example.com", "spam-form-ru@example.com"} {
+		if _, err := f.store.SubscriberByEmail(ctx, addr); !app.IsNotFound(err) {
+			t.Errorf("%s was recorded: %v", addr, err)
+		}
+	}
 }
