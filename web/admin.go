@@ -26,6 +26,8 @@ const (
 	sessionCookie  = "nl_admin"
 	secureCookie   = "__Host-nl_admin"
 	loginCSRFHost  = "__Host-nl_login_csrf"
+	deviceCookie   = "nl_device"
+	deviceHost     = "__Host-nl_device"
 	adminPageLimit = 50
 )
 
@@ -63,6 +65,7 @@ func (s *Server) adminRouteTable() []adminRoute {
 		{post, "/admin/users", ownerOnly, s.adminCreateUser},
 		{post, "/admin/users/:id<int>/role", ownerOnly, s.adminSetRole},
 		{post, "/admin/users/:id<int>/unlock", ownerOnly, s.adminUnlockUser},
+		{post, "/admin/users/:id<int>/password", ownerOnly, s.adminResetPassword},
 		{post, "/admin/users/:id<int>/delete", ownerOnly, s.adminDeleteUser},
 		{get, "/admin/tokens", ownerOnly, s.adminTokens},
 		{post, "/admin/tokens", ownerOnly, s.adminCreateToken},
@@ -118,6 +121,13 @@ func (s *Server) loginCSRFCookieName() string {
 		return loginCSRFHost
 	}
 	return loginCSRFName
+}
+
+func (s *Server) deviceCookieName() string {
+	if s.secure() {
+		return deviceHost
+	}
+	return deviceCookie
 }
 
 func (s *Server) secure() bool { return s.deps.BaseURL != nil && s.deps.BaseURL.Scheme == "https" }

@@ -22,12 +22,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"newsletter/app"
+	"newsletter/app/metrics"
 	"newsletter/web"
 )
 
@@ -316,5 +319,361 @@ func TestSurfaceNameWithoutLinks(t *testing.T) {
 		if _, err := f.store.SubscriberByEmail(ctx, addr); !app.IsNotFound(err) {
 			t.Errorf("%s was recorded: %v", addr, err)
 		}
+	}
+}
+
+const metricsToken = "scrape-token-of-the-surface-suite"
+
+// TestSurfaceMetricsClosed: /metrics on the public port is off unless a
+// token is configured, and then answers only to that bearer token; with an
+// address of its own it is not on the public port at all, and that
+// listener serves /metrics and nothing else.
+func TestSurfaceMetricsClosed(t *testing.T) {
+	scrape := func(t *testing.T, f *fixture, auth string) (*http.Response, string) {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		return f.do(t, req)
+	}
+	t.Run("Off", func(t *testing.T) {
+		f := newFixture(t, func(d *web.Deps) { d.Metrics = metrics.New() })
+		for _, auth := range []string{"", "Bearer " + metricsToken, "Bearer "} {
+			resp, body := scrape(t, f, auth)
+			if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "newsletter_") {
+				t.Errorf("auth %q: %d, want 404 without metrics: %.200s", auth, resp.StatusCode, body)
+			}
+		}
+	})
+	t.Run("Token", func(t *testing.T) {
+		f := newFixture(t, func(d *web.Deps) { d.Metrics, d.MetricsToken = metrics.New(), metricsToken })
+		for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer " + metricsToken + "x", "Bearer " + metricsToken[:10],
+			"Basic " + metricsToken, metricsToken, "Bearer " + strings.ToUpper(metricsToken)} {
+			resp, body := scrape(t, f, auth)
+			if resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, "newsletter_") ||
+				!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("auth %q: %d (WWW-Authenticate %q), want 401 without metrics", auth, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+			}
+		}
+		if resp, body := f.do(t, httptest.NewRequest("GET", "/metrics?token="+metricsToken, nil)); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("token in the query string: %d %.100s", resp.StatusCode, body)
+		}
+		for _, auth := range []string{"Bearer " + metricsToken, "bearer " + metricsToken} {
+			resp, body := scrape(t, f, auth)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "newsletter_http_requests_total") {
+				t.Errorf("auth %q: %d, want the metrics: %.200s", auth, resp.StatusCode, body)
+			}
+		}
+	})
+	t.Run("OwnAddress", func(t *testing.T) {
+		m := metrics.New()
+		f := newFixture(t, func(d *web.Deps) { d.Metrics, d.MetricsToken, d.MetricsOwnAddr = m, metricsToken, true })
+		if resp, _ := scrape(t, f, "Bearer "+metricsToken); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("public port with its own metrics address: %d, want 404", resp.StatusCode)
+		}
+		for _, token := range []string{"", metricsToken} {
+			ms := web.NewMetricsServer(m, token)
+			get := func(path, auth string) (int, string) {
+				req := httptest.NewRequest("GET", path, nil)
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				resp, err := ms.App().Test(req, 10000)
+				must(t, err)
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode, string(b)
+			}
+			for _, path := range []string{"/", "/subscribe", "/healthz", "/admin/login", "/api/v1/me", "/metrics/x"} {
+				if code, _ := get(path, "Bearer "+metricsToken); code != http.StatusNotFound {
+					t.Errorf("token %q: %s on the metrics address: %d, want 404", token, path, code)
+				}
+			}
+			if token != "" {
+				if code, _ := get("/metrics", ""); code != http.StatusUnauthorized {
+					t.Errorf("metrics address with a token, no token sent: %d, want 401", code)
+				}
+			}
+			if code, body := get("/metrics", "Bearer "+metricsToken); code != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+				t.Errorf("token %q: /metrics on its own address: %d %.200s", token, code, body)
+			}
+		}
+	})
+}
+
+// countingHasher is the real argon2id hasher, counting its work.
+type countingHasher struct {
+	app.Argon2id
+	checks, hashes atomic.Int64
+}
+
+func (h *countingHasher) Check(hash, password string) bool {
+	h.checks.Add(1)
+	return h.Argon2id.Check(hash, password)
+}
+
+func (h *countingHasher) Hash(password string) (string, error) {
+	h.hashes.Add(1)
+	return h.Argon2id.Hash(password)
+}
+
+// TestSurfaceSignInEqualWork: every sign-in path does the same password
+// work, one argon2id check, whether the address has an account or not,
+// whether the password is right, wrong, empty or too long, and whether
+// the source is throttled (then against a dummy hash); and an address
+// without an account answers exactly like one with, failure by failure.
+// (The work is counted rather than timed; BenchmarkSignInPaths in package
+// app shows the times.)
+func TestSurfaceSignInEqualWork(t *testing.T) {
+	c := newConsole(t)
+	h := &countingHasher{}
+	c.auth.Passwords = h
+	owner, marketer := c.emails[app.RoleOwner], c.emails[app.RoleMarketer]
+	c.tryLogin(t, "warm-up@example.com", "wrong password") // makes the dummy hash once
+	attempt := func(t *testing.T, email, password string) *http.Response {
+		t.Helper()
+		before, hashes := h.checks.Load(), h.hashes.Load()
+		resp := c.tryLogin(t, email, password)
+		if n := h.checks.Load() - before; n != 1 {
+			t.Errorf("%s: %d password checks, want exactly 1", email, n)
+		}
+		if n := h.hashes.Load() - hashes; n != 0 {
+			t.Errorf("%s: %d password hashes, want none", email, n)
+		}
+		return resp
+	}
+	t.Run("KnownAndUnknownAlike", func(t *testing.T) {
+		for i := 1; i <= 4; i++ {
+			known := attempt(t, owner, "wrong password")
+			unknown := attempt(t, "nobody@example.com", "wrong password")
+			if known.StatusCode != unknown.StatusCode || known.Header.Get("Retry-After") != unknown.Header.Get("Retry-After") {
+				t.Errorf("failure %d: account %d (Retry-After %q), no account %d (Retry-After %q)", i, known.StatusCode,
+					known.Header.Get("Retry-After"), unknown.StatusCode, unknown.Header.Get("Retry-After"))
+			}
+		}
+	})
+	t.Run("ThrottledRightPassword", func(t *testing.T) {
+		if resp := attempt(t, owner, consolePassword); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("right password from a throttled source: %d, want 429", resp.StatusCode)
+		}
+	})
+	t.Run("OtherPaths", func(t *testing.T) {
+		for _, tc := range []struct{ email, password string }{
+			{marketer, ""}, {"", "some password"}, {marketer, strings.Repeat("p", 5000)}, {marketer, "wrong password"},
+			{"nobody-else@example.com", consolePassword},
+		} {
+			if resp := attempt(t, tc.email, tc.password); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%q/%d chars: %d, want 401", tc.email, len(tc.password), resp.StatusCode)
+			}
+		}
+		if resp := attempt(t, marketer, consolePassword); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("right password: %d, want 303", resp.StatusCode)
+		}
+	})
+}
+
+// browser is a client of the console from one loopback address, with
+// its own cookies.
+type browser struct {
+	addr, from string
+	cookies    map[string]string
+}
+
+func newBrowser(addr, from string) *browser {
+	return &browser{addr: addr, from: from, cookies: map[string]string{}}
+}
+
+func (b *browser) send(t *testing.T, req *http.Request) *http.Response {
+	t.Helper()
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	req.Header.Set("User-Agent", "SurfaceTest/1.0")
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(b.from)}, Timeout: 10 * time.Second}
+	client := &http.Client{Timeout: 30 * time.Second,
+		Transport:     &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req.URL.Scheme, req.URL.Host, req.RequestURI = "http", b.addr, ""
+	resp, err := client.Do(req)
+	must(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, k := range resp.Cookies() {
+		if k.Value == "" || k.MaxAge < 0 {
+			delete(b.cookies, k.Name)
+		} else {
+			b.cookies[k.Name] = k.Value
+		}
+	}
+	return resp
+}
+
+// signIn opens the sign-in page and posts the form.
+func (b *browser) signIn(t *testing.T, email, password string) *http.Response {
+	t.Helper()
+	b.send(t, httptest.NewRequest("GET", "/admin/login", nil))
+	tok := b.cookies["__Host-nl_login_csrf"]
+	if tok == "" {
+		t.Fatal("no sign-in CSRF cookie")
+	}
+	return b.send(t, formPost("/admin/login", form("_csrf", tok, "email", email, "password", password, "next", "/admin")))
+}
+
+func retryAfter(t *testing.T, resp *http.Response) int {
+	t.Helper()
+	n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil {
+		t.Fatalf("%d with Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	return n
+}
+
+// TestSurfaceSignInNoLockout: an outsider who knows an admin's address
+// cannot keep that admin out. Failures slow down the source they come
+// from, progressively; failures from many sources slow down every source
+// that never signed in to the account; the admin's own address, and the
+// browser that holds the account's device cookie wherever it is, still
+// sign in.
+func TestSurfaceSignInNoLockout(t *testing.T) {
+	c := newConsole(t) // 3 failures in a row from one source make it wait
+	addr := listenFixture(t, c.fixture)
+	owner := c.emails[app.RoleOwner]
+	admin := newBrowser(addr, "127.0.0.2")
+	if resp := admin.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the admin signs in: %d", resp.StatusCode)
+	}
+	device := admin.cookies["__Host-nl_device"]
+	if device == "" {
+		t.Fatal("no device cookie after signing in")
+	}
+
+	// One attacker: its own source waits, longer after each failure.
+	attacker := newBrowser(addr, "127.0.0.3")
+	for i := 1; i <= 2; i++ {
+		if resp := attacker.signIn(t, owner, "guess "+strconv.Itoa(i)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	waits := []int{}
+	for i := 0; i < 3; i++ {
+		resp := attacker.signIn(t, owner, "guess again")
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("guess over the limit: %d, want 429", resp.StatusCode)
+		}
+		w := retryAfter(t, resp)
+		waits = append(waits, w)
+		if resp := attacker.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("the right password from the waiting source: %d, want 429", resp.StatusCode)
+		}
+		c.clock.Add(time.Duration(w+1) * time.Second)
+	}
+	if !(waits[0] > 0 && waits[1] > waits[0] && waits[2] > waits[1]) {
+		t.Errorf("waits %v: want them to grow", waits)
+	}
+	admin.cookies = map[string]string{} // a new browser at the admin's own address
+	if resp := admin.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the admin from their own address while one source is throttled: %d, want 303", resp.StatusCode)
+	}
+
+	// Many attackers: every source that never signed in waits...
+	for i := 10; i < 22; i++ {
+		newBrowser(addr, fmt.Sprintf("127.0.0.%d", i)).signIn(t, owner, "distributed guess")
+	}
+	fresh := newBrowser(addr, "127.0.0.50")
+	if resp := fresh.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a new source during a distributed attack: %d, want 429 (slowed)", resp.StatusCode)
+	}
+	// ...but not the admin's own address, nor the admin's browser behind
+	// an address the attacker shares (a proxy, a café).
+	admin.cookies = map[string]string{}
+	if resp := admin.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the admin from their own address during a distributed attack: %d, want 303", resp.StatusCode)
+	}
+	shared := newBrowser(addr, "127.0.0.3")
+	shared.cookies["__Host-nl_device"] = device
+	if resp := shared.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the admin's browser at the attacker's address: %d, want 303", resp.StatusCode)
+	}
+	// A device cookie of another account, or a forged one, is no pass.
+	forged := newBrowser(addr, "127.0.0.3")
+	forged.cookies["__Host-nl_device"] = strings.Replace(device, ".", "x.", 1)
+	if resp := forged.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a forged device cookie at the throttled address: %d, want 429", resp.StatusCode)
+	}
+	other := newBrowser(addr, "127.0.0.3")
+	other.cookies["__Host-nl_device"] = device
+	if resp := other.signIn(t, c.emails[app.RoleMarketer], "wrong password"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the owner's device cookie on another account: %d, want 401", resp.StatusCode)
+	}
+}
+
+var resetPassword = regexp.MustCompile(`id="reset-password"><p>[^<]*</p><p><code class="secret">([^<]+)</code>`)
+
+// TestSurfaceOwnerResetsPassword: an owner gives another admin a new
+// password, shown once; the old password stops working, the admin's
+// sessions end, their API tokens are kept unless the owner revokes them
+// too, any wait on the account is lifted, and the reset is audited. Nobody
+// resets their own password this way.
+func TestSurfaceOwnerResetsPassword(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	owner := c.login(t, app.RoleOwner)
+	marketer := c.login(t, app.RoleMarketer)
+	email := c.emails[app.RoleMarketer]
+	token, err := c.auth.Admins.NewToken(ctx, email, "crm")
+	must(t, err)
+	mk, err := c.store.AdminByEmail(ctx, email)
+	must(t, err)
+	path := "/admin/users/" + strconv.FormatInt(mk.ID, 10) + "/password"
+	for i := 0; i < 3; i++ { // the marketer's source waits now
+		c.tryLogin(t, email, "forgotten password")
+	}
+
+	for _, revoke := range []bool{false, true} {
+		t.Run(fmt.Sprintf("revokeTokens=%v", revoke), func(t *testing.T) {
+			v := url.Values{}
+			if revoke {
+				v.Set("revoke_tokens", "yes")
+			}
+			resp, body := c.post(t, owner, path, v)
+			m := resetPassword.FindStringSubmatch(body)
+			if resp.StatusCode != http.StatusOK || m == nil {
+				t.Fatalf("reset: %d, no new password shown: %.500s", resp.StatusCode, body)
+			}
+			if resp.Header.Get("Location") != "" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+				t.Errorf("the password page may be cached or redirected: %v", resp.Header)
+			}
+			// Shown once: the users page does not show it again.
+			if _, again := c.get(t, owner, "/admin/users"); strings.Contains(again, m[1]) {
+				t.Error("the new password is shown again")
+			}
+			if resp, _ := c.get(t, marketer, "/admin/campaigns"); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("the admin's session survived the reset: %d", resp.StatusCode)
+			}
+			if resp := c.tryLogin(t, email, c.passwords[app.RoleMarketer]); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("the old password: %d, want 401", resp.StatusCode)
+			}
+			c.passwords[app.RoleMarketer] = m[1]
+			marketer = c.login(t, app.RoleMarketer) // the wait was lifted; the new password works
+			if _, err := c.auth.Admins.Authenticate(ctx, token); (err != nil) != revoke {
+				t.Errorf("API token after the reset (revoke %v): %v", revoke, err)
+			}
+			entries, err := c.store.ListAudit(ctx, app.AuditQuery{Action: "admin_password_reset", SubjectID: mk.ID, Limit: 1})
+			must(t, err)
+			want := "api tokens kept"
+			if revoke {
+				want = "api tokens revoked: 1"
+			}
+			if len(entries) != 1 || !strings.Contains(entries[0].Details, want) || !strings.Contains(entries[0].Details, "sessions ended: 1") {
+				t.Errorf("audit %+v, want %q", entries, want)
+			}
+		})
+	}
+	me, err := c.store.AdminByEmail(ctx, c.emails[app.RoleOwner])
+	must(t, err)
+	resp, body := c.post(t, owner, "/admin/users/"+strconv.FormatInt(me.ID, 10)+"/password", nil)
+	if resp.StatusCode != http.StatusConflict || resetPassword.MatchString(body) {
+		t.Errorf("own password reset: %d, want 409", resp.StatusCode)
 	}
 }

@@ -94,8 +94,19 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 		run(camp.runner.Run)
 	}
 
+	serveErr := make(chan error, 2)
+	var metricsSrv *web.MetricsServer
+	if cfg.MetricsAddr != "" {
+		metricsSrv = web.NewMetricsServer(sys.metrics, cfg.MetricsToken)
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return &config.Error{Var: "METRICS_ADDR", Reason: err.Error()}
+		}
+		go func() { serveErr <- metricsSrv.App().Listener(ln) }()
+		log.Info("metrics served on their own address", "addr", ln.Addr().String(), "token", cfg.MetricsToken != "")
+	}
+
 	var srv *web.Server
-	serveErr := make(chan error, 1)
 	if mode == "serve" || mode == "web" {
 		if err := bootstrapAdmin(ctx, cfg, sys.admins, stdout); err != nil {
 			return err
@@ -124,6 +135,11 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 	if srv != nil {
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			log.Warn("web shutdown", "err", err)
+		}
+	}
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("metrics shutdown", "err", err)
 		}
 	}
 	if worker != nil {
