@@ -30,9 +30,10 @@ type AdminSession struct {
 // AdminAccount is an admin as the user management page shows it.
 type AdminAccount struct {
 	Admin
-	FailedLogins int        `json:"failed_logins"`
-	LockedUntil  *time.Time `json:"locked_until"`
-	LastLoginAt  *time.Time `json:"last_login_at"`
+	// LockedUntil is until when some source must wait before signing in
+	// to the account again (nil: none).
+	LockedUntil *time.Time `json:"locked_until"`
+	LastLoginAt *time.Time `json:"last_login_at"`
 }
 
 // APITokenInfo describes an API token without the token itself.
@@ -51,16 +52,32 @@ type AdminAuthStore interface {
 	AdminByEmail(ctx context.Context, email string) (*Admin, error)
 	AddAudit(ctx context.Context, e *AuditEntry) error
 
-	// AdminLockedUntil returns until when an admin's sign-in is locked
-	// (nil: not locked).
-	AdminLockedUntil(ctx context.Context, adminID int64) (*time.Time, error)
-	// RecordLoginFailure counts a failed sign-in; the max-th failure in a
-	// row locks the account until lockUntil and starts counting afresh.
-	// It reports whether this failure locked the account.
-	RecordLoginFailure(ctx context.Context, adminID int64, max int, lockUntil time.Time) (bool, error)
-	// RecordLogin clears the failures and the lock and notes the time.
+	// LoginRecord returns the sign-in record of account from source (the
+	// zero record when there is none).
+	LoginRecord(ctx context.Context, account, source string) (LoginRecord, error)
+	// AddLoginFailure counts a failed attempt on account from source at
+	// at and returns the failures in a row; a run whose last failure is
+	// older than since starts afresh.
+	AddLoginFailure(ctx context.Context, account, source string, at, since time.Time) (int, error)
+	// BlockLogin makes source wait until until before trying account
+	// again.
+	BlockLogin(ctx context.Context, account, source string, until time.Time) error
+	// LoginSucceeded clears the failures and the wait of account from
+	// source and notes the success.
+	LoginSucceeded(ctx context.Context, account, source string, at time.Time) error
+	// ClearLoginBlocks clears the failures and waits of account from every
+	// source (the sources it succeeded from stay known).
+	ClearLoginBlocks(ctx context.Context, account string) error
+	// LoginBlockedUntil returns the latest wait on account (nil: none).
+	LoginBlockedUntil(ctx context.Context, account string) (*time.Time, error)
+	// PurgeLoginRecords deletes the records untouched since failedBefore
+	// whose last success, if any, is older than succeededBefore.
+	PurgeLoginRecords(ctx context.Context, failedBefore, succeededBefore time.Time) (int64, error)
+	// RecordLogin notes the time of an admin's sign-in.
 	RecordLogin(ctx context.Context, adminID int64, at time.Time) error
 	SetAdminPassword(ctx context.Context, adminID int64, hash string) error
+	// DeleteAdminAPITokens revokes every API token of an admin.
+	DeleteAdminAPITokens(ctx context.Context, adminID int64) (int64, error)
 	SetAdminRole(ctx context.Context, adminID int64, role Role) error
 	DeleteAdmin(ctx context.Context, adminID int64) error
 	ListAdmins(ctx context.Context) ([]AdminAccount, error)
@@ -90,14 +107,26 @@ const (
 )
 
 // AdminAuth signs operators in and out of the admin console, keeps their
-// sessions, locks accounts after repeated failures, and manages accounts
-// and API tokens for owners.
+// sessions, throttles repeated failures (see adminlogin.go), and manages
+// accounts and API tokens for owners.
 type AdminAuth struct {
 	Store  AdminAuthStore
 	Admins *Admins
-	// MaxFailures failed sign-ins in a row lock the account for Lockout.
+	// Passwords hashes and checks passwords; nil is Argon2id.
+	Passwords PasswordHasher
+	// Keys keys the sign-in records and device cookies, the same on every
+	// machine; nil uses a key of this AdminAuth only.
+	Keys *Signer
+	// MaxFailures failed sign-ins in a row from one source make it wait
+	// FirstDelay, doubled per further failure, at most Lockout.
 	MaxFailures int
+	FirstDelay  time.Duration
 	Lockout     time.Duration
+	// AccountMaxFailures failures in a row from all sources together make
+	// every source that has not signed in to the account within
+	// KnownSourceTTL wait as well; 0 is four times MaxFailures.
+	AccountMaxFailures int
+	KnownSourceTTL     time.Duration
 	// SessionTTL is the longest a session lives; IdleTimeout ends it
 	// sooner when unused.
 	SessionTTL  time.Duration
@@ -105,8 +134,10 @@ type AdminAuth struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 
-	dummyOnce sync.Once
-	dummyHash string
+	dummyOnce    sync.Once
+	dummyHash    string
+	localKeyOnce sync.Once
+	localKey     []byte
 }
 
 func (a *AdminAuth) now() time.Time {
@@ -153,78 +184,8 @@ func hashSecret(s string) string {
 // ErrBadCredentials is the one answer to a wrong email or password.
 var ErrBadCredentials = &Error{Code: EUNAUTHORIZED, Message: "Wrong email or password."}
 
-// ErrUnknownAccount is ErrBadCredentials for an address with no account:
-// the same code and message, so the person sees the same answer, but the
-// caller can count these failures too (the web layer does, per address),
-// so that an unknown address "locks" after as many failures as a real one
-// and the lockout reveals nothing.
-var ErrUnknownAccount = &Error{Code: EUNAUTHORIZED, Message: ErrBadCredentials.Message}
-
-// LockoutPolicy returns how many failed sign-ins in a row lock an account,
-// and for how long.
-func (a *AdminAuth) LockoutPolicy() (maxFailures int, lockout time.Duration) {
-	return a.maxFailures(), a.lockout()
-}
-
-// ErrLocked answers a sign-in to a locked account.
-var ErrLocked = &Error{Code: ERATELIMIT, Message: "Too many failed sign-ins: this account is locked for a while. Try again later."}
-
-// Login checks an email and password and opens a session. A wrong
-// password counts towards the lockout; while locked, even the right
-// password is refused. An unknown email costs the same time as a known
-// one, so the answer does not tell which addresses have accounts.
-func (a *AdminAuth) Login(ctx context.Context, email, password, userAgent string) (*AdminSession, *Admin, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" || password == "" || len(password) > passwordMax {
-		return nil, nil, ErrBadCredentials
-	}
-	admin, err := a.Store.AdminByEmail(ctx, email)
-	if IsNotFound(err) {
-		a.dummyOnce.Do(func() { a.dummyHash, _ = HashPassword(RandomSecret(12)) })
-		CheckPassword(a.dummyHash, password)
-		return nil, nil, ErrUnknownAccount
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	now := a.now()
-	locked, err := a.Store.AdminLockedUntil(ctx, admin.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if locked != nil && locked.After(now) {
-		return nil, nil, ErrLocked
-	}
-	if !CheckPassword(admin.PasswordHash, password) {
-		nowLocked, err := a.Store.RecordLoginFailure(ctx, admin.ID, a.maxFailures(), now.Add(a.lockout()))
-		if err != nil {
-			return nil, nil, err
-		}
-		if nowLocked {
-			if err := a.audit(ctx, admin, "admin_locked", admin.ID, ""); err != nil {
-				return nil, nil, err
-			}
-			return nil, nil, ErrLocked
-		}
-		return nil, nil, ErrBadCredentials
-	}
-	if err := a.Store.RecordLogin(ctx, admin.ID, now); err != nil {
-		return nil, nil, err
-	}
-	if _, err := a.Store.PurgeAdminSessions(ctx, now); err != nil {
-		return nil, nil, err
-	}
-	raw := RandomSecret(32)
-	s := &AdminSession{RawID: raw, IDHash: hashSecret(raw), AdminID: admin.ID, CSRFToken: RandomSecret(32),
-		UserAgentHash: hashSecret(userAgent), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.sessionTTL())}
-	if err := a.Store.CreateAdminSession(ctx, s); err != nil {
-		return nil, nil, err
-	}
-	if err := a.audit(ctx, admin, "admin_signed_in", admin.ID, ""); err != nil {
-		return nil, nil, err
-	}
-	return s, admin, nil
-}
+// ErrLocked answers a sign-in attempt from a source that must wait.
+var ErrLocked = &Error{Code: ERATELIMIT, Message: "Too many failed sign-ins from here: wait a while and try again."}
 
 // Session returns the live session with cookie value rawID and its admin.
 // A missing, expired, idle or foreign-browser session is EUNAUTHORIZED
@@ -289,7 +250,7 @@ func (a *AdminAuth) Logout(ctx context.Context, rawID string) error {
 // ChangePassword sets a new password after checking the current one, and
 // ends the admin's other sessions.
 func (a *AdminAuth) ChangePassword(ctx context.Context, admin *Admin, s *AdminSession, current, next, repeat string) error {
-	if !CheckPassword(admin.PasswordHash, current) {
+	if !a.hasher().Check(admin.PasswordHash, current) {
 		return &Error{Code: EINVALID, Message: "The current password is wrong.", Fields: map[string]string{"current": "wrong password"}}
 	}
 	if err := validatePassword(next, repeat); err != nil {
@@ -298,7 +259,7 @@ func (a *AdminAuth) ChangePassword(ctx context.Context, admin *Admin, s *AdminSe
 	if next == current {
 		return &Error{Code: EINVALID, Message: "Choose a password you have not used here.", Fields: map[string]string{"new": "same as the current one"}}
 	}
-	hash, err := HashPassword(next)
+	hash, err := a.hasher().Hash(next)
 	if err != nil {
 		return err
 	}
@@ -333,9 +294,19 @@ func (a *AdminAuth) audit(ctx context.Context, actor *Admin, action string, admi
 		SubjectID: adminID, Details: details})
 }
 
-// Accounts lists every admin.
+// Accounts lists every admin, with until when some source must wait
+// before signing in to it.
 func (a *AdminAuth) Accounts(ctx context.Context) ([]AdminAccount, error) {
-	return a.Store.ListAdmins(ctx)
+	list, err := a.Store.ListAdmins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i].LockedUntil, err = a.LoginBlockedUntil(ctx, &list[i].Admin); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
 }
 
 // CreateAccount makes an admin with a generated password, which it
@@ -366,15 +337,66 @@ func (a *AdminAuth) SetRole(ctx context.Context, actor *Admin, id int64, role Ro
 	return a.audit(ctx, actor, "admin_role_changed", id, "role "+string(role))
 }
 
-// Unlock lifts a sign-in lockout.
+// Unlock lifts the waits of every source on an account.
 func (a *AdminAuth) Unlock(ctx context.Context, actor *Admin, id int64) error {
-	if _, err := a.Store.Admin(ctx, id); err != nil {
+	admin, err := a.Store.Admin(ctx, id)
+	if err != nil {
 		return err
 	}
-	if err := a.Store.RecordLogin(ctx, id, time.Time{}); err != nil {
+	if err := a.Store.ClearLoginBlocks(ctx, a.accountKey(strings.ToLower(admin.Email))); err != nil {
 		return err
 	}
 	return a.audit(ctx, actor, "admin_unlocked", id, "")
+}
+
+// PasswordReset is what resetting another admin's password did.
+type PasswordReset struct {
+	Admin *Admin
+	// Password is the new password, to be handed over once.
+	Password string
+	// Sessions counts the sessions ended; Tokens the API tokens revoked.
+	Sessions, Tokens int64
+}
+
+// ResetPassword gives another admin a new generated password, for an
+// owner to hand over (the admin forgot theirs, or it may be known to
+// someone else). Every session of that admin ends, and every wait on
+// signing in to the account is lifted. Their API tokens are separate
+// credentials: they are revoked only when revokeTokens is set (a password
+// that may be known to someone else), and kept otherwise (a forgotten
+// one), as integrations use them. Audited; nobody resets their own
+// password this way (ChangePassword asks for the current one).
+func (a *AdminAuth) ResetPassword(ctx context.Context, actor *Admin, id int64, revokeTokens bool) (*PasswordReset, error) {
+	if actor != nil && actor.ID == id {
+		return nil, Errorf(ECONFLICT, "Change your own password on the password page.")
+	}
+	admin, err := a.Store.Admin(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res := &PasswordReset{Admin: admin, Password: RandomSecret(15)}
+	hash, err := a.hasher().Hash(res.Password)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Store.SetAdminPassword(ctx, id, hash); err != nil {
+		return nil, err
+	}
+	if res.Sessions, err = a.Store.DeleteAdminSessions(ctx, id, ""); err != nil {
+		return nil, err
+	}
+	tokens := "api tokens kept"
+	if revokeTokens {
+		if res.Tokens, err = a.Store.DeleteAdminAPITokens(ctx, id); err != nil {
+			return nil, err
+		}
+		tokens = fmt.Sprintf("api tokens revoked: %d", res.Tokens)
+	}
+	if err := a.Store.ClearLoginBlocks(ctx, a.accountKey(strings.ToLower(admin.Email))); err != nil {
+		return nil, err
+	}
+	details := fmt.Sprintf("sessions ended: %d; %s", res.Sessions, tokens)
+	return res, a.audit(ctx, actor, "admin_password_reset", id, details)
 }
 
 // DeleteAccount removes another admin with their sessions and tokens.

@@ -425,7 +425,10 @@ func TestRepliesFollowMailRules(t *testing.T) {
 			{"StrangerAbroad", "stranger@example.com", app.KindMarketingOptout, false, true, ""},
 			{"NoCrossBorderConsent", "local@example.com", app.KindAccess, false, true, ""},
 			{"CrossBorderConsentRevoking", "abroad@example.com", app.KindConsentRevocation, true, true, app.ReplyRevoked},
-			{"StrangerAtHome", "stranger@example.com", app.KindMarketingOptout, false, false, app.ReplyNothingHeld},
+			// Anyone can write any From: an unverified stranger gets no
+			// answer (backscatter); a verified one is told we hold nothing.
+			{"StrangerAtHome", "stranger@example.com", app.KindMarketingOptout, false, false, ""},
+			{"VerifiedStrangerAtHome", "verified.stranger@example.com", app.KindMarketingOptout, true, false, app.ReplyNothingHeld},
 		}
 		for i, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -358,8 +358,9 @@ type EmailRequest struct {
 //     else blocks the record and mails a confirmation link; access is
 //     answered with a link to the person's data; an unclear message waits
 //     for a privacy officer.
-//   - A sender we hold nothing about is told so, and the request is still
-//     recorded.
+//   - A sender we hold nothing about is told so when the message is
+//     verified; an unverified one gets no answer (anyone can forge a From
+//     address). The request is recorded either way.
 func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessage, error) {
 	now := s.now()
 	var out *InboundMessage
@@ -546,6 +547,13 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 	}
 	if (m.Reply == ReplyAccess || m.Reply == ReplyRevokeConfirm || m.Reply == ReplyUpdate) && !m.ReplyPersonal {
 		m.Reply = ReplyReview // links to a person's data go to their own address only
+	}
+	if !e.Verified && !m.ReplyPersonal && m.Reply != "" {
+		// Anyone can write any From: an unverified message from an
+		// address we hold nothing for is not answered, so a forged one
+		// cannot make us mail a stranger (backscatter).
+		m.Reply = ""
+		r.Note = strings.TrimPrefix(r.Note+"; not answered: sender not verified", "; ")
 	}
 	if !mayReply {
 		m.Reply = ""

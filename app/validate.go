@@ -62,6 +62,7 @@ const (
 	msgNameTooLong        = "name.too_long"
 	msgNameInvalid        = "name.invalid"
 	msgNameNoLetters      = "name.no_letters"
+	msgNameLink           = "name.link"
 	msgEmailRequired      = "email.required"
 	msgEmailInvalid       = "email.invalid"
 	msgEmailTooLong       = "email.too_long"
@@ -107,6 +108,10 @@ var validateMessages = map[string][2]string{
 	msgNameNoLetters: {
 		"The name must contain letters.",
 		"Имя должно содержать буквы.",
+	},
+	msgNameLink: {
+		"The name must not contain a website or domain name (put a space after a dot).",
+		"Имя не должно содержать адрес сайта или доменное имя (после точки ставьте пробел).",
 	},
 	msgEmailRequired: {
 		"Please enter your email address.",
@@ -388,8 +393,11 @@ func normalizePhone(s, defaultRegion string) (string, string) {
 // characters: letters of any script (with their combining marks), spaces,
 // hyphens, apostrophes (' and ’) and dots, and at least one letter. Digits,
 // control characters, markup characters such as <>"{} and other symbols are
-// refused: they have no place in a name and are what bots put there. The name
-// is required. Failures are *FieldError for FieldName.
+// refused: they have no place in a name and are what bots put there. A word
+// that is a domain name ("evil.com", "www.x", "сайт.рф": labels joined by
+// dots, the last one a top-level domain) is refused too, so a name cannot
+// carry a link into the mail that greets the person. The name is
+// required. Failures are *FieldError for FieldName.
 func NormalizeName(s string) (string, error) {
 	out, key := normalizeName(s)
 	if key != "" {
@@ -435,6 +443,8 @@ func normalizeName(s string) (string, string) {
 		return "", msgNameTooLong
 	case letters == 0:
 		return "", msgNameNoLetters
+	case hasDomainWord(b.String()):
+		return "", msgNameLink
 	}
 	return b.String(), ""
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"regexp"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -241,7 +239,6 @@ func (h InboundProcessor) reply(ctx context.Context, m *app.InboundMessage) (boo
 	if len(refs) > 20 {
 		refs = append(refs[:1], refs[len(refs)-19:]...)
 	}
-	subject := replySubject(msg.Subject)
 	var personID int64 // a reply to the address on file is the person's mail
 	if m.ReplyPersonal && m.SubscriberID != nil {
 		personID = *m.SubscriberID
@@ -249,9 +246,7 @@ func (h InboundProcessor) reply(ctx context.Context, m *app.InboundMessage) (boo
 	err = h.Mail.send(ctx, key, m.Reply, m.Lang, to, data.Name, personID, data, func(out *outmail.Message) {
 		out.AutoSubmitted = "auto-replied"
 		out.InReplyTo, out.References = threadID, refs
-		if subject != "" {
-			out.Subject = subject
-		}
+		out.Subject = replySubject(m.Kind, m.Lang, out.Subject)
 		if h.ReplyTo != "" {
 			if a, err := mail.ParseAddress(h.ReplyTo); err == nil {
 				out.Headers = map[string]string{"Reply-To": a.Address}
@@ -304,26 +299,17 @@ func (h InboundProcessor) replyData(ctx context.Context, m *app.InboundMessage) 
 	return data, true, nil
 }
 
-var (
-	mailtoTokenRe = regexp.MustCompile(`\s*\[\s*[uU]:[A-Za-z0-9_.\-]*\s*\]`)
-	replyPrefixRe = regexp.MustCompile(`(?i)^\s*(re|ответ|отв)\s*(\[\d+\])?\s*:`)
-)
-
-// maxSubjectRunes bounds the subject of a reply.
-const maxSubjectRunes = 250
-
-// replySubject is "Re: " and the request's subject, without the token of
-// our mailto subject; "" when the request had no subject.
-func replySubject(orig string) string {
-	s := strings.Join(strings.Fields(mailtoTokenRe.ReplaceAllString(orig, "")), " ")
-	if s == "" {
-		return ""
+// replySubject is "Re: " and the policy's own title for the request kind
+// in the request's language, or, for a kind without one, the reply
+// template's own subject. It never repeats the incoming subject: whoever
+// forged that message chose its words, and the reply is DKIM-signed mail
+// of ours. The thread is kept by In-Reply-To and References.
+func replySubject(kind app.RequestKind, lang, templateSubject string) string {
+	title := inbound.PolicySubject(kind, lang)
+	if title == "" {
+		title = templateSubject
 	}
-	s = truncateRunes(s, maxSubjectRunes)
-	if replyPrefixRe.MatchString(s) {
-		return s
-	}
-	return "Re: " + s
+	return "Re: " + title
 }
 
 // InboundSweeper destroys old raw inbound messages.

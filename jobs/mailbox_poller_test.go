@@ -64,6 +64,7 @@ func TestMailboxPoller(t *testing.T) {
 	ctx := context.Background()
 	in.subscriber(t, "olga.smirnova@gmail.com")
 	in.subscriber(t, "emma.brown@icloud.com")
+	in.subscriber(t, "ivan.petrov@yandex.ru") // answered: the address is on file
 
 	// The last run stored this message, then crashed before moving it.
 	crashed := fixture(t, "gmail_ru_reply_optout.eml")

@@ -26,6 +26,8 @@ const (
 	sessionCookie  = "nl_admin"
 	secureCookie   = "__Host-nl_admin"
 	loginCSRFHost  = "__Host-nl_login_csrf"
+	deviceCookie   = "nl_device"
+	deviceHost     = "__Host-nl_device"
 	adminPageLimit = 50
 )
 
@@ -63,6 +65,7 @@ func (s *Server) adminRouteTable() []adminRoute {
 		{post, "/admin/users", ownerOnly, s.adminCreateUser},
 		{post, "/admin/users/:id<int>/role", ownerOnly, s.adminSetRole},
 		{post, "/admin/users/:id<int>/unlock", ownerOnly, s.adminUnlockUser},
+		{post, "/admin/users/:id<int>/password", ownerOnly, s.adminResetPassword},
 		{post, "/admin/users/:id<int>/delete", ownerOnly, s.adminDeleteUser},
 		{get, "/admin/tokens", ownerOnly, s.adminTokens},
 		{post, "/admin/tokens", ownerOnly, s.adminCreateToken},
@@ -120,6 +123,13 @@ func (s *Server) loginCSRFCookieName() string {
 	return loginCSRFName
 }
 
+func (s *Server) deviceCookieName() string {
+	if s.secure() {
+		return deviceHost
+	}
+	return deviceCookie
+}
+
 func (s *Server) secure() bool { return s.deps.BaseURL != nil && s.deps.BaseURL.Scheme == "https" }
 
 func (s *Server) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
@@ -165,8 +175,9 @@ func currentSession(c *fiber.Ctx) *app.AdminSession {
 var errCSRF = app.Errorf(app.EFORBIDDEN, "The form has expired or did not come from this console. Reload the page and try again.")
 
 // adminCSRF refuses a state-changing request that lacks the session's CSRF
-// token (form field _csrf or header X-CSRF-Token) or that a browser marks
-// as coming from another site.
+// token (form field _csrf of the body, or header X-CSRF-Token; never the
+// query string, which logs, history and Referer keep) or that a browser
+// marks as coming from another site.
 func (s *Server) adminCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
@@ -177,12 +188,25 @@ func (s *Server) adminCSRF(c *fiber.Ctx) error {
 	}
 	token := c.Get(csrfHeader)
 	if token == "" {
-		token = c.FormValue(csrfField)
+		token = bodyValue(c, csrfField)
 	}
 	if sess := currentSession(c); sess == nil || !sess.CheckCSRF(token) {
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// bodyValue is a field of a form body (urlencoded or multipart), never of
+// the query string.
+func bodyValue(c *fiber.Ctx, key string) string {
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		f, err := c.MultipartForm()
+		if err != nil || len(f.Value[key]) == 0 {
+			return ""
+		}
+		return f.Value[key][0]
+	}
+	return string(c.Request().PostArgs().Peek(key))
 }
 
 // adminLocale is the console language: the session's choice, else the

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // Sign-in attempts allowed per client address and window, on top of the
-// per-account lockout.
+// throttle per account and source (app.AdminAuth).
 const (
 	loginAttemptsPerIP = 20
 	loginWindow        = 10 * time.Minute
@@ -62,7 +63,7 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return s.adminPage(c, status, "admin_login", "login", templates.T(loc, "admin.login.title"), d)
 	}
 	want := c.Cookies(s.loginCSRFCookieName())
-	if got := c.FormValue(csrfField); want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if got := bodyValue(c, csrfField); want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
 	}
 	if s.deps.Limiter != nil {
@@ -74,43 +75,29 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 			return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.ratelimited"))
 		}
 	}
-	sess, _, err := s.deps.Auth.Login(c.UserContext(), d.Email, c.FormValue("password"), c.Get(fiber.HeaderUserAgent))
-	switch app.ErrorCode(err) {
-	case "":
-	case app.EUNAUTHORIZED:
-		if errors.Is(err, app.ErrUnknownAccount) && s.unknownAccountLocked(c, d.Email) {
-			// An address without an account "locks" after as many
-			// failures as a real one, so the lockout tells nothing.
-			return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.locked"))
-		}
+	res, err := s.deps.Auth.Login(c.UserContext(), app.LoginAttempt{Email: d.Email, Password: c.FormValue("password"),
+		UserAgent: c.Get(fiber.HeaderUserAgent), Address: c.IP(), Device: c.Cookies(s.deviceCookieName())})
+	var throttled *app.ThrottledError
+	switch {
+	case err == nil:
+	case errors.As(err, &throttled):
+		minutes := int((throttled.Wait + time.Minute - 1) / time.Minute)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((throttled.Wait+time.Second-1)/time.Second)))
+		return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.locked", max(minutes, 1)))
+	case app.ErrorCode(err) == app.EUNAUTHORIZED:
 		return again(fiber.StatusUnauthorized, templates.T(loc, "admin.login.wrong"))
-	case app.ERATELIMIT:
-		return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.locked"))
 	default:
 		return err
 	}
-	if err := s.deps.Auth.SetLocale(c.UserContext(), sess, loc); err != nil {
+	if err := s.deps.Auth.SetLocale(c.UserContext(), res.Session, loc); err != nil {
 		return err
 	}
 	s.clearCookie(c, s.loginCSRFCookieName())
-	s.setCookie(c, s.sessionCookieName(), sess.RawID, sess.ExpiresAt)
+	s.setCookie(c, s.sessionCookieName(), res.Session.RawID, res.Session.ExpiresAt)
+	// The device cookie lets this browser sign in to this account while
+	// others' failures slow everyone else down.
+	s.setCookie(c, s.deviceCookieName(), res.Device, time.Now().Add(app.DefaultDeviceTTL))
 	return c.Redirect(d.Next, fiber.StatusSeeOther)
-}
-
-// unknownAccountLocked counts a failed sign-in to an address without an
-// account and reports whether it has reached the lockout of real accounts.
-func (s *Server) unknownAccountLocked(c *fiber.Ctx, email string) bool {
-	if s.deps.Limiter == nil {
-		return false
-	}
-	maxFailures, lockout := s.deps.Auth.LockoutPolicy()
-	key := "rl:admin-login-unknown:" + s.deps.Signer.Fingerprint("addr", strings.ToLower(strings.TrimSpace(email)))
-	ok, err := s.deps.Limiter.Allow(c.UserContext(), key, maxFailures-1, lockout)
-	if err != nil {
-		s.deps.Log.Warn("rate limit unavailable", "limit", "admin-login-unknown", "err", err)
-		return false
-	}
-	return !ok
 }
 
 // adminLogout ends the session.

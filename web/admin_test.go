@@ -239,6 +239,7 @@ func TestAdminRoles(t *testing.T) {
 		{"POST", "/admin/users", "/admin/users", owner},
 		{"POST", "/admin/users/:id<int>/role", "/admin/users/" + missing + "/role", owner},
 		{"POST", "/admin/users/:id<int>/unlock", "/admin/users/" + missing + "/unlock", owner},
+		{"POST", "/admin/users/:id<int>/password", "/admin/users/" + missing + "/password", owner},
 		{"POST", "/admin/users/:id<int>/delete", "/admin/users/" + missing + "/delete", owner},
 		{"GET", "/admin/tokens", "/admin/tokens", owner},
 		{"POST", "/admin/tokens", "/admin/tokens", owner},

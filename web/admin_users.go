@@ -28,6 +28,14 @@ type usersData struct {
 	Errors      map[string]string
 	NewEmail    string
 	NewPassword string
+	// Reset is a password reset to show once.
+	Reset *passwordResetView
+}
+
+// passwordResetView shows a reset password once, with what else the
+// reset did.
+type passwordResetView struct {
+	Email, Password, Note string
 }
 
 func roleOptions(loc string) []option {
@@ -116,6 +124,35 @@ func (s *Server) adminUnlockUser(c *fiber.Ctx) error {
 	return s.adminUserAction(c, func(id int64) error {
 		return s.deps.Auth.Unlock(c.UserContext(), currentAdmin(c), id)
 	}, "admin.ok.unlocked")
+}
+
+// adminResetPassword gives another account a new generated password and
+// shows it once (on this page, never in a URL). The account's sessions
+// end; its API tokens are revoked only when the owner asks.
+func (s *Server) adminResetPassword(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	loc := adminLocale(c)
+	res, rerr := s.deps.Auth.ResetPassword(c.UserContext(), currentAdmin(c), id, truthy(c.FormValue("revoke_tokens")))
+	d, err := s.usersData(c)
+	if err != nil {
+		return err
+	}
+	if rerr != nil {
+		if app.ErrorCode(rerr) != app.ECONFLICT {
+			return rerr
+		}
+		d.Message = app.ErrorMessage(rerr)
+		return s.adminPage(c, fiber.StatusConflict, "admin_users", "users", templates.T(loc, "admin.nav.users"), d)
+	}
+	note := templates.T(loc, "admin.users.reset.kept", res.Sessions)
+	if truthy(c.FormValue("revoke_tokens")) {
+		note = templates.T(loc, "admin.users.reset.revoked", res.Sessions, res.Tokens)
+	}
+	d.Reset = &passwordResetView{Email: res.Admin.Email, Password: res.Password, Note: note}
+	return s.adminPage(c, fiber.StatusOK, "admin_users", "users", templates.T(loc, "admin.nav.users"), d)
 }
 
 // adminDeleteUser deletes another account.

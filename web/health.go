@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // healthz answers while the process runs.
@@ -41,13 +39,4 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "down": down})
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
-}
-
-// metrics serves Prometheus metrics.
-func (s *Server) metrics(c *fiber.Ctx) error {
-	if s.deps.Metrics == nil {
-		return fiber.ErrNotFound
-	}
-	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.deps.Metrics.Registry, promhttp.HandlerOpts{}))
-	return h(c)
 }

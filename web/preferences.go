@@ -48,8 +48,8 @@ func (s *Server) requestPreferencesLink(c *fiber.Ctx) error {
 	if err := s.limit(c, loc, "prefs-ip", s.deps.Signer.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
 		return err
 	}
-	if addr, err := app.NormalizeEmail(email); err == nil {
-		if err := s.limit(c, loc, "prefs-addr", s.deps.Signer.Fingerprint("addr", addr), prefsLimitPerson, time.Hour); err != nil {
+	if key, ok := s.addressKey(email); ok {
+		if err := s.limit(c, loc, "prefs-addr", key, prefsLimitPerson, time.Hour); err != nil {
 			return err
 		}
 	}
@@ -205,8 +205,8 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 		if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
 			return err
 		}
-		if addr, err := app.NormalizeEmail(c.FormValue("email")); err == nil {
-			if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", addr), s.deps.LimitAddress, time.Hour); err != nil {
+		if key, ok := s.addressKey(c.FormValue("email")); ok {
+			if err := s.limit(c, loc, "subscribe-addr", key, s.deps.LimitAddress, time.Hour); err != nil {
 				return err
 			}
 		}

@@ -147,8 +147,8 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 	if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
 		return err
 	}
-	if email, err := app.NormalizeEmail(in.Email); err == nil {
-		if err := s.limit(c, loc, "subscribe-addr", s.deps.Signer.Fingerprint("addr", email), s.deps.LimitAddress, time.Hour); err != nil {
+	if key, ok := s.addressKey(in.Email); ok {
+		if err := s.limit(c, loc, "subscribe-addr", key, s.deps.LimitAddress, time.Hour); err != nil {
 			return err
 		}
 	}
@@ -225,14 +225,27 @@ func (s *Server) limit(c *fiber.Ctx, loc, name, key string, n int, window time.D
 	return &app.Error{Code: app.ERATELIMIT, Message: templates.T(loc, "ratelimit.text")}
 }
 
+// addressKey is the rate-limit key of an address: one per mailbox,
+// however the address is written (see app.AddressLimitKey), and keyed so
+// the counter store holds no address. ok is false for no address.
+func (s *Server) addressKey(email string) (string, bool) {
+	key, ok := app.AddressLimitKey(email)
+	if !ok {
+		return "", false
+	}
+	return s.deps.Signer.Fingerprint("addr", key), true
+}
+
 func (s *Server) ownOrigin() string {
 	return s.deps.BaseURL.Scheme + "://" + s.deps.BaseURL.Host
 }
 
-// checkFormOrigin refuses posts from other sites unless configured.
+// checkFormOrigin refuses posts from other sites unless configured. An
+// opaque origin ("null": a sandboxed frame, a data: URL, a local file) is
+// another site that hides its name: refused too.
 func (s *Server) checkFormOrigin(c *fiber.Ctx) error {
 	origin := c.Get(fiber.HeaderOrigin)
-	if origin == "" || origin == "null" || origin == s.ownOrigin() || s.allowedOrigin(origin) {
+	if origin == "" || origin == s.ownOrigin() || s.allowedOrigin(origin) {
 		return nil
 	}
 	if u, err := url.Parse(origin); err == nil && u.Host == c.Hostname() {

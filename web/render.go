@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"net/url"
+	"path"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,17 +23,27 @@ func locale(c *fiber.Ctx) string {
 	return app.NormalizeLocale(c.Get(fiber.HeaderAcceptLanguage))
 }
 
-// otherLangURL is the current page in the other language.
+// otherLangURL is the current page in the other language: its path on
+// this site, cleaned, so that a request path such as //evil.example/x or
+// /\evil.example/x (which browsers read as another host) cannot turn the
+// link into one that leaves the site.
 func otherLangURL(c *fiber.Ctx, loc string) string {
 	other := "ru"
 	if loc == "ru" {
 		other = "en"
 	}
-	u := url.URL{Path: c.Path()}
+	u := url.URL{Path: sitePath(c.Path())}
 	q := url.Values{}
 	q.Set("lang", other)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// sitePath is p as an absolute path on this site: backslashes read as
+// slashes (as browsers read them), dot segments resolved and runs of
+// slashes collapsed, so it starts with exactly one slash.
+func sitePath(p string) string {
+	return path.Clean("/" + strings.ReplaceAll(p, "\\", "/"))
 }
 
 // page renders a page for a person.

@@ -425,6 +425,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/users", kind: kindAdmin, roles: own, form: form("email", "new-owner@example.com", "role", "owner")},
 		{method: "POST", path: "/admin/users/:id<int>/role", target: "/admin/users/" + usr + "/role", kind: kindAdmin, roles: own, form: form("role", "owner")},
 		{method: "POST", path: "/admin/users/:id<int>/unlock", target: "/admin/users/" + usr + "/unlock", kind: kindAdmin, roles: own, form: url.Values{}},
+		{method: "POST", path: "/admin/users/:id<int>/password", target: "/admin/users/" + usr + "/password", kind: kindAdmin, roles: own,
+			form: form("revoke_tokens", "yes")},
 		{method: "POST", path: "/admin/users/:id<int>/delete", target: "/admin/users/" + usr + "/delete", kind: kindAdmin, roles: own, form: url.Values{}},
 		{method: "GET", path: "/admin/tokens", kind: kindAdmin, roles: own, query: q()},
 		{method: "POST", path: "/admin/tokens", kind: kindAdmin, roles: own, form: form("name", "stolen", "admin_id", id(e.admins[o].ID))},

@@ -35,10 +35,16 @@ type Check struct {
 type Deps struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
-	Checks  []Check
-	Admins  *app.Admins
-	Pages   *templates.Renderer
-	Subs    Subscriptions
+	// MetricsToken is the bearer token /metrics asks for; empty turns
+	// /metrics off on this server.
+	MetricsToken string
+	// MetricsOwnAddr says /metrics is served on an address of its own
+	// (NewMetricsServer): this server answers it 404.
+	MetricsOwnAddr bool
+	Checks         []Check
+	Admins         *app.Admins
+	Pages          *templates.Renderer
+	Subs           Subscriptions
 	// Policies are the privacy policy versions.
 	Policies Policies
 	// Directory reads subscribers for the admin API.

@@ -78,6 +78,12 @@ type Config struct {
 	AnalyticsSrc string
 	// Workers is the number of concurrent queue workers per process.
 	Workers int
+	// MetricsToken is the bearer token /metrics asks for; MetricsAddr an
+	// address of its own where /metrics alone is served. Without either,
+	// /metrics is off: its counters tell who is subscribed to someone who
+	// can also post the public forms.
+	MetricsToken string
+	MetricsAddr  string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the minimum level logged.
@@ -135,6 +141,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		AdminPassword:            getenv("ADMIN_PASSWORD"),
 		FormRedirect:             get("NEWSLETTER_FORM_REDIRECT", ""),
 		AnalyticsSrc:             get("NEWSLETTER_ANALYTICS_SRC", ""),
+		MetricsToken:             get("METRICS_TOKEN", ""),
+		MetricsAddr:              get("METRICS_ADDR", ""),
 		LogFormat:                get("LOG_FORMAT", "text"),
 		LogLevel:                 get("LOG_LEVEL", "info"),
 	}
@@ -250,6 +258,17 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.AnalyticsSrc != "" {
 		if u, err := url.Parse(c.AnalyticsSrc); err != nil || u.Scheme != "https" || u.Host == "" {
 			return nil, bad("NEWSLETTER_ANALYTICS_SRC", "must be an https URL of a script")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return nil, bad("METRICS_TOKEN", "at least 16 characters")
+	}
+	if c.MetricsAddr != "" {
+		if err := checkAddr("METRICS_ADDR", c.MetricsAddr); err != nil {
+			return nil, err
+		}
+		if c.MetricsAddr == c.Addr {
+			return nil, bad("METRICS_ADDR", "must differ from NEWSLETTER_ADDR")
 		}
 	}
 	switch c.LogFormat {

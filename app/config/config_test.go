@@ -50,6 +50,20 @@ func TestLoad(t *testing.T) {
 				t.Errorf("embedded %v, %d secrets", c.Embedded(), len(c.Secrets))
 			}
 		}},
+		{name: "MetricsOff", env: map[string]string{}, check: func(t *testing.T, c *config.Config) {
+			if c.MetricsToken != "" || c.MetricsAddr != "" {
+				t.Errorf("metrics %q %q, want off", c.MetricsToken, c.MetricsAddr)
+			}
+		}},
+		{name: "Metrics", env: map[string]string{"METRICS_TOKEN": "a-scrape-token-0123", "METRICS_ADDR": "127.0.0.1:9100"},
+			check: func(t *testing.T, c *config.Config) {
+				if c.MetricsToken != "a-scrape-token-0123" || c.MetricsAddr != "127.0.0.1:9100" {
+					t.Errorf("metrics %q %q", c.MetricsToken, c.MetricsAddr)
+				}
+			}},
+		{name: "MetricsShortToken", env: map[string]string{"METRICS_TOKEN": "short"}, wantErr: "METRICS_TOKEN: at least 16"},
+		{name: "MetricsAddr", env: map[string]string{"METRICS_ADDR": "9100"}, wantErr: "METRICS_ADDR: "},
+		{name: "MetricsAddrIsTheWebAddr", env: map[string]string{"METRICS_ADDR": ":8080"}, wantErr: "METRICS_ADDR: must differ from NEWSLETTER_ADDR"},
 		{name: "MySQL", env: map[string]string{"DATABASE_URL": "mysql://u@h/db"}, wantErr: `DATABASE_URL: unsupported scheme "mysql"`},
 		{name: "SecretRequiredWithDatabase", env: map[string]string{"DATABASE_URL": "postgres://h/db"}, wantErr: "NEWSLETTER_SECRET: required"},
 		{name: "ShortSecret", env: map[string]string{"NEWSLETTER_SECRET": "short"}, wantErr: "NEWSLETTER_SECRET: each key"},

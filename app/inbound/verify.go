@@ -60,9 +60,10 @@ type Verification struct {
 //     list). A valid signature of another domain does not count.
 //   - Otherwise Authentication-Results: only the topmost such header, only
 //     when its authserv-id equals opts.TrustedAuthservID, passing on
-//     dmarc=pass (for the From domain), or dkim=pass with an aligned
-//     header.d. Headers of any other authserv-id, or below the topmost, are
-//     never trusted: anyone can write them.
+//     dmarc=pass with header.from equal to the From domain, or dkim=pass
+//     with an aligned header.d, when no other result in it contradicts
+//     them (see verifyAuthResults). Headers of any other authserv-id, or
+//     below the topmost, are never trusted: anyone can write them.
 //
 // fromDomain is the domain of the parsed From address; when empty it is read
 // from the message. A message with more or fewer than one From header never
@@ -163,6 +164,23 @@ func verifyDKIM(ctx context.Context, raw []byte, fromDomain string, lookup func(
 
 // verifyAuthResults reads the topmost Authentication-Results header only.
 // examined reports that it came from the trusted server.
+//
+// It passes only on a result aligned with the From domain that nothing in
+// the same header contradicts:
+//
+//   - dmarc=pass counts only with header.from equal to the From domain. Any
+//     other DMARC verdict for the From domain (fail, none, temperror, ...),
+//     and any DMARC verdict about another From domain, vetoes every pass:
+//     the domain's own policy, or the server's reading of the message,
+//     disagrees.
+//   - dkim=pass counts only when header.d (or, without it, the domain of
+//     header.i) is aligned with the From domain and header.i, when given,
+//     lies within header.d (RFC 6376 3.5). A DKIM result other than pass
+//     for an aligned domain, or naming no domain at all, vetoes the DKIM
+//     passes; a failing signature of an unrelated domain (an ESP's, a
+//     list's) does not.
+//   - A header the parser cannot read whole is not believed at all: what it
+//     could not read may be the failure.
 func verifyAuthResults(h textproto.Header, fromDomain, trusted string) (v *Verification, detail string, examined bool) {
 	if trusted == "" {
 		return nil, "authentication-results: no trusted server configured", false
@@ -175,39 +193,113 @@ func verifyAuthResults(h textproto.Header, fromDomain, trusted string) (v *Verif
 	if !strings.EqualFold(strings.TrimSpace(id), trusted) {
 		return nil, "authentication-results: topmost header not from the trusted server", false
 	}
-	if err != nil && len(results) == 0 {
+	if err != nil {
 		return nil, "authentication-results: unreadable", true
 	}
-	var notes []string
+	var (
+		notes               []string
+		dmarcPass, dkimPass string // the domain that passed
+		dmarcVeto, dkimVeto bool
+	)
 	for _, r := range results {
 		switch r := r.(type) {
 		case *authres.DMARCResult:
-			from := normDomain(r.From)
-			if r.Value == authres.ResultPass && (from == "" || from == fromDomain) {
-				return &Verification{Method: MethodAuthResults, Pass: true, Domain: fromDomain,
-					Detail: "dmarc=pass by " + trusted}, "", true
+			from := normDomain(unquote(r.From))
+			switch {
+			case from == "":
+				if r.Value != authres.ResultPass {
+					dmarcVeto = true
+				}
+				notes = append(notes, "dmarc="+safeValue(r.Value)+" without header.from")
+			case from != fromDomain:
+				dmarcVeto = true
+				notes = append(notes, "dmarc="+safeValue(r.Value)+" for "+safeDomain(from)+", not the From domain")
+			case r.Value == authres.ResultPass:
+				dmarcPass = from
+			default:
+				dmarcVeto = true
+				notes = append(notes, "dmarc="+safeValue(r.Value))
 			}
-			notes = append(notes, "dmarc="+string(r.Value))
 		case *authres.DKIMResult:
-			d := normDomain(r.Domain)
-			if d == "" && r.Identifier != "" {
-				d = domainOf(r.Identifier)
-			}
-			if r.Value == authres.ResultPass && aligned(d, fromDomain) {
-				return &Verification{Method: MethodAuthResults, Pass: true, Domain: d,
-					Detail: "dkim=pass d=" + d + " by " + trusted}, "", true
-			}
-			if r.Value == authres.ResultPass {
-				notes = append(notes, "dkim=pass of "+safeDomain(d)+" not aligned with From")
-			} else {
-				notes = append(notes, "dkim="+string(r.Value))
+			d, ok := dkimDomain(r)
+			switch {
+			case d == "" && r.Value == authres.ResultPass:
+				notes = append(notes, "dkim=pass without a domain")
+			case d == "":
+				dkimVeto = true
+				notes = append(notes, "dkim="+safeValue(r.Value)+" without a domain")
+			case !aligned(d, fromDomain):
+				if r.Value == authres.ResultPass {
+					notes = append(notes, "dkim=pass of "+safeDomain(d)+" not aligned with From")
+				}
+			case !ok:
+				dkimVeto = true
+				notes = append(notes, "dkim="+safeValue(r.Value)+" d="+safeDomain(d)+" with header.i outside header.d")
+			case r.Value == authres.ResultPass:
+				if dkimPass == "" {
+					dkimPass = d
+				}
+			default:
+				dkimVeto = true
+				notes = append(notes, "dkim="+safeValue(r.Value)+" d="+safeDomain(d))
 			}
 		}
+	}
+	switch {
+	case dmarcVeto:
+	case dmarcPass != "":
+		return &Verification{Method: MethodAuthResults, Pass: true, Domain: dmarcPass,
+			Detail: "dmarc=pass by " + trusted}, "", true
+	case dkimPass != "" && !dkimVeto:
+		return &Verification{Method: MethodAuthResults, Pass: true, Domain: dkimPass,
+			Detail: "dkim=pass d=" + dkimPass + " by " + trusted}, "", true
+	}
+	if dkimPass != "" {
+		notes = append(notes, "dkim=pass d="+dkimPass+" contradicted")
+	}
+	if dmarcPass != "" {
+		notes = append(notes, "dmarc=pass contradicted")
 	}
 	if len(notes) == 0 {
 		notes = append(notes, "no dkim or dmarc result")
 	}
 	return nil, "authentication-results: " + strings.Join(notes, ", "), true
+}
+
+// dkimDomain is the signing domain of a DKIM result: header.d, or without
+// it the domain of header.i. ok is false when both are given and header.i
+// is not header.d or one of its subdomains.
+func dkimDomain(r *authres.DKIMResult) (d string, ok bool) {
+	d = normDomain(unquote(r.Domain))
+	i := ""
+	if r.Identifier != "" {
+		i = normDomain(domainOf(unquote(r.Identifier)))
+	}
+	switch {
+	case d == "":
+		return i, true
+	case r.Identifier == "":
+		return d, true
+	}
+	return d, i == d || strings.HasSuffix(i, "."+d)
+}
+
+func unquote(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+var valueRe = regexp.MustCompile(`^[a-z]{1,16}$`)
+
+// safeValue keeps a Detail free of anything but a result keyword.
+func safeValue(v authres.ResultValue) string {
+	if !valueRe.MatchString(string(v)) {
+		return "(invalid)"
+	}
+	return string(v)
 }
 
 var commentRe = regexp.MustCompile(`\([^()]*\)`)

@@ -179,3 +179,68 @@ func TestAligned(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyAuthenticationResultsStrict: only a pass aligned with the From
+// domain, with no conflicting result of the same method (and no DMARC
+// verdict against it), verifies. The headers are as real receivers write
+// them (Gmail, rspamd, OpenDKIM and OpenDMARC, Yandex).
+func TestVerifyAuthenticationResultsStrict(t *testing.T) {
+	msg := func(ar string) []byte {
+		return []byte("Authentication-Results: " + ar + "\r\n" + plainMsg)
+	}
+	tests := []struct {
+		name string
+		ar   string
+		pass bool
+	}{
+		{"gmail style, all pass",
+			"mx.operator.test; dkim=pass header.i=@example.com header.s=20230601 header.b=AbCdEf12; " +
+				"spf=pass (mx.operator.test: domain of ann@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=ann@example.com; " +
+				"dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=example.com", true},
+		{"rspamd style, all pass",
+			"mx.operator.test; dkim=pass header.d=example.com header.s=mail header.b=k9T0xq1Z; " +
+				"dmarc=pass (policy=reject) header.from=example.com; spf=pass smtp.mailfrom=ann@example.com", true},
+		{"dmarc pass through spf, no signature", "mx.operator.test; dkim=none; spf=pass smtp.mailfrom=example.com; dmarc=pass header.from=example.com", true},
+		{"dmarc pass, header.from in other case", "mx.operator.test; dmarc=pass header.from=EXAMPLE.COM.", true},
+		{"quoted header.from", `mx.operator.test; dmarc=pass header.from="example.com"`, true},
+		{"aligned dkim pass beside a failing third-party signature",
+			"mx.operator.test; dkim=pass header.d=example.com header.s=s1; dkim=fail (body hash did not verify) header.d=esp.example header.s=s2", true},
+		{"dmarc pass beside a failing aligned signature (spf aligned)",
+			"mx.operator.test; dkim=fail header.d=example.com; spf=pass smtp.mailfrom=example.com; dmarc=pass header.from=example.com", true},
+
+		{"dmarc pass without header.from", "mx.operator.test; dmarc=pass", false},
+		{"dmarc pass without header.from, comment only", "mx.operator.test; dmarc=pass (p=REJECT sp=REJECT dis=NONE)", false},
+		{"dmarc pass for another domain", "mx.operator.test; dmarc=pass header.from=evil.example", false},
+		{"dmarc pass for a subdomain of From", "mx.operator.test; dmarc=pass header.from=mail.example.com", false},
+		{"dmarc pass for a parent of From", "mx.operator.test; dmarc=pass header.from=com", false},
+		{"dmarc pass then fail", "mx.operator.test; dmarc=pass header.from=example.com; dmarc=fail header.from=example.com", false},
+		{"dmarc fail then pass", "mx.operator.test; dmarc=fail header.from=example.com; dmarc=pass header.from=example.com", false},
+		{"dmarc pass then temperror", "mx.operator.test; dmarc=pass header.from=example.com; dmarc=temperror header.from=example.com", false},
+		{"dmarc pass beside a dmarc verdict on another From",
+			"mx.operator.test; dmarc=pass header.from=example.com; dmarc=fail header.from=evil.example", false},
+		{"dkim pass then fail of the same domain", "mx.operator.test; dkim=pass header.d=example.com; dkim=fail header.d=example.com", false},
+		{"dkim fail then pass of the same domain", "mx.operator.test; dkim=fail header.d=example.com; dkim=pass header.d=example.com", false},
+		{"dkim pass then fail of an aligned subdomain", "mx.operator.test; dkim=pass header.d=example.com; dkim=permerror header.d=mail.example.com", false},
+		{"dkim pass then a failure naming no domain", "mx.operator.test; dkim=pass header.d=example.com; dkim=fail reason=\"bad signature\"", false},
+		{"dkim pass, dmarc fails for the From domain", "mx.operator.test; dkim=pass header.d=mail.example.com; dmarc=fail (p=reject adkim=s) header.from=example.com", false},
+		{"dkim pass, header.i of another domain", "mx.operator.test; dkim=pass header.d=example.com header.i=@evil.example", false},
+		{"dkim pass, header.d of another domain, header.i aligned", "mx.operator.test; dkim=pass header.d=evil.example header.i=@example.com", false},
+		{"dkim pass, header.i of a parent of header.d", "mx.operator.test; dkim=pass header.d=mail.example.com header.i=@example.com", false},
+		{"dkim pass without any domain", "mx.operator.test; dkim=pass header.s=s1", false},
+		{"unreadable part after a pass", "mx.operator.test; dkim=pass header.d=example.com; garbage; dmarc=fail header.from=example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Verify(context.Background(), msg(tt.ar), "example.com", VerifyOptions{LookupTXT: newTestDNS().LookupTXT, TrustedAuthservID: trustedID})
+			if v.Pass != tt.pass {
+				t.Errorf("Verify = %+v, want pass=%v", v, tt.pass)
+			}
+			if v.Method != MethodAuthResults {
+				t.Errorf("method %q, want %q", v.Method, MethodAuthResults)
+			}
+			if strings.Contains(v.Detail, "@") {
+				t.Errorf("detail has an address: %q", v.Detail)
+			}
+		})
+	}
+}

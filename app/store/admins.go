@@ -13,8 +13,6 @@ type adminRow struct {
 	Email        string
 	Role         string
 	PasswordHash string
-	FailedLogins int
-	LockedUntil  *time.Time
 	CreatedAt    time.Time
 }
 

@@ -80,44 +80,9 @@ func (s *Store) PurgeAdminSessions(ctx context.Context, before time.Time) (int64
 	return res.RowsAffected, nil
 }
 
-// AdminLockedUntil returns until when an admin's sign-in is locked.
-func (s *Store) AdminLockedUntil(ctx context.Context, adminID int64) (*time.Time, error) {
-	var r adminRow
-	if err := s.with(ctx).Select("id", "locked_until").Take(&r, adminID).Error; err != nil {
-		return nil, notFound(err, "admin")
-	}
-	return utcPtr(r.LockedUntil), nil
-}
-
-// RecordLoginFailure counts a failed sign-in; the max-th in a row locks the
-// account until lockUntil and resets the count. It reports whether this
-// failure locked the account. One statement, so concurrent failures
-// cannot undercount.
-func (s *Store) RecordLoginFailure(ctx context.Context, adminID int64, max int, lockUntil time.Time) (bool, error) {
-	var locked []bool
-	err := s.with(ctx).Raw(`UPDATE admins SET
-			locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
-			failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END
-		WHERE id = ? RETURNING (failed_logins = 0)`, max, lockUntil.UTC(), max, adminID).Scan(&locked).Error
-	if err != nil {
-		return false, fmt.Errorf("record login failure: %w", err)
-	}
-	if len(locked) == 0 {
-		return false, app.Errorf(app.ENOTFOUND, "admin not found")
-	}
-	return locked[0], nil
-}
-
-// RecordLogin clears an admin's failures and lock, and notes the sign-in
-// time unless at is zero.
+// RecordLogin notes the time of an admin's sign-in.
 func (s *Store) RecordLogin(ctx context.Context, adminID int64, at time.Time) error {
-	q := `UPDATE admins SET failed_logins = 0, locked_until = NULL WHERE id = ?`
-	args := []any{adminID}
-	if !at.IsZero() {
-		q = `UPDATE admins SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?`
-		args = []any{at.UTC(), adminID}
-	}
-	if err := s.with(ctx).Exec(q, args...).Error; err != nil {
+	if err := s.with(ctx).Exec(`UPDATE admins SET last_login_at = ? WHERE id = ?`, at.UTC(), adminID).Error; err != nil {
 		return fmt.Errorf("record login: %w", err)
 	}
 	return nil
@@ -168,15 +133,13 @@ func (s *Store) DeleteAdmin(ctx context.Context, adminID int64) error {
 // ListAdmins returns every admin in email order, without password hashes.
 func (s *Store) ListAdmins(ctx context.Context) ([]app.AdminAccount, error) {
 	var rows []struct {
-		ID           int64
-		Email        string
-		Role         string
-		FailedLogins int
-		LockedUntil  *time.Time
-		LastLoginAt  *time.Time
-		CreatedAt    time.Time
+		ID          int64
+		Email       string
+		Role        string
+		LastLoginAt *time.Time
+		CreatedAt   time.Time
 	}
-	err := s.with(ctx).Raw(`SELECT id, email, role, failed_logins, locked_until, last_login_at, created_at
+	err := s.with(ctx).Raw(`SELECT id, email, role, last_login_at, created_at
 		FROM admins ORDER BY email`).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list admins: %w", err)
@@ -184,7 +147,7 @@ func (s *Store) ListAdmins(ctx context.Context) ([]app.AdminAccount, error) {
 	out := make([]app.AdminAccount, len(rows))
 	for i, r := range rows {
 		out[i] = app.AdminAccount{Admin: app.Admin{ID: r.ID, Email: r.Email, Role: app.Role(r.Role), CreatedAt: r.CreatedAt.UTC()},
-			FailedLogins: r.FailedLogins, LockedUntil: utcPtr(r.LockedUntil), LastLoginAt: utcPtr(r.LastLoginAt)}
+			LastLoginAt: utcPtr(r.LastLoginAt)}
 	}
 	return out, nil
 }
@@ -210,6 +173,15 @@ func (s *Store) APITokens(ctx context.Context) ([]app.APITokenInfo, error) {
 			CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
 	}
 	return out, nil
+}
+
+// DeleteAdminAPITokens revokes every API token of an admin.
+func (s *Store) DeleteAdminAPITokens(ctx context.Context, adminID int64) (int64, error) {
+	res := s.with(ctx).Exec(`DELETE FROM api_tokens WHERE admin_id = ?`, adminID)
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete admin api tokens: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // DeleteAPIToken revokes an API token.

@@ -44,22 +44,55 @@ func TestAdminSessions(t *testing.T) {
 			t.Fatalf("purge: %d %v", n, err)
 		}
 
-		// Three failures in a row lock; a success clears.
-		lockUntil := now.Add(15 * time.Minute)
+		// Sign-in records per account and source: failures in a row, a
+		// wait, a success that clears them and is remembered.
+		if r, err := s.LoginRecord(ctx, "acct", "src"); err != nil || r.Failures != 0 || r.BlockedUntil != nil {
+			t.Fatalf("no record yet: %+v %v", r, err)
+		}
 		for i := 1; i <= 3; i++ {
-			locked, err := s.RecordLoginFailure(ctx, a.ID, 3, lockUntil)
-			if err != nil || locked != (i == 3) {
-				t.Fatalf("failure %d: locked %v %v", i, locked, err)
+			if n, err := s.AddLoginFailure(ctx, "acct", "src", now, now.Add(-time.Hour)); err != nil || n != i {
+				t.Fatalf("failure %d: %d %v", i, n, err)
 			}
 		}
-		if until, err := s.AdminLockedUntil(ctx, a.ID); err != nil || until == nil || !until.Equal(lockUntil) {
-			t.Fatalf("locked until %v %v", until, err)
+		if n, _ := s.AddLoginFailure(ctx, "acct", "other", now, now.Add(-time.Hour)); n != 1 {
+			t.Fatalf("another source counts apart: %d", n)
+		}
+		if n, _ := s.AddLoginFailure(ctx, "acct", "src", now.Add(2*time.Hour), now.Add(time.Hour)); n != 1 {
+			t.Fatalf("an old run starts afresh: %d", n)
+		}
+		until := now.Add(15 * time.Minute)
+		if err := s.BlockLogin(ctx, "acct", "src", until); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := s.LoginRecord(ctx, "acct", "src"); r.BlockedUntil == nil || !r.BlockedUntil.Equal(until) || r.Failures != 1 {
+			t.Fatalf("blocked record %+v", r)
+		}
+		if got, err := s.LoginBlockedUntil(ctx, "acct"); err != nil || got == nil || !got.Equal(until) {
+			t.Fatalf("account blocked until %v %v", got, err)
+		}
+		if err := s.LoginSucceeded(ctx, "acct", "src", now); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := s.LoginRecord(ctx, "acct", "src"); r.BlockedUntil != nil || r.Failures != 0 || r.LastSuccessAt == nil {
+			t.Fatalf("after a success %+v", r)
+		}
+		if err := s.BlockLogin(ctx, "acct", "other", until); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ClearLoginBlocks(ctx, "acct"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.LoginBlockedUntil(ctx, "acct"); got != nil {
+			t.Fatalf("cleared, still blocked until %v", got)
+		}
+		if n, err := s.PurgeLoginRecords(ctx, now.Add(3*time.Hour), now.Add(-time.Hour)); err != nil || n != 1 {
+			t.Fatalf("purge: %d %v (the known source stays)", n, err)
+		}
+		if r, _ := s.LoginRecord(ctx, "acct", "src"); r.LastSuccessAt == nil {
+			t.Fatal("the known source was purged")
 		}
 		if err := s.RecordLogin(ctx, a.ID, now); err != nil {
 			t.Fatal(err)
-		}
-		if until, _ := s.AdminLockedUntil(ctx, a.ID); until != nil {
-			t.Fatalf("still locked until %v", until)
 		}
 		accounts, err := s.ListAdmins(ctx)
 		if err != nil || len(accounts) != 1 || accounts[0].ID != a.ID || accounts[0].Email != a.Email || accounts[0].Role != app.RoleOwner ||

@@ -55,6 +55,9 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		db, err = gorm.Open(postgres.New(postgres.Config{DSN: databaseURL}), cfg)
 	} else {
 		dialect = SQLite
+		if err := privateSQLiteFiles(sqlitePath); err != nil {
+			return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		}
 		dsn := "file:" + (&url.URL{Path: sqlitePath}).EscapedPath() +
 			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 		db, err = gorm.Open(sqlite.Open(dsn), cfg)

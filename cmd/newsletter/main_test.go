@@ -149,14 +149,25 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
 }
 
-func checkServing(t *testing.T, p *proc) {
+// checkServing checks health, readiness and metrics: /metrics is off
+// without METRICS_TOKEN (metricsToken ""), else only for that bearer token.
+func checkServing(t *testing.T, p *proc, metricsToken string) {
 	t.Helper()
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if code, body := get(p.base + path); code != 200 {
 			t.Errorf("%s: %d %s", path, code, body)
 		}
 	}
-	code, body := get(p.base + "/metrics")
+	if metricsToken == "" {
+		if code, body := get(p.base + "/metrics"); code != 404 || strings.Contains(body, "newsletter_") {
+			t.Errorf("/metrics without METRICS_TOKEN: %d, want 404", code)
+		}
+		return
+	}
+	if code, body := get(p.base + "/metrics"); code != 401 || strings.Contains(body, "newsletter_") {
+		t.Errorf("/metrics without the token: %d, want 401", code)
+	}
+	code, body := get(p.base+"/metrics", "Authorization", "Bearer "+metricsToken)
 	if code != 200 || !strings.Contains(body, "newsletter_http_requests_total") || !strings.Contains(body, "newsletter_queue_depth") {
 		t.Errorf("/metrics: %d, missing product metrics", code)
 	}
@@ -166,7 +177,7 @@ func TestEmbeddedMode(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"NEWSLETTER_DATA_DIR": dir}
 	p := start(t, env)
-	checkServing(t, p)
+	checkServing(t, p, "")
 	if !strings.Contains(p.out(), "log in at "+p.base+"/admin as admin@localhost with password ") {
 		t.Errorf("first start must say how to log in; stdout:\n%s", p.out())
 	}
@@ -194,8 +205,11 @@ func productionEnv(t *testing.T) map[string]string {
 		"REDIS_URL":           testenv.Redis(t),
 		"NEWSLETTER_SECRET":   "test-secret-0123456789abcdef0123456789",
 		"NEWSLETTER_DATA_DIR": t.TempDir(),
+		"METRICS_TOKEN":       productionMetricsToken,
 	}
 }
+
+const productionMetricsToken = "metrics-token-0123456789"
 
 func TestProductionMode(t *testing.T) {
 	env := productionEnv(t)
@@ -221,7 +235,7 @@ func TestProductionMode(t *testing.T) {
 	for _, mode := range []string{"serve", "web"} {
 		t.Run(mode, func(t *testing.T) {
 			p := start(t, env, mode)
-			checkServing(t, p)
+			checkServing(t, p, productionMetricsToken)
 			if code, body := get(p.base+"/api/v1/me", "Authorization", "Bearer "+token); code != 200 || !strings.Contains(body, `"owner"`) {
 				t.Errorf("/api/v1/me with token: %d %s", code, body)
 			}
@@ -237,8 +251,11 @@ func TestProductionMode(t *testing.T) {
 		})
 	}
 	t.Run("worker", func(t *testing.T) {
+		// A worker serves no pages; its counters are scraped on
+		// METRICS_ADDR, which serves /metrics alone.
+		metricsAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 		cmd := exec.Command(binary, "worker")
-		cmd.Env = os.Environ()
+		cmd.Env = append(os.Environ(), "METRICS_ADDR="+metricsAddr)
 		for k, v := range env {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -249,6 +266,16 @@ func TestProductionMode(t *testing.T) {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
 		if !strings.Contains(line, "worker") {
 			t.Errorf("worker said %q", line)
+		}
+		if code, body := get("http://"+metricsAddr+"/metrics", "Authorization", "Bearer "+productionMetricsToken); code != 200 ||
+			!strings.Contains(body, "newsletter_queue_depth") {
+			t.Errorf("worker metrics on METRICS_ADDR: %d %.200s", code, body)
+		}
+		if code, _ := get("http://" + metricsAddr + "/metrics"); code != 401 {
+			t.Errorf("worker metrics without the token: %d, want 401", code)
+		}
+		if code, _ := get("http://" + metricsAddr + "/healthz"); code != 404 {
+			t.Errorf("METRICS_ADDR serves more than /metrics: /healthz %d", code)
 		}
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})

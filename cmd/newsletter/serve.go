@@ -35,6 +35,20 @@ func ensureDataDir(cfg *config.Config) error {
 	return nil
 }
 
+// warnOpenDataDir logs a warning when the data directory may be read or
+// entered by other users of the machine: it holds the database, the
+// signing secret and, without SMTP, every message sent.
+func warnOpenDataDir(dir string, log *slog.Logger) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return
+	}
+	if mode := st.Mode().Perm(); mode&0o077 != 0 {
+		log.Warn("the data directory is open to other users of this machine: it holds the database, the signing secret and the mail outbox; run chmod 700 on it",
+			"dir", dir, "mode", fmt.Sprintf("%04o", mode))
+	}
+}
+
 func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return store.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
 }
@@ -80,8 +94,19 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 		run(camp.runner.Run)
 	}
 
+	serveErr := make(chan error, 2)
+	var metricsSrv *web.MetricsServer
+	if cfg.MetricsAddr != "" {
+		metricsSrv = web.NewMetricsServer(sys.metrics, cfg.MetricsToken)
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return &config.Error{Var: "METRICS_ADDR", Reason: err.Error()}
+		}
+		go func() { serveErr <- metricsSrv.App().Listener(ln) }()
+		log.Info("metrics served on their own address", "addr", ln.Addr().String(), "token", cfg.MetricsToken != "")
+	}
+
 	var srv *web.Server
-	serveErr := make(chan error, 1)
 	if mode == "serve" || mode == "web" {
 		if err := bootstrapAdmin(ctx, cfg, sys.admins, stdout); err != nil {
 			return err
@@ -110,6 +135,11 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 	if srv != nil {
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			log.Warn("web shutdown", "err", err)
+		}
+	}
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("metrics shutdown", "err", err)
 		}
 	}
 	if worker != nil {

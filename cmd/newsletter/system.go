@@ -49,6 +49,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 		if err := ensureDataDir(cfg); err != nil {
 			return nil, err
 		}
+		warnOpenDataDir(cfg.DataDir, log)
 	}
 	if err := cfg.EnsureSecret(); err != nil {
 		return nil, err
@@ -169,13 +170,14 @@ func (s *system) mailboxPoller() *jobs.MailboxPoller {
 // webDeps are the web server's dependencies.
 func (s *system) webDeps() web.Deps {
 	return web.Deps{
-		Log: s.log, Metrics: s.metrics, Admins: s.admins, Pages: s.pages, Subs: s.svc, Policies: s.store,
+		Log: s.log, Metrics: s.metrics, MetricsToken: s.cfg.MetricsToken, MetricsOwnAddr: s.cfg.MetricsAddr != "",
+		Admins: s.admins, Pages: s.pages, Subs: s.svc, Policies: s.store,
 		Directory: s.store, Signer: s.signer, Operator: s.svc.Operator, BaseURL: s.cfg.BaseURL,
 		FormOrigins: s.cfg.FormOrigins, FormRedirect: s.cfg.FormRedirect, AnalyticsSrc: s.cfg.AnalyticsSrc,
 		LimitIP: s.cfg.SubscribeLimitIP, LimitAddress: s.cfg.SubscribeLimitAddress,
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()},
 		Checks:  []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
-		Auth:    &app.AdminAuth{Store: s.store, Admins: s.admins},
+		Auth:    &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer},
 		Console: s.store, OutboxDir: s.consoleOutboxDir(), Privacy: s.svc,
 		Unsubscribes: s.svc, Inbound: s.svc, InboundToken: s.cfg.InboundToken,
 	}
