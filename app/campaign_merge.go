@@ -55,12 +55,14 @@ const (
 // mergeAction is one action of a template.
 type mergeAction struct {
 	field string // a merge field name; "" for a refused action
+	pos   int    // the byte offset in the source
 	line  int
 	src   string // the action as written, for refused actions
 }
 
 // mergeProblem is a merge field, or an action, the rule refuses.
 type mergeProblem struct {
+	pos    int // the byte offset in the source, for the order
 	line   int
 	field  string // the merge field; "" when the action itself is refused
 	action string // the refused action
@@ -116,7 +118,8 @@ func checkMergeFields(name, src string, mode partMode) []mergeProblem {
 	var problems []mergeProblem
 	for _, other := range t.Templates() {
 		if other.Name() != name && other.Tree != nil {
-			problems = append(problems, mergeProblem{line: lineOf(other.Tree.Root.Position()), action: `{{define "` + other.Name() + `"}}`})
+			pos := int(other.Tree.Root.Position())
+			problems = append(problems, mergeProblem{pos: pos, line: lineOf(other.Tree.Root.Position()), action: `{{define "` + other.Name() + `"}}`})
 		}
 	}
 	tree := t.Tree.Copy()
@@ -126,7 +129,7 @@ func checkMergeFields(name, src string, mode partMode) []mergeProblem {
 	if len(c.actions) > 0 {
 		problems = append(problems, c.place(tree, mode)...)
 	}
-	slices.SortStableFunc(problems, func(a, b mergeProblem) int { return a.line - b.line })
+	slices.SortStableFunc(problems, func(a, b mergeProblem) int { return a.pos - b.pos })
 	return problems
 }
 
@@ -141,7 +144,17 @@ type mergeChecker struct {
 }
 
 func (c *mergeChecker) refuse(n parse.Node) {
-	c.refused = append(c.refused, mergeProblem{line: c.lineOf(n.Position()), action: clip(n.String(), 60)})
+	// A block is named by its opening action.
+	text := n.String()
+	switch n := n.(type) {
+	case *parse.RangeNode:
+		text = "{{range " + n.Pipe.String() + "}}"
+	case *parse.WithNode:
+		text = "{{with " + n.Pipe.String() + "}}"
+	case *parse.IfNode:
+		text = "{{if " + n.Pipe.String() + "}}"
+	}
+	c.refused = append(c.refused, mergeProblem{pos: int(n.Position()), line: c.lineOf(n.Position()), action: clip(text, 60)})
 }
 
 func clip(s string, n int) string {
@@ -194,7 +207,7 @@ func (c *mergeChecker) list(l *parse.ListNode) {
 				c.refuse(n)
 				continue
 			}
-			c.actions = append(c.actions, mergeAction{field: f, line: c.lineOf(n.Pos)})
+			c.actions = append(c.actions, mergeAction{field: f, pos: int(n.Pos), line: c.lineOf(n.Pos)})
 			l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(c.marker(len(c.actions) - 1))}
 		case *parse.IfNode:
 			f := condField(n.Pipe)
@@ -257,7 +270,8 @@ func (c *mergeChecker) place(tree *parse.Tree, mode partMode) []mergeProblem {
 		seen[out] = true
 		for _, p := range c.placeIn(out, mode) {
 			if _, ok := found[p.index]; !ok {
-				found[p.index] = mergeProblem{line: c.actions[p.index].line, field: c.actions[p.index].field, place: p.place}
+				a := c.actions[p.index]
+				found[p.index] = mergeProblem{pos: a.pos, line: a.line, field: a.field, place: p.place}
 			}
 		}
 	}

@@ -109,6 +109,10 @@ func (s *Campaigns) SendTest(ctx context.Context, actor *Admin, id int64, to []s
 	if err != nil {
 		return err
 	}
+	// A campaign saved before a rule was added is checked again.
+	if check := *c; check.Validate() != nil {
+		return check.Validate()
+	}
 	if s.Signer == nil {
 		return Errorf(EUNAVAILABLE, "Test sends are not available in this process.")
 	}
