@@ -64,7 +64,9 @@ func (e *CampaignTemplateError) Localize(locale string) *Error {
 	}
 	sort.Strings(keys)
 	if len(keys) > 0 {
-		msg += " " + keys[0] + ": " + fields[keys[0]]
+		label := map[string][2]string{"subject": {"Subject", "Тема"}, "body_html": {"HTML", "HTML"},
+			"body_text": {"Text part", "Текстовая часть"}}[keys[0]][map[bool]int{false: 0, true: 1}[ru]]
+		msg += " " + label + ": " + fields[keys[0]]
 	}
 	return &Error{Code: EINVALID, Message: msg, Fields: fields}
 }
