@@ -253,6 +253,10 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	loc := adminLocale(c)
 	d := campaignData{campaignRow: newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
 	if m, err := s.renderCampaign(loc, camp); err != nil {
+		var l interface{ Localize(string) *app.Error }
+		if errors.As(err, &l) {
+			err = l.Localize(loc)
+		}
 		d.RenderErr = app.ErrorMessage(err)
 	} else {
 		d.Text, d.Subject = m.Text, m.Subject

@@ -205,7 +205,7 @@ func TestSecurityCampaignMergeFields(t *testing.T) {
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(field(got, "body_html"), x.field) {
 				t.Fatalf("schedule: %d %v", resp.StatusCode, got)
 			}
-			if resp, page := e.post(t, mkt, "/admin/campaigns/"+oid+"/schedule", url.Values{"when": {"now"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+			if resp, page := e.post(t, mkt, "/admin/campaigns/"+oid+"/schedule?lang=en", url.Values{"when": {"now"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
 				!strings.Contains(page, "line 1") {
 				t.Fatalf("console schedule: %d %.2000s", resp.StatusCode, page)
 			}
