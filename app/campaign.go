@@ -1,16 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"html/template"
-	"io"
-	"net/mail"
 	"strings"
-	"sync"
-	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
 )
@@ -184,10 +177,6 @@ func (c *Campaign) Validate() error {
 	}
 	if len(fields) == 0 {
 		if _, err := CompileCampaign(c, Operator{}, nil); err != nil {
-			var e *Error
-			if errors.As(err, &e) {
-				return e
-			}
 			return err
 		}
 		return nil
@@ -231,6 +220,10 @@ type CampaignStore interface {
 	// order, after afterID, at most limit.
 	FailedDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]FailedDelivery, error)
 	AddAudit(ctx context.Context, e *AuditEntry) error
+	// Test sends are checked as campaign recipients are.
+	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
+	Consents(ctx context.Context, subscriberID int64) ([]Consent, error)
+	SuppressionReason(ctx context.Context, emailHash string) (string, error)
 }
 
 // FailedDelivery is one message of a campaign that could not be delivered.
@@ -266,6 +259,15 @@ type Campaigns struct {
 	Store  CampaignStore
 	Queue  CampaignQueue
 	Tester CampaignTester
+	// Signer keys the suppression-list hashes that test sends are checked
+	// against; without it test sends are refused.
+	Signer *Signer
+	// Operator decides whether test recipients need the cross-border
+	// consent, as campaign recipients do.
+	Operator Operator
+	// Limiter bounds test sends per admin (CampaignTestsPerHour) across
+	// every web process; nil means no limit.
+	Limiter RateLimiter
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// EnqueueFailed, when set, hears of an enqueue that failed after a
@@ -363,8 +365,19 @@ func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in Camp
 }
 
 // Schedule plans a draft (or re-plans a scheduled campaign) for at; a nil
-// or past at means now.
+// or past at means now. The campaign is validated once more first: one
+// saved before a rule was added is refused here, before it reaches anyone.
 func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *time.Time) (*Campaign, error) {
+	cur, err := s.Store.Campaign(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status == CampaignDraft || cur.Status == CampaignScheduled {
+		check := *cur
+		if err := check.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	when := now
 	if at != nil && at.After(now) {
@@ -459,48 +472,6 @@ func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, lim
 	return s.Store.FailedDeliveries(ctx, id, afterID, limit)
 }
 
-// SendTest sends the campaign as it would reach a recipient named "Test"
-// to up to CampaignTestMax addresses, at once. Its links carry no
-// subscriber.
-func (s *Campaigns) SendTest(ctx context.Context, actor *Admin, id int64, to []string) error {
-	fields := map[string]string{}
-	var addrs []string
-	seen := map[string]bool{}
-	for _, a := range to {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		p, err := mail.ParseAddress(a)
-		if err != nil || p.Name != "" || strings.ContainsAny(p.Address, "\r\n") {
-			fields["to"] = "each address must be a bare email address"
-			break
-		}
-		if addr := strings.ToLower(p.Address); !seen[addr] {
-			seen[addr] = true
-			addrs = append(addrs, p.Address)
-		}
-	}
-	switch {
-	case len(fields) > 0:
-	case len(addrs) == 0:
-		fields["to"] = "at least one address"
-	case len(addrs) > CampaignTestMax:
-		fields["to"] = fmt.Sprintf("at most %d addresses", CampaignTestMax)
-	}
-	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "Check the test addresses.", Fields: fields}
-	}
-	c, err := s.Store.Campaign(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := s.audit(ctx, actor, "campaign_test_sent", id, fmt.Sprintf("%d addresses", len(addrs))); err != nil {
-		return err
-	}
-	return s.Tester.SendTest(ctx, c, addrs)
-}
-
 // explain turns a refused transition into a message naming the status.
 func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb string) error {
 	if ErrorCode(err) != ECONFLICT {
@@ -590,352 +561,6 @@ type DeliveryOutcome struct {
 	// SuppressHash, when set, is the keyed hash of an address the server
 	// said does not exist: it joins the suppression list (hard_bounce).
 	SuppressHash string
-}
-
-// MergeFields are the values a campaign's templates may use:
-// {{.Name}}, {{.UnsubscribeURL}} and {{.PreferencesURL}}.
-type MergeFields struct {
-	Name           string
-	UnsubscribeURL string
-	PreferencesURL string
-}
-
-// RenderedMail is one recipient's message content.
-type RenderedMail struct {
-	Subject string
-	HTML    string
-	Text    string
-}
-
-// footerData is what the footer templates receive.
-type footerData struct {
-	MergeFields
-	Marketing       bool
-	OperatorName    string
-	OperatorAddress string
-	PrivacyURL      string
-}
-
-// Footers of campaign mail, by language: why the person receives it, a
-// visible unsubscribe link, the preference centre, the policy, and who the
-// operator is. Tables and inline styles only, for mail clients.
-const (
-	footerHTMLEN = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin-top:24px;border-top:1px solid #dddddd">
-<tr><td style="padding:16px 8px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:18px;color:#666666">
-{{if .Marketing}}You receive this email because you subscribed to news and offers from {{.OperatorName}}.{{else}}You receive this email because you use the services of {{.OperatorName}}.{{end}}<br>
-<a href="{{.UnsubscribeURL}}" style="color:#444444;text-decoration:underline">Unsubscribe</a> &middot;
-<a href="{{.PreferencesURL}}" style="color:#444444;text-decoration:underline">Manage your preferences</a> &middot;
-<a href="{{.PrivacyURL}}" style="color:#444444;text-decoration:underline">Privacy policy</a><br>
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-</td></tr></table>`
-	footerHTMLRU = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin-top:24px;border-top:1px solid #dddddd">
-<tr><td style="padding:16px 8px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:18px;color:#666666">
-{{if .Marketing}}Вы получили это письмо, потому что подписались на новости и предложения {{.OperatorName}}.{{else}}Вы получили это письмо, потому что пользуетесь услугами {{.OperatorName}}.{{end}}<br>
-<a href="{{.UnsubscribeURL}}" style="color:#444444;text-decoration:underline">Отписаться</a> &middot;
-<a href="{{.PreferencesURL}}" style="color:#444444;text-decoration:underline">Настройки подписки</a> &middot;
-<a href="{{.PrivacyURL}}" style="color:#444444;text-decoration:underline">Политика обработки персональных данных</a><br>
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-</td></tr></table>`
-	footerTextEN = `
---
-{{if .Marketing}}You receive this email because you subscribed to news and offers from {{.OperatorName}}.{{else}}You receive this email because you use the services of {{.OperatorName}}.{{end}}
-Unsubscribe: {{.UnsubscribeURL}}
-Manage your preferences: {{.PreferencesURL}}
-Privacy policy: {{.PrivacyURL}}
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-`
-	footerTextRU = `
---
-{{if .Marketing}}Вы получили это письмо, потому что подписались на новости и предложения {{.OperatorName}}.{{else}}Вы получили это письмо, потому что пользуетесь услугами {{.OperatorName}}.{{end}}
-Отписаться: {{.UnsubscribeURL}}
-Настройки подписки: {{.PreferencesURL}}
-Политика обработки персональных данных: {{.PrivacyURL}}
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-`
-)
-
-// Sentinels stand for the merge fields when the text part is derived from
-// the HTML once per campaign; each recipient's values replace them. They
-// pass html/template's escaping unchanged in every context.
-const (
-	sentinelName        = "NLmergeNAME7q4x"
-	sentinelUnsubscribe = "https://merge.invalid/nl-unsubscribe-7q4x"
-	sentinelPreferences = "https://merge.invalid/nl-preferences-7q4x"
-)
-
-// CampaignTemplate is a campaign compiled for sending: its templates are
-// parsed once and executed per recipient. It is safe for concurrent use.
-type CampaignTemplate struct {
-	campaign    *Campaign
-	op          Operator
-	privacyURL  string
-	subject     *texttemplate.Template // nil: the subject has no merge fields
-	html        *template.Template
-	text        *texttemplate.Template // nil: derived from the HTML
-	footerHTML  map[string]*template.Template
-	footerText  map[string]*texttemplate.Template
-	derivedText map[string]textSegments // by locale and whether named
-	// buffers are reused across renders: a campaign's HTML is rendered
-	// thousands of times a second.
-	buffers      sync.Pool
-	textFromHTML func(string) string
-}
-
-// CompileCampaign parses c's subject and bodies with the merge fields and
-// the footer of each language. textFromHTML, when not nil, derives the
-// text part from the HTML when c has none (once per language, not per
-// recipient); with nil, Render leaves Text empty for such campaigns. A
-// template that does not parse or execute gives an EINVALID *Error naming
-// the field.
-func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string) (*CampaignTemplate, error) {
-	t := &CampaignTemplate{campaign: c, op: op, textFromHTML: textFromHTML, footerHTML: map[string]*template.Template{},
-		footerText: map[string]*texttemplate.Template{}, derivedText: map[string]textSegments{}}
-	fields := map[string]string{}
-	if strings.Contains(c.Subject, "{{") {
-		st, err := texttemplate.New("subject").Option("missingkey=error").Parse(c.Subject)
-		if err != nil {
-			fields["subject"] = templateError(err)
-		}
-		t.subject = st
-	}
-	ht, err := template.New("body_html").Option("missingkey=error").Parse(c.BodyHTML)
-	if err != nil {
-		fields["body_html"] = templateError(err)
-	}
-	t.html = ht
-	if strings.TrimSpace(c.BodyText) != "" {
-		tt, err := texttemplate.New("body_text").Option("missingkey=error").Parse(c.BodyText)
-		if err != nil {
-			fields["body_text"] = templateError(err)
-		}
-		t.text = tt
-	}
-	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Message: "The campaign's templates have errors.", Fields: fields}
-	}
-	for _, loc := range []string{"en", "ru"} {
-		fh, ft := footerHTMLEN, footerTextEN
-		if loc == "ru" {
-			fh, ft = footerHTMLRU, footerTextRU
-		}
-		t.footerHTML[loc] = template.Must(template.New("footer").Parse(fh))
-		t.footerText[loc] = texttemplate.Must(texttemplate.New("footer").Parse(ft))
-	}
-	// Execute once with sample values: unknown fields and runtime errors
-	// show up now, in the editor, not in the workers.
-	sample := MergeFields{Name: "Test", UnsubscribeURL: "https://example.com/u/x", PreferencesURL: "https://example.com/p/x"}
-	if t.subject != nil {
-		if err := t.subject.Execute(io.Discard, sample); err != nil {
-			fields["subject"] = templateError(err)
-		}
-	}
-	if err := t.html.Execute(io.Discard, sample); err != nil {
-		fields["body_html"] = templateError(err)
-	}
-	if t.text != nil {
-		if err := t.text.Execute(io.Discard, sample); err != nil {
-			fields["body_text"] = templateError(err)
-		}
-	}
-	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Message: "The campaign's templates have errors.", Fields: fields}
-	}
-	if err := t.derive(); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// derive makes the text part of each language from the HTML, with
-// sentinels in place of the merge fields, split at the sentinels. It is
-// made twice per language, for recipients with and without a name, so
-// that a template's {{if .Name}} works in the text part too.
-func (t *CampaignTemplate) derive() error {
-	if t.text != nil || t.textFromHTML == nil {
-		return nil
-	}
-	for _, loc := range []string{"en", "ru"} {
-		for _, named := range []bool{false, true} {
-			f := MergeFields{UnsubscribeURL: sentinelUnsubscribe, PreferencesURL: sentinelPreferences}
-			if named {
-				f.Name = sentinelName
-			}
-			html, err := t.renderHTML(loc, f)
-			if err != nil {
-				return err
-			}
-			t.derivedText[derivedKey(loc, named)] = splitSentinels(t.textFromHTML(html))
-		}
-	}
-	return nil
-}
-
-func derivedKey(loc string, named bool) string {
-	if named {
-		return loc + "/named"
-	}
-	return loc
-}
-
-// textSegments is a text with merge fields: parts[0] field[0] parts[1] ...
-type textSegments struct {
-	parts  []string
-	fields []int // 0 name, 1 unsubscribe URL, 2 preferences URL
-	size   int
-}
-
-// splitSentinels cuts s at every sentinel.
-func splitSentinels(s string) textSegments {
-	sentinels := [...]string{sentinelName, sentinelUnsubscribe, sentinelPreferences}
-	var ts textSegments
-	for {
-		at, which := -1, -1
-		for i, sen := range sentinels {
-			if j := strings.Index(s, sen); j >= 0 && (at < 0 || j < at) {
-				at, which = j, i
-			}
-		}
-		if at < 0 {
-			ts.parts = append(ts.parts, s)
-			ts.size += len(s)
-			return ts
-		}
-		ts.parts = append(ts.parts, s[:at])
-		ts.size += at
-		ts.fields = append(ts.fields, which)
-		s = s[at+len(sentinels[which]):]
-	}
-}
-
-// fill puts the merge fields in.
-func (ts textSegments) fill(f MergeFields) string {
-	vals := [...]string{f.Name, f.UnsubscribeURL, f.PreferencesURL}
-	n := ts.size
-	for _, i := range ts.fields {
-		n += len(vals[i])
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, p := range ts.parts {
-		b.WriteString(p)
-		if i < len(ts.fields) {
-			b.WriteString(vals[ts.fields[i]])
-		}
-	}
-	return b.String()
-}
-
-// SetPrivacyURL sets the link to the privacy policy shown in the footer.
-// Call it before the template is used.
-func (t *CampaignTemplate) SetPrivacyURL(u string) {
-	t.privacyURL = u
-	_ = t.derive() // rendered once already in CompileCampaign: cannot fail now
-}
-
-// templateError is a template error without the template's name prefix.
-func templateError(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"template: subject:", "template: body_html:", "template: body_text:"} {
-		msg = strings.TrimPrefix(msg, p)
-	}
-	return "template error at line " + strings.TrimSpace(msg)
-}
-
-// locale picks the language of a recipient's footer.
-func (t *CampaignTemplate) locale(recipientLocale string) string {
-	loc := t.campaign.Locale
-	if loc == "" {
-		loc = recipientLocale
-	}
-	if loc != "ru" {
-		loc = "en"
-	}
-	return loc
-}
-
-// Locale returns the language of the footer and mailto subject for a
-// recipient whose own language is recipientLocale.
-func (t *CampaignTemplate) Locale(recipientLocale string) string { return t.locale(recipientLocale) }
-
-func (t *CampaignTemplate) footer(f MergeFields) footerData {
-	return footerData{MergeFields: f, Marketing: t.campaign.Purpose == CampaignMarketing,
-		OperatorName: t.op.Name, OperatorAddress: t.op.Address, PrivacyURL: t.privacyURL}
-}
-
-// renderHTML executes the body and inserts the footer before </body> (or
-// appends it).
-func (t *CampaignTemplate) renderHTML(loc string, f MergeFields) (string, error) {
-	buf, _ := t.buffers.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer t.buffers.Put(buf)
-	buf.Reset()
-	buf.Grow(len(t.campaign.BodyHTML) + 4096)
-	if err := t.html.Execute(buf, f); err != nil {
-		return "", fmt.Errorf("render campaign %d html: %w", t.campaign.ID, err)
-	}
-	bodyLen := buf.Len()
-	if err := t.footerHTML[loc].Execute(buf, t.footer(f)); err != nil {
-		return "", fmt.Errorf("render campaign %d footer: %w", t.campaign.ID, err)
-	}
-	b := buf.Bytes()
-	i := lastIndexFold(b[:bodyLen], "</body>")
-	if i < 0 {
-		return string(b), nil
-	}
-	// body[:i] + footer + body[i:]
-	var out strings.Builder
-	out.Grow(len(b))
-	out.Write(b[:i])
-	out.Write(b[bodyLen:])
-	out.Write(b[i:bodyLen])
-	return out.String(), nil
-}
-
-// lastIndexFold finds the last ASCII case-insensitive occurrence of tag.
-func lastIndexFold(b []byte, tag string) int {
-	for i := len(b) - len(tag); i >= 0; i-- {
-		if b[i] == '<' && strings.EqualFold(string(b[i:i+len(tag)]), tag) {
-			return i
-		}
-	}
-	return -1
-}
-
-// Render returns the subject, HTML and text of the message for one
-// recipient whose own language is recipientLocale.
-func (t *CampaignTemplate) Render(recipientLocale string, f MergeFields) (RenderedMail, error) {
-	loc := t.locale(recipientLocale)
-	var out RenderedMail
-	out.Subject = t.campaign.Subject
-	if t.subject != nil {
-		var b strings.Builder
-		if err := t.subject.Execute(&b, f); err != nil {
-			return out, fmt.Errorf("render campaign %d subject: %w", t.campaign.ID, err)
-		}
-		out.Subject = strings.Join(strings.Fields(b.String()), " ")
-	}
-	html, err := t.renderHTML(loc, f)
-	if err != nil {
-		return out, err
-	}
-	out.HTML = html
-	switch {
-	case t.text != nil:
-		var b strings.Builder
-		b.Grow(len(t.campaign.BodyText) + 512)
-		if err := t.text.Execute(&b, f); err != nil {
-			return out, fmt.Errorf("render campaign %d text: %w", t.campaign.ID, err)
-		}
-		if err := t.footerText[loc].Execute(&b, t.footer(f)); err != nil {
-			return out, fmt.Errorf("render campaign %d text footer: %w", t.campaign.ID, err)
-		}
-		out.Text = b.String()
-	case t.textFromHTML != nil:
-		out.Text = t.derivedText[derivedKey(loc, f.Name != "")].fill(f)
-	}
-	return out, nil
 }
 
 // DeliveryRange is a range of delivery ids, both ends included: the unit of

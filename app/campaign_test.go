@@ -260,7 +260,8 @@ func TestCampaignUseCases(t *testing.T) {
 	}
 	q := &fakeQueue{}
 	now := time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC)
-	uc := &app.Campaigns{Store: st, Queue: q, Tester: q, Now: func() time.Time { return now }}
+	signer, _ := app.NewSigner([]byte("campaign-use-case-secret-0123456789"))
+	uc := &app.Campaigns{Store: st, Queue: q, Tester: q, Signer: signer, Now: func() time.Time { return now }}
 	me := &app.Admin{ID: 7, Role: app.RoleMarketer}
 	c, err := uc.Create(ctx, me, app.CampaignInput{Name: "N", Subject: "S", Purpose: app.CampaignMarketing, BodyHTML: "<p>x</p>"})
 	if err != nil {

@@ -36,9 +36,11 @@ func (r *CampaignRunner) batch(ctx context.Context, p CampaignBatchPayload) erro
 	if c.Status != app.CampaignRunning {
 		return nil
 	}
-	tpl, err := r.template(c)
-	if err != nil {
-		return err
+	// A template the rules refuse (saved before a rule was added) sends
+	// nothing: each delivery fails with the reason, for the marketer to see.
+	tpl, refusal := r.template(c)
+	if refusal != nil && app.ErrorCode(refusal) != app.EINVALID {
+		return refusal
 	}
 	aud := app.AudienceOf(c, r.cfg.Operator)
 	claimStart := time.Now()
@@ -46,7 +48,7 @@ func (r *CampaignRunner) batch(ctx context.Context, p CampaignBatchPayload) erro
 	if err != nil {
 		return fmt.Errorf("campaign %d batch: %w", c.ID, err)
 	}
-	sendErr := r.sendRange(ctx, c, tpl, aud, claimID, claimStart, p)
+	sendErr := r.sendRange(ctx, c, tpl, refusal, aud, claimID, claimStart, p)
 	// Results must be durable before the claim lets go of its rows: a row
 	// released with its result still waiting would be sent again.
 	syncCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opt.Lease/2)
@@ -93,8 +95,8 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // sendRange is the claim-send loop of a batch.
-func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, aud app.Audience,
-	claimID int64, claimStart time.Time, p CampaignBatchPayload) error {
+func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, refusal error,
+	aud app.Audience, claimID int64, claimStart time.Time, p CampaignBatchPayload) error {
 	for {
 		if !r.lease.ok(claimStart, r.opt.Lease) {
 			return errLeaseAtRisk
@@ -114,7 +116,7 @@ func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *ap
 			if !r.lease.ok(claimStart, r.opt.Lease) {
 				return errLeaseAtRisk
 			}
-			out, err := r.deliver(ctx, c, tpl, &rs[i])
+			out, err := r.deliver(ctx, c, tpl, refusal, &rs[i])
 			if err != nil {
 				return err
 			}
@@ -123,15 +125,23 @@ func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *ap
 	}
 }
 
-// deliver renders and sends one message and says what to record. It
-// returns an error, and nothing to record, when the server gave no answer
-// (unreachable, connection lost, context ended): the row goes back to
-// pending when the claim is released.
-func (r *CampaignRunner) deliver(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, rc *app.Recipient) (app.DeliveryOutcome, error) {
+// deliver renders and sends one message and says what to record. A
+// template refused by the rules (refusal), or a message that cannot be
+// rendered within its caps, is a failed delivery with the reason and no
+// mail. It returns an error, and nothing to record, when the server gave
+// no answer (unreachable, connection lost, context ended): the row goes
+// back to pending when the claim is released.
+func (r *CampaignRunner) deliver(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, refusal error,
+	rc *app.Recipient) (app.DeliveryOutcome, error) {
 	out := app.DeliveryOutcome{CampaignID: c.ID, DeliveryID: rc.DeliveryID}
+	if refusal != nil {
+		out.Status, out.Error = app.DeliveryFailed, "not sent: "+app.ErrorMessage(refusal)
+		r.count(false, "permanent")
+		return out, nil
+	}
 	m, err := r.message(c, tpl, rc, false)
 	if err != nil {
-		out.Status, out.Error = app.DeliveryFailed, err.Error()
+		out.Status, out.Error = app.DeliveryFailed, "not sent: "+err.Error()
 		r.count(false, "permanent")
 		return out, nil
 	}
@@ -227,7 +237,7 @@ func (r *CampaignRunner) SendTest(ctx context.Context, c *app.Campaign, to []str
 	for _, addr := range to {
 		m, err := r.message(c, tpl, &app.Recipient{Email: addr, Name: "Test", Locale: c.Locale}, true)
 		if err != nil {
-			return err
+			return &app.Error{Code: app.EINVALID, Message: "The test message could not be made: " + err.Error()}
 		}
 		msgs = append(msgs, m)
 	}

@@ -62,7 +62,7 @@ func newCampaignEnv(t *testing.T) *campaignEnv {
 	}
 	base, _ := url.Parse("https://news.example.com")
 	e.links = &app.Links{Base: base, Signer: e.signer}
-	e.uc = &app.Campaigns{Store: e.st, Queue: &jobs.CampaignEnqueuer{Client: e.q.Client, Inspector: e.q.Inspector}}
+	e.uc = &app.Campaigns{Store: e.st, Queue: &jobs.CampaignEnqueuer{Client: e.q.Client, Inspector: e.q.Inspector}, Signer: e.signer, Operator: testOperator}
 	return e
 }
 

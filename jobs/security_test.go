@@ -197,7 +197,8 @@ func TestSecurityTransactionalMailEscapesNames(t *testing.T) {
 }
 
 // TestSecurityCampaignMailEscapesNames sends a real campaign whose subject
-// and body merge the name (in text, in an attribute and in a URL) to
+// and body merge the name (in the title, in text, in a link's text and in
+// a table cell; the merge-field rule refuses it in attributes and URLs) to
 // recipients with hostile names: each gets exactly one message, to them
 // alone, with the name inert.
 func TestSecurityCampaignMailEscapesNames(t *testing.T) {
@@ -222,8 +223,8 @@ func TestSecurityCampaignMailEscapesNames(t *testing.T) {
 	dir := t.TempDir()
 	e.startWorker(t, e.runner(t, appmail.NewFileOutbox(dir, nil), fastOptions))
 	c, err := e.uc.Create(ctx, marketer, app.CampaignInput{Name: "Hostile", Subject: "News for {{.Name}}", Purpose: app.CampaignMarketing,
-		BodyHTML: `<!doctype html><html><body><p>Hello, {{.Name}}!</p><p><img alt="{{.Name}}" src="https://example.com/a.png">` +
-			`<a href="https://example.com/?n={{.Name}}">offer</a></p></body></html>`})
+		BodyHTML: `<!doctype html><html><head><title>For {{.Name}}</title></head><body><p>Hello, {{.Name}}!</p><p><img alt="" src="https://example.com/a.png">` +
+			`<a href="https://example.com/offer">an offer for {{.Name}}</a></p><table><tr><td>{{.Name}}</td></tr></table></body></html>`})
 	if err != nil {
 		t.Fatal(err)
 	}

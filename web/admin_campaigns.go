@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -123,6 +124,20 @@ type campaignFormData struct {
 	Errors  map[string]string
 }
 
+// campaignFormErrors is formErrors with the messages of the campaign rules
+// (templates, test addresses) in the console's language.
+func campaignFormErrors(loc string, err error) (string, map[string]string, error) {
+	var l interface{ Localize(string) *app.Error }
+	if errors.As(err, &l) {
+		err = l.Localize(loc)
+	}
+	return formErrors(err)
+}
+
+// testRetryAfter is the Retry-After of a refused test send, in seconds:
+// the limit counts in windows of an hour.
+const testRetryAfter = "600"
+
 func campaignInput(c *fiber.Ctx) app.CampaignInput {
 	return app.CampaignInput{Name: c.FormValue("name"), Subject: c.FormValue("subject"),
 		Purpose: app.CampaignPurpose(c.FormValue("purpose")), Locale: c.FormValue("locale"),
@@ -143,7 +158,7 @@ func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
 	in := campaignInput(c)
 	camp, err := s.deps.Campaigns.Create(c.UserContext(), currentAdmin(c), in)
 	if err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := campaignFormErrors(loc, err)
 		if err != nil {
 			return err
 		}
@@ -175,7 +190,7 @@ func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
 	}
 	in := campaignInput(c)
 	if _, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in); err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := campaignFormErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -238,6 +253,10 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	loc := adminLocale(c)
 	d := campaignData{campaignRow: newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
 	if m, err := s.renderCampaign(loc, camp); err != nil {
+		var l interface{ Localize(string) *app.Error }
+		if errors.As(err, &l) {
+			err = l.Localize(loc)
+		}
 		d.RenderErr = app.ErrorMessage(err)
 	} else {
 		d.Text, d.Subject = m.Text, m.Subject
@@ -319,15 +338,21 @@ func (s *Server) adminTestCampaign(c *fiber.Ctx) error {
 	raw := c.FormValue("to")
 	to := strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' || r == ' ' })
 	if err := s.deps.Campaigns.SendTest(c.UserContext(), currentAdmin(c), id, to); err != nil {
-		msg, fields, err := formErrors(err)
-		if err != nil {
+		loc, status := adminLocale(c), fiber.StatusUnprocessableEntity
+		var msg string
+		var fields map[string]string
+		if app.ErrorCode(err) == app.ERATELIMIT {
+			status, msg = fiber.StatusTooManyRequests, templates.T(loc, "admin.campaign.test.ratelimited")
+			fields = map[string]string{"to": msg}
+			c.Set(fiber.HeaderRetryAfter, testRetryAfter)
+		} else if msg, fields, err = campaignFormErrors(loc, err); err != nil {
 			return err
 		}
 		camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
 		if gerr != nil {
 			return gerr
 		}
-		return s.campaignPage(c, fiber.StatusUnprocessableEntity, camp, msg, fields, raw)
+		return s.campaignPage(c, status, camp, msg, fields, raw)
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.test_sent")
 }
@@ -361,7 +386,7 @@ func (s *Server) adminScheduleCampaign(c *fiber.Ctx) error {
 		_, err = s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, at)
 	}
 	if err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := campaignFormErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

@@ -67,7 +67,7 @@ func newConsole(t *testing.T) *console {
 		st := d.Directory.(*store.Store)
 		c.auth = &app.AdminAuth{Store: st, Admins: d.Admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
 			SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}}
+		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: d.Signer}
 		d.Auth, d.Console, d.Privacy, d.Campaigns, d.OutboxDir = c.auth, st, d.Subs.(*app.Service), camps, c.outbox
 	})
 	admins := c.auth.Admins

@@ -185,6 +185,9 @@ func (s *Server) apiTestCampaign(c *fiber.Ctx) error {
 	}
 	to := append(in.To, in.Addresses...)
 	if err := s.deps.Campaigns.SendTest(c.UserContext(), currentAdmin(c), id, to); err != nil {
+		if app.ErrorCode(err) == app.ERATELIMIT {
+			c.Set(fiber.HeaderRetryAfter, testRetryAfter)
+		}
 		return err
 	}
 	return c.JSON(fiber.Map{"status": "sent", "to": len(to)})

@@ -68,7 +68,8 @@ func newCampaignAPI(t *testing.T) *campaignAPI {
 			t.Fatal(err)
 		}
 	}
-	uc := &app.Campaigns{Store: st, Queue: f.fake, Tester: f.fake}
+	signer, _ := app.NewSigner([]byte("campaign-api-test-secret-0123456789"))
+	uc := &app.Campaigns{Store: st, Queue: f.fake, Tester: f.fake, Signer: signer}
 	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Campaigns: uc})
 	return f
 }

@@ -180,7 +180,7 @@ func newSecEnv(t *testing.T) *secEnv {
 		svc := d.Subs.(*app.Service)
 		c.auth = &app.AdminAuth{Store: st, Admins: d.Admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
 			SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}}
+		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: d.Signer}
 		d.Auth, d.Console, d.Privacy, d.Campaigns, d.OutboxDir = c.auth, st, svc, camps, c.outbox
 		d.Unsubscribes, d.Inbound, d.InboundToken = svc, svc, inboundSecret
 		d.Metrics = metrics.New()

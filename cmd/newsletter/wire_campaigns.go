@@ -41,7 +41,8 @@ func (s *system) wireCampaigns() (*campaignParts, error) {
 		tr.Close()
 		return nil, err
 	}
-	svc := &app.Campaigns{Store: s.store, Queue: enq, Tester: runner,
+	svc := &app.Campaigns{Store: s.store, Queue: enq, Tester: runner, Signer: s.signer, Operator: s.svc.Operator,
+		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()},
 		EnqueueFailed: func(id int64, err error) {
 			log.Warn("enqueue campaign dispatch failed; the reconciliation enqueues it later", "campaign_id", id, "err", err)
 		}}
