@@ -297,6 +297,7 @@ type campaignProgressJSON struct {
 	Done        int64              `json:"done"`
 	Live        bool               `json:"live"`
 	app.CampaignCounters
+	app.CampaignFeedback
 }
 
 // adminCampaignProgress answers a campaign's counters as JSON.
@@ -307,7 +308,7 @@ func (s *Server) adminCampaignProgress(c *fiber.Ctx) error {
 	}
 	r := newCampaignRow(adminLocale(c), camp)
 	return c.JSON(campaignProgressJSON{ID: camp.ID, Status: camp.Status, StatusLabel: r.StatusLabel, Percent: r.Percent,
-		Done: r.Done, Live: r.Live, CampaignCounters: camp.CampaignCounters})
+		Done: r.Done, Live: r.Live, CampaignCounters: camp.CampaignCounters, CampaignFeedback: camp.CampaignFeedback})
 }
 
 // adminTestCampaign sends the campaign to a few addresses.

@@ -75,6 +75,19 @@ type Config struct {
 	AnalyticsSrc string
 	// Workers is the number of concurrent queue workers per process.
 	Workers int
+	// MailReturnPath, when set, is the envelope sender of campaign mail,
+	// made per delivery (VERP): local+reference@domain.
+	MailReturnPath string
+	// Webhooks of mail providers' delivery events; each is off until set.
+	// SESTopicARNs are the SNS topics whose SES notifications are taken;
+	// SendGridWebhookKey is the event webhook's verification key (base64);
+	// MailgunSigningKey the webhook signing key; PostmarkWebhookUser and
+	// PostmarkWebhookPassword the basic-auth credentials of the webhook URL.
+	SESTopicARNs            []string
+	SendGridWebhookKey      string
+	MailgunSigningKey       string
+	PostmarkWebhookUser     string
+	PostmarkWebhookPassword string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the minimum level logged.
@@ -245,6 +258,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		if u, err := url.Parse(c.AnalyticsSrc); err != nil || u.Scheme != "https" || u.Host == "" {
 			return nil, bad("NEWSLETTER_ANALYTICS_SRC", "must be an https URL of a script")
 		}
+	}
+	if err := loadFeedback(c, get); err != nil {
+		return nil, err
 	}
 	switch c.LogFormat {
 	case "text", "json":
