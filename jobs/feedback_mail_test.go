@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"newsletter/app"
+	"newsletter/app/feedback"
+	"newsletter/jobs"
 )
 
 // forgedBounce is a free-text "Undelivered Mail" from a mailer daemon that
@@ -235,5 +237,49 @@ func TestARFComplaintByMail(t *testing.T) {
 	}
 	if got.Complaints != 1 || got.Unsubscribed != 0 {
 		t.Errorf("campaign feedback %+v", got.CampaignFeedback)
+	}
+}
+
+// TestCampaignMessageNamesItsDelivery: every campaign message carries its
+// delivery reference in the Message-ID, in X-Newsletter-Ref, in the
+// headers the configured providers echo, and (VERP) in the envelope
+// sender.
+func TestCampaignMessageNamesItsDelivery(t *testing.T) {
+	t.Parallel()
+	e := newCampaignEnv(t)
+	e.seed(t, 1, 3)
+	tr := &capture{}
+	r, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: e.st, Queue: &jobs.CampaignEnqueuer{Client: e.q.Client, Inspector: e.q.Inspector},
+		Transport: tr, Links: e.links, Signer: e.signer, Operator: testOperator, From: "News <news@example.com>",
+		ReturnPath: "bounces@example.com", RefHeaders: feedback.EchoHeaders([]string{feedback.Mailgun, feedback.Postmark}),
+		Log: quietLog(), Options: fastOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.startWorker(t, r)
+	c := e.createCampaign(t, app.CampaignMarketing)
+	if _, err := e.uc.Schedule(context.Background(), marketer, c.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus(t, c.ID, app.CampaignFinished, 30*time.Second)
+	msgs := tr.sent()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	seen := map[int64]bool{}
+	for _, m := range msgs {
+		ref := m.Headers[app.DeliveryRefHeader]
+		got, ok := e.signer.FindDeliveryRef(ref)
+		if !ok || got.CampaignID != c.ID || seen[got.DeliveryID] {
+			t.Fatalf("reference %q: %+v %v", ref, got, ok)
+		}
+		seen[got.DeliveryID] = true
+		if m.MessageID != ref+"@example.com" || m.ReturnPath != "bounces+"+ref+"@example.com" ||
+			m.Headers["X-Mailgun-Variables"] != `{"newsletter_ref":"`+ref+`"}` || m.Headers["X-PM-Metadata-newsletter_ref"] != ref {
+			t.Errorf("message %q return path %q headers %v", m.MessageID, m.ReturnPath, m.Headers)
+		}
+		if _, ok := m.Headers["X-SMTPAPI"]; ok {
+			t.Error("a header for a provider that is not configured")
+		}
 	}
 }

@@ -138,7 +138,7 @@ func TestCampaignFeedbackAPI(t *testing.T) {
 		role   app.Role
 		people bool
 	}{{app.RoleMarketer, false}, {app.RolePrivacyOfficer, true}, {app.RoleOwner, true}} {
-		code, got := f.call(t, tc.role, "GET", "/api/v1/campaigns/"+id+"/outcomes?list=complaints", "")
+		code, got := f.call(t, tc.role, "GET", "/api/v1/campaigns/"+id+"/outcomes/complaints", "")
 		list, _ := got["outcomes"].([]any)
 		if code != 200 || len(list) != 1 {
 			t.Fatalf("%s: %d %v", tc.role, code, got)
@@ -150,10 +150,10 @@ func TestCampaignFeedbackAPI(t *testing.T) {
 			t.Errorf("%s sees %v", tc.role, row)
 		}
 	}
-	if code, got := f.call(t, app.RoleMarketer, "GET", "/api/v1/campaigns/"+id+"/outcomes?list=everything", ""); code != 422 || got["fields"] == nil {
+	if code, got := f.call(t, app.RoleMarketer, "GET", "/api/v1/campaigns/"+id+"/outcomes/everything", ""); code != 422 || got["fields"] == nil {
 		t.Errorf("unknown list: %d %v", code, got)
 	}
-	if code, _ := f.call(t, app.RoleMarketer, "GET", "/api/v1/campaigns/424242/outcomes?list=bounced", ""); code != 404 {
+	if code, _ := f.call(t, app.RoleMarketer, "GET", "/api/v1/campaigns/424242/outcomes/bounced", ""); code != 404 {
 		t.Errorf("missing campaign: %d", code)
 	}
 }

@@ -150,7 +150,7 @@ func TestCampaignFeedbackEndToEnd(t *testing.T) {
 	// The lists behind the counters name the right people: by id for the
 	// marketer, by address for the privacy officer.
 	list := func(name string, h []string) []map[string]any {
-		code, body := get(campURL+"/outcomes?list="+name, h...)
+		code, body := get(campURL+"/outcomes/"+name, h...)
 		if code != 200 {
 			t.Fatalf("outcomes %s: %d %s", name, code, body)
 		}
