@@ -46,12 +46,13 @@ type campaignRow struct {
 	Created      string
 	SendAtText   string
 	Live         bool
+	loc          string // the page's language, for the rates
 }
 
 func newCampaignRow(loc string, c *app.Campaign) campaignRow {
 	r := campaignRow{Campaign: *c, StatusLabel: templates.T(loc, "admin.cstatus."+string(c.Status)),
 		PurposeLabel: templates.T(loc, "admin.purpose."+string(c.Purpose)), Created: fmtTime(c.CreatedAt),
-		SendAtText: fmtTimePtr(c.SendAt)}
+		SendAtText: fmtTimePtr(c.SendAt), loc: loc}
 	r.Done, r.Percent = campaignProgress(c)
 	r.Live = c.Status == app.CampaignScheduled || c.Status == app.CampaignRunning || c.Status == app.CampaignPaused
 	return r

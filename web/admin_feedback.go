@@ -33,15 +33,23 @@ func (s *Server) feedbackRoutes() []adminRoute {
 	return rs
 }
 
-// percent shows a rate with two decimals.
-func percent(r float64) string { return strconv.FormatFloat(r*100, 'f', 2, 64) + "%" }
+// percent shows a rate with two decimals, with a decimal comma in Russian.
+func percent(loc string, r float64) string {
+	s := strconv.FormatFloat(r*100, 'f', 2, 64)
+	if loc == "ru" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "%"
+}
 
 // UnsubscribeRate is the share of sent messages whose reader opted out
 // through the campaign's links.
-func (r campaignRow) UnsubscribeRate() string { return percent(app.Rate(r.Unsubscribed, r.Sent)) }
+func (r campaignRow) UnsubscribeRate() string {
+	return percent(r.loc, app.Rate(r.Unsubscribed, r.Sent))
+}
 
 // ComplaintRate is the share of sent messages reported as spam.
-func (r campaignRow) ComplaintRate() string { return percent(app.Rate(r.Complaints, r.Sent)) }
+func (r campaignRow) ComplaintRate() string { return percent(r.loc, app.Rate(r.Complaints, r.Sent)) }
 
 // ComplaintHigh reports a complaint rate at or over what Gmail and Yahoo
 // accept (0.3%).
@@ -168,7 +176,16 @@ func (s *Server) adminInbound(c *fiber.Ctx) error {
 	}
 	d := inboundData{}
 	for _, m := range list {
-		d.Rows = append(d.Rows, inboundRow{InboundItem: m, When: fmtTime(m.ReceivedAt), OutcomeLabel: templates.T(loc, "admin.inbound."+m.Outcome)})
+		row := inboundRow{InboundItem: m, When: fmtTime(m.ReceivedAt), OutcomeLabel: templates.T(loc, "admin.inbound."+m.Outcome)}
+		switch {
+		case m.Outcome != app.EmailIsUnproven:
+			row.Detail = ""
+		case strings.HasPrefix(m.Detail, "names delivery"):
+			row.Detail = templates.T(loc, "admin.inbound.why.recipient")
+		default:
+			row.Detail = templates.T(loc, "admin.inbound.why.noref")
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID

@@ -73,32 +73,43 @@ func (f *feedbackAPI) call(t *testing.T, role app.Role, method, path, body strin
 // subscriber were sent, and returns it with each subscriber's reference.
 func (f *feedbackAPI) sent(t *testing.T) (*app.Campaign, map[int64]string) {
 	t.Helper()
+	return sendToAll(t, f.st, f.uc, f.svc.Signer)
+}
+
+// sendToAll makes a marketing campaign and records its delivery to every
+// eligible subscriber as sent, as the workers do; it returns the campaign
+// and each subscriber's delivery reference.
+func sendToAll(t *testing.T, st *store.Store, uc *app.Campaigns, signer *app.Signer) (*app.Campaign, map[int64]string) {
+	t.Helper()
 	ctx := context.Background()
-	c, err := f.uc.Create(ctx, &app.Admin{ID: 1}, app.CampaignInput{Name: "Spring", Subject: "News", Purpose: app.CampaignMarketing,
+	c, err := uc.Create(ctx, &app.Admin{ID: 1}, app.CampaignInput{Name: "Sent campaign", Subject: "News", Purpose: app.CampaignMarketing,
 		BodyHTML: "<p>Hi</p>"})
 	must(t, err)
 	at := time.Now().Add(-time.Second)
-	cur, err := f.st.TransitionCampaign(ctx, c.ID, app.CampaignTransition{From: []app.CampaignStatus{app.CampaignDraft},
+	cur, err := st.TransitionCampaign(ctx, c.ID, app.CampaignTransition{From: []app.CampaignStatus{app.CampaignDraft},
 		To: app.CampaignScheduled, SendAt: &at, BumpVersion: true})
 	must(t, err)
-	_, err = f.st.StartCampaign(ctx, c.ID, cur.Version, time.Now())
+	_, err = st.StartCampaign(ctx, c.ID, cur.Version, time.Now())
 	must(t, err)
 	a := app.Audience{Purpose: app.CampaignMarketing}
-	from, maxID, err := f.st.BeginMaterialization(ctx, c.ID)
+	from, maxID, err := st.BeginMaterialization(ctx, c.ID)
 	must(t, err)
-	_, err = f.st.MaterializeDeliveries(ctx, c.ID, a, from, maxID+1)
+	_, err = st.MaterializeDeliveries(ctx, c.ID, a, from, maxID+1)
 	must(t, err)
-	claim, err := f.st.CreateDeliveryClaim(ctx, c.ID, "test", time.Minute)
+	must(t, st.FinishMaterialization(ctx, c.ID))
+	claim, err := st.CreateDeliveryClaim(ctx, c.ID, "test", time.Minute)
 	must(t, err)
-	rs, err := f.st.ClaimDeliveries(ctx, app.ClaimRequest{CampaignID: c.ID, ClaimID: claim, Lo: 0, Hi: 1 << 40, Limit: 100, Audience: a})
+	rs, err := st.ClaimDeliveries(ctx, app.ClaimRequest{CampaignID: c.ID, ClaimID: claim, Lo: 0, Hi: 1 << 40, Limit: 100, Audience: a})
 	must(t, err)
 	refs := map[int64]string{}
 	var outs []app.DeliveryOutcome
 	for _, r := range rs {
-		refs[r.SubscriberID] = f.svc.Signer.DeliveryRef(r.DeliveryID, c.ID)
+		refs[r.SubscriberID] = signer.DeliveryRef(r.DeliveryID, c.ID)
 		outs = append(outs, app.DeliveryOutcome{CampaignID: c.ID, DeliveryID: r.DeliveryID, Status: app.DeliverySent})
 	}
-	must(t, f.st.RecordDeliveries(ctx, outs))
+	must(t, st.RecordDeliveries(ctx, outs))
+	_, err = st.FinishCampaignIfDone(ctx, c.ID)
+	must(t, err)
 	return c, refs
 }
 
