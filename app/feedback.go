@@ -251,9 +251,11 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 		}
 		hash, subscriberID = target.EmailHash, target.SubscriberID
 	case recipientHash != "":
-		// The provider's word about the address it names.
+		// The provider's word about the address it names. A complaint
+		// about one of our deliveries is its recipient's, even when their
+		// address changed since.
 		hash = recipientHash
-		if target != nil && target.EmailHash == recipientHash {
+		if target != nil && (target.EmailHash == recipientHash || e.Kind == FeedbackComplaint) {
 			subscriberID = target.SubscriberID
 		} else {
 			id, err := fs.SubscriberIDByHash(ctx, recipientHash)

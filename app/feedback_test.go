@@ -305,3 +305,28 @@ func TestLiftSuppression(t *testing.T) {
 		}
 	})
 }
+
+// TestComplaintAfterAddressChange: a provider's complaint about one of our
+// deliveries withdraws the advertising consent of its recipient even when
+// they changed their address since; the address it names is suppressed.
+func TestComplaintAfterAddressChange(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		sub := e.activeSubscriber(t, "old.address@example.com")
+		sc := e.sendCampaign(t, nil)
+		sub.Email, sub.EmailHash = "new.address@example.com", e.svc.Signer.KeyedHash("new.address@example.com")
+		must(t, e.store.UpdateSubscriber(ctx, sub))
+		res, err := e.svc.RecordWebhook(ctx, "", []app.FeedbackEvent{{Key: "c1", Source: app.FeedbackFromSendGrid,
+			Kind: app.FeedbackComplaint, RefHints: sc.ref(e, sub), Recipient: "old.address@example.com"}})
+		must(t, err)
+		if res.Applied != 1 || e.marketing(t, sub.ID) {
+			t.Fatalf("result %+v, marketing still %v", res, e.marketing(t, sub.ID))
+		}
+		if r := e.suppression(t, "old.address@example.com"); r != app.SuppressComplaint {
+			t.Errorf("old address: %q", r)
+		}
+		if r := e.suppression(t, "new.address@example.com"); r != "" {
+			t.Errorf("new address: %q", r)
+		}
+	})
+}
