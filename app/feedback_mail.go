@@ -5,6 +5,11 @@ import (
 	"fmt"
 )
 
+// reportsNothing ends the detail of a report that names our message but
+// reports neither a failure nor a complaint (a success notice, a
+// "not spam" report).
+const reportsNothing = "reports no failure or complaint"
+
 // actOnReport acts on a delivery report or an ARF complaint report that
 // came by mail, inside ActOnEmail's transaction. Each event counts only when
 // the report proves it is about a message we sent (applyFeedback with
@@ -17,6 +22,9 @@ func (s *Service) actOnReport(ctx context.Context, tx Store, m *InboundMessage, 
 		return err
 	}
 	var named *DeliveryRef
+	if ref, ok := s.Signer.FindDeliveryRef(e.ReportRefs...); ok {
+		named = &ref
+	}
 	acted := false
 	for i, ev := range e.Feedback {
 		if ref, ok := s.Signer.FindDeliveryRef(ev.RefHints...); ok && named == nil {
@@ -45,6 +53,10 @@ func (s *Service) actOnReport(ctx context.Context, tx Store, m *InboundMessage, 
 	case acted:
 		m.Outcome, m.Verification = e.Disposition, VerifiedDeliveryRef
 		m.VerificationDetail = fmt.Sprintf("names delivery %d of campaign %d", named.DeliveryID, named.CampaignID)
+	case named != nil && len(e.Feedback) == 0:
+		m.Outcome = EmailIsUnproven
+		m.VerificationDetail = fmt.Sprintf("names delivery %d of campaign %d; %s", named.DeliveryID, named.CampaignID, reportsNothing)
+		m.Summary = e.Summary
 	case named != nil:
 		m.Outcome = EmailIsUnproven
 		m.VerificationDetail = fmt.Sprintf("names delivery %d of campaign %d, but not its recipient or not a message that was sent", named.DeliveryID, named.CampaignID)

@@ -331,8 +331,11 @@ type EmailRequest struct {
 	// Name and Phone are the corrections a data update gives, as written.
 	Name, Phone string
 	// Feedback are the bounces or the complaint a delivery or ARF report
-	// describes (Disposition EmailIsBounce or EmailIsComplaint).
-	Feedback []FeedbackEvent
+	// describes (Disposition EmailIsBounce or EmailIsComplaint), and
+	// ReportRefs the values of the report that may name the message it is
+	// about (see FeedbackEvent.RefHints).
+	Feedback   []FeedbackEvent
+	ReportRefs []string
 	// Summary is what a reviewer sees of the message.
 	Summary *MessageSummary
 }

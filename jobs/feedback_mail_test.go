@@ -238,6 +238,17 @@ func TestARFComplaintByMail(t *testing.T) {
 	if got.Complaints != 1 || got.Unsubscribed != 0 {
 		t.Errorf("campaign feedback %+v", got.CampaignFeedback)
 	}
+
+	// A "not spam" report about the same message counts as nothing, and
+	// says why.
+	notSpam := strings.Replace(strings.Replace(raw, "Feedback-Type: abuse", "Feedback-Type: not-spam", 1), "<arf-7782.", "<arf-7783.", 1)
+	m = in.receive(t, []byte(notSpam))
+	if m.Outcome != app.EmailIsUnproven || !strings.HasSuffix(m.VerificationDetail, "reports no failure or complaint") {
+		t.Errorf("not-spam report: %s %q", m.Outcome, m.VerificationDetail)
+	}
+	if got, _ := (&app.Campaigns{Store: in.st}).Get(ctx, c.ID); got.Complaints != 1 {
+		t.Errorf("complaints %d after a not-spam report", got.Complaints)
+	}
 }
 
 // TestCampaignMessageNamesItsDelivery: every campaign message carries its

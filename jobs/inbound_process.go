@@ -135,11 +135,11 @@ func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, ra
 	}
 	switch {
 	case msg.IsComplaint:
-		e.Disposition, e.Summary = app.EmailIsComplaint, reportSummary(msg)
+		e.Disposition, e.Summary, e.ReportRefs = app.EmailIsComplaint, reportSummary(msg), msg.ReportReferences()
 		e.Feedback = complaintFeedback(msg)
 		return e
 	case msg.IsDSN:
-		e.Disposition, e.Summary = app.EmailIsBounce, reportSummary(msg)
+		e.Disposition, e.Summary, e.ReportRefs = app.EmailIsBounce, reportSummary(msg), msg.ReportReferences()
 		e.Feedback = bounceFeedback(msg)
 		return e
 	case inbound.IsFromSelf(msg, h.OwnAddresses):

@@ -510,6 +510,7 @@ var catalog = map[string][2]string{
 	"admin.inbound.auto_reply":       {"automatic answer", "автоответ"},
 	"admin.inbound.loop":             {"our own mail", "наше же письмо"},
 	"admin.inbound.malformed":        {"unreadable", "не удалось прочитать"},
+	"admin.inbound.why.nothing":      {"It names a message we sent, but reports no failure or complaint.", "Оно ссылается на наше письмо, но не сообщает ни о недоставке, ни о жалобе."},
 	"admin.inbound.why.noref":        {"It names no message we sent.", "В нём нет ссылки на отправленное нами письмо."},
 	"admin.inbound.why.recipient":    {"It names a message we sent, but to someone else, or one that was never sent.", "Оно ссылается на наше письмо, но другому получателю или не отправленное."},
 }

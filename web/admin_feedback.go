@@ -180,6 +180,8 @@ func (s *Server) adminInbound(c *fiber.Ctx) error {
 		switch {
 		case m.Outcome != app.EmailIsUnproven:
 			row.Detail = ""
+		case strings.HasSuffix(m.Detail, "reports no failure or complaint"):
+			row.Detail = templates.T(loc, "admin.inbound.why.nothing")
 		case strings.HasPrefix(m.Detail, "names delivery"):
 			row.Detail = templates.T(loc, "admin.inbound.why.recipient")
 		default:
