@@ -56,8 +56,14 @@ type CampaignCounters struct {
 	Recipients int64 `json:"recipients"`
 	Sent       int64 `json:"sent"`
 	Failed     int64 `json:"failed"`
-	Skipped    int64 `json:"skipped"`
-	OptedOut   int64 `json:"opted_out"`
+	// Skipped counts deliveries not sent because the person was no longer
+	// eligible for another reason than an opt-out (SkippedReasons says
+	// which).
+	Skipped int64 `json:"skipped"`
+	// OptedOut counts deliveries skipped because the person opted out
+	// before their message went out (not opt-outs caused by this
+	// campaign: those are Unsubscribed).
+	OptedOut int64 `json:"opted_out"`
 }
 
 // Campaign is one mailing written by a marketer.
@@ -77,6 +83,7 @@ type Campaign struct {
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
 	CampaignCounters
+	CampaignFeedback
 	CreatedBy      int64      `json:"created_by"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
@@ -325,7 +332,11 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 
 // Get returns one campaign with its counters.
 func (s *Campaigns) Get(ctx context.Context, id int64) (*Campaign, error) {
-	return s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaign(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c, s.withFeedback(ctx, c)
 }
 
 // List returns campaigns, newest first.
@@ -333,7 +344,15 @@ func (s *Campaigns) List(ctx context.Context, f CampaignFilter) ([]Campaign, err
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return s.Store.ListCampaigns(ctx, f)
+	list, err := s.Store.ListCampaigns(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	ptrs := make([]*Campaign, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+	}
+	return list, s.withFeedback(ctx, ptrs...)
 }
 
 // Update changes some fields of a draft.

@@ -814,6 +814,8 @@ func (s *Service) RemoveSuppression(ctx context.Context, actor *Admin, key strin
 		case "":
 			return Errorf(ENOTFOUND, "The address is not on the suppression list.")
 		case SuppressManual:
+		case SuppressHardBounce, SuppressComplaint:
+			return Errorf(ECONFLICT, "Only manual suppressions can be removed; this one (%s) is lifted with a reason.", reason)
 		default:
 			return Errorf(ECONFLICT, "Only manual suppressions can be removed; this one (%s) is lifted by the person's new consent.", reason)
 		}

@@ -335,8 +335,12 @@ type EmailRequest struct {
 	VerificationDetail string
 	// Name and Phone are the corrections a data update gives, as written.
 	Name, Phone string
-	// Bounced lists the addresses a delivery report says failed for good.
-	Bounced []string
+	// Feedback are the bounces or the complaint a delivery or ARF report
+	// describes (Disposition EmailIsBounce or EmailIsComplaint), and
+	// ReportRefs the values of the report that may name the message it is
+	// about (see FeedbackEvent.RefHints).
+	Feedback   []FeedbackEvent
+	ReportRefs []string
 	// Summary is what a reviewer sees of the message.
 	Summary *MessageSummary
 }
@@ -347,7 +351,8 @@ type EmailRequest struct {
 // an earlier round), so a retried task acts once.
 //
 //   - Auto-replies, loops and unreadable messages: nothing.
-//   - Delivery reports: addresses that failed for good are suppressed.
+//   - Delivery and complaint reports: acted on only when they prove they
+//     are about a message we sent (see applyFeedback); else nothing.
 //   - Requests, by kind, of the person the From address names (or, for an
 //     opt-out, the person our signed mailto token names):
 //     marketing_optout withdraws the marketing consent at once, verified or
@@ -388,19 +393,10 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 			if err := s.actOnRequest(ctx, tx, is, m, e, now); err != nil {
 				return err
 			}
-		case EmailIsBounce:
-			m.Outcome, m.Status = EmailIsBounce, InboundDone
-			for _, addr := range e.Bounced {
-				hash := s.Signer.KeyedHash(addr)
-				reason, err := tx.SuppressionReason(ctx, hash)
-				if err != nil {
-					return err
-				}
-				if reason == "" {
-					if err := tx.Suppress(ctx, hash, SuppressHardBounce, "delivery report"); err != nil {
-						return err
-					}
-				}
+		case EmailIsBounce, EmailIsComplaint:
+			m.Status = InboundDone
+			if err := s.actOnReport(ctx, tx, m, e); err != nil {
+				return err
 			}
 		case EmailIsAutoReply, EmailIsLoop:
 			m.Outcome, m.Status = e.Disposition, InboundDone

@@ -248,10 +248,19 @@ type CampaignConfig struct {
 	Signer    *app.Signer
 	Operator  app.Operator
 	// From is the sender of campaign mail (MAIL_FROM).
-	From    string
-	Metrics *metrics.Metrics
-	Log     *slog.Logger
-	Options CampaignOptions
+	From string
+	// ReturnPath, when set (MAIL_RETURN_PATH), makes each message's
+	// envelope sender name its delivery (VERP): the local part, "+", the
+	// delivery reference, at its domain. Bounces then reach that mailbox
+	// with the reference in their address.
+	ReturnPath string
+	// RefHeaders, when set, gives the extra headers that make the mail
+	// provider echo a message's delivery reference in its events
+	// (feedback.EchoHeaders).
+	RefHeaders func(ref string) map[string]string
+	Metrics    *metrics.Metrics
+	Log        *slog.Logger
+	Options    CampaignOptions
 }
 
 // CampaignRunner dispatches and sends campaigns: it handles the campaign
@@ -290,8 +299,10 @@ func NewCampaignRunner(cfg CampaignConfig) (*CampaignRunner, error) {
 	r := &CampaignRunner{cfg: cfg, opt: cfg.Options, domain: domain, tmpl: map[int64]cachedTemplate{}}
 	r.opt.defaults()
 	r.owner = newOwner()
-	// Message-IDs are d<delivery>.c<campaign>.<salt>@domain: the salt, a
-	// keyed hash, keeps two installations with one domain apart.
+	// Message-IDs of campaign messages are the delivery reference at the
+	// sender's domain (app.DeliveryRef). Those of test messages are
+	// t<random>.c<campaign>.<salt>@domain: the salt, a keyed hash, keeps
+	// two installations with one domain apart.
 	r.idSalt = cfg.Signer.KeyedHash("message-id salt")[:10]
 	r.listHost = cfg.Links.Base.Hostname()
 	if !strings.Contains(r.listHost, ".") {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -193,8 +194,9 @@ func (r *CampaignRunner) count(ok bool, class string) {
 }
 
 // message renders the message of one delivery: merge fields, footer, a
-// Message-ID of its own (the same each time this delivery is sent, so a
-// copy sent again after a crash can be recognized), List-Id, and
+// Message-ID of its own (the delivery reference: the same each time this
+// delivery is sent, so a copy sent again after a crash can be recognized,
+// and a report about it names it), List-Id, and
 // List-Unsubscribe with the one-click URL and a mailto whose subject is the
 // policy's opt-out subject with the signed token.
 func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc *app.Recipient, test bool) (*appmail.Message, error) {
@@ -217,7 +219,18 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 		m.MessageID = "t" + hex.EncodeToString(b[:]) + ".c" + strconv.FormatInt(c.ID, 10) + "." + r.idSalt + "@" + r.domain
 		m.Subject = "[Test] " + m.Subject
 	} else {
-		m.MessageID = "d" + strconv.FormatInt(rc.DeliveryID, 10) + ".c" + strconv.FormatInt(c.ID, 10) + "." + r.idSalt + "@" + r.domain
+		// The delivery reference names this delivery in every report
+		// about it: the Message-ID, a header providers echo, and with
+		// VERP the envelope sender.
+		ref := r.cfg.Signer.DeliveryRef(rc.DeliveryID, c.ID)
+		m.MessageID = ref + "@" + r.domain
+		m.Headers = map[string]string{app.DeliveryRefHeader: ref}
+		if r.cfg.RefHeaders != nil {
+			maps.Copy(m.Headers, r.cfg.RefHeaders(ref))
+		}
+		if r.cfg.ReturnPath != "" {
+			m.ReturnPath = app.VERPAddress(r.cfg.ReturnPath, ref)
+		}
 	}
 	if r.cfg.Operator.Email != "" {
 		m.ListUnsubscribeMailto = appmail.UnsubscribeMailto(r.cfg.Operator.Email, inbound.MailtoSubject(tpl.Locale(rc.Locale), token))

@@ -97,7 +97,7 @@ func TestCampaignThroughMailpit(t *testing.T) {
 	}
 	seenIDs := map[string]bool{}
 	seenTo := map[string]bool{}
-	idRE := regexp.MustCompile(`^<d\d+\.c` + fmt.Sprint(c.ID) + `\.[0-9a-f]{10}@example\.com>$`)
+	idRE := regexp.MustCompile(`^<(d\d+\.c` + fmt.Sprint(c.ID) + `\.[0-9a-f]{16})@example\.com>$`)
 	for _, sum := range msgs {
 		raw, err := mp.Raw(ctx, sum.ID)
 		if err != nil {
@@ -123,6 +123,15 @@ func TestCampaignThroughMailpit(t *testing.T) {
 				t.Errorf("Message-ID %q (unique per delivery expected)", id)
 			} else {
 				seenIDs[id] = true
+				// The Message-ID is the delivery reference, repeated in a
+				// header providers echo; it names this campaign.
+				ref := idRE.FindStringSubmatch(id)[1]
+				if got, ok := e.signer.FindDeliveryRef(id); !ok || got.CampaignID != c.ID {
+					t.Errorf("Message-ID %q names no delivery of campaign %d: %+v", id, c.ID, got)
+				}
+				if got := h.Get(app.DeliveryRefHeader); got != ref {
+					t.Errorf("%s %q, want %q", app.DeliveryRefHeader, got, ref)
+				}
 			}
 			dec := new(mime.WordDecoder)
 			subject, _ := dec.DecodeHeader(h.Get("Subject"))

@@ -132,9 +132,13 @@ func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, ra
 		return e
 	}
 	switch {
+	case msg.IsComplaint:
+		e.Disposition, e.Summary, e.ReportRefs = app.EmailIsComplaint, reportSummary(msg), msg.ReportReferences()
+		e.Feedback = complaintFeedback(msg)
+		return e
 	case msg.IsDSN:
-		e.Disposition = app.EmailIsBounce
-		e.Bounced = bouncedAddresses(msg.Bounce)
+		e.Disposition, e.Summary, e.ReportRefs = app.EmailIsBounce, reportSummary(msg), msg.ReportReferences()
+		e.Feedback = bounceFeedback(msg)
 		return e
 	case inbound.IsFromSelf(msg, h.OwnAddresses):
 		e.Disposition = app.EmailIsLoop
@@ -169,23 +173,53 @@ func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, ra
 	return e
 }
 
-// bouncedAddresses lists the recipients a delivery report says failed for
-// good.
-func bouncedAddresses(b *inbound.Bounce) []string {
+// bounceFeedback turns a delivery report into events: a permanent failure
+// of a recipient is a hard bounce, a temporary one (or a delay) a soft
+// bounce. Whether the report is about a message we sent is for the use case
+// to judge, from the references it carries.
+func bounceFeedback(msg *inbound.Message) []app.FeedbackEvent {
+	b := msg.Bounce
 	if b == nil {
 		return nil
 	}
-	var out []string
+	hints := msg.ReportReferences()
+	var out []app.FeedbackEvent
 	for _, r := range b.Recipients {
-		if r.Permanent && r.Address != "" {
-			out = append(out, r.Address)
+		kind := ""
+		switch {
+		case r.Permanent:
+			kind = app.FeedbackHardBounce
+		case r.Action == "failed" || r.Action == "delayed":
+			kind = app.FeedbackSoftBounce
+		default:
+			continue
 		}
-	}
-	if len(out) == 0 && b.Permanent && b.Recipient != "" {
-		out = append(out, b.Recipient)
+		out = append(out, app.FeedbackEvent{Source: app.FeedbackFromReport, Kind: kind, RefHints: hints,
+			Recipient: r.Address, Status: r.Status})
 	}
 	return out
 }
+
+// complaintFeedback turns an ARF report of unwanted mail into a complaint
+// event.
+func complaintFeedback(msg *inbound.Message) []app.FeedbackEvent {
+	if msg.Complaint == nil || !msg.Complaint.Counts() {
+		return nil
+	}
+	return []app.FeedbackEvent{{Source: app.FeedbackFromARF, Kind: app.FeedbackComplaint, RefHints: msg.ReportReferences(),
+		Recipient: msg.Complaint.OriginalRcptTo}}
+}
+
+// reportSummary is what a privacy officer sees of a report nothing was done
+// with: who sent it and its subject, not its text (which quotes other
+// people's addresses).
+func reportSummary(msg *inbound.Message) *app.MessageSummary {
+	return &app.MessageSummary{From: msg.From, FromName: msg.FromName, Subject: truncateRunes(msg.Subject, maxSubjectRunes),
+		Date: msg.Date}
+}
+
+// maxSubjectRunes bounds a subject kept for an officer to read.
+const maxSubjectRunes = 250
 
 func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

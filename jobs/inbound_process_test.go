@@ -254,7 +254,7 @@ func fixture(t *testing.T, name string) []byte {
 type inboxCase struct {
 	name       string
 	file       string
-	raw        func(in *inbox, sub *app.Subscriber) []byte // instead of file
+	raw        func(t *testing.T, in *inbox, sub *app.Subscriber) []byte // instead of file
 	signAs     string
 	subscriber string // create this subscriber first
 	outcome    string
@@ -332,7 +332,7 @@ var inboxCases = []inboxCase{
 		outcome: app.EmailIsRequest, kind: app.KindMarketingOptout, status: app.RequestCompleted, verified: app.VerifiedDKIM,
 		reply: app.ReplyOptout},
 	{name: "OptoutByMailtoToken", subscriber: "token.holder@example.com",
-		raw: func(in *inbox, sub *app.Subscriber) []byte {
+		raw: func(_ *testing.T, in *inbox, sub *app.Subscriber) []byte {
 			token := in.links.UnsubscribeToken(sub.ID, 9)
 			return []byte("From: Someone Else <forwarded.to@elsewhere.example>\r\nTo: privacy@shop.example\r\n" +
 				"Subject: " + inbound.MailtoSubject("en", token) + "\r\nMessage-ID: <tok-1@elsewhere.example>\r\n" +
@@ -446,7 +446,7 @@ var inboxCases = []inboxCase{
 			}
 		}},
 	{name: "VerifiedStrangerToldWeHoldNothing", signAs: "example.ru",
-		raw: func(*inbox, *app.Subscriber) []byte {
+		raw: func(_ *testing.T, _ *inbox, _ *app.Subscriber) []byte {
 			raw, _ := os.ReadFile("../app/inbound/testdata/iso8859_5_unsubscribe.eml")
 			return bytes.Replace(raw, []byte("<iso5-1@example.ru>"), []byte("<iso5-2@example.ru>"), 1)
 		},
@@ -468,18 +468,25 @@ var inboxCases = []inboxCase{
 	{name: "ReadReceiptIgnored", file: "mdn_read_receipt.eml", subscriber: "kate@example.com", outcome: app.EmailIsAutoReply},
 	{name: "ListMailIgnored", file: "bulk_list_mail.eml", outcome: app.EmailIsAutoReply},
 	{name: "LoopIgnored", subscriber: "looped@example.com",
-		raw: func(*inbox, *app.Subscriber) []byte {
+		raw: func(*testing.T, *inbox, *app.Subscriber) []byte {
 			return []byte("From: Shop News <NEWS@shop.example>\r\nTo: privacy@shop.example\r\nSubject: Cancel Newsletter with New Products, Services and Special Offers\r\n" +
 				"Message-ID: <loop-1@shop.example>\r\n\r\nunsubscribe\r\n")
 		},
 		outcome: app.EmailIsLoop},
-	{name: "PermanentBounceSuppresses", file: "dsn_postfix_permanent.eml", outcome: app.EmailIsBounce,
+	// Delivery reports about messages we sent (their returned Message-ID
+	// is our delivery's); reports that prove nothing are in
+	// feedback_mail_test.go.
+	{name: "PermanentBounceSuppresses", subscriber: "Gone.User@example.org", outcome: app.EmailIsBounce,
+		raw:   bounceOf("dsn_postfix_permanent.eml", "campaign-12.delivery-345@shop.example"),
 		after: suppressed("Gone.User@example.org", app.SuppressHardBounce)},
-	{name: "GmailBounceSuppresses", file: "dsn_gmail_permanent.eml", outcome: app.EmailIsBounce,
+	{name: "GmailBounceSuppresses", subscriber: "nobody.here@gmail.com", outcome: app.EmailIsBounce,
+		raw:   bounceOf("dsn_gmail_permanent.eml", "campaign-13.delivery-1@shop.example"),
 		after: suppressed("nobody.here@gmail.com", app.SuppressHardBounce)},
-	{name: "FreeTextBounceSuppresses", file: "bounce_exim_freetext.eml", outcome: app.EmailIsBounce,
+	{name: "FreeTextBounceSuppresses", subscriber: "old.address@example.net", outcome: app.EmailIsBounce,
+		raw:   bounceOf("bounce_exim_freetext.eml", "campaign-14.delivery-9@shop.example"),
 		after: suppressed("old.address@example.net", app.SuppressHardBounce)},
-	{name: "DelayedBounceKeeps", file: "dsn_postfix_delayed.eml", outcome: app.EmailIsBounce,
+	{name: "DelayedBounceKeeps", subscriber: "slow.user@example.net", outcome: app.EmailIsBounce,
+		raw:   bounceOf("dsn_postfix_delayed.eml", "campaign-12.delivery-346@shop.example"),
 		after: suppressed("slow.user@example.net", "")},
 }
 
@@ -497,7 +504,7 @@ func TestInboundCorpus(t *testing.T) {
 			}
 			var raw []byte
 			if c.raw != nil {
-				raw = c.raw(in, sub)
+				raw = c.raw(t, in, sub)
 			} else {
 				raw = fixture(t, c.file)
 			}

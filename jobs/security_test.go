@@ -101,6 +101,8 @@ var allowedHeaders = map[string]bool{
 	"From": true, "To": true, "Subject": true, "Date": true, "Message-Id": true, "Mime-Version": true,
 	"Content-Type": true, "List-Id": true, "List-Unsubscribe": true, "List-Unsubscribe-Post": true,
 	"Auto-Submitted": true, "In-Reply-To": true, "References": true,
+	// The delivery reference of a campaign message: ids and a keyed hash.
+	"X-Newsletter-Ref": true,
 }
 
 // checkInert asserts that a hostile name changed nothing in the header and

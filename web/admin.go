@@ -73,6 +73,7 @@ func (s *Server) adminRouteTable() []adminRoute {
 	}
 	rs = append(rs, s.campaignRoutes()...)
 	rs = append(rs, s.privacyRoutes()...)
+	rs = append(rs, s.feedbackRoutes()...)
 	if s.deps.OutboxDir != "" {
 		rs = append(rs,
 			adminRoute{get, "/admin/outbox", ownerOnly, s.adminOutbox},
@@ -266,6 +267,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navItem {
 		{"admin.nav.review", "/admin/review", "review", officerOnly, s.deps.Privacy != nil},
 		{"admin.nav.destructions", "/admin/destructions", "destructions", officerOnly, s.deps.Privacy != nil},
 		{"admin.nav.suppressions", "/admin/suppressions", "suppressions", officerOnly, s.deps.Privacy != nil},
+		{"admin.nav.inbound", "/admin/inbound", "inbound", officerOnly, s.deps.Privacy != nil},
 		{"admin.nav.policies", "/admin/policies", "policies", officerOnly, true},
 		{"admin.nav.audit", "/admin/audit", "audit", officerOnly, s.deps.Privacy != nil},
 		{"admin.nav.outbox", "/admin/outbox", "outbox", ownerOnly, s.deps.OutboxDir != ""},

@@ -47,12 +47,13 @@ type campaignRow struct {
 	Created      string
 	SendAtText   string
 	Live         bool
+	loc          string // the page's language, for the rates
 }
 
 func newCampaignRow(loc string, c *app.Campaign) campaignRow {
 	r := campaignRow{Campaign: *c, StatusLabel: templates.T(loc, "admin.cstatus."+string(c.Status)),
 		PurposeLabel: templates.T(loc, "admin.purpose."+string(c.Purpose)), Created: fmtTime(c.CreatedAt),
-		SendAtText: fmtTimePtr(c.SendAt)}
+		SendAtText: fmtTimePtr(c.SendAt), loc: loc}
 	r.Done, r.Percent = campaignProgress(c)
 	r.Live = c.Status == app.CampaignScheduled || c.Status == app.CampaignRunning || c.Status == app.CampaignPaused
 	return r
@@ -316,6 +317,7 @@ type campaignProgressJSON struct {
 	Done        int64              `json:"done"`
 	Live        bool               `json:"live"`
 	app.CampaignCounters
+	app.CampaignFeedback
 }
 
 // adminCampaignProgress answers a campaign's counters as JSON.
@@ -326,7 +328,7 @@ func (s *Server) adminCampaignProgress(c *fiber.Ctx) error {
 	}
 	r := newCampaignRow(adminLocale(c), camp)
 	return c.JSON(campaignProgressJSON{ID: camp.ID, Status: camp.Status, StatusLabel: r.StatusLabel, Percent: r.Percent,
-		Done: r.Done, Live: r.Live, CampaignCounters: camp.CampaignCounters})
+		Done: r.Done, Live: r.Live, CampaignCounters: camp.CampaignCounters, CampaignFeedback: camp.CampaignFeedback})
 }
 
 // adminTestCampaign sends the campaign to a few addresses.

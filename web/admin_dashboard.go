@@ -39,6 +39,12 @@ type dashboardData struct {
 	Overdue    int
 	Border     *app.CrossBorderStatus
 	ChartStart string
+	// Rates are the unsubscribe and complaint rates of the latest
+	// campaigns that sent mail; CampLinks says the reader may open a
+	// campaign's page (else its lists).
+	Rates     []campaignRow
+	ShowRates bool
+	CampLinks bool
 }
 
 // adminDashboard shows subscribers by status, the consent chart, running
@@ -73,6 +79,12 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 		if d.Campaigns, err = s.activeCampaigns(c, loc); err != nil {
 			return err
 		}
+	}
+	if d.ShowRates = s.deps.Campaigns != nil; d.ShowRates {
+		if d.Rates, err = s.recentCampaigns(c, loc); err != nil {
+			return err
+		}
+		d.CampLinks = can(me, marketerOnly)
 	}
 	if d.ShowReqs = s.deps.Privacy != nil && can(me, officerOnly); d.ShowReqs {
 		soon := now.Add(dueSoon)

@@ -122,7 +122,7 @@ func TestConsoleCatalog(t *testing.T) {
 		case "admin.dstatus.":
 			values = []string{"pending", "sending", "sent", "failed", "skipped", "opted_out"}
 		case "admin.channel.":
-			values = []string{"email", "one_click", "web", "admin", "api", "import"}
+			values = []string{"email", "one_click", "web", "admin", "api", "import", "complaint"}
 		case "admin.action.":
 			values = []string{"granted", "confirmed", "withdrawn"}
 		}

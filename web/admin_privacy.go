@@ -251,9 +251,10 @@ func (s *Server) reviewAgain(c *fiber.Ctx, err error) error {
 
 type suppressionRow struct {
 	app.Suppression
-	When   string
-	Label  string
-	Manual bool
+	When     string
+	Label    string
+	Manual   bool
+	Liftable bool
 }
 
 type suppressionsData struct {
@@ -265,6 +266,10 @@ type suppressionsData struct {
 	Note    string
 	Message string
 	Errors  map[string]string
+	// LiftKey and LiftReason refill the lift form; Lifts are the latest
+	// lifted suppressions.
+	LiftKey, LiftReason string
+	Lifts               []liftRow
 }
 
 type statusCountS struct {
@@ -296,7 +301,10 @@ func (s *Server) suppressionsPage(c *fiber.Ctx, status int, d suppressionsData) 
 	}
 	for _, x := range list {
 		d.Rows = append(d.Rows, suppressionRow{Suppression: x, When: fmtTime(x.CreatedAt), Label: templates.T(loc, "admin.suppress."+x.Reason),
-			Manual: x.Reason == app.SuppressManual})
+			Manual: x.Reason == app.SuppressManual, Liftable: x.Reason != app.SuppressErased})
+	}
+	if d.Lifts, err = s.liftRows(c, loc); err != nil {
+		return err
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].EmailHash

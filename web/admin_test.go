@@ -211,6 +211,7 @@ func TestAdminRoles(t *testing.T) {
 		{"POST", "/admin/campaigns/:id<int>/resume", "/admin/campaigns/" + missing + "/resume", marketing},
 		{"POST", "/admin/campaigns/:id<int>/cancel", "/admin/campaigns/" + missing + "/cancel", marketing},
 		{"POST", "/admin/campaigns/:id<int>/retry", "/admin/campaigns/" + missing + "/retry", marketing},
+		{"GET", "/admin/campaigns/:id<int>/outcomes", "/admin/campaigns/" + camp + "/outcomes?list=complaints", all},
 
 		{"GET", "/admin/subscribers", "/admin/subscribers?q=anna", privacy},
 		{"GET", "/admin/subscribers/:id<int>", "/admin/subscribers/" + sub, privacy},
@@ -231,6 +232,8 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin/suppressions", "/admin/suppressions", privacy},
 		{"POST", "/admin/suppressions", "/admin/suppressions", privacy},
 		{"POST", "/admin/suppressions/remove", "/admin/suppressions/remove", privacy},
+		{"POST", "/admin/suppressions/lift", "/admin/suppressions/lift", privacy},
+		{"GET", "/admin/inbound", "/admin/inbound", privacy},
 		{"GET", "/admin/audit", "/admin/audit", privacy},
 		{"GET", "/admin/policies", "/admin/policies", privacy},
 		{"POST", "/admin/policies", "/admin/policies", privacy},

@@ -31,6 +31,8 @@ func (s *Server) apiCampaignRoutes(api fiber.Router) {
 	api.Post("/campaigns/:id<int>/cancel", h(s.apiCampaignAction("cancel"))...)
 	api.Post("/campaigns/:id<int>/retry-failed", h(s.apiRetryFailed)...)
 	api.Get("/campaigns/:id<int>/failed", h(s.apiFailedDeliveries)...)
+	// The lists behind the counters: privacy officers too (with names).
+	api.Get("/campaigns/:id<int>/outcomes/:list", requireRole(app.RoleMarketer, app.RolePrivacyOfficer), s.campaignsEnabled, s.apiCampaignOutcomes)
 }
 
 // campaignsEnabled answers 503 when the process runs without campaigns.
@@ -272,4 +274,21 @@ func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
 	}
 	list = nonNil(list)
 	return c.JSON(fiber.Map{"failed": list})
+}
+
+// apiCampaignOutcomes lists the entries behind one of a campaign's
+// counters: /outcomes/{failed|bounced|complaints|unsubscribed|skipped},
+// ?after= (id, for paging), ?limit= (<= 1000). Marketers get subscriber ids only;
+// privacy officers and owners also each person's name and address.
+func (s *Server) apiCampaignOutcomes(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Campaigns.Outcomes(c.UserContext(), currentAdmin(c), id, c.Params("list"), int64(c.QueryInt("after")),
+		c.QueryInt("limit", 100))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"list": c.Params("list"), "outcomes": nonNil(list)})
 }

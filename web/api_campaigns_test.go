@@ -205,7 +205,8 @@ func TestCampaignAPILifecycle(t *testing.T) {
 	if code, c = f.call(t, m, "GET", id, ""); code != 200 {
 		t.Fatalf("get: %d %v", code, c)
 	}
-	for _, k := range []string{"id", "status", "recipients", "sent", "failed", "skipped", "opted_out"} {
+	for _, k := range []string{"id", "status", "recipients", "sent", "failed", "skipped", "opted_out", "unsubscribed", "bounced",
+		"bounced_hard", "bounced_soft", "complaints", "skipped_reasons"} {
 		if _, ok := c[k]; !ok {
 			t.Errorf("GET lacks %s: %v", k, c)
 		}

@@ -32,6 +32,10 @@ func (s *Server) apiPrivacyRoutes(api fiber.Router) {
 	api.Post("/suppressions", officer, s.apiAddSuppression)
 	api.Delete("/suppressions", officer, s.apiRemoveSuppression)
 	api.Delete("/suppressions/:hash", officer, s.apiRemoveSuppression)
+	api.Post("/suppressions/lift", officer, s.apiLiftSuppression)
+	api.Post("/suppressions/:hash/lift", officer, s.apiLiftSuppression)
+	api.Get("/suppressions/lifts", officer, s.apiSuppressionLifts)
+	api.Get("/inbound", officer, s.apiInboundNotActed)
 	api.Get("/audit", officer, s.apiAudit)
 	api.Get("/cross-border", s.apiCrossBorder)
 }
@@ -398,6 +402,55 @@ func (s *Server) apiRemoveSuppression(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// liftBody is the body of a suppression lift.
+type liftBody struct {
+	Email  string `json:"email" form:"email"`
+	Reason string `json:"reason" form:"reason"`
+}
+
+// apiLiftSuppression lifts a bounce, complaint or manual suppression,
+// named by its hash in the path or by {"email"} (an address or a hash) in
+// the body, with {"reason"} (required): 200 with the lift.
+func (s *Server) apiLiftSuppression(c *fiber.Ctx) error {
+	var b liftBody
+	if err := decodeBody(c, &b); err != nil {
+		return err
+	}
+	key := c.Params("hash")
+	if key == "" {
+		key = b.Email
+	}
+	if key == "" {
+		return &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
+	}
+	l, err := s.deps.Privacy.LiftSuppression(c.UserContext(), currentAdmin(c), key, b.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// apiSuppressionLifts lists lifted suppressions, newest first: ?before=
+// (id, for paging), ?limit= (<= 1000).
+func (s *Server) apiSuppressionLifts(c *fiber.Ctx) error {
+	list, err := s.deps.Privacy.SuppressionLifts(c.UserContext(), int64(c.QueryInt("before")), c.QueryInt("limit", 100))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"lifts": nonNil(list)})
+}
+
+// apiInboundNotActed lists the inbound mail nothing was done with
+// (automatic answers, loops, unreadable messages, reports that proved
+// nothing), newest first: ?before= (id), ?limit= (<= 500).
+func (s *Server) apiInboundNotActed(c *fiber.Ctx) error {
+	list, err := s.deps.Privacy.InboundNotActed(c.UserContext(), int64(c.QueryInt("before")), c.QueryInt("limit", 100))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"messages": nonNil(list)})
 }
 
 // apiAudit lists the audit log, newest first: ?actor=, ?action=,

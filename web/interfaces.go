@@ -71,6 +71,7 @@ type Campaigns interface {
 	RetryFailed(ctx context.Context, actor *app.Admin, id int64) (int64, *app.Campaign, error)
 	FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]app.FailedDelivery, error)
 	SendTest(ctx context.Context, actor *app.Admin, id int64, to []string) error
+	Outcomes(ctx context.Context, actor *app.Admin, id int64, list string, afterID int64, limit int) ([]app.CampaignOutcome, error)
 }
 
 // Privacy are the privacy operations of operators (app.Service): blocking,
@@ -94,6 +95,9 @@ type Privacy interface {
 	Suppressions(ctx context.Context, q app.SuppressionQuery) ([]app.Suppression, error)
 	SuppressManually(ctx context.Context, actor *app.Admin, email, note string) (string, error)
 	RemoveSuppression(ctx context.Context, actor *app.Admin, key string) error
+	LiftSuppression(ctx context.Context, actor *app.Admin, key, reason string) (*app.SuppressionLift, error)
+	SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]app.SuppressionLift, error)
+	InboundNotActed(ctx context.Context, beforeID int64, limit int) ([]app.InboundItem, error)
 	Audit(ctx context.Context, q app.AuditQuery) ([]app.AuditEntry, error)
 	RecordAction(ctx context.Context, actor *app.Admin, action, subjectType string, subjectID int64, details string) error
 	Destructions(ctx context.Context, afterID int64, limit int) ([]app.Destruction, error)

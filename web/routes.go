@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	a.Get("/revoke/:token", s.revokePage)
 	a.Post("/revoke/:token", s.revoke)
 	a.Post("/inbound/mime", s.inboundMIME)
+	a.Post("/webhooks/:provider", s.webhook)
 
 	s.adminRoutes()
 

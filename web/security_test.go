@@ -362,6 +362,9 @@ func (e *secEnv) routes() []secRoute {
 
 		{method: "POST", path: "/inbound/mime", kind: kindInbound, bodyLimit: secInboundLimit,
 			body: "Message-ID: <suite@example.net>\r\nFrom: someone@example.net\r\nSubject: Unsubscribe\r\n\r\nStop.\r\n"},
+		// Off here (404); each provider's own scheme is attacked in
+		// security_webhooks_test.go.
+		{method: "POST", path: "/webhooks/:provider", target: "/webhooks/postmark", kind: kindPublic},
 
 		// The console.
 		{method: "GET", path: "/admin/login", kind: kindLogin, query: []string{"next", "lang", "ok"}},
@@ -389,6 +392,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/campaigns/:id<int>/resume", target: "/admin/campaigns/" + camp + "/resume", kind: kindAdmin, roles: mkt, form: url.Values{}},
 		{method: "POST", path: "/admin/campaigns/:id<int>/cancel", target: "/admin/campaigns/" + camp + "/cancel", kind: kindAdmin, roles: mkt, form: url.Values{}},
 		{method: "POST", path: "/admin/campaigns/:id<int>/retry", target: "/admin/campaigns/" + camp + "/retry", kind: kindAdmin, roles: mkt, form: url.Values{}},
+		{method: "GET", path: "/admin/campaigns/:id<int>/outcomes", target: "/admin/campaigns/" + camp + "/outcomes", kind: kindAdmin, roles: all,
+			query: q("list", "after")},
 
 		{method: "GET", path: "/admin/subscribers", kind: kindAdmin, roles: prv, query: q("q", "status", "after")},
 		{method: "GET", path: "/admin/subscribers/:id<int>", target: "/admin/subscribers/" + sub, kind: kindAdmin, roles: prv, query: q()},
@@ -417,6 +422,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/suppressions", kind: kindAdmin, roles: prv, query: q("reason", "after")},
 		{method: "POST", path: "/admin/suppressions", kind: kindAdmin, roles: prv, form: form("email", "new-suppression@example.com", "note", "asked")},
 		{method: "POST", path: "/admin/suppressions/remove", kind: kindAdmin, roles: prv, form: form("key", e.hash)},
+		{method: "POST", path: "/admin/suppressions/lift", kind: kindAdmin, roles: prv, form: form("key", e.hash, "reason", "asked again")},
+		{method: "GET", path: "/admin/inbound", kind: kindAdmin, roles: prv, query: q("before")},
 		{method: "GET", path: "/admin/audit", kind: kindAdmin, roles: prv, query: q("action", "subject_type", "subject_id", "before")},
 		{method: "GET", path: "/admin/policies", kind: kindAdmin, roles: prv, query: q()},
 		{method: "POST", path: "/admin/policies", kind: kindAdmin, roles: prv, form: form("version", "v7", "body_en", "New.", "body_ru", "Новая.")},
@@ -455,6 +462,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/cancel", target: "/api/v1/campaigns/" + camp + "/cancel", kind: kindAPI, roles: mkt},
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/retry-failed", target: "/api/v1/campaigns/" + camp + "/retry-failed", kind: kindAPI, roles: mkt},
 		{method: "GET", path: "/api/v1/campaigns/:id<int>/failed", target: "/api/v1/campaigns/" + camp + "/failed", kind: kindAPI, roles: mkt},
+		{method: "GET", path: "/api/v1/campaigns/:id<int>/outcomes/:list", target: "/api/v1/campaigns/" + camp + "/outcomes/bounced", kind: kindAPI,
+			roles: all, query: []string{"after", "limit"}},
 		{method: "GET", path: "/api/v1/subscribers", kind: kindAPI, roles: prv, query: []string{"q", "email", "status", "after", "limit"}},
 		{method: "GET", path: "/api/v1/subscribers/:id<int>", target: "/api/v1/subscribers/" + sub, kind: kindAPI, roles: prv},
 		{method: "GET", path: "/api/v1/subscribers/:id<int>/export", target: "/api/v1/subscribers/" + sub + "/export", kind: kindAPI, roles: prv},
@@ -484,6 +493,12 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/api/v1/suppressions", kind: kindAPI, roles: prv, json: true, body: `{"email":"new-suppression@example.com"}`},
 		{method: "DELETE", path: "/api/v1/suppressions", kind: kindAPI, roles: prv, json: true, body: `{"email":"suppressed@example.com"}`},
 		{method: "DELETE", path: "/api/v1/suppressions/:hash", target: "/api/v1/suppressions/" + e.hash, kind: kindAPI, roles: prv},
+		{method: "POST", path: "/api/v1/suppressions/lift", kind: kindAPI, roles: prv, json: true,
+			body: `{"email":"suppressed@example.com","reason":"asked again"}`},
+		{method: "POST", path: "/api/v1/suppressions/:hash/lift", target: "/api/v1/suppressions/" + e.hash + "/lift", kind: kindAPI, roles: prv,
+			json: true, body: `{"reason":"asked again"}`},
+		{method: "GET", path: "/api/v1/suppressions/lifts", kind: kindAPI, roles: prv, query: []string{"before", "limit"}},
+		{method: "GET", path: "/api/v1/inbound", kind: kindAPI, roles: prv, query: []string{"before", "limit"}},
 		{method: "GET", path: "/api/v1/audit", kind: kindAPI, roles: prv,
 			query: []string{"actor", "action", "subject_type", "subject_id", "since", "until", "before", "limit"}},
 	}

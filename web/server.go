@@ -93,6 +93,15 @@ type Deps struct {
 	// a request to a mailbox carries the person's mail as it is,
 	// attachments and all, and must not be refused for its size.
 	InboundBodyLimit int
+	// Webhooks read the delivery events of the mail providers configured,
+	// by provider name (POST /webhooks/{provider}); a provider not in it
+	// is off (404).
+	Webhooks map[string]WebhookReader
+	// Feedback records the events of verified webhook requests.
+	Feedback FeedbackRecorder
+	// WebhookBodyLimit is the largest webhook request accepted, in bytes;
+	// 0 means 1 MB (SendGrid posts events in batches of up to 768 KB).
+	WebhookBodyLimit int
 }
 
 // Server is the HTTP server.
@@ -109,6 +118,9 @@ func New(deps Deps) *Server {
 	}
 	if deps.InboundBodyLimit == 0 {
 		deps.InboundBodyLimit = app.MaxInboundBytes
+	}
+	if deps.WebhookBodyLimit == 0 {
+		deps.WebhookBodyLimit = 1 << 20
 	}
 	if deps.MinFillTime == 0 {
 		deps.MinFillTime = 2 * time.Second
@@ -138,10 +150,16 @@ func New(deps Deps) *Server {
 // runs when a request's header has arrived and before its body is read, so
 // a body over the limit is refused (413) without being read into memory.
 func (s *Server) requestLimits(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if s.deps.InboundToken == "" || string(h.Method()) != fiber.MethodPost {
+	if string(h.Method()) != fiber.MethodPost {
 		return fasthttp.RequestConfig{}
 	}
-	if path, _, _ := strings.Cut(string(h.RequestURI()), "?"); path != "/inbound/mime" {
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	if provider, ok := strings.CutPrefix(path, "/webhooks/"); ok && s.deps.Webhooks[provider] != nil {
+		// A configured provider's webhook: its batches may be larger than
+		// a form; the signature is checked once the body is in.
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.deps.WebhookBodyLimit}
+	}
+	if s.deps.InboundToken == "" || path != "/inbound/mime" {
 		return fasthttp.RequestConfig{}
 	}
 	token, ok := strings.CutPrefix(string(h.Peek(fiber.HeaderAuthorization)), "Bearer ")

@@ -84,6 +84,19 @@ type Config struct {
 	// can also post the public forms.
 	MetricsToken string
 	MetricsAddr  string
+	// MailReturnPath, when set, is the envelope sender of campaign mail,
+	// made per delivery (VERP): local+reference@domain.
+	MailReturnPath string
+	// Webhooks of mail providers' delivery events; each is off until set.
+	// SESTopicARNs are the SNS topics whose SES notifications are taken;
+	// SendGridWebhookKey is the event webhook's verification key (base64);
+	// MailgunSigningKey the webhook signing key; PostmarkWebhookUser and
+	// PostmarkWebhookPassword the basic-auth credentials of the webhook URL.
+	SESTopicARNs            []string
+	SendGridWebhookKey      string
+	MailgunSigningKey       string
+	PostmarkWebhookUser     string
+	PostmarkWebhookPassword string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the minimum level logged.
@@ -270,6 +283,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		if c.MetricsAddr == c.Addr {
 			return nil, bad("METRICS_ADDR", "must differ from NEWSLETTER_ADDR")
 		}
+	}
+	if err := loadFeedback(c, get); err != nil {
+		return nil, err
 	}
 	switch c.LogFormat {
 	case "text", "json":

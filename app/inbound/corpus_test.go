@@ -175,6 +175,7 @@ var corpus = []corpusCase{
 		from: "Mailer-Daemon@mail.example.net", bounceRcpt: "busy.user@example.com"},
 	{file: "bounce_ru_freetext.eml", kind: unk, lang: "ru", dsn: true, permanent: true, verify: fail,
 		from: "mailer-daemon@mx.example.ru", bounceRcpt: "petrov.old@example.ru"},
+	{file: "arf_abuse_report.eml", kind: unk, lang: "en", autoReply: true, verify: fail, from: "feedback@fbl.mailbox.example"},
 	{file: "spoof_dkim_other_domain.eml", kind: revoke, lang: "ru", verify: fail, signAs: "evil.example",
 		from: "victim.person@gmail.com"},
 	{file: "spoof_untrusted_ar.eml", kind: revoke, lang: "en", verify: fail, from: "victim@yandex.ru"},

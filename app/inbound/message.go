@@ -73,6 +73,12 @@ type Message struct {
 	IsDSN bool
 	// Bounce is the parsed delivery status report when IsDSN is set.
 	Bounce *Bounce
+	// IsComplaint reports an ARF feedback report (RFC 5965): a mailbox
+	// provider's report that a user marked a message as spam. It must never
+	// be answered; Complaint says what was reported.
+	IsComplaint bool
+	// Complaint is the parsed feedback report when IsComplaint is set.
+	Complaint *Complaint
 
 	header textproto.Header
 }
@@ -175,8 +181,10 @@ func parse(raw []byte, depth int) (*Message, error) {
 	}
 
 	m.AutoReply = isAutoReply(m, w.mdn)
-	m.detectBounce(w, body, depth)
-	if m.IsDSN {
+	if m.detectComplaint(w, depth); !m.IsComplaint {
+		m.detectBounce(w, body, depth)
+	}
+	if m.IsDSN || m.IsComplaint {
 		// The returned message is the bounced original, not a forward.
 		m.Forwarded = nil
 	}
@@ -211,6 +219,7 @@ type walker struct {
 	reportType string // report-type of a multipart/report
 	dsn        []byte // message/delivery-status body
 	original   []byte // returned message or its headers, in a report
+	arf        []byte // message/feedback-report body
 	mdn        bool   // a read receipt (disposition notification)
 }
 
@@ -249,6 +258,11 @@ func (w *walker) entity(e *message.Entity, depth int) (string, bool) {
 	case mt == "text/rfc822-headers" || mt == "message/global-headers":
 		if w.original == nil {
 			w.original = readLimited(e.Body, maxTextBytes)
+		}
+		return "", false
+	case mt == "message/feedback-report":
+		if w.arf == nil {
+			w.arf = readLimited(e.Body, maxTextBytes)
 		}
 		return "", false
 	case mt == "message/disposition-notification":

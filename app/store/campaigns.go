@@ -315,20 +315,31 @@ func eligibleSQL(a app.Audience) string {
 	return strings.Join(parts, " AND ")
 }
 
-// verdictSQL is app.Audience.Judge as an SQL expression on subscribers s
-// (which may be missing: LEFT JOIN): 'sending', 'opted_out' or 'skipped'.
-func verdictSQL(a app.Audience) string {
+// skipReasonSQL is app.Audience.Judge as an SQL expression on subscribers s
+// (which may be missing: LEFT JOIN), giving the reason a delivery is
+// skipped (app.Skip*: opted_out means the status opted_out, any other
+// reason skipped) or the empty string when it may be sent. The order of the tests is
+// Judge's.
+func skipReasonSQL(a app.Audience) string {
 	var b strings.Builder
-	b.WriteString("CASE WHEN s.id IS NULL OR s.status <> 'active' OR s.email IS NULL THEN 'skipped'")
-	b.WriteString(" WHEN NOT " + consentExists(app.PurposeProcessing) + " THEN 'opted_out'")
+	b.WriteString("CASE WHEN s.id IS NULL OR s.email IS NULL OR s.status = 'erased' THEN '" + app.SkipErased + "'")
+	b.WriteString(" WHEN s.status = 'blocked' THEN '" + app.SkipBlocked + "'")
+	b.WriteString(" WHEN s.status <> 'active' THEN '" + app.SkipInactive + "'")
+	b.WriteString(" WHEN NOT " + consentExists(app.PurposeProcessing) + " THEN '" + app.SkipOptedOut + "'")
 	if a.Purpose == app.CampaignMarketing {
-		b.WriteString(" WHEN NOT " + consentExists(app.PurposeMarketing) + " THEN 'opted_out'")
+		b.WriteString(" WHEN NOT " + consentExists(app.PurposeMarketing) + " THEN '" + app.SkipOptedOut + "'")
 	}
 	if a.CrossBorder {
-		b.WriteString(" WHEN NOT " + consentExists(app.PurposeCrossBorder) + " THEN 'skipped'")
+		b.WriteString(" WHEN NOT " + consentExists(app.PurposeCrossBorder) + " THEN '" + app.SkipCrossBorder + "'")
 	}
-	b.WriteString(" WHEN " + suppressedSQL + " THEN 'skipped' ELSE 'sending' END")
+	b.WriteString(" WHEN " + suppressedSQL + " THEN '" + app.SkipSuppressed + "' ELSE '' END")
 	return b.String()
+}
+
+// verdictOf turns a skip reason (a column or expression) into the
+// delivery's status: 'sending', 'opted_out' or 'skipped'.
+func verdictOf(reason string) string {
+	return "CASE " + reason + " WHEN '' THEN 'sending' WHEN '" + app.SkipOptedOut + "' THEN 'opted_out' ELSE 'skipped' END"
 }
 
 // DeliveryRanges returns the ranges of size ids (aligned on multiples of
@@ -430,6 +441,7 @@ type claimedRow struct {
 	Email        *string
 	Name         *string
 	Locale       *string
+	Reason       string
 	Verdict      string
 }
 
@@ -472,33 +484,40 @@ func (s *Store) ClaimDeliveries(ctx context.Context, r app.ClaimRequest) ([]app.
 			), judged AS MATERIALIZED (
 				-- MATERIALIZED: the verdict is judged once per row, not
 				-- once per place that uses it.
-				SELECT p.id, s.email, s.name, s.locale, ` + verdictSQL(r.Audience) + ` AS verdict
+				SELECT p.id, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
 				FROM picked p LEFT JOIN subscribers s ON s.id = p.subscriber_id
 			)
-			UPDATE deliveries d SET status = j.verdict, claim_id = CASE WHEN j.verdict = 'sending' THEN CAST(@claim AS BIGINT) END
+			UPDATE deliveries d SET status = ` + verdictOf("j.reason") + `, skip_reason = j.reason,
+				claim_id = CASE WHEN j.reason = '' THEN CAST(@claim AS BIGINT) END
 			FROM judged j WHERE d.id = j.id
-			RETURNING d.id, d.subscriber_id, d.attempts, j.email, j.name, j.locale, j.verdict`
+			RETURNING d.id, d.subscriber_id, d.attempts, j.email, j.name, j.locale, ` + verdictOf("j.reason") + ` AS verdict`
 			if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
 				return fmt.Errorf("claim deliveries: %w", err)
 			}
 		} else {
 			args["now"] = now()
-			q := `SELECT d.id, d.subscriber_id, d.attempts, s.email, s.name, s.locale, ` + verdictSQL(r.Audience) + ` AS verdict
+			q := `SELECT id, subscriber_id, attempts, email, name, locale, reason, ` + verdictOf("reason") + ` AS verdict FROM (
+				SELECT d.id, d.subscriber_id, d.attempts, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
 				FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-				WHERE ` + claimableSQL("@now") + ` ORDER BY d.id LIMIT @lim`
+				WHERE ` + claimableSQL("@now") + ` ORDER BY d.id LIMIT @lim) j`
 			if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
 				return fmt.Errorf("claim deliveries: %w", err)
 			}
-			byVerdict := map[string][]int64{}
+			byReason := map[string][]int64{}
 			for _, row := range rows {
-				byVerdict[row.Verdict] = append(byVerdict[row.Verdict], row.ID)
+				byReason[row.Reason] = append(byReason[row.Reason], row.ID)
 			}
-			for verdict, ids := range byVerdict {
+			for reason, ids := range byReason {
 				var claim any
-				if verdict == string(app.DeliverySending) {
-					claim = r.ClaimID
+				verdict := string(app.DeliverySkipped)
+				switch reason {
+				case "":
+					claim, verdict = r.ClaimID, string(app.DeliverySending)
+				case app.SkipOptedOut:
+					verdict = string(app.DeliveryOptedOut)
 				}
-				if err := tx.Exec(`UPDATE deliveries SET status = ?, claim_id = ? WHERE id IN ?`, verdict, claim, ids).Error; err != nil {
+				if err := tx.Exec(`UPDATE deliveries SET status = ?, claim_id = ?, skip_reason = ? WHERE id IN ?`,
+					verdict, claim, reason, ids).Error; err != nil {
 					return fmt.Errorf("claim deliveries: %w", err)
 				}
 			}

@@ -180,6 +180,7 @@ func (s *system) webDeps() web.Deps {
 		Auth:    &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer},
 		Console: s.store, OutboxDir: s.consoleOutboxDir(), Privacy: s.svc,
 		Unsubscribes: s.svc, Inbound: s.svc, InboundToken: s.cfg.InboundToken,
+		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"newsletter/app"
+	"newsletter/app/feedback"
 	"newsletter/app/mail"
 	"newsletter/jobs"
 	"newsletter/web"
@@ -34,7 +35,8 @@ func (s *system) wireCampaigns() (*campaignParts, error) {
 	log := s.log.With("component", "campaigns")
 	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{
 		Store: s.store, Queue: enq, Transport: tr, Links: s.links, Signer: s.signer, Operator: s.svc.Operator,
-		From: s.cfg.MailFrom, Metrics: s.metrics, Log: log,
+		From: s.cfg.MailFrom, ReturnPath: s.cfg.MailReturnPath, RefHeaders: feedback.EchoHeaders(s.cfg.FeedbackProviders()),
+		Metrics: s.metrics, Log: log,
 		Options: jobs.CampaignOptions{RecoverOnStart: s.queue.Embedded()},
 	})
 	if err != nil {

@@ -17,7 +17,7 @@
       bar.textContent = p.percent + "%";
       if (pct) { pct.textContent = p.percent + "%"; }
       if (detail) {
-        ["recipients", "sent", "failed", "skipped", "opted_out"].forEach(function (k) {
+        ["recipients", "sent", "failed", "skipped", "opted_out", "unsubscribed", "bounced", "complaints"].forEach(function (k) {
           var c = document.querySelector('[data-counter="' + k + '"]');
           if (c) { c.textContent = p[k]; }
         });
