@@ -116,7 +116,7 @@ var catalog = map[string][2]string{
 	"mail.alert.more":           {"Not every request is listed: see the register for all of them.", "Перечислены не все запросы: полный список в реестре."},
 	"mail.alert.button":         {"Open the request register", "Открыть реестр запросов"},
 	"mail.footer.internal":      {"A notice of the privacy request register of %s to the people who answer requests. It holds no personal data.", "Уведомление реестра запросов %s для тех, кто отвечает на запросы. Персональных данных не содержит."},
-	"mail.footer":               {"%s, %s. You receive this message because this address was entered in the subscription form at %s.", "%s, %s. Вы получили это письмо, потому что этот адрес был указан в форме подписки на сайте %s."},
+	"mail.footer":               {"%s. You receive this message because this address was entered in the subscription form at %s.", "%s. Вы получили это письмо, потому что этот адрес был указан в форме подписки на сайте %s."},
 	"mail.link.plain":           {"If the button does not work, copy this address into your browser:", "Если кнопка не работает, скопируйте этот адрес в браузер:"},
 
 	// Admin console.
