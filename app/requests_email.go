@@ -162,6 +162,9 @@ type MessageSummary struct {
 	Date     time.Time `json:"date,omitzero"`
 	Text     string    `json:"text"`
 	Lang     string    `json:"lang"`
+	// Reason says why the message waits for a person (Review*); "" when
+	// its request is unclear.
+	Reason string `json:"reason,omitempty"`
 }
 
 // InboundStore is the persistence of emailed requests. The database store
@@ -346,7 +349,8 @@ type EmailRequest struct {
 // to send. It does nothing for a message already acted on (or examined in
 // an earlier round), so a retried task acts once.
 //
-//   - Auto-replies, loops and unreadable messages: nothing.
+//   - Auto-replies and loops: nothing.
+//   - Unreadable messages, or without a usable sender: review.
 //   - Delivery reports: addresses that failed for good are suppressed.
 //   - Requests, by kind, of the person the From address names (or, for an
 //     opt-out, the person our signed mailto token names):
@@ -404,7 +408,10 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 		case EmailIsAutoReply, EmailIsLoop:
 			m.Outcome, m.Status = e.Disposition, InboundDone
 		default:
-			m.Outcome, m.Status = EmailIsMalformed, InboundDone
+			// Unreadable, or no sender: a person reads it (holdUnreadable).
+			if err := s.holdUnreadable(ctx, tx, m, e); err != nil {
+				return err
+			}
 		}
 		return is.UpdateInbound(ctx, m)
 	})
