@@ -21,6 +21,9 @@ const (
 	ReviewOtherPerson = "other_person"
 	// ReviewSeveral: the message asks for several things.
 	ReviewSeveral = "several"
+	// ReviewContrary: the text asks not to act ("do not unsubscribe me")
+	// or to keep mail coming.
+	ReviewContrary = "contrary"
 	// ReviewUnreadable: the message cannot be read, or has no usable
 	// sender address; the summary holds its raw text.
 	ReviewUnreadable = "unreadable"

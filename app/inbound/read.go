@@ -19,7 +19,8 @@ type Reading struct {
 	// (Review is then app.ReviewSeveral).
 	Kinds []app.RequestKind
 	// Review says why a person must read the message although it asks for
-	// something: app.ReviewOtherPerson or app.ReviewSeveral; "" otherwise.
+	// something: app.ReviewOtherPerson, app.ReviewContrary or
+	// app.ReviewSeveral; "" otherwise.
 	Review string
 }
 
@@ -36,9 +37,12 @@ type Reading struct {
 //     asks to keep mail coming ("keep sending to this one", "не отписывайте")
 //     goes to review: acting on the sender could be the opposite of what
 //     was asked.
-//   - A message that asks for several different things goes to review,
-//     with the kinds it asks for; a revocation in the subject includes the
-//     end of advertising asked in the text.
+//   - A message whose text asks not to act ("do not unsubscribe me") or to
+//     keep mail coming goes to review.
+//   - A message that asks for several different things (sentence by
+//     sentence, and clause by clause: "unsubscribe me and tell me what you
+//     hold") goes to review, with the kinds it asks for; a revocation
+//     includes the end of advertising asked with it.
 //
 // own lists our own addresses (MAIL_FROM, OPERATOR_EMAIL): they and their
 // domains are never "another address".
@@ -48,43 +52,43 @@ func Read(m *Message, own []string) Reading {
 	ours := ownAddresses(m, own)
 
 	var body []app.RequestKind
-	other := false
+	sig, bodyLang := 0, ""
 	for _, s := range sentences(m.Text) {
-		words := tokenize(s)
-		k, _ := decide(words)
-		sig := signals(words)
-		if hasLatinWord(s) {
-			// Russian in Latin letters, when it reads better so.
-			if cw := tokenize(cyrillicize(s)); known(cw) > known(words) {
-				if k == app.KindUnknown {
-					k, _ = decide(cw)
+		for _, part := range append([]string{s}, clauses(s)...) {
+			k, sg, lang := readSentence(part)
+			if k != app.KindUnknown && !slices.Contains(body, k) {
+				body = append(body, k)
+				if bodyLang == "" {
+					bodyLang = lang
 				}
-				sig |= signals(cw)
 			}
+			sig |= sg
 		}
-		if k != app.KindUnknown && !slices.Contains(body, k) {
-			body = append(body, k)
-		}
-		other = other || sig != 0
 	}
-	other = other || namesOtherAddress(m, ours)
+	if namesOtherAddress(m, ours) {
+		sig |= sigOtherAddress
+	}
 
 	kinds := body
 	if subj.Kind != app.KindUnknown {
 		kinds = append([]app.RequestKind{subj.Kind}, slices.DeleteFunc(slices.Clone(body), func(k app.RequestKind) bool {
-			// Revoking consent ends the advertising too.
-			return k == subj.Kind || (subj.Kind == app.KindConsentRevocation && k == app.KindMarketingOptout)
+			return k == subj.Kind
 		})...)
 	}
+	if slices.Contains(kinds, app.KindConsentRevocation) {
+		// Revoking consent ends the advertising too.
+		kinds = slices.DeleteFunc(kinds, func(k app.RequestKind) bool { return k == app.KindMarketingOptout })
+	}
 	if subj.Kind == app.KindUnknown && len(body) > 0 {
-		rd.Lang = textLang(m.Text, subj.Lang)
+		rd.Lang = bodyLang
 	}
 	switch {
 	case len(kinds) == 0:
 		rd.Kind, rd.Score = app.KindUnknown, 0
-	case other:
-		rd.Kind, rd.Score, rd.Review = app.KindUnknown, 0, app.ReviewOtherPerson
-		rd.Kinds = kinds
+	case sig&(sigOtherPerson|sigOtherAddress) != 0:
+		rd.Kind, rd.Score, rd.Review, rd.Kinds = app.KindUnknown, 0, app.ReviewOtherPerson, kinds
+	case sig&(sigKeep|sigNotAct) != 0:
+		rd.Kind, rd.Score, rd.Review, rd.Kinds = app.KindUnknown, 0, app.ReviewContrary, kinds
 	case len(kinds) > 1:
 		rd.Kind, rd.Score, rd.Review, rd.Kinds = app.KindUnknown, 0, app.ReviewSeveral, kinds
 	default:
@@ -105,17 +109,6 @@ func known(words []string) int {
 		}
 	}
 	return n
-}
-
-// textLang is the language of the person's text, or fallback when it has
-// no letters.
-func textLang(text, fallback string) string {
-	for _, r := range text {
-		if isLatin(r) || (r >= 0x400 && r <= 0x4ff) {
-			return detectLang(text)
-		}
-	}
-	return fallback
 }
 
 var sentenceEndRe = regexp.MustCompile(`[.!?;…]+(?:\s+|$)|\n`)
@@ -161,36 +154,78 @@ var (
 	negGap = toSet(`want wish need to me my me надо нужно хочу меня мою мой`)
 )
 
-// signals reports, for one sentence, whether it names another person or
-// address, or asks to keep mail coming or not to act (non-zero).
+// What a sentence says besides its request.
+const (
+	sigOtherPerson  = 1 << iota // names another person
+	sigOtherAddress             // names another address
+	sigKeep                     // asks to keep mail coming
+	sigNotAct                   // asks not to act ("do not unsubscribe")
+)
+
+// readSentence reads one sentence (or clause): its request, what else it
+// says (sig*), and its language. Russian in Latin letters is read as
+// Russian when it reads better so.
+func readSentence(s string) (app.RequestKind, int, string) {
+	words := tokenize(s)
+	k, _ := decide(words)
+	sig, lang := signals(words), detectLang(s)
+	if hasLatinWord(s) {
+		if cw := tokenize(cyrillicize(s)); known(cw) > known(words) {
+			if k == app.KindUnknown {
+				k, _ = decide(cw)
+			}
+			sig |= signals(cw)
+			lang = "ru"
+		}
+	}
+	return k, sig, lang
+}
+
+var clauseRe = regexp.MustCompile(`(?i)(?:,\s*|\s+)(?:and also|and then|and|also|as well as|plus|а также|и ещё|и еще|и|а|также)\s+|,\s+`)
+
+// clauses splits a sentence at its conjunctions and commas: "unsubscribe
+// me and tell me what you hold" asks two things. A sentence of one clause
+// gives none.
+func clauses(s string) []string {
+	parts := clauseRe.Split(s, 8)
+	if len(parts) < 2 {
+		return nil
+	}
+	return parts
+}
+
+// signals reports, for the words of one sentence, whether they name another
+// person or address, or ask to keep mail coming or not to act (sig*).
 func signals(words []string) int {
 	sig := 0
+	cs := make([]concept, len(words))
+	keepable := false // a word that mail may be kept for
+	for i, w := range words {
+		cs[i] = lookup(w)
+		keepable = keepable || keepWhat[w] || cs[i]&(cSend|cNews|cMkt|cSubscr) != 0
+	}
 	for i, w := range words {
 		if otherPersonWords[w] {
-			sig |= 1
+			sig |= sigOtherPerson
 		}
 		if i+1 < len(words) && ((w == "от" && words[i+1] == "имени") || (w == "on" && words[i+1] == "behalf")) {
-			sig |= 1
+			sig |= sigOtherPerson
 		}
 		if otherQualifiers[w] {
 			for j := i + 1; j < len(words) && j <= i+3; j++ {
 				if addressNouns[words[j]] {
-					sig |= 2
+					sig |= sigOtherAddress
 				}
 			}
 		}
-		if keepWords[w] {
-			for _, x := range words {
-				if keepWhat[x] || lookup(x)&(cSend|cNews|cMkt|cSubscr) != 0 {
-					sig |= 4
-				}
-			}
+		if keepWords[w] && keepable {
+			sig |= sigKeep
 		}
-		if lookup(w)&cNeg != 0 {
+		if cs[i]&cNeg != 0 {
 			for j := i + 1; j < len(words) && j <= i+4; j++ {
-				c := lookup(words[j])
+				c := cs[j]
 				if c&(cUnsub|cCancel|cDelete|cRevoke) != 0 && c&cSend == 0 {
-					sig |= 8
+					sig |= sigNotAct
 					break
 				}
 				if !negGap[words[j]] {

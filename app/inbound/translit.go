@@ -51,12 +51,16 @@ func cyrillicize(s string) string {
 			continue
 		}
 		// "ye" is е at the start of a word or after a vowel ("yesli",
-		// "obyem"), ые after a consonant ("dannye", "novye").
+		// "moye"); after a consonant, ые at the end of a word ("dannye",
+		// "novye") and ье inside one ("Vasilyev").
 		if r == 'y' && i+1 < len(rs) && rs[i+1] == 'e' {
-			if i > 0 && isLatin(rs[i-1]) && !strings.ContainsRune("aeiouy", rs[i-1]) {
-				out.WriteString("ые")
-			} else {
+			switch {
+			case i == 0 || !isLatin(rs[i-1]) || strings.ContainsRune("aeiouy", rs[i-1]):
 				out.WriteString("е")
+			case i+2 >= len(rs) || !isLatin(rs[i+2]):
+				out.WriteString("ые")
+			default:
+				out.WriteString("ье")
 			}
 			i += 2
 			continue
