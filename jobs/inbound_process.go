@@ -111,6 +111,9 @@ func (h InboundProcessor) ProcessTask(ctx context.Context, task *asynq.Task) err
 		if replied, err = h.reply(ctx, m); err != nil {
 			return err
 		}
+		if !replied {
+			h.Log.Info("inbound message closed without its reply", "inbound_id", m.ID, "reply", m.Reply)
+		}
 	}
 	return h.Requests.FinishEmail(ctx, m.ID, m.Round, replied)
 }

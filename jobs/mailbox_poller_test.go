@@ -280,3 +280,30 @@ func TestMailboxPollerOutage(t *testing.T) {
 	waitForMailbox(t, "the message sent during the outage", func() bool { return dv.Count(t, jobs.DefaultProcessedFolder) == 2 })
 	waitForMailbox(t, "the info record", func() bool { return logs.count(slog.LevelInfo, "mailbox: reachable again") == 1 })
 }
+
+// TestMailboxPollerBadHeaderLine: a message delivered to the mailbox with a
+// header line that lacks a colon (a badly written gateway) is read as a
+// mail client reads it: the opt-out is acted on and answered.
+func TestMailboxPollerBadHeaderLine(t *testing.T) {
+	dv := testenv.Dovecot(t)
+	in := newInbox(t)
+	ctx := context.Background()
+	sub := in.subscriber(t, "boris.ivanov@example.ru")
+	dv.Append(t, fixture(t, "gateway_ru_optout_bad_header.eml"))
+	startPoller(t, in, dv.URL(), "gateway")
+	waitForMailbox(t, "the message", func() bool { return dv.Count(t, jobs.DefaultProcessedFolder) == 1 })
+	in.drain(t)
+	reqs, err := in.st.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 1 || reqs[0].Kind != app.KindMarketingOptout || reqs[0].Status != app.RequestCompleted {
+		t.Fatalf("requests %+v, want one completed opt-out", reqs)
+	}
+	if in.consent(t, sub.ID, app.PurposeMarketing) {
+		t.Error("marketing still granted")
+	}
+	if n := len(in.tr.sent()); n != 1 {
+		t.Errorf("%d replies, want 1", n)
+	}
+}
