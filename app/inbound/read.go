@@ -13,7 +13,9 @@ import (
 type Reading struct {
 	// Classification is the request: its Kind is app.KindUnknown when the
 	// message is unclear or Review is set; Lang is the language of the
-	// words that decided (the subject's, else the person's text's).
+	// words that decided (the subject's, else the person's text's). The
+	// Token of our mailto subject is kept even when Review is set, for a
+	// privacy officer's assignment as an opt-out.
 	Classification
 	// Kinds lists the kinds asked for when the message asks for several
 	// (Review is then app.ReviewSeveral).
@@ -32,13 +34,13 @@ type Reading struct {
 //   - A clear request in the subject or the text, and nothing else asked,
 //     is that request.
 //   - A message whose text names another person ("my wife", "от имени
-//     мамы", "she"), another address than the sender's ("my other address",
-//     an address written out, a forwarded message from someone else), or
-//     asks to keep mail coming ("keep sending to this one", "не отписывайте")
-//     goes to review: acting on the sender could be the opposite of what
-//     was asked.
-//   - A message whose text asks not to act ("do not unsubscribe me") or to
-//     keep mail coming goes to review.
+//     мамы", "she") or another address than the sender's ("my other
+//     address", an address written out, a forwarded message from someone
+//     else) goes to review: acting on the sender could be the opposite of
+//     what was asked.
+//   - A message whose text asks not to act ("do not unsubscribe me", "не
+//     отписывайте") or to keep mail coming ("keep sending to this one")
+//     goes to review.
 //   - A message that asks for several different things (sentence by
 //     sentence, and clause by clause: "unsubscribe me and tell me what you
 //     hold") goes to review, with the kinds it asks for; a revocation

@@ -238,6 +238,16 @@ func TestReadForwardedFromOthers(t *testing.T) {
 	}
 }
 
+// TestReadKeepsToken: a mailto opt-out whose text is for someone else goes
+// to review and keeps its token, for the officer's assignment.
+func TestReadKeepsToken(t *testing.T) {
+	m := &Message{From: "person@example.com", Subject: MailtoSubject("en", "tok-1"), Text: "Please unsubscribe my husband instead."}
+	rd := Read(m, ownTest)
+	if rd.Kind != unk || rd.Review != app.ReviewOtherPerson || rd.Token != "tok-1" {
+		t.Errorf("Read = %s %q token %q", rd.Kind, rd.Review, rd.Token)
+	}
+}
+
 func TestCyrillicize(t *testing.T) {
 	tests := map[string]string{
 		"Otkaz ot rassylki":                   "отказ от рассылки",
