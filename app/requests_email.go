@@ -162,6 +162,9 @@ type MessageSummary struct {
 	Date     time.Time `json:"date,omitzero"`
 	Text     string    `json:"text"`
 	Lang     string    `json:"lang"`
+	// Reason says why the message waits for a person (Review*); "" when
+	// its request is unclear.
+	Reason string `json:"reason,omitempty"`
 }
 
 // InboundStore is the persistence of emailed requests. The database store
@@ -350,7 +353,8 @@ type EmailRequest struct {
 // to send. It does nothing for a message already acted on (or examined in
 // an earlier round), so a retried task acts once.
 //
-//   - Auto-replies, loops and unreadable messages: nothing.
+//   - Auto-replies and loops: nothing.
+//   - Unreadable messages, or without a usable sender: review.
 //   - Delivery and complaint reports: acted on only when they prove they
 //     are about a message we sent (see applyFeedback); else nothing.
 //   - Requests, by kind, of the person the From address names (or, for an
@@ -401,7 +405,10 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 		case EmailIsAutoReply, EmailIsLoop:
 			m.Outcome, m.Status = e.Disposition, InboundDone
 		default:
-			m.Outcome, m.Status = EmailIsMalformed, InboundDone
+			// Unreadable, or no sender: a person reads it (holdUnreadable).
+			if err := s.holdUnreadable(ctx, tx, m, e); err != nil {
+				return err
+			}
 		}
 		return is.UpdateInbound(ctx, m)
 	})

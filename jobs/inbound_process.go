@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -109,6 +110,9 @@ func (h InboundProcessor) ProcessTask(ctx context.Context, task *asynq.Task) err
 		if replied, err = h.reply(ctx, m); err != nil {
 			return err
 		}
+		if !replied {
+			h.Log.Info("inbound message closed without its reply", "inbound_id", m.ID, "reply", m.Reply)
+		}
 	}
 	return h.Requests.FinishEmail(ctx, m.ID, m.Round, replied)
 }
@@ -125,8 +129,10 @@ func idOrZero(p *int64) int64 {
 func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, raw []byte) app.EmailRequest {
 	e := app.EmailRequest{InboundID: m.ID, Round: m.Round, Disposition: app.EmailIsMalformed}
 	if raw == nil {
-		return e // destroyed before it was processed
+		return e // destroyed before it was processed: reviewed without text
 	}
+	// Unreadable, or no sender: a person reads the raw text.
+	e.Summary = &app.MessageSummary{Text: truncateRunes(printable(raw), maxSummaryRunes), Reason: app.ReviewUnreadable}
 	msg, err := inbound.Parse(raw)
 	if err != nil {
 		return e
@@ -151,7 +157,7 @@ func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, ra
 	if err != nil {
 		return e // no address to identify the person by, or to answer
 	}
-	c := inbound.Classify(msg.Subject)
+	c := inbound.Read(msg, h.OwnAddresses)
 	e.Disposition, e.From, e.Kind, e.Lang, e.Token = app.EmailIsRequest, from, c.Kind, c.Lang, c.Token
 	if m.Round > 0 && m.VerificationDetail != "" {
 		// Processed again after review: keep what was found on receipt
@@ -169,7 +175,7 @@ func (h InboundProcessor) examine(ctx context.Context, m *app.InboundMessage, ra
 	f := msg.Fields()
 	e.Name, e.Phone = f.Name, f.Phone
 	e.Summary = &app.MessageSummary{From: msg.From, FromName: msg.FromName, Subject: msg.Subject, Date: msg.Date,
-		Text: truncateRunes(msg.Text, maxSummaryRunes), Lang: c.Lang}
+		Text: truncateRunes(msg.Text, maxSummaryRunes), Lang: c.Lang, Reason: c.Review}
 	return e
 }
 
@@ -220,6 +226,17 @@ func reportSummary(msg *inbound.Message) *app.MessageSummary {
 
 // maxSubjectRunes bounds a subject kept for an officer to read.
 const maxSubjectRunes = 250
+
+// printable is raw as UTF-8 text without control characters other than
+// line breaks and tabs (a database refuses NUL in text).
+func printable(raw []byte) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(string(raw), "\uFFFD"))
+}
 
 func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"newsletter/app"
@@ -22,6 +21,10 @@ type MailboxReceiver interface {
 type LeaseStore interface {
 	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, owner string) error
+	// LeaseHolder names the holder of a lease, expired or not ("" for none).
+	LeaseHolder(ctx context.Context, name string) (string, error)
+	// TakeOverLease gives the lease to owner if from still holds it.
+	TakeOverLease(ctx context.Context, name, from, owner string, ttl time.Duration) (bool, error)
 }
 
 // Defaults of MailboxPoller.
@@ -43,7 +46,9 @@ const (
 // Each message is processed once across restarts and machines: the
 // database keeps one row per Message-ID, so a message stored before a crash
 // and fetched again is only moved; and a lease in the database lets one
-// process at a time read the mailbox (the others wait to take over).
+// process at a time read the mailbox (the others wait to take over; a lease
+// whose holder is certainly dead, such as the process this one replaced,
+// is taken over at once).
 type MailboxPoller struct {
 	// URL is IMAP_URL.
 	URL string
@@ -62,7 +67,9 @@ type MailboxPoller struct {
 	Wait time.Duration
 	// LeaseTTL is how long the lease lasts without renewal; default 30s.
 	LeaseTTL time.Duration
-	// Owner names this process in the lease; default host and pid.
+	// Owner names this process in the lease; default host, PID namespace,
+	// pid and a random part (as campaign claims do), which lets a
+	// successor on the same machine see that the holder died.
 	Owner string
 	// Batch is how many messages one round reads; default 50.
 	Batch int
@@ -86,15 +93,21 @@ func (p *MailboxPoller) defaults() {
 		p.Batch = defaultPollBatch
 	}
 	if p.Owner == "" {
-		host, _ := os.Hostname()
-		p.Owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), app.RandomSecret(4))
+		p.Owner = newOwner()
 	}
 }
 
-// MailboxLeaseName names the lease of the mailbox at url: one per URL,
-// without revealing it.
+// MailboxLeaseName names the lease of the mailbox at url, without revealing
+// it: one per mailbox (host, port, user and folder, see
+// inbound.MailboxIdentity), however the URL spells it and whatever its
+// password, so two spellings of one mailbox, or workers that a password
+// rotation reaches one by one, still read it one at a time.
 func MailboxLeaseName(url string) string {
-	sum := sha256.Sum256([]byte(url))
+	id, err := inbound.MailboxIdentity(url)
+	if err != nil {
+		id = url // never dialed: no mailbox to share
+	}
+	sum := sha256.Sum256([]byte(id))
 	return "imap:" + hex.EncodeToString(sum[:8])
 }
 
@@ -119,8 +132,12 @@ func (p *MailboxPoller) Run(ctx context.Context) {
 		}
 	}()
 	backoff := time.Second
+	var downSince time.Time // when the mailbox became unreachable
 	failed := func(what string, err error) {
 		closeMailbox()
+		if what != "lease" && downSince.IsZero() {
+			downSince = time.Now()
+		}
 		p.Log.Warn("mailbox: "+what, "err", err, "retry_in", backoff)
 		pollerPause(ctx, backoff)
 		backoff = min(backoff*2, maxPollBackoff)
@@ -128,6 +145,9 @@ func (p *MailboxPoller) Run(ctx context.Context) {
 	leader := false
 	for ctx.Err() == nil {
 		held, err := p.Leases.AcquireLease(ctx, name, p.Owner, p.LeaseTTL)
+		if err == nil && !held {
+			held, err = p.takeOverDead(ctx, name)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				failed("lease", err)
@@ -166,6 +186,10 @@ func (p *MailboxPoller) Run(ctx context.Context) {
 			continue
 		}
 		backoff = time.Second
+		if !downSince.IsZero() {
+			p.Log.Info("mailbox: reachable again", "down_for", time.Since(downSince).Round(time.Second))
+			downSince = time.Time{}
+		}
 		if n == p.Batch {
 			continue // more waiting
 		}
@@ -173,6 +197,22 @@ func (p *MailboxPoller) Run(ctx context.Context) {
 			failed("wait", err)
 		}
 	}
+}
+
+// takeOverDead takes the lease name from its holder when that holder is
+// certainly a dead process (ownerDead: one of this machine and PID
+// namespace whose pid is gone, or is this process's own pid, as after a
+// restart in a container), instead of waiting for its lease to lapse.
+func (p *MailboxPoller) takeOverDead(ctx context.Context, name string) (bool, error) {
+	holder, err := p.Leases.LeaseHolder(ctx, name)
+	if err != nil || holder == "" || !ownerDead(holder, p.Owner) {
+		return false, err
+	}
+	took, err := p.Leases.TakeOverLease(ctx, name, holder, p.Owner, p.LeaseTTL)
+	if took {
+		p.Log.Info("mailbox: took over the lease of a process that is gone")
+	}
+	return took, err
 }
 
 // pollOnce stores up to Batch messages and moves each stored one to the

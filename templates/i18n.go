@@ -116,7 +116,7 @@ var catalog = map[string][2]string{
 	"mail.alert.more":           {"Not every request is listed: see the register for all of them.", "Перечислены не все запросы: полный список в реестре."},
 	"mail.alert.button":         {"Open the request register", "Открыть реестр запросов"},
 	"mail.footer.internal":      {"A notice of the privacy request register of %s to the people who answer requests. It holds no personal data.", "Уведомление реестра запросов %s для тех, кто отвечает на запросы. Персональных данных не содержит."},
-	"mail.footer":               {"%s, %s. You receive this message because this address was entered in the subscription form at %s.", "%s, %s. Вы получили это письмо, потому что этот адрес был указан в форме подписки на сайте %s."},
+	"mail.footer":               {"%s. You receive this message because this address was entered in the subscription form at %s.", "%s. Вы получили это письмо, потому что этот адрес был указан в форме подписки на сайте %s."},
 	"mail.link.plain":           {"If the button does not work, copy this address into your browser:", "Если кнопка не работает, скопируйте этот адрес в браузер:"},
 
 	// Admin console.
@@ -381,8 +381,13 @@ var catalog = map[string][2]string{
 	"admin.dstatus.failed":                  {"failed", "ошибка"},
 	"admin.dstatus.skipped":                 {"skipped", "пропущено"},
 	"admin.dstatus.opted_out":               {"opted out", "отписался"},
-	"admin.review.lead":                     {"Emailed requests whose subject did not say what they ask. Read the message, then give it its kind (it is then acted on and answered) or reject it with a reason.", "Письма, из темы которых не ясно, о чём просят. Прочитайте письмо и укажите вид обращения (после этого оно будет исполнено и получит ответ) или отклоните его с указанием причины."},
+	"admin.review.lead":                     {"Emailed requests that could not be acted on as written: unclear, for someone else, asking for several things, or unreadable. Read the message, then give it its kind (it is then acted on and answered) or reject it with a reason.", "Письма, которые нельзя исполнить так, как они написаны: неясные, о другом человеке, с несколькими просьбами или нечитаемые. Прочитайте письмо и укажите вид обращения (после этого оно будет исполнено и получит ответ) или отклоните его с указанием причины."},
 	"admin.review.request":                  {"Request #%d", "Обращение №%d"},
+	"admin.review.why":                      {"Why a person reads it", "Почему нужен разбор"},
+	"admin.review.why.other_person":         {"The text names another person or another address than the sender's: acting on the sender could be the opposite of what was asked.", "В тексте упомянут другой человек или другой адрес: если исполнить просьбу для отправителя, можно сделать обратное тому, о чём просят."},
+	"admin.review.why.contrary":             {"The text asks not to act, or to keep mail coming.", "В тексте просят ничего не менять или продолжать присылать письма."},
+	"admin.review.why.several":              {"The message asks for several things: each needs its own answer.", "В письме несколько просьб: на каждую нужен свой ответ."},
+	"admin.review.why.unreadable":           {"The message could not be read, or has no sender address: its raw text is shown.", "Письмо не удалось прочитать или у него нет адреса отправителя: показан его исходный текст."},
 	"admin.review.nomessage":                {"The message is no longer kept.", "Письмо больше не хранится."},
 	"admin.review.assign":                   {"This is a", "Вид обращения"},
 	"admin.review.assign.submit":            {"Assign", "Назначить"},

@@ -55,7 +55,7 @@ func TestReplyMails(t *testing.T) {
 					}
 					// Someone we hold nothing about is not told they entered
 					// the address in a subscription form.
-					footer := templates.T(loc, "mail.footer", "Example LLC", "1 Main St", "https://x.test")
+					footer := templates.T(loc, "mail.footer", "Example LLC, 1 Main St", "https://x.test")
 					if got := strings.Contains(html, footer) || strings.Contains(text, footer); got == (name == "reply_nothing") {
 						t.Errorf("subscription footer present: %v", got)
 					}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 )
@@ -199,6 +200,13 @@ type Mail struct {
 	Overdue, DueSoon int64
 	Requests         []AlertRequest
 	More             bool
+}
+
+// OperatorLine is the operator's name and, when configured, postal address:
+// "Example LLC, 1 Main St", or "Example LLC" alone.
+func (m Mail) OperatorLine() string {
+	return strings.Join(slices.DeleteFunc([]string{strings.TrimSpace(m.Operator), strings.TrimSpace(m.OperatorAddress)},
+		func(s string) bool { return s == "" }), ", ")
 }
 
 // AlertRequest is one request a deadline alert lists.

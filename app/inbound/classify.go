@@ -106,10 +106,12 @@ func hasForwardPrefix(subject string) bool {
 }
 
 // Classify reads a subject line: the policy's subjects in English and
-// Russian and the usual ways people shorten or garble them (reply and
-// forward prefixes, tags, case, quotes, punctuation, missing or extra words,
-// small typos), plain "unsubscribe"/"отписаться"/"stop", access requests, and
-// our own List-Unsubscribe mailto subject with its token.
+// Russian (also written in Latin letters: "Otkaz ot rassylki") and the
+// usual ways people shorten or garble them (reply and forward prefixes,
+// tags, case, quotes, punctuation, missing or extra words, small typos),
+// plain "unsubscribe"/"отписаться"/"stop", access requests (also asked as a
+// question: "What personal data do you hold about me?"), and our own
+// List-Unsubscribe mailto subject with its token.
 //
 // Words are normalized, lightly stemmed and matched against a lexicon of
 // request concepts with a Damerau-Levenshtein tolerance that grows with word
@@ -132,8 +134,13 @@ func Classify(subject string) Classification {
 		c.Kind, c.Score = app.KindMarketingOptout, 1
 		return c
 	}
-	words := tokenize(rest)
-	c.Kind, c.Score = decide(words)
+	c.Kind, c.Score = decide(tokenize(rest))
+	if c.Kind == app.KindUnknown && hasLatinWord(rest) {
+		// Russian written in Latin letters.
+		if k, sc := decide(tokenize(cyrillicize(rest))); k != app.KindUnknown {
+			c.Kind, c.Score, c.Lang = k, sc, "ru"
+		}
+	}
 	return c
 }
 
@@ -313,7 +320,8 @@ func decide(words []string) (app.RequestKind, float64) {
 	}
 	// Access.
 	if budget(known) && !update && !revoke && !del && !unsub && !cancel {
-		if (access && (pdata || field || subject || has(cDSAR))) || (request && pdata) {
+		if (access && (pdata || field || subject || has(cDSAR))) || (request && pdata) ||
+			(has(cWhat) && has(cHold) && (pdata || field)) {
 			kinds[app.KindAccess] = true
 		}
 	}

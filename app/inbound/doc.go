@@ -1,7 +1,8 @@
 // Package inbound reads emailed data-subject requests.
 //
 // It turns a raw RFC 5322 message into a [Message] (Parse), classifies its
-// subject into a request kind (Classify), checks that the sender's domain
+// subject into a request kind (Classify), reads what the whole message asks
+// for from its subject and the person's own text (Read), checks that the sender's domain
 // vouches for the From address (Verify), recognizes auto-replies, delivery
 // status reports and mail loops, and reads a mailbox over IMAP (Mailbox).
 //

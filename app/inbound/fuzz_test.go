@@ -41,6 +41,13 @@ func FuzzParse(f *testing.F) {
 		_ = IsFromSelf(m, []string{"privacy@shop.example"})
 		c := Classify(m.Subject)
 		checkClassification(t, m.Subject, c)
+		rd := Read(m, []string{"privacy@shop.example"})
+		if rd.Review == "" {
+			checkClassification(t, m.Subject, rd.Classification)
+		}
+		if (rd.Review != "") != (len(rd.Kinds) > 0) || (rd.Review != "" && rd.Kind != app.KindUnknown) {
+			t.Fatalf("Read: kind %s review %q kinds %v", rd.Kind, rd.Review, rd.Kinds)
+		}
 		_ = Verify(context.Background(), raw, m.FromDomain(), dns.opts())
 	})
 }

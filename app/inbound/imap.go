@@ -146,6 +146,29 @@ func parseIMAPURL(raw string) (*imapConfig, error) {
 	return cfg, nil
 }
 
+// MailboxIdentity names the mailbox an IMAP_URL value reads, whatever its
+// spelling: the host (lower case), the port (the scheme's default when
+// absent), the user and the folder (INBOX in any case is INBOX). The
+// password, the transport parameter and the URL's other details are not
+// part of it, so two spellings of one mailbox, or one mailbox before and
+// after a password change, have one identity. It holds the user name: hash
+// it before it goes anywhere a person could read it.
+func MailboxIdentity(rawURL string) (string, error) {
+	cfg, err := parseIMAPURL(rawURL)
+	if err != nil {
+		return "", err
+	}
+	host, port, err := net.SplitHostPort(cfg.addr)
+	if err != nil {
+		return "", fmt.Errorf("inbound: IMAP URL: %w", err)
+	}
+	folder := cfg.folder
+	if strings.EqualFold(folder, "INBOX") {
+		folder = "INBOX"
+	}
+	return strings.Join([]string{strings.ToLower(strings.TrimSuffix(host, ".")), port, cfg.user, folder}, "\x00"), nil
+}
+
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
@@ -269,6 +292,12 @@ func (m *Mailbox) Fetch(ctx context.Context, max int) ([]Fetched, error) {
 	}
 	defer m.guard(ctx)()
 	m.drain() // whatever arrives from now on is news for Wait
+	// A server reports new mail in the selected folder only at a command
+	// that may change the folder's view: NOOP. Without it a search sees the
+	// folder as it was at the previous command, one poll late (Dovecot).
+	if err := m.c.Noop().Wait(); err != nil {
+		return nil, m.wrap(ctx, "noop", err)
+	}
 	data, err := m.c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
 	if err != nil {
 		return nil, m.wrap(ctx, "search", err)
@@ -307,7 +336,9 @@ var errClosed = errors.New("inbound: imap mailbox closed")
 // folder if it does not exist. It uses MOVE where the server has it, else
 // COPY, STORE \Deleted and EXPUNGE (UID EXPUNGE with UIDPLUS; without
 // UIDPLUS a plain EXPUNGE also removes other messages flagged \Deleted).
-// Moving a message that is no longer in the folder is not an error.
+// Moving a message that is no longer in the folder (gone from this
+// connection's view, or expunged by another connection: NO [EXPUNGEISSUED])
+// is not an error: it is where it was to go, or gone.
 func (m *Mailbox) Move(ctx context.Context, uid uint32, folder string) error {
 	if m.closed {
 		return errClosed
@@ -321,9 +352,21 @@ func (m *Mailbox) Move(ctx context.Context, uid uint32, folder string) error {
 		return m.wrap(ctx, "create folder", err)
 	}
 	if _, err := m.c.Move(imap.UIDSetNum(imap.UID(uid)), folder).Wait(); err != nil {
+		if expungeIssued(err) {
+			return nil
+		}
 		return m.wrap(ctx, "move", err)
 	}
 	return nil
+}
+
+// responseExpungeIssued is RFC 5530's code for a command on a message that
+// another connection expunged.
+const responseExpungeIssued imap.ResponseCode = "EXPUNGEISSUED"
+
+func expungeIssued(err error) bool {
+	var ie *imap.Error
+	return errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo && ie.Code == responseExpungeIssued
 }
 
 func (m *Mailbox) ensureFolder(folder string) error {

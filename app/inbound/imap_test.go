@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"newsletter/internal/testenv"
@@ -264,4 +265,120 @@ func appendRaw(srv *testenv.DovecotServer, raw []byte) error {
 	}
 	_, err = cmd.Wait()
 	return err
+}
+
+func TestMailboxIdentity(t *testing.T) {
+	same := []string{
+		"imap://requests:secret@mail.example.com/INBOX",
+		"imap://requests:rotated@MAIL.Example.COM:143/inbox",
+		"imap://requests:secret@mail.example.com:143?tls=starttls",
+		"imap://requests:secret@mail.example.com./Inbox?tls=none",
+	}
+	want, err := MailboxIdentity(same[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range same[1:] {
+		got, err := MailboxIdentity(u)
+		if err != nil || got != want {
+			t.Errorf("MailboxIdentity(%q) = %q, %v; want the identity of %q", u, got, err, same[0])
+		}
+	}
+	other := []string{
+		"imap://other:secret@mail.example.com/INBOX",
+		"imap://requests:secret@mail2.example.com/INBOX",
+		"imap://requests:secret@mail.example.com:1143/INBOX",
+		"imaps://requests:secret@mail.example.com/INBOX", // port 993
+		"imap://requests:secret@mail.example.com/Requests",
+	}
+	seen := map[string]string{want: same[0]}
+	for _, u := range other {
+		got, err := MailboxIdentity(u)
+		if err != nil {
+			t.Fatalf("MailboxIdentity(%q): %v", u, err)
+		}
+		if prev, ok := seen[got]; ok {
+			t.Errorf("%q and %q have one identity", u, prev)
+		}
+		seen[got] = u
+		if strings.Contains(got, "secret") {
+			t.Errorf("identity of %q holds the password", u)
+		}
+	}
+	if _, err := MailboxIdentity("pop3://u:p@host/"); err == nil {
+		t.Error("an invalid URL has an identity")
+	}
+}
+
+// TestMailboxPollsWithoutIdle: on a server without IDLE each Fetch sees the
+// mail that arrived before it, not one poll later.
+func TestMailboxPollsWithoutIdle(t *testing.T) {
+	srv := testenv.Dovecot(t, testenv.DovecotWithoutIdle)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	mb, err := DialMailbox(ctx, srv.URL())
+	if err != nil {
+		t.Fatalf("DialMailbox: %v\n%s", err, srv.Log())
+	}
+	defer mb.Close()
+	if mb.SupportsIdle() {
+		t.Fatal("the server announces IDLE")
+	}
+	for i := 1; i <= 2; i++ {
+		if got, err := mb.Fetch(ctx, 0); err != nil || len(got) != i-1 {
+			t.Fatalf("before message %d: Fetch = %d, %v", i, len(got), err)
+		}
+		if err := appendRaw(srv, testMessage(i)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := mb.Fetch(ctx, 0)
+		if err != nil || len(got) != i {
+			t.Fatalf("the Fetch after message %d arrived returned %d messages, %v", i, len(got), err)
+		}
+	}
+}
+
+// TestMailboxMoveExpunged: moving a message that another connection has
+// already moved away (NO [EXPUNGEISSUED]) is done, not an error, and the
+// connection goes on working.
+func TestMailboxMoveExpunged(t *testing.T) {
+	srv := testenv.Dovecot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv.Append(t, testMessage(1))
+	srv.Append(t, testMessage(2))
+	mb, err := DialMailbox(ctx, srv.URL())
+	if err != nil {
+		t.Fatalf("DialMailbox: %v\n%s", err, srv.Log())
+	}
+	defer mb.Close()
+	got, err := mb.Fetch(ctx, 0)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Fetch = %d, %v", len(got), err)
+	}
+
+	// Another reader (a mail client, a second process) moves the first one.
+	other := srv.Client(t)
+	if _, err := other.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Create("Elsewhere", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Move(imap.UIDSetNum(imap.UID(got[0].UID)), "Elsewhere").Wait(); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := mb.Move(ctx, got[0].UID, "Processed"); err != nil {
+		t.Fatalf("moving a message expunged by another connection: %v", err)
+	}
+	if err := mb.Move(ctx, got[1].UID, "Processed"); err != nil {
+		t.Fatalf("the next move on the same connection: %v", err)
+	}
+	if left, err := mb.Fetch(ctx, 0); err != nil || len(left) != 0 {
+		t.Fatalf("Fetch after the moves = %d, %v", len(left), err)
+	}
+	if n, e := srv.Count(t, "Processed"), srv.Count(t, "Elsewhere"); n != 1 || e != 1 {
+		t.Errorf("Processed %d, Elsewhere %d; want 1 and 1", n, e)
+	}
 }

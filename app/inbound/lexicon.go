@@ -36,6 +36,8 @@ const (
 	cSubject                        // "subject" (of a subject access request)
 	cRight                          // right, право
 	cForget                         // forgotten, забвение
+	cWhat                           // what, which, какие: a question
+	cHold                           // hold, store, храните: what is kept
 	cOther                          // known words that are no request on their own
 )
 
@@ -90,6 +92,11 @@ var lexiconWords = map[concept][]string{
 	cSubject: {"subject"},
 	cRight:   {"right", "право"},
 	cForget:  {"forgotten", "forget", "забвение"},
+	cWhat:    {"what", "which", "какие", "какая", "какой", "какую", "каких", "что"},
+	cHold: {"hold", "holding", "held", "store", "storing", "stored", "keep", "keeping", "kept", "have", "has",
+		"collect", "collected", "process", "processed",
+		"хранятся", "хранится", "храните", "хранит", "храните", "хранить", "хранение", "имеете", "есть",
+		"собираете", "собрали", "обрабатываете", "обрабатывается", "обрабатываются", "известно"},
 	cOther: {"subscribe", "subscribed", "подписаться", "подписка", "order", "заказ", "receive", "invoice",
 		"счет", "question", "вопрос", "problem", "проблема", "thanks", "спасибо", "confirm", "подтвердить",
 		"unsubscribed"},
@@ -100,9 +107,9 @@ var lexiconWords = map[concept][]string{
 var fillers = toSet(`a an the to for of from with and or on in at by about regarding re my me i im
 your you our us we please pls plz kindly all any this that these those it its would like
 company website site be is are am do can could may further future hello hi dear immediately now asap urgent
-has have been was per under via pursuant article art gdpr law fz get getting receiving received
+been was per under via pursuant article art gdpr law fz get getting receiving received
 receive well also
-я мне меня мой моя мои моих мое моего моей моим мною ваш ваша ваши ваших вашей вашего вашу вас
+я мне у обо меня мой моя мои моих мое моего моей моим мною ваш ваша ваши ваших вашей вашего вашу вас
 вам вы на о об от по с со и или к ко в во для из за при прошу просьба пожалуйста хотел
 хотела бы компании компания сайта сайт все всех всего дальнейшей дальнейшего дальнейшие это этот эта срочно здравствуйте
 добрый день также свое своих своего своей фз ст статья закон согласно соответствии рамках
@@ -127,7 +134,7 @@ var (
 	exactStems  = map[string]concept{}
 	requestMask = cUnsub | cCancel | cDelete | cRevoke | cRevokeWeak | cUpdate | cAccess | cRequest |
 		cDSAR | cNews | cMkt | cNew | cStop | cWant | cSubscr | cSend | cNeg | cMore | cPersonal | cData | cField | cConsent |
-		cProc | cAccount | cSubject | cRight | cForget
+		cProc | cAccount | cSubject | cRight | cForget | cWhat | cHold
 )
 
 func init() {

@@ -140,14 +140,15 @@ func (m *Message) FromDomain() string {
 // forwarded messages from the person's own text; and recognizes auto-replies
 // and delivery status reports.
 //
-// Parse is lenient: a damaged body yields as much text as could be read. It
-// returns ErrMalformed only when there is no readable header.
+// Parse is lenient, as mail clients are: header lines that are not fields
+// (no colon) are skipped, and a damaged body yields as much text as could be
+// read. It returns ErrMalformed only when there is no readable header.
 func Parse(raw []byte) (*Message, error) {
 	return parse(raw, 0)
 }
 
 func parse(raw []byte, depth int) (*Message, error) {
-	raw = stripMboxFrom(raw)
+	raw = skipBadHeaderLines(stripMboxFrom(raw))
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrMalformed
 	}

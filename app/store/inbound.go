@@ -228,6 +228,31 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.D
 	return res.RowsAffected == 1, nil
 }
 
+// LeaseHolder returns the owner of the lease name, expired or not; "" when
+// nobody holds it.
+func (s *Store) LeaseHolder(ctx context.Context, name string) (string, error) {
+	var owners []string
+	if err := s.with(ctx).Raw(`SELECT owner FROM inbound_leases WHERE name = ?`, name).Scan(&owners).Error; err != nil {
+		return "", fmt.Errorf("lease holder: %w", err)
+	}
+	if len(owners) == 0 {
+		return "", nil
+	}
+	return owners[0], nil
+}
+
+// TakeOverLease gives the lease name to owner until ttl from now, if from
+// still holds it (whether or not it expired); it reports false when from no
+// longer holds it. It is for a holder known to be dead.
+func (s *Store) TakeOverLease(ctx context.Context, name, from, owner string, ttl time.Duration) (bool, error) {
+	res := s.with(ctx).Exec(`UPDATE inbound_leases SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?`,
+		owner, now().Add(ttl), name, from)
+	if res.Error != nil {
+		return false, fmt.Errorf("take over lease: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // ReleaseLease gives up owner's lease name, if owner holds it.
 func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	if err := s.with(ctx).Exec(`DELETE FROM inbound_leases WHERE name = ? AND owner = ?`, name, owner).Error; err != nil {

@@ -184,3 +184,34 @@ func TestInboundLease(t *testing.T) {
 		}
 	})
 }
+
+func TestInboundLeaseTakeOver(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if h, err := s.LeaseHolder(ctx, "imap:dead"); err != nil || h != "" {
+			t.Fatalf("holder of a free lease: %q %v", h, err)
+		}
+		if ok, err := s.TakeOverLease(ctx, "imap:dead", "a", "b", time.Minute); err != nil || ok {
+			t.Fatalf("took over a lease nobody holds: %v %v", ok, err)
+		}
+		if ok, err := s.AcquireLease(ctx, "imap:dead", "a", time.Hour); err != nil || !ok {
+			t.Fatalf("acquire: %v %v", ok, err)
+		}
+		if h, err := s.LeaseHolder(ctx, "imap:dead"); err != nil || h != "a" {
+			t.Fatalf("holder %q %v, want a", h, err)
+		}
+		if ok, err := s.TakeOverLease(ctx, "imap:dead", "c", "b", time.Minute); err != nil || ok {
+			t.Fatalf("took over from a process that does not hold the lease: %v %v", ok, err)
+		}
+		// The holder is dead: its unexpired lease passes to b at once.
+		if ok, err := s.TakeOverLease(ctx, "imap:dead", "a", "b", time.Minute); err != nil || !ok {
+			t.Fatalf("take over: %v %v", ok, err)
+		}
+		if ok, _ := s.AcquireLease(ctx, "imap:dead", "a", time.Minute); ok {
+			t.Fatal("the former holder still renews the lease")
+		}
+		if ok, _ := s.AcquireLease(ctx, "imap:dead", "b", time.Minute); !ok {
+			t.Fatal("the new holder cannot renew")
+		}
+	})
+}

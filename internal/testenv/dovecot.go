@@ -22,21 +22,31 @@ import (
 )
 
 // DovecotServer is a throwaway Dovecot IMAP server listening on 127.0.0.1,
-// with one user and plain-text login. It offers IDLE, MOVE and UIDPLUS.
+// with one user and plain-text login. It offers IDLE (unless started with
+// DovecotWithoutIdle), MOVE and UIDPLUS.
 type DovecotServer struct {
 	// Addr is host:port of the IMAP listener.
 	Addr string
 	// User and Password log in.
 	User, Password string
 
-	dir, conf string
+	bin, dir, conf string
+}
+
+// DovecotOption changes the configuration of a test server.
+type DovecotOption func(conf *string)
+
+// DovecotWithoutIdle makes the server announce no IDLE capability, as some
+// providers' servers do: clients must poll.
+func DovecotWithoutIdle(conf *string) {
+	*conf += "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ NAMESPACE UNSELECT CHILDREN UIDPLUS MOVE\n"
 }
 
 // Dovecot starts a Dovecot IMAP server for the test and stops it when the
 // test ends. Each call gets its own server, folder and port, so tests may run
 // in parallel. Without a dovecot binary the test is skipped, unless the
 // environment variable CI is set, where it fails.
-func Dovecot(t testing.TB) *DovecotServer {
+func Dovecot(t testing.TB, opts ...DovecotOption) *DovecotServer {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -63,6 +73,7 @@ func Dovecot(t testing.TB) *DovecotServer {
 	}
 
 	s := &DovecotServer{
+		bin:      bin,
 		User:     "requests",
 		Password: dovecotRandomHex(t, 12),
 		dir:      dir,
@@ -173,37 +184,49 @@ service dict-async {
   }
 }
 `, dir, port, loginUser, internalUser, mailUID, mailGID)
+	for _, o := range opts {
+		o(&conf)
+	}
 	if err := os.WriteFile(s.conf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.stop)
+	s.Start(t)
+	return s
+}
 
+// Start starts the server (again, after Stop) and waits until it listens.
+func (s *DovecotServer) Start(t testing.TB) {
+	t.Helper()
 	// Dovecot daemonizes but keeps the caller's output open: detach it.
-	cmd := exec.Command(bin, "-c", s.conf)
+	cmd := exec.Command(s.bin, "-c", s.conf)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 	if err := cmd.Run(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-		t.Fatalf("starting dovecot: %v\n%s", err, log)
+		t.Fatalf("starting dovecot: %v\n%s", err, s.Log())
 	}
-	t.Cleanup(s.stop)
-
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", s.Addr, time.Second)
 		if err == nil {
 			c.Close()
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Fatalf("dovecot did not listen on %s: %v\n%s", s.Addr, err, log)
+			t.Fatalf("dovecot did not listen on %s: %v\n%s", s.Addr, err, s.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return s
 }
 
-// stop ends the master process (which ends its children) and waits for it.
+// Stop stops the server, as an outage would; the mail stays. Start starts
+// it again.
+func (s *DovecotServer) Stop() { s.stop() }
+
+// stop ends the master process and waits for it, then ends the processes
+// of this instance that outlive it (a client's imap process keeps serving
+// its connection otherwise).
 func (s *DovecotServer) stop() {
+	defer s.killInstance()
 	b, err := os.ReadFile(filepath.Join(s.dir, "run", "master.pid"))
 	if err != nil {
 		return
@@ -220,6 +243,23 @@ func (s *DovecotServer) stop() {
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// killInstance kills the processes whose title names this instance
+// ("dovecot-test-PORT/imap", ...).
+func (s *DovecotServer) killInstance() {
+	_, port, _ := net.SplitHostPort(s.Addr)
+	prefix := "dovecot-test-" + port + "/"
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.HasPrefix(string(b), prefix) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil && pid > 1 {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 // URL returns "imap://user:pass@127.0.0.1:PORT/INBOX".
