@@ -55,10 +55,11 @@ const benchUsage = `newsletter bench: the product's benchmarks
   --redis-url URL      Redis (default: REDIS_URL); use a database that no
                        production worker reads
   --dkim none|rsa|ed25519   sign every message (send)
-  --workers N          concurrent tasks (send; default 16)
+  --workers N          concurrent tasks (send; default 64): each sends its next
+                       message once the previous one's result is committed
   --conns N            SMTP connections (send; default 8)
   --claim N            deliveries claimed at once (send; default 200)
-  --batch N            deliveries per batch task (send; default 2000)
+  --batch N            deliveries per batch task (send; default 500)
   --raw N              messages of the raw go-mail run (send; default: recipients)
   --keep               keep the bench schema
 `
@@ -113,10 +114,10 @@ func parseBenchFlags(cfg *config.Config, name string, args []string) (benchOptio
 	fs.StringVar(&o.databaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL")
 	fs.StringVar(&o.redisURL, "redis-url", cfg.RedisURL, "Redis URL")
 	fs.StringVar(&o.dkim, "dkim", "none", "none, rsa or ed25519")
-	fs.IntVar(&o.workers, "workers", 16, "concurrent tasks")
+	fs.IntVar(&o.workers, "workers", 64, "concurrent tasks")
 	fs.IntVar(&o.conns, "conns", 8, "SMTP connections")
 	fs.IntVar(&o.claim, "claim", 200, "deliveries claimed at once")
-	fs.Int64Var(&o.batch, "batch", 2000, "deliveries per batch task")
+	fs.Int64Var(&o.batch, "batch", 500, "deliveries per batch task")
 	fs.IntVar(&o.raw, "raw", 0, "messages of the raw go-mail run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the bench schema")
 	if err := fs.Parse(args); err != nil {
@@ -301,7 +302,7 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	enq := &jobs.CampaignEnqueuer{Client: queue.Client, Inspector: queue.Inspector}
 	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: db.st, Queue: enq, Transport: tr, Links: links,
 		Signer: signer, Operator: op, From: "News <news@example.com>", Log: log,
-		Options: jobs.CampaignOptions{BatchSize: o.batch, ClaimSize: o.claim}})
+		Options: jobs.CampaignOptions{BatchSize: o.batch, ClaimSize: o.claim, Senders: o.workers}})
 	if err != nil {
 		return err
 	}
