@@ -38,6 +38,7 @@ const benchUsage = `newsletter bench: the product's benchmarks
   newsletter bench http [--url URL] [--concurrency 32,64] [--requests N] [--duration D]
       subscriptions (POST /subscribe) and RFC 8058 one-click opt-outs (POST /u/{token})
       against a running instance (--url), or one it starts itself with this environment
+      (not on a Redis database that holds the product's queues)
   newsletter bench send --recipients N [flags]
       a marketing campaign to N subscribers, end to end on PostgreSQL and Redis
       (materialization, queue, claims, rendering, SMTP), to an SMTP sink on
@@ -52,8 +53,8 @@ const benchUsage = `newsletter bench: the product's benchmarks
   Flags of send and materialize:
   --database-url URL   PostgreSQL (default: DATABASE_URL); the bench works in a
                        schema of its own, dropped at the end
-  --redis-url URL      Redis (default: REDIS_URL); use a database that no
-                       production worker reads
+  --redis-url URL      Redis (default: REDIS_URL); a database that nothing else
+                       uses: send refuses one that holds the product's queues
   --dkim none|rsa|ed25519   sign every message (send)
   --workers N          concurrent tasks (send; default 64): each sends its next
                        message once the previous one's result is committed
@@ -267,6 +268,14 @@ func benchDKIM(kind string) (*mail.DKIMSigner, error) {
 
 func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	queue, err := jobs.Connect(o.redisURL)
+	if err != nil {
+		return err
+	}
+	defer queue.Close()
+	if err := refuseProductQueue("send", queue, o.redisURL); err != nil {
+		return err
+	}
 	db, err := openBenchDB(ctx, o.databaseURL, o.keep)
 	if err != nil {
 		return err
@@ -276,11 +285,6 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	if err := db.seed(ctx, o.recipients); err != nil {
 		return err
 	}
-	queue, err := jobs.Connect(o.redisURL)
-	if err != nil {
-		return err
-	}
-	defer queue.Close()
 	sink := &smtpsink.Server{}
 	if err := sink.Start(); err != nil {
 		return err
