@@ -173,6 +173,9 @@ func (r *recorder) flush(ctx context.Context) error {
 	if err := r.store.RecordDeliveries(ctx, batch); err != nil {
 		return err
 	}
+	for range batch {
+		<-r.slots
+	}
 	r.mu.Lock()
 	r.pending = append(r.pending[:0:0], r.pending[len(batch):]...)
 	r.written += uint64(len(batch))
@@ -180,9 +183,6 @@ func (r *recorder) flush(ctx context.Context) error {
 	r.done = make(chan struct{})
 	more := len(r.pending) > 0
 	r.mu.Unlock()
-	for range batch {
-		<-r.slots
-	}
 	if more {
 		select {
 		case r.wake <- struct{}{}:

@@ -71,7 +71,7 @@ func (r *Relay) Run(ctx context.Context) {
 	var expiredAt time.Time // when rows whose lease ran out were last looked for
 	for {
 		n, err := r.RelayOnce(ctx)
-		if err == nil && time.Since(expiredAt) >= r.Lease/8 {
+		if err == nil && time.Since(expiredAt) >= r.lease()/8 {
 			var m, lost int
 			if m, lost, err = r.RelayExpired(ctx); err == nil {
 				expiredAt = time.Now()
@@ -124,7 +124,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 // and not finished. It returns how many it relayed, and of those how many
 // the queue no longer held (their tasks are new).
 func (r *Relay) RelayExpired(ctx context.Context) (relayed, lost int, err error) {
-	relayed, err = r.Store.RelayExpiredOutbox(ctx, time.Now().Add(-r.Lease), r.Batch, func(m app.OutboxMessage) error {
+	relayed, err = r.Store.RelayExpiredOutbox(ctx, time.Now().Add(-r.lease()), r.Batch, func(m app.OutboxMessage) error {
 		created, err := r.enqueue(ctx, m)
 		if created {
 			lost++
@@ -132,6 +132,14 @@ func (r *Relay) RelayExpired(ctx context.Context) (relayed, lost int, err error)
 		return err
 	})
 	return relayed, lost, err
+}
+
+// lease is Lease, or the default when unset.
+func (r *Relay) lease() time.Duration {
+	if r.Lease <= 0 {
+		return DefaultOutboxLease
+	}
+	return r.Lease
 }
 
 // enqueue makes the task of a row, and reports whether it is new: false

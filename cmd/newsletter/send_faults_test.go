@@ -85,6 +85,18 @@ func scheduleCampaign(t *testing.T, web *proc, auth []string, subject string) st
 	return u
 }
 
+// waitLong polls cond until it holds, for up to 90 seconds.
+func waitLong(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitFinished waits (up to timeout) until the campaign at u is finished.
 func waitFinished(t *testing.T, u string, auth []string, timeout time.Duration) map[string]any {
 	t.Helper()
@@ -158,8 +170,9 @@ func checkCopies(t *testing.T, copies map[string]int, want []string) (extra int)
 // handlers (NEWSLETTER_WORKERS), nobody is missed, and exactly those
 // messages go out a second time, with the same Message-ID.
 func TestKilledWorkerResendsAtMostItsSenders(t *testing.T) {
+	t.Parallel() // each has its own database, queue and SMTP server; both mostly wait
 	const (
-		people  = 400
+		people  = 4000 // four ranges of delivery ids: a batch task for each handler
 		senders = 4
 		subject = "Slow database news"
 	)
@@ -178,7 +191,8 @@ func TestKilledWorkerResendsAtMostItsSenders(t *testing.T) {
 	u := scheduleCampaign(t, web, auth, subject)
 	campID, _ := strconv.ParseInt(u[strings.LastIndexByte(u, '/')+1:], 10, 64)
 
-	waitUntil(t, "the first messages", func() bool { return sink.Accepted() >= 20 })
+	// Everything the worker does waits for its slow database: a long wait.
+	waitLong(t, "the first messages", func() bool { return sink.Accepted() >= 20 })
 	_ = w1.cmd.Process.Signal(syscall.SIGKILL)
 	<-w1.done
 	time.Sleep(time.Second) // the sink finishes the sessions the kill cut
@@ -219,6 +233,7 @@ func TestKilledWorkerResendsAtMostItsSenders(t *testing.T) {
 // middle of subscriptions and of a campaign, without restarting anything:
 // every confirmation and every campaign message still goes out, once.
 func TestQueueLosesItsData(t *testing.T) {
+	t.Parallel() // each has its own database, queue and SMTP server; both mostly wait
 	const (
 		lease   = 3 * time.Second
 		people  = 1200 // two ranges of delivery ids: two batch tasks
@@ -316,7 +331,7 @@ func TestQueueLosesItsData(t *testing.T) {
 	auth := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
 	sink.Hold()
 	u := scheduleCampaign(t, web, auth, subject)
-	waitUntil(t, "the first batch to claim its deliveries", func() bool {
+	waitLong(t, "the first batch to claim its deliveries", func() bool {
 		return count(`SELECT count(*) FROM deliveries WHERE status = 'sending'`) > 0
 	})
 	loseQueue()
