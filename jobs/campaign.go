@@ -37,11 +37,15 @@ import (
 // out (at once when the worker restarts on the same machine). What remains
 // is the window between the SMTP server's "250 OK" for a message and the
 // commit of its row: a worker killed inside it sends those messages again.
-// The recorder commits results in group commits at most RecordInterval
-// (10ms) apart, so the window is that interval plus one commit, about 15ms
-// of sending; a message sent again keeps its Message-ID, which lets
-// receiving systems drop the copy. A graceful stop (SIGTERM) leaves no
-// window: sending stops and every result is written first.
+// That window is bounded by count: a batch sends its next message only
+// once the result of its previous one is committed (in a group commit with
+// the results of the other batches), and a message goes out only with one
+// of Senders slots, given back at that commit; so a killed process sends
+// at most Senders messages again (its task handlers), however slow its
+// database was; a slow database slows sending instead. A message sent
+// again keeps its Message-ID, which lets receiving systems drop the copy.
+// A graceful stop (SIGTERM) leaves no window: sending stops and every
+// result is written first.
 
 // Campaign task types.
 const (
@@ -204,10 +208,12 @@ type CampaignOptions struct {
 	// MaxAttempts is the number of attempts after which a delivery that
 	// keeps getting 4xx answers fails (8).
 	MaxAttempts int
-	// RecordInterval is the least time between two transactions that
-	// record results (10ms): the longest a sent message waits, besides
-	// the commit itself, before its row says so.
-	RecordInterval time.Duration
+	// Senders is the most messages this process has sent, or is sending,
+	// whose results are not yet committed (10): the most a crash sends
+	// again. Give it the number of task handlers (NEWSLETTER_WORKERS): a
+	// batch waits for the result of its previous message anyway, and the
+	// slots hold the bound when a batch gives up waiting.
+	Senders int
 	// RecoverOnStart starts a new round of every running campaign at
 	// start: the embedded queue forgets its tasks on restart.
 	RecoverOnStart bool
@@ -233,7 +239,9 @@ func (o *CampaignOptions) defaults() {
 	def(&o.Quiet, o.Lease)
 	def(&o.RetryBase, time.Minute)
 	def(&o.RetryMax, time.Hour)
-	def(&o.RecordInterval, 10*time.Millisecond)
+	if o.Senders <= 0 {
+		o.Senders = 10
+	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 8
 	}
@@ -308,7 +316,7 @@ func NewCampaignRunner(cfg CampaignConfig) (*CampaignRunner, error) {
 	if !strings.Contains(r.listHost, ".") {
 		r.listHost += ".invalid"
 	}
-	r.rec = newRecorder(cfg.Store, cfg.Log, r.opt.RecordInterval)
+	r.rec = newRecorder(cfg.Store, cfg.Log, r.opt.Senders)
 	r.lease = &leaseClock{}
 	return r, nil
 }

@@ -22,10 +22,11 @@ import (
 var errLeaseAtRisk = errors.New("claim lease could not be renewed")
 
 // batch sends the deliveries of one range: it claims them a few at a time,
-// sends each, and hands each result to the recorder. It returns when the
-// range has nothing left to send now, the campaign stops running, or the
-// SMTP server cannot be reached (an error: the task is retried, and the
-// rows go back to pending without counting an attempt).
+// sends each once the result of the one before is committed, and hands
+// each result to the recorder. It returns when the range has nothing left
+// to send now, the campaign stops running, or the SMTP server cannot be
+// reached (an error: the task is retried, and the rows go back to pending
+// without counting an attempt).
 func (r *CampaignRunner) batch(ctx context.Context, p CampaignBatchPayload) error {
 	c, err := r.cfg.Store.Campaign(ctx, p.CampaignID)
 	if app.IsNotFound(err) {
@@ -98,6 +99,7 @@ func maxTime(a, b time.Time) time.Time {
 // sendRange is the claim-send loop of a batch.
 func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, refusal error,
 	aud app.Audience, claimID int64, claimStart time.Time, p CampaignBatchPayload) error {
+	var last uint64 // ticket of this batch's latest result
 	for {
 		if !r.lease.ok(claimStart, r.opt.Lease) {
 			return errLeaseAtRisk
@@ -114,35 +116,53 @@ func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *ap
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if !r.lease.ok(claimStart, r.opt.Lease) {
-				return errLeaseAtRisk
-			}
-			out, err := r.deliver(ctx, c, tpl, refusal, &rs[i])
-			if err != nil {
+			m, renderErr := r.prepare(c, tpl, refusal, &rs[i])
+			// The next message goes out once the result of the previous
+			// one is committed (rendering overlapped the commit), and
+			// with a slot of the process's.
+			if err := r.rec.Wait(ctx, last); err != nil {
 				return err
 			}
-			r.rec.Add(out)
+			if err := r.rec.Acquire(ctx); err != nil {
+				return err
+			}
+			if !r.lease.ok(claimStart, r.opt.Lease) {
+				r.rec.Release()
+				return errLeaseAtRisk
+			}
+			out, err := r.deliver(ctx, c, &rs[i], m, renderErr)
+			if err != nil {
+				r.rec.Release()
+				return err
+			}
+			last = r.rec.Add(out)
 		}
 	}
 }
 
-// deliver renders and sends one message and says what to record. A
-// template refused by the rules (refusal), or a message that cannot be
-// rendered within its caps, is a failed delivery with the reason and no
-// mail. It returns an error, and nothing to record, when the server gave
-// no answer (unreachable, connection lost, context ended): the row goes
-// back to pending when the claim is released.
-func (r *CampaignRunner) deliver(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, refusal error,
-	rc *app.Recipient) (app.DeliveryOutcome, error) {
-	out := app.DeliveryOutcome{CampaignID: c.ID, DeliveryID: rc.DeliveryID}
+// prepare renders the message of one delivery, or says why it is not
+// sent: a template refused by the rules (refusal), or a message that
+// cannot be rendered within its caps.
+func (r *CampaignRunner) prepare(c *app.Campaign, tpl *app.CampaignTemplate, refusal error, rc *app.Recipient) (*appmail.Message, error) {
 	if refusal != nil {
-		out.Status, out.Error = app.DeliveryFailed, "not sent: "+app.ErrorMessage(refusal)
-		r.count(false, "permanent")
-		return out, nil
+		return nil, errors.New("not sent: " + app.ErrorMessage(refusal))
 	}
 	m, err := r.message(c, tpl, rc, false)
 	if err != nil {
-		out.Status, out.Error = app.DeliveryFailed, "not sent: "+err.Error()
+		return nil, fmt.Errorf("not sent: %w", err)
+	}
+	return m, nil
+}
+
+// deliver sends the message m of one delivery (or records renderErr, the
+// reason it could not be made) and says what to record. It returns an
+// error, and nothing to record, when the server gave no answer
+// (unreachable, connection lost, context ended): the row goes back to
+// pending when the claim is released.
+func (r *CampaignRunner) deliver(ctx context.Context, c *app.Campaign, rc *app.Recipient, m *appmail.Message, renderErr error) (app.DeliveryOutcome, error) {
+	out := app.DeliveryOutcome{CampaignID: c.ID, DeliveryID: rc.DeliveryID}
+	if renderErr != nil {
+		out.Status, out.Error = app.DeliveryFailed, renderErr.Error()
 		r.count(false, "permanent")
 		return out, nil
 	}

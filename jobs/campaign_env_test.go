@@ -83,7 +83,13 @@ func (e *campaignEnv) runner(t *testing.T, tr appmail.Transport, opt jobs.Campai
 // the returned stop is called (or the test ends).
 func (e *campaignEnv) startWorker(t *testing.T, r *jobs.CampaignRunner) (stop func()) {
 	t.Helper()
-	w := jobs.NewWorker(e.q, jobs.WorkerOptions{Concurrency: 4, Log: quietLog(), ShutdownTimeout: 5 * time.Second}, r.Handlers()...)
+	return e.startWorkerN(t, r, 4)
+}
+
+// startWorkerN is startWorker with n concurrent task handlers.
+func (e *campaignEnv) startWorkerN(t *testing.T, r *jobs.CampaignRunner, n int) (stop func()) {
+	t.Helper()
+	w := jobs.NewWorker(e.q, jobs.WorkerOptions{Concurrency: n, Log: quietLog(), ShutdownTimeout: 5 * time.Second}, r.Handlers()...)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

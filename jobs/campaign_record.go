@@ -17,66 +17,91 @@ import (
 )
 
 // recorder writes delivery results in group commits: one transaction at a
-// time, each with every result that arrived since the previous one, at
-// most one per interval. A result waits at most an interval and a commit,
-// which bounds the at-least-once window (see the package notes on sending
-// guarantees) while keeping the database's work per message low.
+// time, each with every result that arrived while the previous one was
+// being written. A sender does not start its next message before the
+// result of its previous one is committed (Add, then Wait), so a process
+// never holds more messages that the SMTP server accepted and whose rows
+// do not say so yet than it has senders: the most a crash can send again.
+// Slots enforce that bound for the whole process, whatever the senders do
+// (a sender that gives up waiting keeps its slot taken until its result is
+// written). When the database is slow, sending waits for it.
 type recorder struct {
-	store    CampaignStore
-	log      *slog.Logger
-	interval time.Duration
+	store CampaignStore
+	log   *slog.Logger
+	slots chan struct{} // one token per message sent or being sent and not yet recorded
 
 	mu      sync.Mutex
 	pending []app.DeliveryOutcome
 	added   uint64        // results added so far
-	written uint64        // results written so far
+	written uint64        // results written so far, in the order added
 	done    chan struct{} // closed and replaced after each write
 	wake    chan struct{}
-	stopped bool
+	stopped chan struct{} // closed when the recorder stops writing
 }
 
-func newRecorder(store CampaignStore, log *slog.Logger, interval time.Duration) *recorder {
-	return &recorder{store: store, log: log, interval: interval, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+func newRecorder(store CampaignStore, log *slog.Logger, slots int) *recorder {
+	return &recorder{store: store, log: log, slots: make(chan struct{}, slots), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 }
 
-// maxPending is how many results may wait before Add blocks: while the
-// database is unreachable, sending slows to its pace.
-const maxPending = 20000
+// errRecorderStopped is returned after the recorder stopped.
+var errRecorderStopped = errors.New("result recorder stopped")
 
-// Add queues a result for writing.
-func (r *recorder) Add(o app.DeliveryOutcome) {
-	r.mu.Lock()
-	for len(r.pending) >= maxPending && !r.stopped {
-		done := r.done
-		r.mu.Unlock()
-		<-done
-		r.mu.Lock()
+// Acquire takes a slot for one message, waiting while every slot holds a
+// message whose result is not yet committed. The slot goes back with
+// Release, or with the commit of the result given to Add.
+func (r *recorder) Acquire(ctx context.Context) error {
+	select {
+	case <-r.stopped:
+		return errRecorderStopped
+	default:
 	}
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	case <-r.stopped:
+		return errRecorderStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Release gives back a slot whose message has no result to record.
+func (r *recorder) Release() { <-r.slots }
+
+// Add queues the result of the message of an acquired slot for writing and
+// returns its ticket for Wait; the slot is given back once the result is
+// committed.
+func (r *recorder) Add(o app.DeliveryOutcome) uint64 {
+	r.mu.Lock()
 	r.pending = append(r.pending, o)
 	r.added++
+	ticket := r.added
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
+	return ticket
 }
 
-// errRecorderStopped is returned by Sync after the recorder stopped.
-var errRecorderStopped = errors.New("result recorder stopped")
-
-// Sync waits until every result added before the call is written.
-func (r *recorder) Sync(ctx context.Context) error {
+// Wait waits until the result of ticket, and every result added before
+// it, is written. The zero ticket is written from the start.
+func (r *recorder) Wait(ctx context.Context, ticket uint64) error {
 	r.mu.Lock()
-	target := r.added
-	for r.written < target {
-		if r.stopped {
-			r.mu.Unlock()
-			return errRecorderStopped
-		}
+	for r.written < ticket {
 		done := r.done
 		r.mu.Unlock()
 		select {
 		case <-done:
+		case <-r.stopped:
+			r.mu.Lock()
+			ok := r.written >= ticket
+			r.mu.Unlock()
+			if ok {
+				return nil
+			}
+			return errRecorderStopped
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -86,35 +111,31 @@ func (r *recorder) Sync(ctx context.Context) error {
 	return nil
 }
 
+// Sync waits until every result added before the call is written.
+func (r *recorder) Sync(ctx context.Context) error {
+	r.mu.Lock()
+	target := r.added
+	r.mu.Unlock()
+	return r.Wait(ctx, target)
+}
+
 // run writes results until ctx ends, then writes what is left (bounded by
-// a few seconds).
+// a few seconds). A write starts as soon as a result waits and the
+// previous write is over: results that arrive meanwhile share the next
+// transaction.
 func (r *recorder) run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	failing := false
-	var last time.Time
 	for {
 		select {
 		case <-r.wake:
-			// Results keep coming while a campaign runs: gather an
-			// interval's worth into one transaction.
-			if wait := r.interval - time.Since(last); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-ctx.Done():
-				}
-			}
-			last = time.Now()
 		case <-ctx.Done():
 			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			for final.Err() == nil && r.flush(final) != nil {
 				time.Sleep(200 * time.Millisecond)
 			}
 			cancel()
-			r.mu.Lock()
-			r.stopped = true
-			close(r.done)
-			r.done = make(chan struct{})
-			r.mu.Unlock()
+			close(r.stopped)
 			return
 		}
 		for {
@@ -131,7 +152,7 @@ func (r *recorder) run(ctx context.Context) {
 				break
 			}
 			if !failing {
-				r.log.Warn("writing delivery results failed; retrying", "err", err)
+				r.log.Warn("writing delivery results failed; sending waits, retrying", "err", err)
 				failing = true
 			}
 			time.Sleep(backoff)
@@ -140,8 +161,8 @@ func (r *recorder) run(ctx context.Context) {
 	}
 }
 
-// flush writes everything pending in one transaction; on failure the
-// results stay pending.
+// flush writes everything pending in one transaction and gives back the
+// slots of what it wrote; on failure the results stay pending.
 func (r *recorder) flush(ctx context.Context) error {
 	r.mu.Lock()
 	batch := r.pending
@@ -151,6 +172,9 @@ func (r *recorder) flush(ctx context.Context) error {
 	}
 	if err := r.store.RecordDeliveries(ctx, batch); err != nil {
 		return err
+	}
+	for range batch {
+		<-r.slots
 	}
 	r.mu.Lock()
 	r.pending = append(r.pending[:0:0], r.pending[len(batch):]...)

@@ -100,13 +100,14 @@ func observe(m *metrics.Metrics) asynq.MiddlewareFunc {
 }
 
 // markDone records the completion of tasks made from outbox rows, so the
-// embedded queue (which forgets everything on restart) can re-create the
-// ones that never finished.
+// relay can re-create the ones that never finished (the queue may lose
+// them). A task that failed for good counts as finished: the queue keeps it
+// among its archived tasks, and making it again would only fail again.
 func markDone(store DoneMarker, log *slog.Logger) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			err := next.ProcessTask(ctx, t)
-			if err != nil && !errors.Is(err, asynq.SkipRetry) {
+			if err != nil && !errors.Is(err, asynq.SkipRetry) && !lastAttempt(ctx) {
 				return err
 			}
 			if store == nil {
@@ -121,6 +122,13 @@ func markDone(store DoneMarker, log *slog.Logger) asynq.MiddlewareFunc {
 			return err
 		})
 	}
+}
+
+// lastAttempt reports whether the running task has no retry left.
+func lastAttempt(ctx context.Context) bool {
+	retried, ok := asynq.GetRetryCount(ctx)
+	maxRetry, ok2 := asynq.GetMaxRetry(ctx)
+	return ok && ok2 && retried >= maxRetry
 }
 
 // slogAdapter lets asynq log through slog.

@@ -97,6 +97,9 @@ type Config struct {
 	MailgunSigningKey       string
 	PostmarkWebhookUser     string
 	PostmarkWebhookPassword string
+	// OutboxLease is how long an outbox row handed to the queue may stay
+	// unfinished before it is handed over again (the queue may lose it).
+	OutboxLease time.Duration
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the minimum level logged.
@@ -249,6 +252,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Workers, err = strconv.Atoi(get("NEWSLETTER_WORKERS", "10")); err != nil || c.Workers < 1 || c.Workers > 1000 {
 		return nil, bad("NEWSLETTER_WORKERS", "must be a whole number from 1 to 1000")
+	}
+	if c.OutboxLease, err = duration(get, "NEWSLETTER_OUTBOX_LEASE", "2m"); err != nil {
+		return nil, err
+	} else if c.OutboxLease < time.Second {
+		return nil, bad("NEWSLETTER_OUTBOX_LEASE", "must be at least 1s")
 	}
 	for _, h := range splitList(getenv("NEWSLETTER_HOLIDAYS")) {
 		if _, err := time.Parse("2006-01-02", h); err != nil {

@@ -95,6 +95,12 @@ func TestLoad(t *testing.T) {
 		{name: "BadPreferencesTTL", env: map[string]string{"NEWSLETTER_PREFERENCES_TTL": "-1h"}, wantErr: "NEWSLETTER_PREFERENCES_TTL:"},
 		{name: "NegativeRate", env: map[string]string{"SMTP_RATE": "-1"}, wantErr: "SMTP_RATE:"},
 		{name: "BadWorkers", env: map[string]string{"NEWSLETTER_WORKERS": "0"}, wantErr: "NEWSLETTER_WORKERS:"},
+		{name: "ShortOutboxLease", env: map[string]string{"NEWSLETTER_OUTBOX_LEASE": "10ms"}, wantErr: "NEWSLETTER_OUTBOX_LEASE:"},
+		{name: "OutboxLease", env: map[string]string{"NEWSLETTER_OUTBOX_LEASE": "30s"}, check: func(t *testing.T, c *config.Config) {
+			if c.OutboxLease != 30*time.Second {
+				t.Errorf("outbox lease %v", c.OutboxLease)
+			}
+		}},
 		{name: "BadHoliday", env: map[string]string{"NEWSLETTER_HOLIDAYS": "2026-01-01, 1 May"}, wantErr: "NEWSLETTER_HOLIDAYS:"},
 		{name: "Holidays", env: map[string]string{"NEWSLETTER_HOLIDAYS": "2026-01-01, 2026-05-01"}, check: func(t *testing.T, c *config.Config) {
 			if len(c.Holidays) != 2 {

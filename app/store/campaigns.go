@@ -576,6 +576,9 @@ func (s *Store) RecordDeliveries(ctx context.Context, outs []app.DeliveryOutcome
 	if len(outs) == 0 {
 		return nil
 	}
+	if s.dialect == Postgres && allSent(outs) {
+		return s.recordSentPostgres(ctx, outs)
+	}
 	type counts struct{ sent, failed int64 }
 	perCampaign := map[int64]*counts{}
 	sentIDs := map[int64][]int64{}

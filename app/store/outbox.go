@@ -37,10 +37,30 @@ func (s *Store) AddOutbox(ctx context.Context, kind string, payload []byte) (int
 // can relay at once. It stops at the first error of send and returns it
 // together with the number relayed before it.
 func (s *Store) RelayOutbox(ctx context.Context, limit int, send func(app.OutboxMessage) error) (int, error) {
+	return s.relayOutbox(ctx, func(tx *gorm.DB) *gorm.DB {
+		return tx.Where("relayed_at IS NULL").Order("id").Limit(limit)
+	}, send)
+}
+
+// RelayExpiredOutbox is RelayOutbox for rows relayed before relayedBefore
+// and never finished, longest waiting first: the queue may have lost their
+// tasks (a Redis restart without persistence, a failover to a replica that
+// lagged, eviction), and a task id it still holds refuses the copy. Each
+// row relayed again starts a new lease.
+func (s *Store) RelayExpiredOutbox(ctx context.Context, relayedBefore time.Time, limit int, send func(app.OutboxMessage) error) (int, error) {
+	return s.relayOutbox(ctx, func(tx *gorm.DB) *gorm.DB {
+		return tx.Where("done_at IS NULL AND relayed_at IS NOT NULL AND relayed_at < ?", relayedBefore.UTC()).
+			Order("relayed_at, id").Limit(limit)
+	}, send)
+}
+
+// relayOutbox hands the rows that pick selects to send and marks those it
+// accepted as relayed now, in one transaction.
+func (s *Store) relayOutbox(ctx context.Context, pick func(*gorm.DB) *gorm.DB, send func(app.OutboxMessage) error) (int, error) {
 	relayed := 0
 	var sendErr error
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Where("relayed_at IS NULL").Order("id").Limit(limit)
+		q := pick(tx)
 		if s.dialect == Postgres {
 			q = q.Clauses(forUpdateSkipLocked())
 		}

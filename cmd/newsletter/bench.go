@@ -38,6 +38,7 @@ const benchUsage = `newsletter bench: the product's benchmarks
   newsletter bench http [--url URL] [--concurrency 32,64] [--requests N] [--duration D]
       subscriptions (POST /subscribe) and RFC 8058 one-click opt-outs (POST /u/{token})
       against a running instance (--url), or one it starts itself with this environment
+      (not on a Redis database that holds the product's queues)
   newsletter bench send --recipients N [flags]
       a marketing campaign to N subscribers, end to end on PostgreSQL and Redis
       (materialization, queue, claims, rendering, SMTP), to an SMTP sink on
@@ -52,13 +53,14 @@ const benchUsage = `newsletter bench: the product's benchmarks
   Flags of send and materialize:
   --database-url URL   PostgreSQL (default: DATABASE_URL); the bench works in a
                        schema of its own, dropped at the end
-  --redis-url URL      Redis (default: REDIS_URL); use a database that no
-                       production worker reads
+  --redis-url URL      Redis (default: REDIS_URL); a database that nothing else
+                       uses: send refuses one that holds the product's queues
   --dkim none|rsa|ed25519   sign every message (send)
-  --workers N          concurrent tasks (send; default 16)
+  --workers N          concurrent tasks (send; default 64): each sends its next
+                       message once the previous one's result is committed
   --conns N            SMTP connections (send; default 8)
   --claim N            deliveries claimed at once (send; default 200)
-  --batch N            deliveries per batch task (send; default 2000)
+  --batch N            deliveries per batch task (send; default 500)
   --raw N              messages of the raw go-mail run (send; default: recipients)
   --keep               keep the bench schema
 `
@@ -113,10 +115,10 @@ func parseBenchFlags(cfg *config.Config, name string, args []string) (benchOptio
 	fs.StringVar(&o.databaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL")
 	fs.StringVar(&o.redisURL, "redis-url", cfg.RedisURL, "Redis URL")
 	fs.StringVar(&o.dkim, "dkim", "none", "none, rsa or ed25519")
-	fs.IntVar(&o.workers, "workers", 16, "concurrent tasks")
+	fs.IntVar(&o.workers, "workers", 64, "concurrent tasks")
 	fs.IntVar(&o.conns, "conns", 8, "SMTP connections")
 	fs.IntVar(&o.claim, "claim", 200, "deliveries claimed at once")
-	fs.Int64Var(&o.batch, "batch", 2000, "deliveries per batch task")
+	fs.Int64Var(&o.batch, "batch", 500, "deliveries per batch task")
 	fs.IntVar(&o.raw, "raw", 0, "messages of the raw go-mail run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the bench schema")
 	if err := fs.Parse(args); err != nil {
@@ -266,6 +268,14 @@ func benchDKIM(kind string) (*mail.DKIMSigner, error) {
 
 func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	queue, err := jobs.Connect(o.redisURL)
+	if err != nil {
+		return err
+	}
+	defer queue.Close()
+	if err := refuseProductQueue("send", queue, o.redisURL); err != nil {
+		return err
+	}
 	db, err := openBenchDB(ctx, o.databaseURL, o.keep)
 	if err != nil {
 		return err
@@ -275,11 +285,6 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	if err := db.seed(ctx, o.recipients); err != nil {
 		return err
 	}
-	queue, err := jobs.Connect(o.redisURL)
-	if err != nil {
-		return err
-	}
-	defer queue.Close()
 	sink := &smtpsink.Server{}
 	if err := sink.Start(); err != nil {
 		return err
@@ -301,7 +306,7 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	enq := &jobs.CampaignEnqueuer{Client: queue.Client, Inspector: queue.Inspector}
 	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: db.st, Queue: enq, Transport: tr, Links: links,
 		Signer: signer, Operator: op, From: "News <news@example.com>", Log: log,
-		Options: jobs.CampaignOptions{BatchSize: o.batch, ClaimSize: o.claim}})
+		Options: jobs.CampaignOptions{BatchSize: o.batch, ClaimSize: o.claim, Senders: o.workers}})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"newsletter/app/config"
 	"newsletter/internal/loadgen"
+	"newsletter/jobs"
 )
 
 // benchHTTP loads POST /subscribe and the one-click POST /u/{token} at the
@@ -48,6 +49,19 @@ func benchHTTP(ctx context.Context, cfg *config.Config, args []string, stdout, s
 		var err error
 		if *mode != "serve" && *mode != "web" {
 			return usageError{"bench http: --mode must be serve or web"}
+		}
+		if cfg.RedisURL != "" {
+			// The instance's relay, and in serve mode its workers, use
+			// this Redis database.
+			q, err := jobs.Connect(cfg.RedisURL)
+			if err != nil {
+				return err
+			}
+			err = refuseProductQueue("http", q, cfg.RedisURL)
+			q.Close()
+			if err != nil {
+				return err
+			}
 		}
 		base, stop, err = startInstance(ctx, *mode, stderr)
 		if err != nil {

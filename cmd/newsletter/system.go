@@ -91,6 +91,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 		return nil, &config.Error{Var: "NEWSLETTER_HOLIDAYS", Reason: err.Error()}
 	}
 	s.relay = jobs.NewRelay(s.store, s.queue.Client, log.With("component", "relay"))
+	s.relay.Lease = cfg.OutboxLease
 	s.svc = &app.Service{
 		Store: s.store, Signer: s.signer, Links: s.links, Calendar: calendar,
 		Operator: app.Operator{Name: cfg.OperatorName, Email: cfg.OperatorEmail, Address: cfg.OperatorAddress,

@@ -37,7 +37,9 @@ func (s *system) wireCampaigns() (*campaignParts, error) {
 		Store: s.store, Queue: enq, Transport: tr, Links: s.links, Signer: s.signer, Operator: s.svc.Operator,
 		From: s.cfg.MailFrom, ReturnPath: s.cfg.MailReturnPath, RefHeaders: feedback.EchoHeaders(s.cfg.FeedbackProviders()),
 		Metrics: s.metrics, Log: log,
-		Options: jobs.CampaignOptions{RecoverOnStart: s.queue.Embedded()},
+		// As many messages may wait for their results to be committed
+		// as there are task handlers: the most a crash sends again.
+		Options: jobs.CampaignOptions{RecoverOnStart: s.queue.Embedded(), Senders: s.cfg.Workers},
 	})
 	if err != nil {
 		tr.Close()
