@@ -116,7 +116,7 @@ func readOutboxMessage(raw []byte, withBodies bool) (*outboxMessage, error) {
 // adminOutbox lists the newest messages the embedded mode wrote.
 func (s *Server) adminOutbox(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	entries, err := os.ReadDir(s.deps.OutboxDir)
+	entries, err := os.ReadDir(s.opts.OutboxDir)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Server) adminOutbox(c *fiber.Ctx) error {
 		names = names[:outboxShown]
 	}
 	for _, n := range names {
-		path := filepath.Join(s.deps.OutboxDir, n)
+		path := filepath.Join(s.opts.OutboxDir, n)
 		row := outboxRow{Name: n}
 		if fi, err := os.Stat(path); err == nil {
 			row.Size = fi.Size()
@@ -169,7 +169,7 @@ func (s *Server) outboxFile(c *fiber.Ctx) (string, []byte, error) {
 	if !outboxName.MatchString(name) {
 		return "", nil, app.Errorf(app.ENOTFOUND, "message not found")
 	}
-	raw, err := os.ReadFile(filepath.Join(s.deps.OutboxDir, name))
+	raw, err := os.ReadFile(filepath.Join(s.opts.OutboxDir, name))
 	if os.IsNotExist(err) {
 		return "", nil, app.Errorf(app.ENOTFOUND, "message not found")
 	}

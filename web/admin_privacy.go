@@ -12,35 +12,6 @@ import (
 	"newsletter/templates"
 )
 
-// privacyRoutes are the console's privacy operations, for privacy
-// officers.
-func (s *Server) privacyRoutes() []adminRoute {
-	if s.deps.Privacy == nil {
-		return nil
-	}
-	get, post := fiber.MethodGet, fiber.MethodPost
-	return []adminRoute{
-		{get, "/admin/subscribers/:id<int>/export", officerOnly, s.adminExportSubscriber},
-		{get, "/admin/destructions", officerOnly, s.adminDestructions},
-		{get, "/admin/destructions.csv", officerOnly, s.adminDestructionsCSV},
-		{get, "/admin/requests", officerOnly, s.adminRequests},
-		{post, "/admin/subscribers/:id<int>/block", officerOnly, s.adminBlock},
-		{post, "/admin/subscribers/:id<int>/requests", officerOnly, s.adminRegisterRequest},
-		{post, "/admin/subscribers/:id<int>/unblock", officerOnly, s.adminUnblock},
-		{get, "/admin/subscribers/:id<int>/erase", officerOnly, s.adminErasePage},
-		{post, "/admin/subscribers/:id<int>/erase", officerOnly, s.adminErase},
-		{post, "/admin/requests/:id<int>/close", officerOnly, s.adminCloseRequest},
-		{post, "/admin/requests/:id<int>/extend", officerOnly, s.adminExtendRequest},
-		{get, "/admin/review", officerOnly, s.adminReview},
-		{post, "/admin/review/:id<int>/assign", officerOnly, s.adminAssign},
-		{post, "/admin/review/:id<int>/reject", officerOnly, s.adminReject},
-		{get, "/admin/suppressions", officerOnly, s.adminSuppressions},
-		{post, "/admin/suppressions", officerOnly, s.adminSuppress},
-		{post, "/admin/suppressions/remove", officerOnly, s.adminUnsuppress},
-		{get, "/admin/audit", officerOnly, s.adminAudit},
-	}
-}
-
 func subscriberPath(id int64) string { return "/admin/subscribers/" + strconv.FormatInt(id, 10) }
 
 // adminBlock blocks processing of a subscriber's data.
@@ -196,7 +167,7 @@ func (s *Server) adminReview(c *fiber.Ctx) error {
 
 func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 	loc := adminLocale(c)
-	items, err := s.deps.Privacy.ReviewQueue(c.UserContext(), int64(c.QueryInt("after")), adminPageLimit)
+	items, err := s.deps.Privacy.ReviewQueue(c.UserContext(), queryID(c, "after"), adminPageLimit)
 	if err != nil {
 		return err
 	}
@@ -358,7 +329,7 @@ type auditData struct {
 func (s *Server) adminAudit(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	q := app.AuditQuery{Action: strings.TrimSpace(c.Query("action")), SubjectType: strings.TrimSpace(c.Query("subject_type")),
-		BeforeID: int64(c.QueryInt("before")), Limit: adminPageLimit}
+		BeforeID: queryID(c, "before"), Limit: adminPageLimit}
 	d := auditData{Action: q.Action, SubjectType: q.SubjectType, SubjectID: c.Query("subject_id")}
 	if v, err := strconv.ParseInt(d.SubjectID, 10, 64); err == nil {
 		q.SubjectID = v

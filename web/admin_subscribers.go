@@ -29,7 +29,7 @@ type subscribersData struct {
 func (s *Server) adminSubscribers(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	f := app.SubscriberFilter{Query: strings.TrimSpace(c.Query("q")), Status: app.SubscriberStatus(c.Query("status")),
-		AfterID: int64(c.QueryInt("after")), Limit: adminPageLimit}
+		AfterID: queryID(c, "after"), Limit: adminPageLimit}
 	switch f.Status {
 	case "", app.StatusPending, app.StatusActive, app.StatusBlocked, app.StatusErased:
 	default:
@@ -121,14 +121,16 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 		d.Events = append(d.Events, eventView{ConsentEvent: e, When: fmtTime(e.At), Purpose: templates.T(loc, "admin.purpose."+string(e.Purpose)),
 			Action: templates.T(loc, "admin.action."+string(e.Action)), Channel: templates.T(loc, "admin.channel."+string(e.Channel))})
 	}
-	reqs, err := s.deps.Directory.ListRequests(ctx, app.RequestFilter{SubscriberID: id, Limit: 200})
-	if err != nil {
-		return err
+	if s.deps.Privacy != nil {
+		reqs, err := s.deps.Privacy.Requests(ctx, app.RequestQuery{SubscriberID: id, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, r := range reqs {
+			d.Requests = append(d.Requests, s.newRequestRow(loc, r, now))
+		}
 	}
-	for _, r := range reqs {
-		d.Requests = append(d.Requests, s.newRequestRow(loc, r, now))
-	}
-	deliveries, err := s.deps.Console.SubscriberDeliveries(ctx, id)
+	deliveries, err := s.deps.Dashboard.SubscriberDeliveries(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -155,7 +157,7 @@ func (s *Server) adminExportSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	x, err := s.deps.Subs.ExportSubscriber(c.UserContext(), id)
+	x, err := s.deps.Privacy.ExportSubscriber(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -207,7 +209,7 @@ func (s *Server) requestsPage(c *fiber.Ctx, status int, msg string) error {
 		reqs, err = s.openRequests(c, app.RequestKind(d.Kind), nil, openRequestLimit)
 	} else {
 		d.View = "all"
-		q := app.RequestQuery{Kind: app.RequestKind(d.Kind), Status: app.RequestStatus(d.Status), AfterID: int64(c.QueryInt("after")), Limit: adminPageLimit}
+		q := app.RequestQuery{Kind: app.RequestKind(d.Kind), Status: app.RequestStatus(d.Status), AfterID: queryID(c, "after"), Limit: adminPageLimit}
 		reqs, err = s.deps.Privacy.Requests(c.UserContext(), q)
 		if len(reqs) == adminPageLimit {
 			d.Next = reqs[len(reqs)-1].ID
@@ -235,7 +237,7 @@ type destructionsData struct {
 // adminDestructions lists destruction records, oldest first.
 func (s *Server) adminDestructions(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	list, err := s.deps.Privacy.Destructions(c.UserContext(), int64(c.QueryInt("after")), adminPageLimit)
+	list, err := s.deps.Privacy.Destructions(c.UserContext(), queryID(c, "after"), adminPageLimit)
 	if err != nil {
 		return err
 	}
@@ -298,7 +300,7 @@ func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
 // adminPublishPolicy publishes a new policy version.
 func (s *Server) adminPublishPolicy(c *fiber.Ctx) error {
 	p := app.PolicyVersion{Version: c.FormValue("version"), BodyEN: c.FormValue("body_en"), BodyRU: c.FormValue("body_ru")}
-	if err := s.deps.Admins.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
+	if err := s.deps.Publisher.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
 		msg, fields, err := formErrors(err)
 		if err != nil {
 			return err

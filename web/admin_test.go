@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"newsletter/app"
-	"newsletter/app/store"
-	"newsletter/web"
 )
 
 // clock is a settable time for sessions and lockouts.
@@ -63,12 +61,9 @@ func newConsole(t *testing.T) *console {
 	}
 	ctx := context.Background()
 	var camps *app.Campaigns
-	c.fixture = newFixture(t, func(d *web.Deps) {
-		st := d.Directory.(*store.Store)
-		c.auth = &app.AdminAuth{Store: st, Admins: d.Admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
-			SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: d.Signer}
-		d.Auth, d.Console, d.Privacy, d.Campaigns, d.OutboxDir = c.auth, st, d.Subs.(*app.Service), camps, c.outbox
+	c.fixture = newFixture(t, func(s *setup) {
+		camps = &app.Campaigns{Store: s.store, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: s.signer}
+		s.plugConsole(c, camps)
 	})
 	admins := c.auth.Admins
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {

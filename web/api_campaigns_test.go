@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -48,29 +46,10 @@ type campaignAPI struct {
 
 func newCampaignAPI(t *testing.T) *campaignAPI {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	admins := &app.Admins{Store: st}
-	f := &campaignAPI{st: st, fake: &fakeDispatch{}, tokens: map[app.Role]string{}}
-	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
-		email := string(r) + "@example.com"
-		if _, _, err := admins.Create(ctx, email, r); err != nil {
-			t.Fatal(err)
-		}
-		if f.tokens[r], err = admins.NewToken(ctx, email, "test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	signer, _ := app.NewSigner([]byte("campaign-api-test-secret-0123456789"))
-	uc := &app.Campaigns{Store: st, Queue: f.fake, Tester: f.fake, Signer: signer}
-	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Campaigns: uc})
+	p := newAPIParts(t)
+	f := &campaignAPI{st: p.st, fake: &fakeDispatch{}, tokens: p.tokens}
+	uc := &app.Campaigns{Store: p.st, Queue: f.fake, Tester: f.fake, Signer: p.svc.Signer}
+	f.srv = web.New(web.Deps{Log: quietLog(), APITokens: p.admins, Campaigns: uc}, web.Options{})
 	return f
 }
 
@@ -142,7 +121,7 @@ func TestCampaignAPIValidation(t *testing.T) {
 		{"UnknownMergeField", `{"name":"n","subject":"s","purpose":"marketing","body_html":"<p>{{.Phone}}</p>"}`, "body_html"},
 		{"BadLocale", `{"name":"n","subject":"s","purpose":"marketing","body_html":"<p>x</p>","locale":"de"}`, "locale"},
 		{"WrongType", `{"name":1}`, "name"},
-		{"UnknownField", `{"nmae":"x"}`, ""},
+		{"UnknownField", `{"nmae":"x"}`, "nmae"},
 		{"NotJSON", `{`, ""},
 	}
 	for _, tt := range tests {

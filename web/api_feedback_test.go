@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,27 +27,11 @@ type feedbackAPI struct {
 
 func newFeedbackAPI(t *testing.T) *feedbackAPI {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	_, err = st.Migrate(ctx)
-	must(t, err)
-	signer, err := app.NewSigner([]byte("0123456789abcdef0123456789abcdef-test"))
-	must(t, err)
-	cal, _ := app.NewCalendar(time.UTC, nil)
-	svc := &app.Service{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}
-	admins := &app.Admins{Store: st}
-	f := &feedbackAPI{st: st, svc: svc, uc: &app.Campaigns{Store: st}, tokens: map[app.Role]string{}}
-	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
-		email := string(r) + "@example.com"
-		_, _, err := admins.Create(ctx, email, r)
-		must(t, err)
-		f.tokens[r], err = admins.NewToken(ctx, email, "test")
-		must(t, err)
-	}
-	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Subs: svc, Directory: st,
-		Policies: st, Privacy: svc, Campaigns: f.uc, Feedback: svc})
+	p := newAPIParts(t)
+	f := &feedbackAPI{st: p.st, svc: p.svc, uc: &app.Campaigns{Store: p.st}, tokens: p.tokens}
+	deps := p.deps()
+	deps.Campaigns, deps.Feedback = f.uc, p.svc
+	f.srv = web.New(deps, web.Options{})
 	return f
 }
 

@@ -1,49 +1,27 @@
 package web
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
 )
 
-// subscriberRoutes registers the subscriber part of the API.
-func (s *Server) subscriberRoutes(api fiber.Router) {
-	officer := requireRole(app.RolePrivacyOfficer)
-	api.Get("/subscribers", officer, s.apiListSubscribers)
-	api.Get("/subscribers/:id<int>", officer, s.apiSubscriber)
-	api.Get("/subscribers/:id<int>/export", officer, s.apiExportSubscriber)
-	api.Post("/policies", officer, s.apiPublishPolicy)
-	api.Get("/policies", s.apiPolicies)
-}
-
-func paramID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, app.Errorf(app.EINVALID, "invalid id")
-	}
-	return id, nil
-}
-
 // apiListSubscribers lists subscribers: ?email= (exact), ?q= (part of
 // email or name), ?status=, ?after= (id, for paging), ?limit= (<= 1000).
 func (s *Server) apiListSubscribers(c *fiber.Ctx) error {
-	f := app.SubscriberFilter{Query: c.Query("q"), Status: app.SubscriberStatus(c.Query("status"))}
+	bad := map[string]string{}
+	f := app.SubscriberFilter{Query: c.Query("q"), AfterID: queryID(c, "after"), Limit: queryLimit(c, 100),
+		Status: queryOneOf(c, "status", bad, app.StatusPending, app.StatusActive, app.StatusBlocked, app.StatusErased)}
 	if e := c.Query("email"); e != "" {
 		norm, err := app.NormalizeEmail(e)
 		if err != nil {
-			return &app.Error{Code: app.EINVALID, Message: "invalid email filter", Fields: map[string]string{"email": app.ErrorMessage(err)}}
+			bad["email"] = app.ErrorMessage(err)
 		}
 		f.Email = norm
 	}
-	switch f.Status {
-	case "", app.StatusPending, app.StatusActive, app.StatusBlocked, app.StatusErased:
-	default:
-		return &app.Error{Code: app.EINVALID, Message: "invalid status filter", Fields: map[string]string{"status": "pending, active, blocked or erased"}}
+	if err := invalidFilter(bad); err != nil {
+		return err
 	}
-	f.AfterID = int64(c.QueryInt("after"))
-	f.Limit = c.QueryInt("limit", 100)
 	subs, err := s.deps.Directory.ListSubscribers(c.UserContext(), f)
 	if err != nil {
 		return err
@@ -101,7 +79,7 @@ func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	x, err := s.deps.Subs.ExportSubscriber(c.UserContext(), id)
+	x, err := s.deps.Privacy.ExportSubscriber(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -114,10 +92,10 @@ func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
 // apiPublishPolicy publishes a new policy version.
 func (s *Server) apiPublishPolicy(c *fiber.Ctx) error {
 	var p app.PolicyVersion
-	if err := c.BodyParser(&p); err != nil {
-		return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+	if err := decodeJSON(c, &p); err != nil {
+		return err
 	}
-	if err := s.deps.Admins.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
+	if err := s.deps.Publisher.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(p)

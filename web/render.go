@@ -49,7 +49,7 @@ func sitePath(p string) string {
 // page renders a page for a person.
 func (s *Server) page(c *fiber.Ctx, status int, name, loc, title string, data any) error {
 	var buf bytes.Buffer
-	p := templates.Page{Title: title, Lang: loc, Operator: s.deps.Operator.Name, Analytics: s.deps.AnalyticsSrc, Data: data}
+	p := templates.Page{Title: title, Lang: loc, Operator: s.opts.Operator.Name, Analytics: s.opts.AnalyticsSrc, Data: data}
 	if c.Method() == fiber.MethodGet {
 		p.LangURL = otherLangURL(c, loc)
 	}

@@ -161,7 +161,7 @@ func TestSurfaceConsoleCSRFFromBodyOnly(t *testing.T) {
 func TestSurfaceOpaqueOrigin(t *testing.T) {
 	for _, origins := range [][]string{{"https://www.example.com"}, nil} {
 		t.Run(fmt.Sprintf("origins=%v", origins), func(t *testing.T) {
-			f := newFixture(t, func(d *web.Deps) { d.FormOrigins = origins })
+			f := newFixture(t, func(d *setup) { d.FormOrigins = origins })
 			for _, asJSON := range []bool{true, false} {
 				var req *http.Request
 				if asJSON {
@@ -233,7 +233,7 @@ func (l *countLimiter) Allow(_ context.Context, key string, n int, _ time.Durati
 // once, however its address is written: +tags, case, and Gmail's dots and
 // second domain.
 func TestSurfacePlusTagsShareLimit(t *testing.T) {
-	f := newFixture(t, func(d *web.Deps) {
+	f := newFixture(t, func(d *setup) {
 		d.Limiter, d.LimitIP, d.LimitAddress = &countLimiter{}, 1000, 3
 	})
 	groups := map[string][]string{
@@ -338,7 +338,7 @@ func TestSurfaceMetricsClosed(t *testing.T) {
 		return f.do(t, req)
 	}
 	t.Run("Off", func(t *testing.T) {
-		f := newFixture(t, func(d *web.Deps) { d.Metrics = metrics.New() })
+		f := newFixture(t, func(d *setup) { d.Metrics = metrics.New() })
 		for _, auth := range []string{"", "Bearer " + metricsToken, "Bearer "} {
 			resp, body := scrape(t, f, auth)
 			if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "newsletter_") {
@@ -347,7 +347,7 @@ func TestSurfaceMetricsClosed(t *testing.T) {
 		}
 	})
 	t.Run("Token", func(t *testing.T) {
-		f := newFixture(t, func(d *web.Deps) { d.Metrics, d.MetricsToken = metrics.New(), metricsToken })
+		f := newFixture(t, func(d *setup) { d.Metrics, d.MetricsToken = metrics.New(), metricsToken })
 		for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer " + metricsToken + "x", "Bearer " + metricsToken[:10],
 			"Basic " + metricsToken, metricsToken, "Bearer " + strings.ToUpper(metricsToken)} {
 			resp, body := scrape(t, f, auth)
@@ -368,7 +368,7 @@ func TestSurfaceMetricsClosed(t *testing.T) {
 	})
 	t.Run("OwnAddress", func(t *testing.T) {
 		m := metrics.New()
-		f := newFixture(t, func(d *web.Deps) { d.Metrics, d.MetricsToken, d.MetricsOwnAddr = m, metricsToken, true })
+		f := newFixture(t, func(d *setup) { d.Metrics, d.MetricsToken, d.MetricsOwnAddr = m, metricsToken, true })
 		if resp, _ := scrape(t, f, "Bearer "+metricsToken); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("public port with its own metrics address: %d, want 404", resp.StatusCode)
 		}

@@ -43,8 +43,8 @@ func newHookEnv(t *testing.T) *hookEnv {
 	e := &hookEnv{sns: webhooktest.NewSNS(t), sg: webhooktest.NewSendGrid(t), mg: &webhooktest.Mailgun{Key: mailgunKey}}
 	key, err := feedback.ParseSendGridKey(e.sg.PublicKey)
 	must(t, err)
-	e.fixture = newFixture(t, func(d *web.Deps) {
-		d.Feedback = d.Subs.(*app.Service)
+	e.fixture = newFixture(t, func(d *setup) {
+		d.Feedback = d.svc
 		d.Webhooks = map[string]web.WebhookReader{
 			feedback.SES:      &feedback.SESReader{TopicARNs: []string{webhooktest.SNSTopic}, Fetch: e.sns.Fetch, Roots: e.sns.Roots},
 			feedback.SendGrid: &feedback.SendGridReader{Key: key},
@@ -305,7 +305,7 @@ func (e *hookEnv) listen(t *testing.T) string {
 // TestWebhooksOffUntilConfigured: without configuration every provider's
 // route answers 404, whatever it is sent.
 func TestWebhooksOffUntilConfigured(t *testing.T) {
-	f := newFixture(t, func(d *web.Deps) { d.Feedback = d.Subs.(*app.Service) })
+	f := newFixture(t, func(d *setup) { d.Feedback = d.svc })
 	for _, p := range []string{feedback.SES, feedback.SendGrid, feedback.Mailgun, feedback.Postmark} {
 		req := httptest.NewRequest("POST", "/webhooks/"+p, strings.NewReader(`{}`))
 		req.Header.Set("Content-Type", "text/plain")

@@ -116,8 +116,8 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 		var body struct {
 			Choice string `json:"choice"`
 		}
-		if err := c.BodyParser(&body); err != nil {
-			return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+		if err := decodeJSON(c, &body, extraFields); err != nil {
+			return err
 		}
 		choice = body.Choice
 	}
