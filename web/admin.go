@@ -42,28 +42,19 @@ func (s *Server) adminNoStore(c *fiber.Ctx) error {
 	return s.adminError(c, err)
 }
 
-// sessionCookieName is __Host- prefixed when the console is served over
-// TLS: such a cookie is Secure, host-only and path-wide by construction.
-func (s *Server) sessionCookieName() string {
+// cookieName is the name host (__Host- prefixed) when the console is
+// served over TLS: such a cookie is Secure, host-only and path-wide by
+// construction; else plain.
+func (s *Server) cookieName(plain, host string) string {
 	if s.secure() {
-		return secureCookie
+		return host
 	}
-	return sessionCookie
+	return plain
 }
 
-func (s *Server) loginCSRFCookieName() string {
-	if s.secure() {
-		return loginCSRFHost
-	}
-	return loginCSRFName
-}
-
-func (s *Server) deviceCookieName() string {
-	if s.secure() {
-		return deviceHost
-	}
-	return deviceCookie
-}
+func (s *Server) sessionCookieName() string   { return s.cookieName(sessionCookie, secureCookie) }
+func (s *Server) loginCSRFCookieName() string { return s.cookieName(loginCSRFName, loginCSRFHost) }
+func (s *Server) deviceCookieName() string    { return s.cookieName(deviceCookie, deviceHost) }
 
 func (s *Server) secure() bool { return s.opts.BaseURL != nil && s.opts.BaseURL.Scheme == "https" }
 
@@ -91,7 +82,7 @@ func (s *Server) adminSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if l := c.Query("lang"); (l == "en" || l == "ru") && l != sess.Locale {
+	if l := c.Query("lang"); pageLanguage(l) && l != sess.Locale {
 		if err := s.deps.Auth.SetLocale(c.UserContext(), sess, l); err != nil {
 			return err
 		}
@@ -147,7 +138,7 @@ func bodyValue(c *fiber.Ctx, key string) string {
 // adminLocale is the console language: the session's choice, else the
 // browser's.
 func adminLocale(c *fiber.Ctx) string {
-	if l := c.Query("lang"); l == "ru" || l == "en" {
+	if l := c.Query("lang"); pageLanguage(l) {
 		return l
 	}
 	if sess := currentSession(c); sess != nil && sess.Locale != "" {
@@ -238,6 +229,21 @@ func (s *Server) adminPage(c *fiber.Ctx, status int, name, section, title string
 	return c.Status(status).Send(buf.Bytes())
 }
 
+// sectionPage renders the page of a console section: the template
+// admin_<section>, titled as the menu names the section.
+func (s *Server) sectionPage(c *fiber.Ctx, status int, section string, data any) error {
+	return s.adminPage(c, status, "admin_"+section, section, templates.T(adminLocale(c), "admin.nav."+section), data)
+}
+
+// showSection renders a section's page with the data load reads.
+func showSection[T any](s *Server, c *fiber.Ctx, section string, load func(*fiber.Ctx) (T, error)) error {
+	d, err := load(c)
+	if err != nil {
+		return err
+	}
+	return s.sectionPage(c, fiber.StatusOK, section, d)
+}
+
 type adminErrorData struct {
 	Heading, Message string
 	Status           int
@@ -259,14 +265,9 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 		msg = "Something went wrong on our side. Please try again later."
 	}
 	loc := adminLocale(c)
-	heading := templates.T(loc, "error.title")
-	switch status {
-	case fiber.StatusNotFound:
-		heading = templates.T(loc, "notfound.title")
-	case fiber.StatusForbidden:
+	heading := errorHeading(loc, status)
+	if status == fiber.StatusForbidden {
 		heading = templates.T(loc, "admin.forbidden")
-	case fiber.StatusTooManyRequests:
-		heading = templates.T(loc, "ratelimit.title")
 	}
 	if rerr := s.adminPage(c, status, "admin_error", "", heading, adminErrorData{Heading: heading, Message: msg, Status: status}); rerr != nil {
 		s.deps.Log.Error("render admin error page", "request_id", requestID(c), "err", rerr)
@@ -293,6 +294,17 @@ func formErrors(err error) (string, map[string]string, error) {
 		return app.ErrorMessage(err), app.ErrorFields(err), nil
 	}
 	return "", nil, err
+}
+
+// formOutcome is the status of a page that shows the outcome of its own
+// form, with the messages of a refused one: 200, or 422 with the
+// messages; any other error is returned for the error page.
+func formOutcome(err error) (int, string, map[string]string, error) {
+	if err == nil {
+		return fiber.StatusOK, "", nil, nil
+	}
+	msg, fields, err := formErrors(err)
+	return fiber.StatusUnprocessableEntity, msg, fields, err
 }
 
 // fmtTime shows a time in UTC, to the minute.

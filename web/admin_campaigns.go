@@ -75,7 +75,7 @@ func (s *Server) adminCampaigns(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_campaigns", "campaigns", templates.T(loc, "admin.nav.campaigns"), d)
+	return s.sectionPage(c, fiber.StatusOK, "campaigns", d)
 }
 
 // activeCampaigns are the campaigns scheduled, running or paused.
@@ -366,17 +366,8 @@ func (s *Server) adminCampaignAction(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		ctx, me := c.UserContext(), currentAdmin(c)
-		switch action {
-		case "pause":
-			_, err = s.deps.Campaigns.Pause(ctx, me, id)
-		case "resume":
-			_, err = s.deps.Campaigns.Resume(ctx, me, id)
-		case "cancel":
-			_, err = s.deps.Campaigns.Cancel(ctx, me, id)
-		case "retry":
-			_, _, err = s.deps.Campaigns.RetryFailed(ctx, me, id)
-		}
+		ctx := c.UserContext()
+		_, _, err = s.campaignAction(ctx, currentAdmin(c), id, action)
 		if err != nil {
 			msg, fields, err := formErrors(err)
 			if err != nil {

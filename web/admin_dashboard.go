@@ -103,7 +103,7 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 			d.Requests = append(d.Requests, row)
 		}
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_dashboard", "dashboard", templates.T(loc, "admin.nav.dashboard"), d)
+	return s.sectionPage(c, fiber.StatusOK, "dashboard", d)
 }
 
 // fillDays returns n days from start with zero counts where no events

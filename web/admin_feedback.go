@@ -175,7 +175,7 @@ func (s *Server) adminInbound(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_inbound", "inbound", templates.T(loc, "admin.nav.inbound"), d)
+	return s.sectionPage(c, fiber.StatusOK, "inbound", d)
 }
 
 // recentCampaigns are the campaigns whose rates the dashboard shows: the

@@ -185,7 +185,7 @@ func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 	if len(items) == adminPageLimit {
 		d.Next = items[len(items)-1].ID
 	}
-	return s.adminPage(c, status, "admin_review", "review", templates.T(loc, "admin.nav.review"), d)
+	return s.sectionPage(c, status, "review", d)
 }
 
 // adminAssign gives a request under review its kind.
@@ -280,7 +280,7 @@ func (s *Server) suppressionsPage(c *fiber.Ctx, status int, d suppressionsData) 
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].EmailHash
 	}
-	return s.adminPage(c, status, "admin_suppressions", "suppressions", templates.T(loc, "admin.nav.suppressions"), d)
+	return s.sectionPage(c, status, "suppressions", d)
 }
 
 // adminSuppress puts an address on the suppression list by hand.
@@ -327,7 +327,6 @@ type auditData struct {
 
 // adminAudit shows the audit log, newest first.
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	loc := adminLocale(c)
 	q := app.AuditQuery{Action: strings.TrimSpace(c.Query("action")), SubjectType: strings.TrimSpace(c.Query("subject_type")),
 		BeforeID: queryID(c, "before"), Limit: adminPageLimit}
 	d := auditData{Action: q.Action, SubjectType: q.SubjectType, SubjectID: c.Query("subject_id")}
@@ -344,7 +343,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_audit", "audit", templates.T(loc, "admin.nav.audit"), d)
+	return s.sectionPage(c, fiber.StatusOK, "audit", d)
 }
 
 // openRequests lists open requests due before dueBefore (nil: all),

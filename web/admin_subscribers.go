@@ -47,7 +47,7 @@ func (s *Server) adminSubscribers(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_subscribers", "subscribers", templates.T(loc, "admin.nav.subscribers"), d)
+	return s.sectionPage(c, fiber.StatusOK, "subscribers", d)
 }
 
 type consentView struct {
@@ -153,15 +153,8 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 // adminExportSubscriber downloads everything held about a subscriber, as
 // JSON, and records that an operator exported it.
 func (s *Server) adminExportSubscriber(c *fiber.Ctx) error {
-	id, err := paramID(c)
+	id, x, err := s.exportSubscriber(c)
 	if err != nil {
-		return err
-	}
-	x, err := s.deps.Privacy.ExportSubscriber(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, ""); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="subscriber-`+strconv.FormatInt(id, 10)+`.json"`)
@@ -221,7 +214,7 @@ func (s *Server) requestsPage(c *fiber.Ctx, status int, msg string) error {
 	for _, r := range reqs {
 		d.Rows = append(d.Rows, s.newRequestRow(loc, r, now))
 	}
-	return s.adminPage(c, status, "admin_requests", "requests", templates.T(loc, "admin.nav.requests"), d)
+	return s.sectionPage(c, status, "requests", d)
 }
 
 type destructionRow struct {
@@ -236,7 +229,6 @@ type destructionsData struct {
 
 // adminDestructions lists destruction records, oldest first.
 func (s *Server) adminDestructions(c *fiber.Ctx) error {
-	loc := adminLocale(c)
 	list, err := s.deps.Privacy.Destructions(c.UserContext(), queryID(c, "after"), adminPageLimit)
 	if err != nil {
 		return err
@@ -248,7 +240,7 @@ func (s *Server) adminDestructions(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_destructions", "destructions", templates.T(loc, "admin.nav.destructions"), d)
+	return s.sectionPage(c, fiber.StatusOK, "destructions", d)
 }
 
 // adminDestructionsCSV downloads every destruction record as CSV, the
@@ -281,7 +273,7 @@ func (s *Server) adminPolicies(c *fiber.Ctx) error {
 	if len(d.Rows) > 0 {
 		d.In.BodyEN, d.In.BodyRU = d.Rows[0].BodyEN, d.Rows[0].BodyRU
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_policies", "policies", templates.T(adminLocale(c), "admin.nav.policies"), d)
+	return s.sectionPage(c, fiber.StatusOK, "policies", d)
 }
 
 func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
@@ -310,7 +302,7 @@ func (s *Server) adminPublishPolicy(c *fiber.Ctx) error {
 			return derr
 		}
 		d.In, d.Message, d.Errors = p, msg, fields
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_policies", "policies", templates.T(adminLocale(c), "admin.nav.policies"), d)
+		return s.sectionPage(c, fiber.StatusUnprocessableEntity, "policies", d)
 	}
 	return redirectOK(c, "/admin/policies", "admin.ok.policy_published")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,51 +34,31 @@ func (s *Server) apiListCampaigns(c *fiber.Ctx) error {
 		return err
 	}
 	list, err := s.deps.Campaigns.List(c.UserContext(), f)
-	if err != nil {
-		return err
-	}
-	list = nonNil(list)
-	return c.JSON(fiber.Map{"campaigns": list})
+	return sendList(c, "campaigns", list, err)
 }
 
 // apiCampaign is one campaign with its status and counters.
 func (s *Server) apiCampaign(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	camp, err := s.deps.Campaigns.Get(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(camp)
+	camp, err := s.campaign(c)
+	return sendJSON(c, camp, err)
 }
 
 // apiPutCampaign replaces every editable field of a draft.
 func (s *Server) apiPutCampaign(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var in app.CampaignInput
-	if err := decodeJSON(c, &in); err != nil {
+	id, err := idAndBody(c, &in)
+	if err != nil {
 		return err
 	}
 	camp, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(camp)
+	return sendJSON(c, camp, err)
 }
 
 // apiPatchCampaign changes the fields of a draft that the body names.
 func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var p app.CampaignPatch
-	if err := decodeJSON(c, &p); err != nil {
+	id, err := idAndBody(c, &p)
+	if err != nil {
 		return err
 	}
 	cur, err := s.deps.Campaigns.Get(c.UserContext(), id)
@@ -98,24 +79,18 @@ func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 		in.Purpose = *p.Purpose
 	}
 	camp, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(camp)
+	return sendJSON(c, camp, err)
 }
 
 // apiTestCampaign sends the campaign at once to the addresses in "to"
 // (at most app.CampaignTestMax).
 func (s *Server) apiTestCampaign(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		To        []string `json:"to"`
 		Addresses []string `json:"addresses"`
 	}
-	if err := decodeJSON(c, &in); err != nil {
+	id, err := idAndBody(c, &in)
+	if err != nil {
 		return err
 	}
 	to := append(in.To, in.Addresses...)
@@ -131,14 +106,11 @@ func (s *Server) apiTestCampaign(c *fiber.Ctx) error {
 // apiScheduleCampaign schedules a draft (or reschedules) for
 // {"send_at": RFC 3339}; an empty body or no send_at means now.
 func (s *Server) apiScheduleCampaign(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		SendAt *string `json:"send_at"`
 	}
-	if err := decodeJSON(c, &in); err != nil {
+	id, err := idAndBody(c, &in)
+	if err != nil {
 		return err
 	}
 	at, err := sendTime(in.SendAt)
@@ -146,47 +118,42 @@ func (s *Server) apiScheduleCampaign(c *fiber.Ctx) error {
 		return err
 	}
 	camp, err := s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, at)
-	if err != nil {
-		return err
-	}
-	return c.JSON(camp)
+	return sendJSON(c, camp, err)
 }
 
-// apiCampaignAction pauses, resumes or cancels a campaign.
+// campaignAction pauses, resumes, cancels or retries the failed deliveries
+// of a campaign ("pause", "resume", "cancel", "retry"), for the console
+// and the API; retried is how many deliveries go again.
+func (s *Server) campaignAction(ctx context.Context, me *app.Admin, id int64, action string) (retried int64, camp *app.Campaign, err error) {
+	switch action {
+	case "pause":
+		camp, err = s.deps.Campaigns.Pause(ctx, me, id)
+	case "resume":
+		camp, err = s.deps.Campaigns.Resume(ctx, me, id)
+	case "cancel":
+		camp, err = s.deps.Campaigns.Cancel(ctx, me, id)
+	case "retry":
+		retried, camp, err = s.deps.Campaigns.RetryFailed(ctx, me, id)
+	default:
+		err = fmt.Errorf("unknown campaign action %q", action)
+	}
+	return retried, camp, err
+}
+
+// apiCampaignAction pauses, resumes or cancels a campaign, or sends its
+// failed deliveries again ("retry": {"retried": n, "campaign": ...}).
 func (s *Server) apiCampaignAction(action string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := paramID(c)
 		if err != nil {
 			return err
 		}
-		ctx, me := c.UserContext(), currentAdmin(c)
-		var camp *app.Campaign
-		switch action {
-		case "pause":
-			camp, err = s.deps.Campaigns.Pause(ctx, me, id)
-		case "resume":
-			camp, err = s.deps.Campaigns.Resume(ctx, me, id)
-		default:
-			camp, err = s.deps.Campaigns.Cancel(ctx, me, id)
+		n, camp, err := s.campaignAction(c.UserContext(), currentAdmin(c), id, action)
+		if action == "retry" {
+			return sendJSON(c, fiber.Map{"retried": n, "campaign": camp}, err)
 		}
-		if err != nil {
-			return err
-		}
-		return c.JSON(camp)
+		return sendJSON(c, camp, err)
 	}
-}
-
-// apiRetryFailed sends the failed deliveries of a campaign again.
-func (s *Server) apiRetryFailed(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	n, camp, err := s.deps.Campaigns.RetryFailed(c.UserContext(), currentAdmin(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"retried": n, "campaign": camp})
 }
 
 // apiFailedDeliveries lists a campaign's failed deliveries: ?after= (id, for
@@ -197,11 +164,7 @@ func (s *Server) apiFailedDeliveries(c *fiber.Ctx) error {
 		return err
 	}
 	list, err := s.deps.Campaigns.FailedDeliveries(c.UserContext(), id, queryID(c, "after"), queryLimit(c, 100))
-	if err != nil {
-		return err
-	}
-	list = nonNil(list)
-	return c.JSON(fiber.Map{"failed": list})
+	return sendList(c, "failed", list, err)
 }
 
 // apiCampaignOutcomes lists the entries behind one of a campaign's

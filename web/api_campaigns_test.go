@@ -3,10 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,46 +35,18 @@ func (f *fakeDispatch) SendTest(_ context.Context, _ *app.Campaign, to []string)
 }
 
 type campaignAPI struct {
-	srv    *web.Server
-	st     *store.Store
-	fake   *fakeDispatch
-	tokens map[app.Role]string
+	*apiServer
+	st   *store.Store
+	fake *fakeDispatch
 }
 
 func newCampaignAPI(t *testing.T) *campaignAPI {
 	t.Helper()
 	p := newAPIParts(t)
-	f := &campaignAPI{st: p.st, fake: &fakeDispatch{}, tokens: p.tokens}
+	f := &campaignAPI{st: p.st, fake: &fakeDispatch{}}
 	uc := &app.Campaigns{Store: p.st, Queue: f.fake, Tester: f.fake, Signer: p.svc.Signer}
-	f.srv = web.New(web.Deps{Log: quietLog(), APITokens: p.admins, Campaigns: uc}, web.Options{})
+	f.apiServer = p.serve(web.Deps{Log: quietLog(), APITokens: p.admins, Campaigns: uc})
 	return f
-}
-
-// call sends a request as role and decodes the JSON answer.
-func (f *campaignAPI) call(t *testing.T, role app.Role, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
-	}
-	resp, err := f.srv.App().Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	b, _ := io.ReadAll(resp.Body)
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-	}
-	return resp.StatusCode, out
 }
 
 const draftJSON = `{"name":"Spring","subject":"Hello {{.Name}}","purpose":"marketing","body_html":"<p>Hi {{.Name}}</p>","body_text":""}`

@@ -2,53 +2,31 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"newsletter/app"
 	"newsletter/app/store"
-	"newsletter/web"
 )
 
 // feedbackAPI is the API over the embedded database with campaigns and
 // privacy operations.
 type feedbackAPI struct {
-	srv    *web.Server
-	st     *store.Store
-	svc    *app.Service
-	uc     *app.Campaigns
-	tokens map[app.Role]string
+	*apiServer
+	st  *store.Store
+	svc *app.Service
+	uc  *app.Campaigns
 }
 
 func newFeedbackAPI(t *testing.T) *feedbackAPI {
 	t.Helper()
 	p := newAPIParts(t)
-	f := &feedbackAPI{st: p.st, svc: p.svc, uc: &app.Campaigns{Store: p.st}, tokens: p.tokens}
+	f := &feedbackAPI{st: p.st, svc: p.svc, uc: &app.Campaigns{Store: p.st}}
 	deps := p.deps()
 	deps.Campaigns, deps.Feedback = f.uc, p.svc
-	f.srv = web.New(deps, web.Options{})
+	f.apiServer = p.serve(deps)
 	return f
-}
-
-func (f *feedbackAPI) call(t *testing.T, role app.Role, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+f.tokens[role])
-	resp, err := f.srv.App().Test(req, 10000)
-	must(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, out
 }
 
 // sent makes a marketing campaign whose deliveries to every active

@@ -14,9 +14,9 @@ import (
 
 // reasonBody is the body of actions that take a reason or a note.
 type reasonBody struct {
-	Reason    string `json:"reason" form:"reason"`
-	Note      string `json:"note" form:"note"`
-	RequestID int64  `json:"request_id" form:"request_id"`
+	Reason    string `json:"reason"`
+	Note      string `json:"note"`
+	RequestID int64  `json:"request_id"`
 }
 
 func (b reasonBody) text() string {
@@ -34,19 +34,13 @@ func (s *Server) apiBlockChange(block bool) fiber.Handler {
 		if block {
 			op = s.deps.Privacy.Block
 		}
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
 		var b reasonBody
-		if err := decodeJSON(c, &b); err != nil {
+		id, err := idAndBody(c, &b)
+		if err != nil {
 			return err
 		}
 		sub, err := op(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
-		if err != nil {
-			return err
-		}
-		return c.JSON(sub)
+		return sendJSON(c, sub, err)
 	}
 }
 
@@ -57,29 +51,19 @@ func (s *Server) apiBlockHistory(c *fiber.Ctx) error {
 		return err
 	}
 	events, err := s.deps.Privacy.BlockHistory(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	events = nonNil(events)
-	return c.JSON(fiber.Map{"blocks": events})
+	return sendList(c, "blocks", events, err)
 }
 
 // apiErase erases a subscriber's data at once: optional {"reason": "..."}.
 // Erasing an erased subscriber answers the same, with already_erased.
 func (s *Server) apiErase(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var b reasonBody
-	if err := decodeJSON(c, &b); err != nil {
+	id, err := idAndBody(c, &b)
+	if err != nil {
 		return err
 	}
 	res, err := s.deps.Privacy.EraseByOperator(c.UserContext(), currentAdmin(c), app.ChannelAPI, id, b.text())
-	if err != nil {
-		return err
-	}
-	return c.JSON(res)
+	return sendJSON(c, res, err)
 }
 
 // requestView is a request of the register with its deadline state:
@@ -91,6 +75,15 @@ type requestView struct {
 
 func (s *Server) viewRequest(r *app.Request) requestView {
 	return requestView{Request: *r, Deadline: s.deps.Privacy.DeadlineState(r)}
+}
+
+// sendRequest answers a request of the register with its deadline state,
+// or err.
+func (s *Server) sendRequest(c *fiber.Ctx, status int, r *app.Request, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(s.viewRequest(r))
 }
 
 // apiRequests lists the request register: ?status=, ?kind=, ?channel=,
@@ -134,10 +127,7 @@ func (s *Server) apiRequest(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := s.deps.Privacy.Request(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusOK, r, err)
 }
 
 // apiRegisterRequest enters a request received outside the product:
@@ -148,47 +138,32 @@ func (s *Server) apiRegisterRequest(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := s.deps.Privacy.RegisterRequest(c.UserContext(), currentAdmin(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusCreated, r, err)
 }
 
 // apiExtendRequest extends an access request by 5 working days:
 // {"reason": "..."} (required, kept in the register).
 func (s *Server) apiExtendRequest(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var b reasonBody
-	if err := decodeJSON(c, &b); err != nil {
+	id, err := idAndBody(c, &b)
+	if err != nil {
 		return err
 	}
 	r, err := s.deps.Privacy.ExtendRequest(c.UserContext(), currentAdmin(c), id, b.text())
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusOK, r, err)
 }
 
 // apiCompleteRequest completes a request: optional {"note": "..."}. A
 // consent_revocation is completed by erasing the person's data. (Rejecting
 // is POST /requests/{id}/reject, with the review queue.)
 func (s *Server) apiCompleteRequest(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var b reasonBody
-	if err := decodeJSON(c, &b); err != nil {
+	id, err := idAndBody(c, &b)
+	if err != nil {
 		return err
 	}
 	r, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, false, b.text())
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusOK, r, err)
 }
 
 // destructionColumns are the columns of the CSV export.
@@ -278,16 +253,33 @@ func (s *Server) apiSuppressions(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		list = nonNil(list)
-		out["suppressions"] = list
+		out["suppressions"] = nonNil(list)
 	}
 	return c.JSON(out)
 }
 
 // suppressionBody is the body of manual suppression changes.
 type suppressionBody struct {
-	Email string `json:"email" form:"email"`
-	Note  string `json:"note" form:"note"`
+	Email string `json:"email"`
+	Note  string `json:"note"`
+}
+
+// liftBody is the body of a suppression lift.
+type liftBody struct {
+	Email  string `json:"email"`
+	Reason string `json:"reason"`
+}
+
+// suppressionKey names the suppression a change is for: its hash in the
+// path, else the body's email (an address or a hash).
+func suppressionKey(c *fiber.Ctx, email string) (string, error) {
+	if key := c.Params("hash"); key != "" {
+		return key, nil
+	}
+	if email == "" {
+		return "", &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
+	}
+	return email, nil
 }
 
 // apiAddSuppression suppresses an address by hand: {"email", "note"}. Only
@@ -307,27 +299,20 @@ func (s *Server) apiAddSuppression(c *fiber.Ctx) error {
 // apiRemoveSuppression removes a manual suppression, named by its hash in
 // the path or by {"email"} in the body.
 func (s *Server) apiRemoveSuppression(c *fiber.Ctx) error {
-	key := c.Params("hash")
-	if key == "" {
-		var b suppressionBody
+	var b suppressionBody
+	if c.Params("hash") == "" {
 		if err := decodeJSON(c, &b); err != nil {
 			return err
 		}
-		key = b.Email
 	}
-	if key == "" {
-		return &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
+	key, err := suppressionKey(c, b.Email)
+	if err != nil {
+		return err
 	}
 	if err := s.deps.Privacy.RemoveSuppression(c.UserContext(), currentAdmin(c), key); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// liftBody is the body of a suppression lift.
-type liftBody struct {
-	Email  string `json:"email" form:"email"`
-	Reason string `json:"reason" form:"reason"`
 }
 
 // apiLiftSuppression lifts a bounce, complaint or manual suppression,
@@ -338,28 +323,19 @@ func (s *Server) apiLiftSuppression(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	key := c.Params("hash")
-	if key == "" {
-		key = b.Email
-	}
-	if key == "" {
-		return &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
-	}
-	l, err := s.deps.Privacy.LiftSuppression(c.UserContext(), currentAdmin(c), key, b.Reason)
+	key, err := suppressionKey(c, b.Email)
 	if err != nil {
 		return err
 	}
-	return c.JSON(l)
+	l, err := s.deps.Privacy.LiftSuppression(c.UserContext(), currentAdmin(c), key, b.Reason)
+	return sendJSON(c, l, err)
 }
 
 // apiSuppressionLifts lists lifted suppressions, newest first: ?before=
 // (id, for paging), ?limit= (<= 1000).
 func (s *Server) apiSuppressionLifts(c *fiber.Ctx) error {
 	list, err := s.deps.Privacy.SuppressionLifts(c.UserContext(), queryID(c, "before"), queryLimit(c, 100))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"lifts": nonNil(list)})
+	return sendList(c, "lifts", list, err)
 }
 
 // apiInboundNotActed lists the inbound mail nothing was done with
@@ -367,10 +343,7 @@ func (s *Server) apiSuppressionLifts(c *fiber.Ctx) error {
 // nothing), newest first: ?before= (id), ?limit= (<= 500).
 func (s *Server) apiInboundNotActed(c *fiber.Ctx) error {
 	list, err := s.deps.Privacy.InboundNotActed(c.UserContext(), queryID(c, "before"), queryLimit(c, 100))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"messages": nonNil(list)})
+	return sendList(c, "messages", list, err)
 }
 
 // apiAudit lists the audit log, newest first: ?actor=, ?action=,
@@ -387,19 +360,12 @@ func (s *Server) apiAudit(c *fiber.Ctx) error {
 		return err
 	}
 	entries, err := s.deps.Privacy.Audit(c.UserContext(), q)
-	if err != nil {
-		return err
-	}
-	entries = nonNil(entries)
-	return c.JSON(fiber.Map{"entries": entries})
+	return sendList(c, "entries", entries, err)
 }
 
 // apiCrossBorder reports how the cross-border rule applies (no personal
 // data: every role may see it).
 func (s *Server) apiCrossBorder(c *fiber.Ctx) error {
 	st, err := s.deps.Privacy.CrossBorder(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(st)
+	return sendJSON(c, st, err)
 }

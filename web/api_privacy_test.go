@@ -5,57 +5,26 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"newsletter/app"
 	"newsletter/app/store"
-	"newsletter/web"
 )
 
 type privacyAPI struct {
-	srv    *web.Server
-	st     *store.Store
-	svc    *app.Service
-	tokens map[app.Role]string
+	*apiServer
+	st  *store.Store
+	svc *app.Service
 }
 
 func newPrivacyAPI(t *testing.T) *privacyAPI {
 	t.Helper()
 	p := newAPIParts(t)
-	f := &privacyAPI{st: p.st, svc: p.svc, tokens: p.tokens}
-	f.srv = web.New(p.deps(), web.Options{})
+	f := &privacyAPI{apiServer: p.serve(p.deps()), st: p.st, svc: p.svc}
 	return f
-}
-
-// do sends a request as role and returns the status, the headers and the body.
-func (f *privacyAPI) do(t *testing.T, role app.Role, method, path, body string, header ...string) (int, http.Header, []byte) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
-	}
-	resp, err := f.srv.App().Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
 }
 
 // json sends a request as role and decodes the JSON answer.

@@ -23,11 +23,7 @@ func (s *Server) apiListSubscribers(c *fiber.Ctx) error {
 		return err
 	}
 	subs, err := s.deps.Directory.ListSubscribers(c.UserContext(), f)
-	if err != nil {
-		return err
-	}
-	subs = nonNil(subs)
-	return c.JSON(fiber.Map{"subscribers": subs})
+	return sendList(c, "subscribers", subs, err)
 }
 
 // subscriberDetail is one subscriber with consents and their history.
@@ -73,20 +69,25 @@ func (s *Server) apiSubscriber(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
-// apiExportSubscriber returns everything held about a subscriber.
-func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
+// exportSubscriber is everything held about the subscriber of the path,
+// for an operator; the export is recorded in the audit log.
+func (s *Server) exportSubscriber(c *fiber.Ctx) (int64, *app.Export, error) {
 	id, err := paramID(c)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	x, err := s.deps.Privacy.ExportSubscriber(c.UserContext(), id)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, ""); err != nil {
-		return err
-	}
-	return c.JSON(x)
+	err = s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, "")
+	return id, x, err
+}
+
+// apiExportSubscriber returns everything held about a subscriber.
+func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
+	_, x, err := s.exportSubscriber(c)
+	return sendJSON(c, x, err)
 }
 
 // apiPublishPolicy publishes a new policy version.
@@ -104,8 +105,5 @@ func (s *Server) apiPublishPolicy(c *fiber.Ctx) error {
 // apiPolicies lists the published versions.
 func (s *Server) apiPolicies(c *fiber.Ctx) error {
 	ps, err := s.deps.Policies.Policies(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"policies": ps})
+	return sendList(c, "policies", ps, err)
 }

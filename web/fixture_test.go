@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -108,6 +110,30 @@ func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {
 	return resp, string(b)
 }
 
+// addr serves f on a loopback port of its own until the test ends (a
+// body over the limit is refused while it is read, which app.Test does
+// not show) and returns the address.
+func (f *fixture) addr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.srv.App().Listener(ln)
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = f.srv.Shutdown(ctx)
+		<-done
+	})
+	return ln.Addr().String()
+}
+
+// listen serves f like addr and returns its base URL.
+func (f *fixture) listen(t *testing.T) string { return "http://" + f.addr(t) }
+
 func jsonPost(path, body string) *http.Request {
 	r := httptest.NewRequest("POST", path, strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
@@ -158,4 +184,57 @@ func newAPIParts(t *testing.T) *apiParts {
 func (p *apiParts) deps() web.Deps {
 	return web.Deps{Log: quietLog(), APITokens: p.admins, Publisher: p.admins, Subscriptions: p.svc, Preferences: p.svc,
 		Directory: p.st, Policies: p.st, Privacy: p.svc}
+}
+
+// serve builds a server of deps with no settings, called with the parts'
+// tokens.
+func (p *apiParts) serve(deps web.Deps) *apiServer {
+	return &apiServer{srv: web.New(deps, web.Options{}), tokens: p.tokens}
+}
+
+// apiServer is an API test server with a token for each role.
+type apiServer struct {
+	srv    *web.Server
+	tokens map[app.Role]string
+}
+
+// do sends a request as role (none: no token) with a JSON body (none when
+// empty) and header name and value pairs, and returns the status, the
+// headers and the body.
+func (a *apiServer) do(t *testing.T, role app.Role, method, path, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+a.tokens[role])
+	}
+	resp, err := a.srv.App().Test(req, 10000)
+	must(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// call sends a request like do and decodes the answer, which must be JSON
+// (but for 204 No Content).
+func (a *apiServer) call(t *testing.T, role app.Role, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	code, _, b := a.do(t, role, method, path, body)
+	var out map[string]any
+	if code == http.StatusNoContent && len(b) == 0 {
+		return code, nil
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: %d %s", method, path, code, b)
+	}
+	return code, out
 }

@@ -28,6 +28,16 @@ func paramID(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
+// idAndBody reads the id of the path and the JSON body into v
+// (decodeJSON).
+func idAndBody(c *fiber.Ctx, v any) (int64, error) {
+	id, err := paramID(c)
+	if err == nil {
+		err = decodeJSON(c, v)
+	}
+	return id, err
+}
+
 // queryID is an id in the query string: a paging cursor (?after=,
 // ?before=) or a filter; 0 when it is absent or not a number.
 func queryID(c *fiber.Ctx, name string) int64 { return int64(c.QueryInt(name)) }

@@ -123,10 +123,7 @@ func (s *Server) mailPreferencesLink(c *fiber.Ctx, token string) error {
 		return err
 	}
 	if err := s.deps.Preferences.MailPreferencesLink(c.UserContext(), token); err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.linkError(c, loc, err, "")
 	}
 	return s.prefsLinkSent(c, loc)
 }
@@ -157,16 +154,22 @@ func (s *Server) prefsLinkSent(c *fiber.Ctx, loc string) error {
 		Paragraphs: []string{templates.T(loc, "prefs.sent.text")}, Kind: "done"})
 }
 
+// openCentre reads the preference centre of the link in the path, and
+// the language of its page: ?lang=, else the person's.
+func (s *Server) openCentre(c *fiber.Ctx) (token string, v *app.PreferencesView, loc string, err error) {
+	token, loc = c.Params("token"), locale(c)
+	v, err = s.deps.Preferences.Preferences(c.UserContext(), token)
+	if err == nil && c.Query("lang") == "" {
+		loc = v.Subscriber.Locale
+	}
+	return token, v, loc, err
+}
+
 // preferencesPage is the preference centre.
 func (s *Server) preferencesPage(c *fiber.Ctx) error {
-	token := c.Params("token")
-	v, err := s.deps.Preferences.Preferences(c.UserContext(), token)
-	loc := locale(c)
+	token, v, loc, err := s.openCentre(c)
 	if err != nil {
 		return s.centreProblem(c, loc, token, err)
-	}
-	if c.Query("lang") == "" {
-		loc = v.Subscriber.Locale
 	}
 	d := s.prefsData(loc, token, v)
 	switch c.Query("done") {
@@ -192,7 +195,7 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 		return s.centreProblem(c, loc, token, err)
 	}
 	loc = v.Subscriber.Locale
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	ev := evidence(c, app.ChannelWeb)
 	back := "/preferences/" + token
 	switch c.FormValue("action") {
 	case "profile":
@@ -246,14 +249,9 @@ func (s *Server) revokeConfirmation(c *fiber.Ctx, loc, token string, v *app.Pref
 // revokePreferencesPage is the confirmation step of a revocation from the
 // preference centre; a GET changes nothing.
 func (s *Server) revokePreferencesPage(c *fiber.Ctx) error {
-	token := c.Params("token")
-	v, err := s.deps.Preferences.Preferences(c.UserContext(), token)
-	loc := locale(c)
+	token, v, loc, err := s.openCentre(c)
 	if err != nil {
 		return s.centreProblem(c, loc, token, err)
-	}
-	if c.Query("lang") == "" {
-		loc = v.Subscriber.Locale
 	}
 	return s.revokeConfirmation(c, loc, token, v)
 }
@@ -274,7 +272,7 @@ func (s *Server) revokeFromPreferences(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "yes" {
 		return s.revokeConfirmation(c, loc, token, v)
 	}
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	ev := evidence(c, app.ChannelWeb)
 	if err := s.deps.Preferences.Revoke(ctx, token, ev); err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	ev := evidence(c, app.ChannelWeb)
 	err = s.deps.Subscriptions.Subscribe(c.UserContext(), in, ev, s.consentTexts(loc))
 	if app.ErrorCode(err) == app.EINVALID && !wantsJSON(c) {
 		return s.subscribeFormAgain(c, in, err)
@@ -136,6 +136,13 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 		return err
 	}
 	return s.subscribed(c, loc)
+}
+
+// evidence is what a request proves of a consent given or withdrawn
+// through channel ch ("" lets the use case name it): the client's address
+// and user agent.
+func evidence(c *fiber.Ctx, ch app.Channel) app.Evidence {
+	return app.Evidence{Channel: ch, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
 }
 
 func truncate(s string, n int) string {
@@ -278,6 +285,15 @@ func (s *Server) linkProblem(c *fiber.Ctx, loc string, err error, resendAction s
 	return s.message(c, fiber.StatusBadRequest, loc, d)
 }
 
+// linkError answers err of a signed-link route: the page for a bad,
+// expired or used link, any other error for the error handler.
+func (s *Server) linkError(c *fiber.Ctx, loc string, err error, resendAction string) error {
+	if isLinkError(err) {
+		return s.linkProblem(c, loc, err, resendAction)
+	}
+	return err
+}
+
 // isLinkError reports whether err is about the link itself.
 func isLinkError(err error) bool {
 	return errors.Is(err, app.ErrTokenExpired) || errors.Is(err, app.ErrTokenInvalid) || errors.Is(err, app.ErrLinkUsed)
@@ -297,10 +313,7 @@ func (s *Server) confirmPage(c *fiber.Ctx) error {
 		loc = conf.Locale
 	}
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "/confirm/"+token+"/resend")
-		}
-		return err
+		return s.linkError(c, loc, err, "/confirm/"+token+"/resend")
 	}
 	d := confirmData{Heading: templates.T(loc, "confirm.title"), Text: templates.T(loc, "confirm.text"), Email: conf.Email,
 		Action: "/confirm/" + token}
@@ -313,14 +326,11 @@ func (s *Server) confirmPage(c *fiber.Ctx) error {
 // confirm uses the link.
 func (s *Server) confirm(c *fiber.Ctx) error {
 	token := c.Params("token")
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	ev := evidence(c, app.ChannelWeb)
 	res, err := s.deps.Subscriptions.Confirm(c.UserContext(), token, ev)
 	loc := locale(c)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "/confirm/"+token+"/resend")
-		}
-		return err
+		return s.linkError(c, loc, err, "/confirm/"+token+"/resend")
 	}
 	if c.Query("lang") == "" {
 		loc = res.Subscriber.Locale

@@ -12,12 +12,17 @@ import (
 	"newsletter/templates"
 )
 
+// pageLanguage reports whether l names a language of the pages exactly,
+// as an explicit choice does (?lang=, a form's locale); anything else is
+// negotiated by app.NormalizeLocale.
+func pageLanguage(l string) bool { return l == app.LocaleEN || l == app.LocaleRU }
+
 // locale picks the page language: ?lang=, then Accept-Language.
 func locale(c *fiber.Ctx) string {
-	if l := c.Query("lang"); l == "ru" || l == "en" {
+	if l := c.Query("lang"); pageLanguage(l) {
 		return l
 	}
-	if l := c.FormValue("locale"); l == "ru" || l == "en" {
+	if l := c.FormValue("locale"); pageLanguage(l) {
 		return l
 	}
 	return app.NormalizeLocale(c.Get(fiber.HeaderAcceptLanguage))
@@ -73,6 +78,22 @@ type messageData struct {
 // message renders the generic message page.
 func (s *Server) message(c *fiber.Ctx, status int, loc string, d messageData) error {
 	return s.page(c, status, "message", loc, d.Heading, d)
+}
+
+// sendJSON answers v as JSON, or err.
+func sendJSON(c *fiber.Ctx, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// sendList answers {key: list}, or err.
+func sendList[T any](c *fiber.Ctx, key string, list []T, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{key: nonNil(list)})
 }
 
 // nonNil returns list, or an empty list for nil: JSON lists are [] when

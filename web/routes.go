@@ -224,7 +224,7 @@ func (s *Server) table() []route {
 			{post, "/api/v1/campaigns/:id<int>/pause", s.apiCampaignAction("pause")},
 			{post, "/api/v1/campaigns/:id<int>/resume", s.apiCampaignAction("resume")},
 			{post, "/api/v1/campaigns/:id<int>/cancel", s.apiCampaignAction("cancel")},
-			{post, "/api/v1/campaigns/:id<int>/retry-failed", s.apiRetryFailed},
+			{post, "/api/v1/campaigns/:id<int>/retry-failed", s.apiCampaignAction("retry")},
 			{get, "/api/v1/campaigns/:id<int>/failed", s.apiFailedDeliveries},
 		}},
 		// The lists behind the counters: privacy officers too (with names).

@@ -34,25 +34,6 @@ import (
 	"newsletter/web"
 )
 
-// listenFixture serves f on a loopback port of its own.
-func listenFixture(t *testing.T, f *fixture) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = f.srv.App().Listener(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = f.srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
-}
-
 // rawGet sends a request line exactly as given (no client cleans it) and
 // returns the status and body.
 func rawGet(t *testing.T, addr, target string, header ...string) (int, string) {
@@ -82,7 +63,7 @@ var langLink = regexp.MustCompile(`<a class="lang" href="([^"]*)"`)
 // another host.
 func TestSurfaceLanguageLinkStaysOnSite(t *testing.T) {
 	f := newFixture(t)
-	addr := listenFixture(t, f)
+	addr := f.addr(t)
 	base, _ := url.Parse("https://news.example.com/")
 	for _, target := range []string{
 		"//evil.example/x", "//evil.example", "///evil.example/x", `/\evil.example/x`, `/\/evil.example/x`,
@@ -537,7 +518,7 @@ func retryAfter(t *testing.T, resp *http.Response) int {
 // sign in.
 func TestSurfaceSignInNoLockout(t *testing.T) {
 	c := newConsole(t) // 3 failures in a row from one source make it wait
-	addr := listenFixture(t, c.fixture)
+	addr := c.addr(t)
 	owner := c.emails[app.RoleOwner]
 	admin := newBrowser(addr, "127.0.0.2")
 	if resp := admin.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusSeeOther {

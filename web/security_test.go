@@ -1599,26 +1599,6 @@ func tableCounts(lines []string) map[string]int {
 	return out
 }
 
-// listen serves the app on a loopback port (request bodies over the limit
-// are refused while reading, which app.Test does not show).
-func (e *secEnv) listen(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = e.srv.App().Listener(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.srv.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + ln.Addr().String()
-}
-
 // rawSend writes req on a connection of its own and reads the answer. The
 // server answers 413 and closes as soon as it knows a body is too large,
 // before reading the rest: an HTTP client still writing the body may see

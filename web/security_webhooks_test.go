@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -281,25 +280,6 @@ func TestSecurityWebhooks(t *testing.T) {
 			}
 		}
 	})
-}
-
-// listen serves the env's server on a loopback port until the test ends.
-func (e *hookEnv) listen(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = e.srv.App().Listener(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.srv.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + ln.Addr().String()
 }
 
 // TestWebhooksOffUntilConfigured: without configuration every provider's
