@@ -50,7 +50,9 @@ type console struct {
 
 const consolePassword = "correct horse battery"
 
-func newConsole(t *testing.T) *console {
+// newConsole builds the console; plug changes the setup after the
+// console's parts are in.
+func newConsole(t *testing.T, plug ...func(*setup)) *console {
 	t.Helper()
 	c := &console{clock: &clock{t: time.Now().UTC()}, passwords: map[app.Role]string{}, emails: map[app.Role]string{}}
 	c.outbox = t.TempDir()
@@ -64,6 +66,9 @@ func newConsole(t *testing.T) *console {
 	c.fixture = newFixture(t, func(s *setup) {
 		camps = &app.Campaigns{Store: s.store, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: s.signer}
 		s.plugConsole(c, camps)
+		for _, p := range plug {
+			p(s)
+		}
 	})
 	admins := c.auth.Admins
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
