@@ -329,10 +329,8 @@ type auditData struct {
 func (s *Server) adminAudit(c *fiber.Ctx) error {
 	q := app.AuditQuery{Action: strings.TrimSpace(c.Query("action")), SubjectType: strings.TrimSpace(c.Query("subject_type")),
 		BeforeID: queryID(c, "before"), Limit: adminPageLimit}
+	q.SubjectID = queryID(c, "subject_id")
 	d := auditData{Action: q.Action, SubjectType: q.SubjectType, SubjectID: c.Query("subject_id")}
-	if v, err := strconv.ParseInt(d.SubjectID, 10, 64); err == nil {
-		q.SubjectID = v
-	}
 	list, err := s.deps.Privacy.Audit(c.UserContext(), q)
 	if err != nil {
 		return err
