@@ -35,7 +35,7 @@ func TestAdminMenuByRole(t *testing.T) {
 		{"Everything", nil, map[app.Role][]string{
 			app.RoleOwner: all, app.RoleMarketer: {"/admin", "/admin/campaigns"}, app.RolePrivacyOfficer: officer}},
 		{"NoPrivacyOperations", func(s *setup) { s.Privacy = nil }, map[app.Role][]string{
-			app.RoleOwner: {"/admin", "/admin/campaigns", "/admin/subscribers", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens"},
+			app.RoleOwner:          {"/admin", "/admin/campaigns", "/admin/subscribers", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens"},
 			app.RolePrivacyOfficer: {"/admin", "/admin/subscribers", "/admin/policies"}}},
 		{"NoCampaignsNoOutbox", func(s *setup) { s.Campaigns, s.OutboxDir = nil, "" }, map[app.Role][]string{
 			app.RoleOwner: {"/admin", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
