@@ -31,72 +31,6 @@ const (
 	adminPageLimit = 50
 )
 
-// Role sets of the console's routes. Owners pass every check.
-var (
-	anyRole      = []app.Role{app.RoleMarketer, app.RolePrivacyOfficer}
-	marketerOnly = []app.Role{app.RoleMarketer}
-	officerOnly  = []app.Role{app.RolePrivacyOfficer}
-	ownerOnly    = []app.Role{}
-)
-
-// adminRoute is one route of the console with the roles that may use it.
-type adminRoute struct {
-	Method string
-	Path   string
-	Roles  []app.Role
-	Handle fiber.Handler
-}
-
-// adminRouteTable lists every signed-in route of the console in one place.
-func (s *Server) adminRouteTable() []adminRoute {
-	get, post := fiber.MethodGet, fiber.MethodPost
-	rs := []adminRoute{
-		{get, "/admin", anyRole, s.adminDashboard},
-		{post, "/admin/logout", anyRole, s.adminLogout},
-		{get, "/admin/password", anyRole, s.adminPasswordPage},
-		{post, "/admin/password", anyRole, s.adminChangePassword},
-
-		{get, "/admin/subscribers", officerOnly, s.adminSubscribers},
-		{get, "/admin/subscribers/:id<int>", officerOnly, s.adminSubscriber},
-		{get, "/admin/policies", officerOnly, s.adminPolicies},
-		{post, "/admin/policies", officerOnly, s.adminPublishPolicy},
-
-		{get, "/admin/users", ownerOnly, s.adminUsers},
-		{post, "/admin/users", ownerOnly, s.adminCreateUser},
-		{post, "/admin/users/:id<int>/role", ownerOnly, s.adminSetRole},
-		{post, "/admin/users/:id<int>/unlock", ownerOnly, s.adminUnlockUser},
-		{post, "/admin/users/:id<int>/password", ownerOnly, s.adminResetPassword},
-		{post, "/admin/users/:id<int>/delete", ownerOnly, s.adminDeleteUser},
-		{get, "/admin/tokens", ownerOnly, s.adminTokens},
-		{post, "/admin/tokens", ownerOnly, s.adminCreateToken},
-		{post, "/admin/tokens/:id<int>/revoke", ownerOnly, s.adminRevokeToken},
-	}
-	rs = append(rs, s.campaignRoutes()...)
-	rs = append(rs, s.privacyRoutes()...)
-	rs = append(rs, s.feedbackRoutes()...)
-	if s.deps.OutboxDir != "" {
-		rs = append(rs,
-			adminRoute{get, "/admin/outbox", ownerOnly, s.adminOutbox},
-			adminRoute{get, "/admin/outbox/:name", ownerOnly, s.adminOutboxMessage},
-			adminRoute{get, "/admin/outbox/:name/html", ownerOnly, s.adminOutboxHTML},
-		)
-	}
-	return rs
-}
-
-// adminRoutes registers the console.
-func (s *Server) adminRoutes() {
-	if s.deps.Auth == nil {
-		return
-	}
-	a := s.app
-	a.Get("/admin/login", s.adminNoStore, s.adminLoginPage)
-	a.Post("/admin/login", s.adminNoStore, s.adminLogin)
-	for _, r := range s.adminRouteTable() {
-		a.Add(r.Method, r.Path, s.adminNoStore, s.adminSession, s.adminCSRF, requireRole(r.Roles...), r.Handle)
-	}
-}
-
 // adminNoStore keeps console pages out of caches, and answers the
 // console's errors with pages in its own frame.
 func (s *Server) adminNoStore(c *fiber.Ctx) error {
@@ -108,30 +42,21 @@ func (s *Server) adminNoStore(c *fiber.Ctx) error {
 	return s.adminError(c, err)
 }
 
-// sessionCookieName is __Host- prefixed when the console is served over
-// TLS: such a cookie is Secure, host-only and path-wide by construction.
-func (s *Server) sessionCookieName() string {
+// cookieName is the name host (__Host- prefixed) when the console is
+// served over TLS: such a cookie is Secure, host-only and path-wide by
+// construction; else plain.
+func (s *Server) cookieName(plain, host string) string {
 	if s.secure() {
-		return secureCookie
+		return host
 	}
-	return sessionCookie
+	return plain
 }
 
-func (s *Server) loginCSRFCookieName() string {
-	if s.secure() {
-		return loginCSRFHost
-	}
-	return loginCSRFName
-}
+func (s *Server) sessionCookieName() string   { return s.cookieName(sessionCookie, secureCookie) }
+func (s *Server) loginCSRFCookieName() string { return s.cookieName(loginCSRFName, loginCSRFHost) }
+func (s *Server) deviceCookieName() string    { return s.cookieName(deviceCookie, deviceHost) }
 
-func (s *Server) deviceCookieName() string {
-	if s.secure() {
-		return deviceHost
-	}
-	return deviceCookie
-}
-
-func (s *Server) secure() bool { return s.deps.BaseURL != nil && s.deps.BaseURL.Scheme == "https" }
+func (s *Server) secure() bool { return s.opts.BaseURL != nil && s.opts.BaseURL.Scheme == "https" }
 
 func (s *Server) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HTTPOnly: true,
@@ -157,7 +82,7 @@ func (s *Server) adminSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if l := c.Query("lang"); (l == "en" || l == "ru") && l != sess.Locale {
+	if l := c.Query("lang"); pageLanguage(l) && l != sess.Locale {
 		if err := s.deps.Auth.SetLocale(c.UserContext(), sess, l); err != nil {
 			return err
 		}
@@ -213,7 +138,7 @@ func bodyValue(c *fiber.Ctx, key string) string {
 // adminLocale is the console language: the session's choice, else the
 // browser's.
 func adminLocale(c *fiber.Ctx) string {
-	if l := c.Query("lang"); l == "ru" || l == "en" {
+	if l := c.Query("lang"); pageLanguage(l) {
 		return l
 	}
 	if sess := currentSession(c); sess != nil && sess.Locale != "" {
@@ -253,30 +178,28 @@ func can(a *app.Admin, roles []app.Role) bool {
 	return false
 }
 
+// adminNav is the console's menu: the pages this process has that the
+// signed-in admin may open (the route table decides both).
 func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navItem {
 	me := currentAdmin(c)
-	items := []struct {
-		key, href, section string
-		roles              []app.Role
-		on                 bool
-	}{
-		{"admin.nav.dashboard", "/admin", "dashboard", anyRole, true},
-		{"admin.nav.campaigns", "/admin/campaigns", "campaigns", marketerOnly, s.deps.Campaigns != nil},
-		{"admin.nav.subscribers", "/admin/subscribers", "subscribers", officerOnly, true},
-		{"admin.nav.requests", "/admin/requests", "requests", officerOnly, s.deps.Privacy != nil},
-		{"admin.nav.review", "/admin/review", "review", officerOnly, s.deps.Privacy != nil},
-		{"admin.nav.destructions", "/admin/destructions", "destructions", officerOnly, s.deps.Privacy != nil},
-		{"admin.nav.suppressions", "/admin/suppressions", "suppressions", officerOnly, s.deps.Privacy != nil},
-		{"admin.nav.inbound", "/admin/inbound", "inbound", officerOnly, s.deps.Privacy != nil},
-		{"admin.nav.policies", "/admin/policies", "policies", officerOnly, true},
-		{"admin.nav.audit", "/admin/audit", "audit", officerOnly, s.deps.Privacy != nil},
-		{"admin.nav.outbox", "/admin/outbox", "outbox", ownerOnly, s.deps.OutboxDir != ""},
-		{"admin.nav.users", "/admin/users", "users", ownerOnly, true},
-		{"admin.nav.tokens", "/admin/tokens", "tokens", ownerOnly, true},
+	items := []struct{ key, href, section string }{
+		{"admin.nav.dashboard", "/admin", "dashboard"},
+		{"admin.nav.campaigns", "/admin/campaigns", "campaigns"},
+		{"admin.nav.subscribers", "/admin/subscribers", "subscribers"},
+		{"admin.nav.requests", "/admin/requests", "requests"},
+		{"admin.nav.review", "/admin/review", "review"},
+		{"admin.nav.destructions", "/admin/destructions", "destructions"},
+		{"admin.nav.suppressions", "/admin/suppressions", "suppressions"},
+		{"admin.nav.inbound", "/admin/inbound", "inbound"},
+		{"admin.nav.policies", "/admin/policies", "policies"},
+		{"admin.nav.audit", "/admin/audit", "audit"},
+		{"admin.nav.outbox", "/admin/outbox", "outbox"},
+		{"admin.nav.users", "/admin/users", "users"},
+		{"admin.nav.tokens", "/admin/tokens", "tokens"},
 	}
 	var out []navItem
 	for _, it := range items {
-		if it.on && can(me, it.roles) {
+		if s.mayOpen(me, it.href) {
 			out = append(out, navItem{Href: it.href, Label: templates.T(loc, it.key), Current: it.section == section})
 		}
 	}
@@ -294,7 +217,7 @@ func (s *Server) adminPage(c *fiber.Ctx, status int, name, section, title string
 	if k := c.Query("ok"); strings.HasPrefix(k, "admin.ok.") && templates.T(loc, k) != k {
 		v.Flash = templates.T(loc, k)
 	}
-	p := templates.Page{Title: title, Lang: loc, Operator: s.deps.Operator.Name, Data: v}
+	p := templates.Page{Title: title, Lang: loc, Operator: s.opts.Operator.Name, Data: v}
 	if c.Method() == fiber.MethodGet {
 		p.LangURL = otherLangURL(c, loc)
 	}
@@ -304,6 +227,21 @@ func (s *Server) adminPage(c *fiber.Ctx, status int, name, section, title string
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// sectionPage renders the page of a console section: the template
+// admin_<section>, titled as the menu names the section.
+func (s *Server) sectionPage(c *fiber.Ctx, status int, section string, data any) error {
+	return s.adminPage(c, status, "admin_"+section, section, templates.T(adminLocale(c), "admin.nav."+section), data)
+}
+
+// showSection renders a section's page with the data load reads.
+func showSection[T any](s *Server, c *fiber.Ctx, section string, load func(*fiber.Ctx) (T, error)) error {
+	d, err := load(c)
+	if err != nil {
+		return err
+	}
+	return s.sectionPage(c, fiber.StatusOK, section, d)
 }
 
 type adminErrorData struct {
@@ -327,14 +265,9 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 		msg = "Something went wrong on our side. Please try again later."
 	}
 	loc := adminLocale(c)
-	heading := templates.T(loc, "error.title")
-	switch status {
-	case fiber.StatusNotFound:
-		heading = templates.T(loc, "notfound.title")
-	case fiber.StatusForbidden:
+	heading := errorHeading(loc, status)
+	if status == fiber.StatusForbidden {
 		heading = templates.T(loc, "admin.forbidden")
-	case fiber.StatusTooManyRequests:
-		heading = templates.T(loc, "ratelimit.title")
 	}
 	if rerr := s.adminPage(c, status, "admin_error", "", heading, adminErrorData{Heading: heading, Message: msg, Status: status}); rerr != nil {
 		s.deps.Log.Error("render admin error page", "request_id", requestID(c), "err", rerr)
@@ -361,6 +294,17 @@ func formErrors(err error) (string, map[string]string, error) {
 		return app.ErrorMessage(err), app.ErrorFields(err), nil
 	}
 	return "", nil, err
+}
+
+// formOutcome is the status of a page that shows the outcome of its own
+// form, with the messages of a refused one: 200, or 422 with the
+// messages; any other error is returned for the error page.
+func formOutcome(err error) (int, string, map[string]string, error) {
+	if err == nil {
+		return fiber.StatusOK, "", nil, nil
+	}
+	msg, fields, err := formErrors(err)
+	return fiber.StatusUnprocessableEntity, msg, fields, err
 }
 
 // fmtTime shows a time in UTC, to the minute.

@@ -67,7 +67,7 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
 	}
 	if s.deps.Limiter != nil {
-		ok, err := s.deps.Limiter.Allow(c.UserContext(), "rl:admin-login:"+s.deps.Signer.Fingerprint("ip", c.IP()), loginAttemptsPerIP, loginWindow)
+		ok, err := s.deps.Limiter.Allow(c.UserContext(), "rl:admin-login:"+s.deps.Keys.Fingerprint("ip", c.IP()), loginAttemptsPerIP, loginWindow)
 		if err != nil {
 			s.deps.Log.Warn("rate limit unavailable", "limit", "admin-login", "err", err)
 		} else if !ok {

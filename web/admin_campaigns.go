@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -12,30 +11,6 @@ import (
 	appmail "newsletter/app/mail"
 	"newsletter/templates"
 )
-
-// campaignRoutes are the console's campaign pages, for marketers.
-func (s *Server) campaignRoutes() []adminRoute {
-	if s.deps.Campaigns == nil {
-		return nil
-	}
-	get, post := fiber.MethodGet, fiber.MethodPost
-	return []adminRoute{
-		{get, "/admin/campaigns", marketerOnly, s.adminCampaigns},
-		{get, "/admin/campaigns/new", marketerOnly, s.adminNewCampaign},
-		{post, "/admin/campaigns", marketerOnly, s.adminCreateCampaign},
-		{get, "/admin/campaigns/:id<int>", marketerOnly, s.adminCampaign},
-		{get, "/admin/campaigns/:id<int>/edit", marketerOnly, s.adminEditCampaign},
-		{post, "/admin/campaigns/:id<int>", marketerOnly, s.adminSaveCampaign},
-		{get, "/admin/campaigns/:id<int>/preview", marketerOnly, s.adminCampaignPreview},
-		{get, "/admin/campaigns/:id<int>/progress", marketerOnly, s.adminCampaignProgress},
-		{post, "/admin/campaigns/:id<int>/test", marketerOnly, s.adminTestCampaign},
-		{post, "/admin/campaigns/:id<int>/schedule", marketerOnly, s.adminScheduleCampaign},
-		{post, "/admin/campaigns/:id<int>/pause", marketerOnly, s.adminCampaignAction("pause")},
-		{post, "/admin/campaigns/:id<int>/resume", marketerOnly, s.adminCampaignAction("resume")},
-		{post, "/admin/campaigns/:id<int>/cancel", marketerOnly, s.adminCampaignAction("cancel")},
-		{post, "/admin/campaigns/:id<int>/retry", marketerOnly, s.adminCampaignAction("retry")},
-	}
-}
 
 // campaignRow is a campaign as the console shows it.
 type campaignRow struct {
@@ -84,7 +59,7 @@ type campaignsData struct {
 // adminCampaigns lists campaigns, newest first.
 func (s *Server) adminCampaigns(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: int64(c.QueryInt("before")), Limit: adminPageLimit}
+	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: queryID(c, "before"), Limit: adminPageLimit}
 	list, err := s.deps.Campaigns.List(c.UserContext(), f)
 	if err != nil {
 		return err
@@ -100,7 +75,7 @@ func (s *Server) adminCampaigns(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_campaigns", "campaigns", templates.T(loc, "admin.nav.campaigns"), d)
+	return s.sectionPage(c, fiber.StatusOK, "campaigns", d)
 }
 
 // activeCampaigns are the campaigns scheduled, running or paused.
@@ -230,11 +205,11 @@ type campaignData struct {
 // render renders a campaign as a recipient named by the catalog would get
 // it, with links that lead nowhere personal.
 func (s *Server) renderCampaign(loc string, camp *app.Campaign) (app.RenderedMail, error) {
-	tpl, err := app.CompileCampaign(camp, s.deps.Operator, appmail.HTMLToText)
+	tpl, err := app.CompileCampaign(camp, s.opts.Operator, appmail.HTMLToText)
 	if err != nil {
 		return app.RenderedMail{}, err
 	}
-	base := strings.TrimSuffix(s.deps.BaseURL.String(), "/")
+	base := strings.TrimSuffix(s.opts.BaseURL.String(), "/")
 	tpl.SetPrivacyURL(base + "/privacy")
 	return tpl.Render(loc, app.MergeFields{Name: templates.T(loc, "admin.preview.name"),
 		UnsubscribeURL: base + "/preferences", PreferencesURL: base + "/preferences"})
@@ -359,31 +334,13 @@ func (s *Server) adminTestCampaign(c *fiber.Ctx) error {
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.test_sent")
 }
 
-// scheduleTime reads the form's send time: "now", or a local date and
-// time with the browser's offset from UTC in minutes (as JavaScript's
-// getTimezoneOffset gives it; absent means UTC).
-func scheduleTime(c *fiber.Ctx) (*time.Time, error) {
-	if c.FormValue("when") != "later" {
-		return nil, nil
-	}
-	v := c.FormValue("send_at")
-	t, err := time.Parse("2006-01-02T15:04", v)
-	if err != nil {
-		return nil, &app.Error{Code: app.EINVALID, Message: "Choose a date and time.", Fields: map[string]string{"send_at": "date and time"}}
-	}
-	if off, err := strconv.Atoi(c.FormValue("tz_offset")); err == nil && off > -15*60 && off < 15*60 {
-		t = t.Add(time.Duration(off) * time.Minute)
-	}
-	return &t, nil
-}
-
 // adminScheduleCampaign schedules a campaign now or later.
 func (s *Server) adminScheduleCampaign(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
 		return err
 	}
-	at, err := scheduleTime(c)
+	at, err := formSendTime(c)
 	if err == nil {
 		_, err = s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, at)
 	}
@@ -409,17 +366,8 @@ func (s *Server) adminCampaignAction(action string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		ctx, me := c.UserContext(), currentAdmin(c)
-		switch action {
-		case "pause":
-			_, err = s.deps.Campaigns.Pause(ctx, me, id)
-		case "resume":
-			_, err = s.deps.Campaigns.Resume(ctx, me, id)
-		case "cancel":
-			_, err = s.deps.Campaigns.Cancel(ctx, me, id)
-		case "retry":
-			_, _, err = s.deps.Campaigns.RetryFailed(ctx, me, id)
-		}
+		ctx := c.UserContext()
+		_, _, err = s.campaignAction(ctx, currentAdmin(c), id, action)
 		if err != nil {
 			msg, fields, err := formErrors(err)
 			if err != nil {

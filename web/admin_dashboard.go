@@ -54,7 +54,7 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	now := time.Now().UTC()
 	d := dashboardData{}
-	counts, err := s.deps.Console.SubscriberCounts(ctx)
+	counts, err := s.deps.Dashboard.SubscriberCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 		d.Total += counts[st]
 	}
 	start := now.Truncate(24*time.Hour).AddDate(0, 0, -(chartDays - 1))
-	days, err := s.deps.Console.ConsentActivity(ctx, start)
+	days, err := s.deps.Dashboard.ConsentActivity(ctx, start)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 	d.Chart = consentChart(loc, d.ChartRows)
 	d.ChartStart = start.Format("2006-01-02")
 	me := currentAdmin(c)
-	if d.ShowCamps = s.deps.Campaigns != nil && can(me, marketerOnly); d.ShowCamps {
+	if d.ShowCamps = s.mayOpen(me, "/admin/campaigns"); d.ShowCamps {
 		if d.Campaigns, err = s.activeCampaigns(c, loc); err != nil {
 			return err
 		}
@@ -84,9 +84,9 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 		if d.Rates, err = s.recentCampaigns(c, loc); err != nil {
 			return err
 		}
-		d.CampLinks = can(me, marketerOnly)
+		d.CampLinks = d.ShowCamps
 	}
-	if d.ShowReqs = s.deps.Privacy != nil && can(me, officerOnly); d.ShowReqs {
+	if d.ShowReqs = s.mayOpen(me, "/admin/requests"); d.ShowReqs {
 		soon := now.Add(dueSoon)
 		reqs, err := s.openRequests(c, "", &soon, 20)
 		if err != nil {
@@ -103,7 +103,7 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 			d.Requests = append(d.Requests, row)
 		}
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_dashboard", "dashboard", templates.T(loc, "admin.nav.dashboard"), d)
+	return s.sectionPage(c, fiber.StatusOK, "dashboard", d)
 }
 
 // fillDays returns n days from start with zero counts where no events

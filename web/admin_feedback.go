@@ -16,23 +16,6 @@ import (
 // bounces, complaints and skips with their lists, the rates on the
 // dashboard, lifting suppressions, and the inbound mail not acted on.
 
-// feedbackRoutes are the console routes of delivery feedback.
-func (s *Server) feedbackRoutes() []adminRoute {
-	get, post := fiber.MethodGet, fiber.MethodPost
-	var rs []adminRoute
-	if s.deps.Campaigns != nil {
-		// Marketers see subscriber ids, privacy officers who they are.
-		rs = append(rs, adminRoute{get, "/admin/campaigns/:id<int>/outcomes", anyRole, s.adminCampaignOutcomes})
-	}
-	if s.deps.Privacy != nil {
-		rs = append(rs,
-			adminRoute{post, "/admin/suppressions/lift", officerOnly, s.adminLiftSuppression},
-			adminRoute{get, "/admin/inbound", officerOnly, s.adminInbound},
-		)
-	}
-	return rs
-}
-
 // percent shows a rate with two decimals, with a decimal comma in Russian.
 func percent(loc string, r float64) string {
 	s := strconv.FormatFloat(r*100, 'f', 2, 64)
@@ -102,12 +85,12 @@ func (s *Server) adminCampaignOutcomes(c *fiber.Ctx) error {
 		return err
 	}
 	list := c.Query("list", app.OutcomeBounced)
-	rows, err := s.deps.Campaigns.Outcomes(c.UserContext(), me, camp.ID, list, int64(c.QueryInt("after")), adminPageLimit)
+	rows, err := s.deps.Campaigns.Outcomes(c.UserContext(), me, camp.ID, list, queryID(c, "after"), adminPageLimit)
 	if err != nil {
 		return err
 	}
 	d := outcomesData{Campaign: newCampaignRow(loc, camp), List: list, People: me.Role != app.RoleMarketer,
-		Back: can(me, marketerOnly)}
+		Back: s.mayOpen(me, "/admin/campaigns/:id<int>")}
 	for _, l := range app.OutcomeLists {
 		d.Lists = append(d.Lists, option{l, templates.T(loc, "admin.outcomes."+l)})
 	}
@@ -170,7 +153,7 @@ type inboundRow struct {
 // answers, loops, unreadable messages and reports that proved nothing.
 func (s *Server) adminInbound(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	list, err := s.deps.Privacy.InboundNotActed(c.UserContext(), int64(c.QueryInt("before")), adminPageLimit)
+	list, err := s.deps.Privacy.InboundNotActed(c.UserContext(), queryID(c, "before"), adminPageLimit)
 	if err != nil {
 		return err
 	}
@@ -192,7 +175,7 @@ func (s *Server) adminInbound(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_inbound", "inbound", templates.T(loc, "admin.nav.inbound"), d)
+	return s.sectionPage(c, fiber.StatusOK, "inbound", d)
 }
 
 // recentCampaigns are the campaigns whose rates the dashboard shows: the

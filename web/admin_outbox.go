@@ -14,7 +14,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
-	"newsletter/templates"
 )
 
 // outboxShown is how many of the newest messages the outbox page lists.
@@ -115,8 +114,7 @@ func readOutboxMessage(raw []byte, withBodies bool) (*outboxMessage, error) {
 
 // adminOutbox lists the newest messages the embedded mode wrote.
 func (s *Server) adminOutbox(c *fiber.Ctx) error {
-	loc := adminLocale(c)
-	entries, err := os.ReadDir(s.deps.OutboxDir)
+	entries, err := os.ReadDir(s.opts.OutboxDir)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
@@ -132,7 +130,7 @@ func (s *Server) adminOutbox(c *fiber.Ctx) error {
 		names = names[:outboxShown]
 	}
 	for _, n := range names {
-		path := filepath.Join(s.deps.OutboxDir, n)
+		path := filepath.Join(s.opts.OutboxDir, n)
 		row := outboxRow{Name: n}
 		if fi, err := os.Stat(path); err == nil {
 			row.Size = fi.Size()
@@ -144,7 +142,7 @@ func (s *Server) adminOutbox(c *fiber.Ctx) error {
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_outbox", "outbox", templates.T(loc, "admin.nav.outbox"), d)
+	return s.sectionPage(c, fiber.StatusOK, "outbox", d)
 }
 
 // readHead reads the start of a file, enough for its headers.
@@ -163,44 +161,43 @@ func readHead(path string) ([]byte, error) {
 	return b, err
 }
 
-// outboxFile reads the message named in the path.
-func (s *Server) outboxFile(c *fiber.Ctx) (string, []byte, error) {
+// outboxFile reads the message named in the path, with its bodies.
+func (s *Server) outboxFile(c *fiber.Ctx) (*outboxMessage, error) {
 	name := c.Params("name")
 	if !outboxName.MatchString(name) {
-		return "", nil, app.Errorf(app.ENOTFOUND, "message not found")
+		return nil, app.Errorf(app.ENOTFOUND, "message not found")
 	}
-	raw, err := os.ReadFile(filepath.Join(s.deps.OutboxDir, name))
+	raw, err := os.ReadFile(filepath.Join(s.opts.OutboxDir, name))
 	if os.IsNotExist(err) {
-		return "", nil, app.Errorf(app.ENOTFOUND, "message not found")
+		return nil, app.Errorf(app.ENOTFOUND, "message not found")
 	}
-	return name, raw, err
+	if err != nil {
+		return nil, err
+	}
+	m, err := readOutboxMessage(raw, true)
+	if err != nil {
+		return nil, err
+	}
+	m.Name = name
+	return m, nil
 }
 
 // adminOutboxMessage shows one message: headers, text and HTML.
 func (s *Server) adminOutboxMessage(c *fiber.Ctx) error {
-	name, raw, err := s.outboxFile(c)
+	m, err := s.outboxFile(c)
 	if err != nil {
 		return err
 	}
-	m, err := readOutboxMessage(raw, true)
-	if err != nil {
-		return err
-	}
-	m.Name = name
 	title := m.Subject
 	if title == "" {
-		title = name
+		title = m.Name
 	}
 	return s.adminPage(c, fiber.StatusOK, "admin_outbox_message", "outbox", title, m)
 }
 
 // adminOutboxHTML answers a message's HTML part for a sandboxed frame.
 func (s *Server) adminOutboxHTML(c *fiber.Ctx) error {
-	_, raw, err := s.outboxFile(c)
-	if err != nil {
-		return err
-	}
-	m, err := readOutboxMessage(raw, true)
+	m, err := s.outboxFile(c)
 	if err != nil {
 		return err
 	}

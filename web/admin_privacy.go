@@ -12,35 +12,6 @@ import (
 	"newsletter/templates"
 )
 
-// privacyRoutes are the console's privacy operations, for privacy
-// officers.
-func (s *Server) privacyRoutes() []adminRoute {
-	if s.deps.Privacy == nil {
-		return nil
-	}
-	get, post := fiber.MethodGet, fiber.MethodPost
-	return []adminRoute{
-		{get, "/admin/subscribers/:id<int>/export", officerOnly, s.adminExportSubscriber},
-		{get, "/admin/destructions", officerOnly, s.adminDestructions},
-		{get, "/admin/destructions.csv", officerOnly, s.adminDestructionsCSV},
-		{get, "/admin/requests", officerOnly, s.adminRequests},
-		{post, "/admin/subscribers/:id<int>/block", officerOnly, s.adminBlock},
-		{post, "/admin/subscribers/:id<int>/requests", officerOnly, s.adminRegisterRequest},
-		{post, "/admin/subscribers/:id<int>/unblock", officerOnly, s.adminUnblock},
-		{get, "/admin/subscribers/:id<int>/erase", officerOnly, s.adminErasePage},
-		{post, "/admin/subscribers/:id<int>/erase", officerOnly, s.adminErase},
-		{post, "/admin/requests/:id<int>/close", officerOnly, s.adminCloseRequest},
-		{post, "/admin/requests/:id<int>/extend", officerOnly, s.adminExtendRequest},
-		{get, "/admin/review", officerOnly, s.adminReview},
-		{post, "/admin/review/:id<int>/assign", officerOnly, s.adminAssign},
-		{post, "/admin/review/:id<int>/reject", officerOnly, s.adminReject},
-		{get, "/admin/suppressions", officerOnly, s.adminSuppressions},
-		{post, "/admin/suppressions", officerOnly, s.adminSuppress},
-		{post, "/admin/suppressions/remove", officerOnly, s.adminUnsuppress},
-		{get, "/admin/audit", officerOnly, s.adminAudit},
-	}
-}
-
 func subscriberPath(id int64) string { return "/admin/subscribers/" + strconv.FormatInt(id, 10) }
 
 // adminBlock blocks processing of a subscriber's data.
@@ -196,7 +167,7 @@ func (s *Server) adminReview(c *fiber.Ctx) error {
 
 func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 	loc := adminLocale(c)
-	items, err := s.deps.Privacy.ReviewQueue(c.UserContext(), int64(c.QueryInt("after")), adminPageLimit)
+	items, err := s.deps.Privacy.ReviewQueue(c.UserContext(), queryID(c, "after"), adminPageLimit)
 	if err != nil {
 		return err
 	}
@@ -214,7 +185,7 @@ func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 	if len(items) == adminPageLimit {
 		d.Next = items[len(items)-1].ID
 	}
-	return s.adminPage(c, status, "admin_review", "review", templates.T(loc, "admin.nav.review"), d)
+	return s.sectionPage(c, status, "review", d)
 }
 
 // adminAssign gives a request under review its kind.
@@ -309,7 +280,7 @@ func (s *Server) suppressionsPage(c *fiber.Ctx, status int, d suppressionsData) 
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].EmailHash
 	}
-	return s.adminPage(c, status, "admin_suppressions", "suppressions", templates.T(loc, "admin.nav.suppressions"), d)
+	return s.sectionPage(c, status, "suppressions", d)
 }
 
 // adminSuppress puts an address on the suppression list by hand.
@@ -356,13 +327,10 @@ type auditData struct {
 
 // adminAudit shows the audit log, newest first.
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	loc := adminLocale(c)
 	q := app.AuditQuery{Action: strings.TrimSpace(c.Query("action")), SubjectType: strings.TrimSpace(c.Query("subject_type")),
-		BeforeID: int64(c.QueryInt("before")), Limit: adminPageLimit}
+		BeforeID: queryID(c, "before"), Limit: adminPageLimit}
+	q.SubjectID = queryID(c, "subject_id")
 	d := auditData{Action: q.Action, SubjectType: q.SubjectType, SubjectID: c.Query("subject_id")}
-	if v, err := strconv.ParseInt(d.SubjectID, 10, 64); err == nil {
-		q.SubjectID = v
-	}
 	list, err := s.deps.Privacy.Audit(c.UserContext(), q)
 	if err != nil {
 		return err
@@ -373,7 +341,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_audit", "audit", templates.T(loc, "admin.nav.audit"), d)
+	return s.sectionPage(c, fiber.StatusOK, "audit", d)
 }
 
 // openRequests lists open requests due before dueBefore (nil: all),

@@ -29,7 +29,7 @@ type subscribersData struct {
 func (s *Server) adminSubscribers(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	f := app.SubscriberFilter{Query: strings.TrimSpace(c.Query("q")), Status: app.SubscriberStatus(c.Query("status")),
-		AfterID: int64(c.QueryInt("after")), Limit: adminPageLimit}
+		AfterID: queryID(c, "after"), Limit: adminPageLimit}
 	switch f.Status {
 	case "", app.StatusPending, app.StatusActive, app.StatusBlocked, app.StatusErased:
 	default:
@@ -47,7 +47,7 @@ func (s *Server) adminSubscribers(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_subscribers", "subscribers", templates.T(loc, "admin.nav.subscribers"), d)
+	return s.sectionPage(c, fiber.StatusOK, "subscribers", d)
 }
 
 type consentView struct {
@@ -121,14 +121,16 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 		d.Events = append(d.Events, eventView{ConsentEvent: e, When: fmtTime(e.At), Purpose: templates.T(loc, "admin.purpose."+string(e.Purpose)),
 			Action: templates.T(loc, "admin.action."+string(e.Action)), Channel: templates.T(loc, "admin.channel."+string(e.Channel))})
 	}
-	reqs, err := s.deps.Directory.ListRequests(ctx, app.RequestFilter{SubscriberID: id, Limit: 200})
-	if err != nil {
-		return err
+	if s.deps.Privacy != nil {
+		reqs, err := s.deps.Privacy.Requests(ctx, app.RequestQuery{SubscriberID: id, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, r := range reqs {
+			d.Requests = append(d.Requests, s.newRequestRow(loc, r, now))
+		}
 	}
-	for _, r := range reqs {
-		d.Requests = append(d.Requests, s.newRequestRow(loc, r, now))
-	}
-	deliveries, err := s.deps.Console.SubscriberDeliveries(ctx, id)
+	deliveries, err := s.deps.Dashboard.SubscriberDeliveries(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -151,15 +153,8 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 // adminExportSubscriber downloads everything held about a subscriber, as
 // JSON, and records that an operator exported it.
 func (s *Server) adminExportSubscriber(c *fiber.Ctx) error {
-	id, err := paramID(c)
+	id, x, err := s.exportSubscriber(c)
 	if err != nil {
-		return err
-	}
-	x, err := s.deps.Subs.ExportSubscriber(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, ""); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="subscriber-`+strconv.FormatInt(id, 10)+`.json"`)
@@ -207,7 +202,7 @@ func (s *Server) requestsPage(c *fiber.Ctx, status int, msg string) error {
 		reqs, err = s.openRequests(c, app.RequestKind(d.Kind), nil, openRequestLimit)
 	} else {
 		d.View = "all"
-		q := app.RequestQuery{Kind: app.RequestKind(d.Kind), Status: app.RequestStatus(d.Status), AfterID: int64(c.QueryInt("after")), Limit: adminPageLimit}
+		q := app.RequestQuery{Kind: app.RequestKind(d.Kind), Status: app.RequestStatus(d.Status), AfterID: queryID(c, "after"), Limit: adminPageLimit}
 		reqs, err = s.deps.Privacy.Requests(c.UserContext(), q)
 		if len(reqs) == adminPageLimit {
 			d.Next = reqs[len(reqs)-1].ID
@@ -219,7 +214,7 @@ func (s *Server) requestsPage(c *fiber.Ctx, status int, msg string) error {
 	for _, r := range reqs {
 		d.Rows = append(d.Rows, s.newRequestRow(loc, r, now))
 	}
-	return s.adminPage(c, status, "admin_requests", "requests", templates.T(loc, "admin.nav.requests"), d)
+	return s.sectionPage(c, status, "requests", d)
 }
 
 type destructionRow struct {
@@ -234,8 +229,7 @@ type destructionsData struct {
 
 // adminDestructions lists destruction records, oldest first.
 func (s *Server) adminDestructions(c *fiber.Ctx) error {
-	loc := adminLocale(c)
-	list, err := s.deps.Privacy.Destructions(c.UserContext(), int64(c.QueryInt("after")), adminPageLimit)
+	list, err := s.deps.Privacy.Destructions(c.UserContext(), queryID(c, "after"), adminPageLimit)
 	if err != nil {
 		return err
 	}
@@ -246,7 +240,7 @@ func (s *Server) adminDestructions(c *fiber.Ctx) error {
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_destructions", "destructions", templates.T(loc, "admin.nav.destructions"), d)
+	return s.sectionPage(c, fiber.StatusOK, "destructions", d)
 }
 
 // adminDestructionsCSV downloads every destruction record as CSV, the
@@ -279,7 +273,7 @@ func (s *Server) adminPolicies(c *fiber.Ctx) error {
 	if len(d.Rows) > 0 {
 		d.In.BodyEN, d.In.BodyRU = d.Rows[0].BodyEN, d.Rows[0].BodyRU
 	}
-	return s.adminPage(c, fiber.StatusOK, "admin_policies", "policies", templates.T(adminLocale(c), "admin.nav.policies"), d)
+	return s.sectionPage(c, fiber.StatusOK, "policies", d)
 }
 
 func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
@@ -298,7 +292,7 @@ func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
 // adminPublishPolicy publishes a new policy version.
 func (s *Server) adminPublishPolicy(c *fiber.Ctx) error {
 	p := app.PolicyVersion{Version: c.FormValue("version"), BodyEN: c.FormValue("body_en"), BodyRU: c.FormValue("body_ru")}
-	if err := s.deps.Admins.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
+	if err := s.deps.Publisher.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
 		msg, fields, err := formErrors(err)
 		if err != nil {
 			return err
@@ -308,7 +302,7 @@ func (s *Server) adminPublishPolicy(c *fiber.Ctx) error {
 			return derr
 		}
 		d.In, d.Message, d.Errors = p, msg, fields
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_policies", "policies", templates.T(adminLocale(c), "admin.nav.policies"), d)
+		return s.sectionPage(c, fiber.StatusUnprocessableEntity, "policies", d)
 	}
 	return redirectOK(c, "/admin/policies", "admin.ok.policy_published")
 }

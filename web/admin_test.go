@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"newsletter/app"
-	"newsletter/app/store"
-	"newsletter/web"
 )
 
 // clock is a settable time for sessions and lockouts.
@@ -52,7 +50,9 @@ type console struct {
 
 const consolePassword = "correct horse battery"
 
-func newConsole(t *testing.T) *console {
+// newConsole builds the console; plug changes the setup after the
+// console's parts are in.
+func newConsole(t *testing.T, plug ...func(*setup)) *console {
 	t.Helper()
 	c := &console{clock: &clock{t: time.Now().UTC()}, passwords: map[app.Role]string{}, emails: map[app.Role]string{}}
 	c.outbox = t.TempDir()
@@ -63,12 +63,12 @@ func newConsole(t *testing.T) *console {
 	}
 	ctx := context.Background()
 	var camps *app.Campaigns
-	c.fixture = newFixture(t, func(d *web.Deps) {
-		st := d.Directory.(*store.Store)
-		c.auth = &app.AdminAuth{Store: st, Admins: d.Admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
-			SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: d.Signer}
-		d.Auth, d.Console, d.Privacy, d.Campaigns, d.OutboxDir = c.auth, st, d.Subs.(*app.Service), camps, c.outbox
+	c.fixture = newFixture(t, func(s *setup) {
+		camps = &app.Campaigns{Store: s.store, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: s.signer}
+		s.plugConsole(c, camps)
+		for _, p := range plug {
+			p(s)
+		}
 	})
 	admins := c.auth.Admins
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {

@@ -61,13 +61,7 @@ func (s *Server) usersData(c *fiber.Ctx) (usersData, error) {
 }
 
 // adminUsers lists the console's accounts, for owners.
-func (s *Server) adminUsers(c *fiber.Ctx) error {
-	d, err := s.usersData(c)
-	if err != nil {
-		return err
-	}
-	return s.adminPage(c, fiber.StatusOK, "admin_users", "users", templates.T(adminLocale(c), "admin.nav.users"), d)
-}
+func (s *Server) adminUsers(c *fiber.Ctx) error { return showSection(s, c, "users", s.usersData) }
 
 // adminCreateUser creates an account and shows its generated password
 // once (on this page, never in a URL).
@@ -78,18 +72,16 @@ func (s *Server) adminCreateUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status := fiber.StatusOK
-	if cerr != nil {
-		msg, fields, err := formErrors(cerr)
-		if err != nil {
-			return err
-		}
-		d.Email, d.Role, d.Message, d.Errors = email, role, msg, fields
-		status = fiber.StatusUnprocessableEntity
-	} else {
-		d.NewEmail, d.NewPassword = a.Email, password
+	status, msg, fields, err := formOutcome(cerr)
+	if err != nil {
+		return err
 	}
-	return s.adminPage(c, status, "admin_users", "users", templates.T(adminLocale(c), "admin.nav.users"), d)
+	if cerr == nil {
+		d.NewEmail, d.NewPassword = a.Email, password
+	} else {
+		d.Email, d.Role, d.Message, d.Errors = email, role, msg, fields
+	}
+	return s.sectionPage(c, status, "users", d)
 }
 
 // adminUserAction changes an account and goes back to the list.
@@ -105,7 +97,7 @@ func (s *Server) adminUserAction(c *fiber.Ctx, do func(id int64) error, ok strin
 				return derr
 			}
 			d.Message = app.ErrorMessage(err)
-			return s.adminPage(c, fiber.StatusConflict, "admin_users", "users", templates.T(adminLocale(c), "admin.nav.users"), d)
+			return s.sectionPage(c, fiber.StatusConflict, "users", d)
 		}
 		return err
 	}
@@ -145,14 +137,14 @@ func (s *Server) adminResetPassword(c *fiber.Ctx) error {
 			return rerr
 		}
 		d.Message = app.ErrorMessage(rerr)
-		return s.adminPage(c, fiber.StatusConflict, "admin_users", "users", templates.T(loc, "admin.nav.users"), d)
+		return s.sectionPage(c, fiber.StatusConflict, "users", d)
 	}
 	note := templates.T(loc, "admin.users.reset.kept", res.Sessions)
 	if truthy(c.FormValue("revoke_tokens")) {
 		note = templates.T(loc, "admin.users.reset.revoked", res.Sessions, res.Tokens)
 	}
 	d.Reset = &passwordResetView{Email: res.Admin.Email, Password: res.Password, Note: note}
-	return s.adminPage(c, fiber.StatusOK, "admin_users", "users", templates.T(loc, "admin.nav.users"), d)
+	return s.sectionPage(c, fiber.StatusOK, "users", d)
 }
 
 // adminDeleteUser deletes another account.
@@ -196,13 +188,7 @@ func (s *Server) tokensData(c *fiber.Ctx) (tokensData, error) {
 }
 
 // adminTokens lists API tokens, for owners.
-func (s *Server) adminTokens(c *fiber.Ctx) error {
-	d, err := s.tokensData(c)
-	if err != nil {
-		return err
-	}
-	return s.adminPage(c, fiber.StatusOK, "admin_tokens", "tokens", templates.T(adminLocale(c), "admin.nav.tokens"), d)
-}
+func (s *Server) adminTokens(c *fiber.Ctx) error { return showSection(s, c, "tokens", s.tokensData) }
 
 // adminCreateToken creates an API token and shows it once.
 func (s *Server) adminCreateToken(c *fiber.Ctx) error {
@@ -213,18 +199,16 @@ func (s *Server) adminCreateToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status := fiber.StatusOK
-	if cerr != nil {
-		msg, fields, err := formErrors(cerr)
-		if err != nil {
-			return err
-		}
-		d.AdminID, d.Name, d.Message, d.Errors = adminID, name, msg, fields
-		status = fiber.StatusUnprocessableEntity
-	} else {
-		d.NewToken = token
+	status, msg, fields, err := formOutcome(cerr)
+	if err != nil {
+		return err
 	}
-	return s.adminPage(c, status, "admin_tokens", "tokens", templates.T(adminLocale(c), "admin.nav.tokens"), d)
+	if cerr == nil {
+		d.NewToken = token
+	} else {
+		d.AdminID, d.Name, d.Message, d.Errors = adminID, name, msg, fields
+	}
+	return s.sectionPage(c, status, "tokens", d)
 }
 
 // adminRevokeToken deletes an API token.

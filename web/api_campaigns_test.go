@@ -3,12 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,65 +35,18 @@ func (f *fakeDispatch) SendTest(_ context.Context, _ *app.Campaign, to []string)
 }
 
 type campaignAPI struct {
-	srv    *web.Server
-	st     *store.Store
-	fake   *fakeDispatch
-	tokens map[app.Role]string
+	*apiServer
+	st   *store.Store
+	fake *fakeDispatch
 }
 
 func newCampaignAPI(t *testing.T) *campaignAPI {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	admins := &app.Admins{Store: st}
-	f := &campaignAPI{st: st, fake: &fakeDispatch{}, tokens: map[app.Role]string{}}
-	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
-		email := string(r) + "@example.com"
-		if _, _, err := admins.Create(ctx, email, r); err != nil {
-			t.Fatal(err)
-		}
-		if f.tokens[r], err = admins.NewToken(ctx, email, "test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	signer, _ := app.NewSigner([]byte("campaign-api-test-secret-0123456789"))
-	uc := &app.Campaigns{Store: st, Queue: f.fake, Tester: f.fake, Signer: signer}
-	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Campaigns: uc})
+	p := newAPIParts(t)
+	f := &campaignAPI{st: p.st, fake: &fakeDispatch{}}
+	uc := &app.Campaigns{Store: p.st, Queue: f.fake, Tester: f.fake, Signer: p.svc.Signer}
+	f.apiServer = p.serve(web.Deps{Log: quietLog(), APITokens: p.admins, Campaigns: uc})
 	return f
-}
-
-// call sends a request as role and decodes the JSON answer.
-func (f *campaignAPI) call(t *testing.T, role app.Role, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
-	}
-	resp, err := f.srv.App().Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	b, _ := io.ReadAll(resp.Body)
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-	}
-	return resp.StatusCode, out
 }
 
 const draftJSON = `{"name":"Spring","subject":"Hello {{.Name}}","purpose":"marketing","body_html":"<p>Hi {{.Name}}</p>","body_text":""}`
@@ -142,7 +90,7 @@ func TestCampaignAPIValidation(t *testing.T) {
 		{"UnknownMergeField", `{"name":"n","subject":"s","purpose":"marketing","body_html":"<p>{{.Phone}}</p>"}`, "body_html"},
 		{"BadLocale", `{"name":"n","subject":"s","purpose":"marketing","body_html":"<p>x</p>","locale":"de"}`, "locale"},
 		{"WrongType", `{"name":1}`, "name"},
-		{"UnknownField", `{"nmae":"x"}`, ""},
+		{"UnknownField", `{"nmae":"x"}`, "nmae"},
 		{"NotJSON", `{`, ""},
 	}
 	for _, tt := range tests {

@@ -2,71 +2,31 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"newsletter/app"
 	"newsletter/app/store"
-	"newsletter/web"
 )
 
 // feedbackAPI is the API over the embedded database with campaigns and
 // privacy operations.
 type feedbackAPI struct {
-	srv    *web.Server
-	st     *store.Store
-	svc    *app.Service
-	uc     *app.Campaigns
-	tokens map[app.Role]string
+	*apiServer
+	st  *store.Store
+	svc *app.Service
+	uc  *app.Campaigns
 }
 
 func newFeedbackAPI(t *testing.T) *feedbackAPI {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	_, err = st.Migrate(ctx)
-	must(t, err)
-	signer, err := app.NewSigner([]byte("0123456789abcdef0123456789abcdef-test"))
-	must(t, err)
-	cal, _ := app.NewCalendar(time.UTC, nil)
-	svc := &app.Service{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}
-	admins := &app.Admins{Store: st}
-	f := &feedbackAPI{st: st, svc: svc, uc: &app.Campaigns{Store: st}, tokens: map[app.Role]string{}}
-	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
-		email := string(r) + "@example.com"
-		_, _, err := admins.Create(ctx, email, r)
-		must(t, err)
-		f.tokens[r], err = admins.NewToken(ctx, email, "test")
-		must(t, err)
-	}
-	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Subs: svc, Directory: st,
-		Policies: st, Privacy: svc, Campaigns: f.uc, Feedback: svc})
+	p := newAPIParts(t)
+	f := &feedbackAPI{st: p.st, svc: p.svc, uc: &app.Campaigns{Store: p.st}}
+	deps := p.deps()
+	deps.Campaigns, deps.Feedback = f.uc, p.svc
+	f.apiServer = p.serve(deps)
 	return f
-}
-
-func (f *feedbackAPI) call(t *testing.T, role app.Role, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+f.tokens[role])
-	resp, err := f.srv.App().Test(req, 10000)
-	must(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, out
 }
 
 // sent makes a marketing campaign whose deliveries to every active

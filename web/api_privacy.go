@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -13,58 +12,11 @@ import (
 	"newsletter/app"
 )
 
-// apiPrivacyRoutes registers the privacy officer's part of the API: blocking,
-// erasure, the request register, destruction records, the suppression list
-// and the audit log. Owners may use them too; marketers may not.
-func (s *Server) apiPrivacyRoutes(api fiber.Router) {
-	officer := requireRole(app.RolePrivacyOfficer)
-	api.Post("/subscribers/:id<int>/block", officer, s.apiBlockChange(true))
-	api.Post("/subscribers/:id<int>/unblock", officer, s.apiBlockChange(false))
-	api.Post("/subscribers/:id<int>/erase", officer, s.apiErase)
-	api.Get("/subscribers/:id<int>/blocks", officer, s.apiBlockHistory)
-	api.Get("/requests", officer, s.apiRequests)
-	api.Post("/requests", officer, s.apiRegisterRequest)
-	api.Get("/requests/:id<int>", officer, s.apiRequest)
-	api.Post("/requests/:id<int>/extend", officer, s.apiExtendRequest)
-	api.Post("/requests/:id<int>/complete", officer, s.apiCompleteRequest)
-	api.Get("/destructions", officer, s.apiDestructions)
-	api.Get("/suppressions", officer, s.apiSuppressions)
-	api.Post("/suppressions", officer, s.apiAddSuppression)
-	api.Delete("/suppressions", officer, s.apiRemoveSuppression)
-	api.Delete("/suppressions/:hash", officer, s.apiRemoveSuppression)
-	api.Post("/suppressions/lift", officer, s.apiLiftSuppression)
-	api.Post("/suppressions/:hash/lift", officer, s.apiLiftSuppression)
-	api.Get("/suppressions/lifts", officer, s.apiSuppressionLifts)
-	api.Get("/inbound", officer, s.apiInboundNotActed)
-	api.Get("/audit", officer, s.apiAudit)
-	api.Get("/cross-border", s.apiCrossBorder)
-}
-
-// decodeBody reads an optional JSON (or form) body into v; an empty body
-// leaves v as it is.
-func decodeBody(c *fiber.Ctx, v any) error {
-	body := c.Body()
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	ct := c.Get(fiber.HeaderContentType)
-	if ct == "" || strings.Contains(ct, "json") {
-		if err := json.Unmarshal(body, v); err != nil {
-			return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
-		}
-		return nil
-	}
-	if err := c.BodyParser(v); err != nil {
-		return app.Errorf(app.EINVALID, "The request body could not be read.")
-	}
-	return nil
-}
-
 // reasonBody is the body of actions that take a reason or a note.
 type reasonBody struct {
-	Reason    string `json:"reason" form:"reason"`
-	Note      string `json:"note" form:"note"`
-	RequestID int64  `json:"request_id" form:"request_id"`
+	Reason    string `json:"reason"`
+	Note      string `json:"note"`
+	RequestID int64  `json:"request_id"`
 }
 
 func (b reasonBody) text() string {
@@ -82,19 +34,13 @@ func (s *Server) apiBlockChange(block bool) fiber.Handler {
 		if block {
 			op = s.deps.Privacy.Block
 		}
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
 		var b reasonBody
-		if err := decodeBody(c, &b); err != nil {
+		id, err := idAndBody(c, &b)
+		if err != nil {
 			return err
 		}
 		sub, err := op(c.UserContext(), currentAdmin(c), id, app.BlockInput{Reason: b.text(), RequestID: b.RequestID})
-		if err != nil {
-			return err
-		}
-		return c.JSON(sub)
+		return sendJSON(c, sub, err)
 	}
 }
 
@@ -105,29 +51,19 @@ func (s *Server) apiBlockHistory(c *fiber.Ctx) error {
 		return err
 	}
 	events, err := s.deps.Privacy.BlockHistory(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	events = nonNil(events)
-	return c.JSON(fiber.Map{"blocks": events})
+	return sendList(c, "blocks", events, err)
 }
 
 // apiErase erases a subscriber's data at once: optional {"reason": "..."}.
 // Erasing an erased subscriber answers the same, with already_erased.
 func (s *Server) apiErase(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
+	id, err := idAndBody(c, &b)
+	if err != nil {
 		return err
 	}
 	res, err := s.deps.Privacy.EraseByOperator(c.UserContext(), currentAdmin(c), app.ChannelAPI, id, b.text())
-	if err != nil {
-		return err
-	}
-	return c.JSON(res)
+	return sendJSON(c, res, err)
 }
 
 // requestView is a request of the register with its deadline state:
@@ -141,51 +77,28 @@ func (s *Server) viewRequest(r *app.Request) requestView {
 	return requestView{Request: *r, Deadline: s.deps.Privacy.DeadlineState(r)}
 }
 
-// queryBool reads a yes/no query parameter.
-func queryBool(c *fiber.Ctx, name string) (bool, error) {
-	switch strings.ToLower(c.Query(name)) {
-	case "", "0", "false", "no":
-		return false, nil
-	case "1", "true", "yes":
-		return true, nil
+// sendRequest answers a request of the register with its deadline state,
+// or err.
+func (s *Server) sendRequest(c *fiber.Ctx, status int, r *app.Request, err error) error {
+	if err != nil {
+		return err
 	}
-	return false, &app.Error{Code: app.EINVALID, Message: "invalid " + name + " filter", Fields: map[string]string{name: "true or false"}}
-}
-
-// queryTime reads a time query parameter: RFC 3339, or a date (midnight UTC).
-func queryTime(c *fiber.Ctx, name string) (*time.Time, error) {
-	v := c.Query(name)
-	if v == "" {
-		return nil, nil
-	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return &t, nil
-		}
-	}
-	return nil, &app.Error{Code: app.EINVALID, Message: "invalid " + name + " filter", Fields: map[string]string{name: "RFC 3339 time or YYYY-MM-DD"}}
+	return c.Status(status).JSON(s.viewRequest(r))
 }
 
 // apiRequests lists the request register: ?status=, ?kind=, ?channel=,
 // ?subscriber_id=, ?open=true, ?overdue=true, ?flagged=true, ?due_before=
 // (RFC 3339 or date), ?after= (id, for paging), ?limit= (<= 1000).
 func (s *Server) apiRequests(c *fiber.Ctx) error {
-	q := app.RequestQuery{Status: app.RequestStatus(c.Query("status")), Kind: app.RequestKind(c.Query("kind")),
-		Channel: app.Channel(c.Query("channel")), SubscriberID: int64(c.QueryInt("subscriber_id")),
-		AfterID: int64(c.QueryInt("after")), Limit: c.QueryInt("limit", 100)}
-	fields := map[string]string{}
-	switch q.Status {
-	case "", app.RequestReceived, app.RequestAwaitingConfirmation, app.RequestNeedsReview, app.RequestCompleted, app.RequestRejected:
-	default:
-		fields["status"] = "received, awaiting_confirmation, needs_review, completed or rejected"
-	}
-	switch q.Kind {
-	case "", app.KindMarketingOptout, app.KindDataUpdate, app.KindConsentRevocation, app.KindAccess, app.KindUnknown:
-	default:
-		fields["kind"] = "marketing_optout, data_update, consent_revocation, access or unknown"
-	}
-	if len(fields) > 0 {
-		return &app.Error{Code: app.EINVALID, Message: "invalid filter", Fields: fields}
+	bad := map[string]string{}
+	q := app.RequestQuery{Channel: app.Channel(c.Query("channel")), SubscriberID: queryID(c, "subscriber_id"),
+		AfterID: queryID(c, "after"), Limit: queryLimit(c, 100),
+		Status: queryOneOf(c, "status", bad, app.RequestReceived, app.RequestAwaitingConfirmation, app.RequestNeedsReview,
+			app.RequestCompleted, app.RequestRejected),
+		Kind: queryOneOf(c, "kind", bad, app.KindMarketingOptout, app.KindDataUpdate, app.KindConsentRevocation, app.KindAccess,
+			app.KindUnknown)}
+	if err := invalidFilter(bad); err != nil {
+		return err
 	}
 	var err error
 	for name, dst := range map[string]*bool{"open": &q.Open, "overdue": &q.Overdue, "flagged": &q.Flagged} {
@@ -214,61 +127,43 @@ func (s *Server) apiRequest(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := s.deps.Privacy.Request(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusOK, r, err)
 }
 
 // apiRegisterRequest enters a request received outside the product:
 // {"kind", "subscriber_id", "channel", "received_at", "note"}.
 func (s *Server) apiRegisterRequest(c *fiber.Ctx) error {
 	var in app.RegisterInput
-	if err := decodeBody(c, &in); err != nil {
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	r, err := s.deps.Privacy.RegisterRequest(c.UserContext(), currentAdmin(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusCreated, r, err)
 }
 
 // apiExtendRequest extends an access request by 5 working days:
 // {"reason": "..."} (required, kept in the register).
 func (s *Server) apiExtendRequest(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
+	id, err := idAndBody(c, &b)
+	if err != nil {
 		return err
 	}
 	r, err := s.deps.Privacy.ExtendRequest(c.UserContext(), currentAdmin(c), id, b.text())
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusOK, r, err)
 }
 
 // apiCompleteRequest completes a request: optional {"note": "..."}. A
 // consent_revocation is completed by erasing the person's data. (Rejecting
 // is POST /requests/{id}/reject, with the review queue.)
 func (s *Server) apiCompleteRequest(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
+	id, err := idAndBody(c, &b)
+	if err != nil {
 		return err
 	}
 	r, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, false, b.text())
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.viewRequest(r))
+	return s.sendRequest(c, fiber.StatusOK, r, err)
 }
 
 // destructionColumns are the columns of the CSV export.
@@ -282,7 +177,7 @@ func (s *Server) apiDestructions(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	asCSV := c.Query("format") == "csv" || c.Accepts(fiber.MIMEApplicationJSON, "text/csv") == "text/csv"
 	if !asCSV {
-		ds, err := s.deps.Privacy.Destructions(ctx, int64(c.QueryInt("after")), c.QueryInt("limit", 1000))
+		ds, err := s.deps.Privacy.Destructions(ctx, queryID(c, "after"), queryLimit(c, 1000))
 		if err != nil {
 			return err
 		}
@@ -354,27 +249,44 @@ func (s *Server) apiSuppressions(c *fiber.Ctx) error {
 			return &app.Error{Code: app.EINVALID, Message: "invalid reason filter",
 				Fields: map[string]string{"reason": "erased, hard_bounce, complaint or manual"}}
 		}
-		list, err := s.deps.Privacy.Suppressions(ctx, app.SuppressionQuery{Reason: reason, After: c.Query("after"), Limit: c.QueryInt("limit", 100)})
+		list, err := s.deps.Privacy.Suppressions(ctx, app.SuppressionQuery{Reason: reason, After: c.Query("after"), Limit: queryLimit(c, 100)})
 		if err != nil {
 			return err
 		}
-		list = nonNil(list)
-		out["suppressions"] = list
+		out["suppressions"] = nonNil(list)
 	}
 	return c.JSON(out)
 }
 
 // suppressionBody is the body of manual suppression changes.
 type suppressionBody struct {
-	Email string `json:"email" form:"email"`
-	Note  string `json:"note" form:"note"`
+	Email string `json:"email"`
+	Note  string `json:"note"`
+}
+
+// liftBody is the body of a suppression lift.
+type liftBody struct {
+	Email  string `json:"email"`
+	Reason string `json:"reason"`
+}
+
+// suppressionKey names the suppression a change is for: its hash in the
+// path, else the body's email (an address or a hash).
+func suppressionKey(c *fiber.Ctx, email string) (string, error) {
+	if key := c.Params("hash"); key != "" {
+		return key, nil
+	}
+	if email == "" {
+		return "", &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
+	}
+	return email, nil
 }
 
 // apiAddSuppression suppresses an address by hand: {"email", "note"}. Only
 // the address's keyed hash is stored.
 func (s *Server) apiAddSuppression(c *fiber.Ctx) error {
 	var b suppressionBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
 	hash, err := s.deps.Privacy.SuppressManually(c.UserContext(), currentAdmin(c), b.Email, b.Note)
@@ -387,16 +299,15 @@ func (s *Server) apiAddSuppression(c *fiber.Ctx) error {
 // apiRemoveSuppression removes a manual suppression, named by its hash in
 // the path or by {"email"} in the body.
 func (s *Server) apiRemoveSuppression(c *fiber.Ctx) error {
-	key := c.Params("hash")
-	if key == "" {
-		var b suppressionBody
-		if err := decodeBody(c, &b); err != nil {
+	var b suppressionBody
+	if c.Params("hash") == "" {
+		if err := decodeJSON(c, &b); err != nil {
 			return err
 		}
-		key = b.Email
 	}
-	if key == "" {
-		return &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
+	key, err := suppressionKey(c, b.Email)
+	if err != nil {
+		return err
 	}
 	if err := s.deps.Privacy.RemoveSuppression(c.UserContext(), currentAdmin(c), key); err != nil {
 		return err
@@ -404,53 +315,35 @@ func (s *Server) apiRemoveSuppression(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// liftBody is the body of a suppression lift.
-type liftBody struct {
-	Email  string `json:"email" form:"email"`
-	Reason string `json:"reason" form:"reason"`
-}
-
 // apiLiftSuppression lifts a bounce, complaint or manual suppression,
 // named by its hash in the path or by {"email"} (an address or a hash) in
 // the body, with {"reason"} (required): 200 with the lift.
 func (s *Server) apiLiftSuppression(c *fiber.Ctx) error {
 	var b liftBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	key := c.Params("hash")
-	if key == "" {
-		key = b.Email
-	}
-	if key == "" {
-		return &app.Error{Code: app.EINVALID, Message: "name the suppression", Fields: map[string]string{"email": "required"}}
-	}
-	l, err := s.deps.Privacy.LiftSuppression(c.UserContext(), currentAdmin(c), key, b.Reason)
+	key, err := suppressionKey(c, b.Email)
 	if err != nil {
 		return err
 	}
-	return c.JSON(l)
+	l, err := s.deps.Privacy.LiftSuppression(c.UserContext(), currentAdmin(c), key, b.Reason)
+	return sendJSON(c, l, err)
 }
 
 // apiSuppressionLifts lists lifted suppressions, newest first: ?before=
 // (id, for paging), ?limit= (<= 1000).
 func (s *Server) apiSuppressionLifts(c *fiber.Ctx) error {
-	list, err := s.deps.Privacy.SuppressionLifts(c.UserContext(), int64(c.QueryInt("before")), c.QueryInt("limit", 100))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"lifts": nonNil(list)})
+	list, err := s.deps.Privacy.SuppressionLifts(c.UserContext(), queryID(c, "before"), queryLimit(c, 100))
+	return sendList(c, "lifts", list, err)
 }
 
 // apiInboundNotActed lists the inbound mail nothing was done with
 // (automatic answers, loops, unreadable messages, reports that proved
 // nothing), newest first: ?before= (id), ?limit= (<= 500).
 func (s *Server) apiInboundNotActed(c *fiber.Ctx) error {
-	list, err := s.deps.Privacy.InboundNotActed(c.UserContext(), int64(c.QueryInt("before")), c.QueryInt("limit", 100))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"messages": nonNil(list)})
+	list, err := s.deps.Privacy.InboundNotActed(c.UserContext(), queryID(c, "before"), queryLimit(c, 100))
+	return sendList(c, "messages", list, err)
 }
 
 // apiAudit lists the audit log, newest first: ?actor=, ?action=,
@@ -458,7 +351,7 @@ func (s *Server) apiInboundNotActed(c *fiber.Ctx) error {
 // paging), ?limit= (<= 1000).
 func (s *Server) apiAudit(c *fiber.Ctx) error {
 	q := app.AuditQuery{Actor: c.Query("actor"), Action: c.Query("action"), SubjectType: c.Query("subject_type"),
-		SubjectID: int64(c.QueryInt("subject_id")), BeforeID: int64(c.QueryInt("before")), Limit: c.QueryInt("limit", 100)}
+		SubjectID: queryID(c, "subject_id"), BeforeID: queryID(c, "before"), Limit: queryLimit(c, 100)}
 	var err error
 	if q.Since, err = queryTime(c, "since"); err != nil {
 		return err
@@ -467,19 +360,12 @@ func (s *Server) apiAudit(c *fiber.Ctx) error {
 		return err
 	}
 	entries, err := s.deps.Privacy.Audit(c.UserContext(), q)
-	if err != nil {
-		return err
-	}
-	entries = nonNil(entries)
-	return c.JSON(fiber.Map{"entries": entries})
+	return sendList(c, "entries", entries, err)
 }
 
 // apiCrossBorder reports how the cross-border rule applies (no personal
 // data: every role may see it).
 func (s *Server) apiCrossBorder(c *fiber.Ctx) error {
 	st, err := s.deps.Privacy.CrossBorder(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(st)
+	return sendJSON(c, st, err)
 }

@@ -5,84 +5,26 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"newsletter/app"
 	"newsletter/app/store"
-	"newsletter/web"
 )
 
 type privacyAPI struct {
-	srv    *web.Server
-	st     *store.Store
-	svc    *app.Service
-	tokens map[app.Role]string
+	*apiServer
+	st  *store.Store
+	svc *app.Service
 }
 
 func newPrivacyAPI(t *testing.T) *privacyAPI {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	signer, err := app.NewSigner([]byte("0123456789abcdef0123456789abcdef-test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, _ := app.NewCalendar(time.UTC, nil)
-	svc := &app.Service{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}
-	admins := &app.Admins{Store: st}
-	f := &privacyAPI{st: st, svc: svc, tokens: map[app.Role]string{}}
-	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
-		email := string(r) + "@example.com"
-		if _, _, err := admins.Create(ctx, email, r); err != nil {
-			t.Fatal(err)
-		}
-		if f.tokens[r], err = admins.NewToken(ctx, email, "test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.srv = web.New(web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Subs: svc, Directory: st,
-		Policies: st, Privacy: svc})
+	p := newAPIParts(t)
+	f := &privacyAPI{apiServer: p.serve(p.deps()), st: p.st, svc: p.svc}
 	return f
-}
-
-// do sends a request as role and returns the status, the headers and the body.
-func (f *privacyAPI) do(t *testing.T, role app.Role, method, path, body string, header ...string) (int, http.Header, []byte) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+f.tokens[role])
-	}
-	resp, err := f.srv.App().Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
 }
 
 // json sends a request as role and decodes the JSON answer.
@@ -315,5 +257,40 @@ func TestPrivacyAPIExportIsAudited(t *testing.T) {
 	if len(entries) != 1 || entries[0].SubjectType != "subscriber" || entries[0].SubjectID != sub.ID ||
 		entries[0].Actor != app.ActorName(officer) {
 		t.Fatalf("audit %+v", entries)
+	}
+}
+
+// TestPrivacyAPIBodies: the privacy API reads its bodies by the one JSON
+// rule: a misspelt field is refused by name, not silently dropped (a
+// block without its reason, a lift without the officer's reason), and
+// nothing changes.
+func TestPrivacyAPIBodies(t *testing.T) {
+	f := newPrivacyAPI(t)
+	sub := f.subscriber(t, "bodies@example.com")
+	base := fmt.Sprintf("/api/v1/subscribers/%d", sub.ID)
+	tests := []struct{ method, path, body, field string }{
+		{"POST", base + "/block", `{"reason":"disputed","request":7}`, "request"},
+		{"POST", base + "/erase", `{"reasn":"court order"}`, "reasn"},
+		{"POST", "/api/v1/requests", `{"kind":"access","subscriber":1}`, "subscriber"},
+		{"POST", "/api/v1/suppressions", `{"email":"x@example.com","reason":"asked"}`, "reason"},
+		{"POST", "/api/v1/requests/1/assign", `{"kind":"access","note":"x"}`, "note"},
+		{"POST", "/api/v1/policies", `{"version":"v9","body_en":"a","body_ru":"b","body_de":"c"}`, "body_de"},
+		{"POST", base + "/block", `{"reason":7}`, "reason"},
+	}
+	for _, tt := range tests {
+		out := f.json(t, app.RolePrivacyOfficer, tt.method, tt.path, tt.body, http.StatusUnprocessableEntity)
+		if fields, _ := out["fields"].(map[string]any); fields[tt.field] == nil {
+			t.Errorf("%s %s %s: %v does not name %q", tt.method, tt.path, tt.body, out, tt.field)
+		}
+	}
+	got, err := f.st.Subscriber(context.Background(), sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != app.StatusActive {
+		t.Errorf("a refused body changed the subscriber: %s", got.Status)
+	}
+	if list := f.json(t, app.RolePrivacyOfficer, "GET", "/api/v1/requests", "", http.StatusOK)["requests"].([]any); len(list) != 0 {
+		t.Errorf("a refused body registered %d requests", len(list))
 	}
 }

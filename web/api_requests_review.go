@@ -6,37 +6,22 @@ import (
 	"newsletter/app"
 )
 
-// requestReviewRoutes registers the review queue of emailed requests.
-func (s *Server) requestReviewRoutes(api fiber.Router) {
-	officer := requireRole(app.RolePrivacyOfficer)
-	api.Get("/requests/review", officer, s.apiReviewQueue)
-	api.Post("/requests/:id<int>/assign", officer, s.apiAssignRequest)
-	api.Post("/requests/:id<int>/reject", officer, s.apiRejectRequest)
-}
-
 // apiReviewQueue lists the requests waiting for review with a summary of
 // the message each came in: ?after= (id, for paging), ?limit= (<= 1000).
 func (s *Server) apiReviewQueue(c *fiber.Ctx) error {
-	items, err := s.deps.Privacy.ReviewQueue(c.UserContext(), int64(c.QueryInt("after")), c.QueryInt("limit", 100))
-	if err != nil {
-		return err
-	}
-	items = nonNil(items)
-	return c.JSON(fiber.Map{"requests": items})
+	items, err := s.deps.Privacy.ReviewQueue(c.UserContext(), queryID(c, "after"), queryLimit(c, 100))
+	return sendList(c, "requests", items, err)
 }
 
 // apiAssignRequest gives a request under review its kind, {"kind": ...};
 // its message is then processed as that kind: 202.
 func (s *Server) apiAssignRequest(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var body struct {
 		Kind app.RequestKind `json:"kind"`
 	}
-	if err := c.BodyParser(&body); err != nil {
-		return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+	id, err := idAndBody(c, &body)
+	if err != nil {
+		return err
 	}
 	r, err := s.deps.Privacy.AssignRequest(c.UserContext(), currentAdmin(c), id, body.Kind)
 	if err != nil {
@@ -47,19 +32,13 @@ func (s *Server) apiAssignRequest(c *fiber.Ctx) error {
 
 // apiRejectRequest rejects a request under review, {"reason": ...}.
 func (s *Server) apiRejectRequest(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := c.BodyParser(&body); err != nil {
-		return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
-	}
-	r, err := s.deps.Privacy.RejectRequest(c.UserContext(), currentAdmin(c), id, body.Reason)
+	id, err := idAndBody(c, &body)
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	r, err := s.deps.Privacy.RejectRequest(c.UserContext(), currentAdmin(c), id, body.Reason)
+	return sendJSON(c, r, err)
 }

@@ -1,55 +1,29 @@
 package web
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
 )
 
-// subscriberRoutes registers the subscriber part of the API.
-func (s *Server) subscriberRoutes(api fiber.Router) {
-	officer := requireRole(app.RolePrivacyOfficer)
-	api.Get("/subscribers", officer, s.apiListSubscribers)
-	api.Get("/subscribers/:id<int>", officer, s.apiSubscriber)
-	api.Get("/subscribers/:id<int>/export", officer, s.apiExportSubscriber)
-	api.Post("/policies", officer, s.apiPublishPolicy)
-	api.Get("/policies", s.apiPolicies)
-}
-
-func paramID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, app.Errorf(app.EINVALID, "invalid id")
-	}
-	return id, nil
-}
-
 // apiListSubscribers lists subscribers: ?email= (exact), ?q= (part of
 // email or name), ?status=, ?after= (id, for paging), ?limit= (<= 1000).
 func (s *Server) apiListSubscribers(c *fiber.Ctx) error {
-	f := app.SubscriberFilter{Query: c.Query("q"), Status: app.SubscriberStatus(c.Query("status"))}
+	bad := map[string]string{}
+	f := app.SubscriberFilter{Query: c.Query("q"), AfterID: queryID(c, "after"), Limit: queryLimit(c, 100),
+		Status: queryOneOf(c, "status", bad, app.StatusPending, app.StatusActive, app.StatusBlocked, app.StatusErased)}
 	if e := c.Query("email"); e != "" {
 		norm, err := app.NormalizeEmail(e)
 		if err != nil {
-			return &app.Error{Code: app.EINVALID, Message: "invalid email filter", Fields: map[string]string{"email": app.ErrorMessage(err)}}
+			bad["email"] = app.ErrorMessage(err)
 		}
 		f.Email = norm
 	}
-	switch f.Status {
-	case "", app.StatusPending, app.StatusActive, app.StatusBlocked, app.StatusErased:
-	default:
-		return &app.Error{Code: app.EINVALID, Message: "invalid status filter", Fields: map[string]string{"status": "pending, active, blocked or erased"}}
-	}
-	f.AfterID = int64(c.QueryInt("after"))
-	f.Limit = c.QueryInt("limit", 100)
-	subs, err := s.deps.Directory.ListSubscribers(c.UserContext(), f)
-	if err != nil {
+	if err := invalidFilter(bad); err != nil {
 		return err
 	}
-	subs = nonNil(subs)
-	return c.JSON(fiber.Map{"subscribers": subs})
+	subs, err := s.deps.Directory.ListSubscribers(c.UserContext(), f)
+	return sendList(c, "subscribers", subs, err)
 }
 
 // subscriberDetail is one subscriber with consents and their history.
@@ -95,29 +69,34 @@ func (s *Server) apiSubscriber(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
-// apiExportSubscriber returns everything held about a subscriber.
-func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
+// exportSubscriber is everything held about the subscriber of the path,
+// for an operator; the export is recorded in the audit log.
+func (s *Server) exportSubscriber(c *fiber.Ctx) (int64, *app.Export, error) {
 	id, err := paramID(c)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	x, err := s.deps.Subs.ExportSubscriber(c.UserContext(), id)
+	x, err := s.deps.Privacy.ExportSubscriber(c.UserContext(), id)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	if err := s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, ""); err != nil {
-		return err
-	}
-	return c.JSON(x)
+	err = s.deps.Privacy.RecordAction(c.UserContext(), currentAdmin(c), app.AuditSubscriberExported, "subscriber", id, "")
+	return id, x, err
+}
+
+// apiExportSubscriber returns everything held about a subscriber.
+func (s *Server) apiExportSubscriber(c *fiber.Ctx) error {
+	_, x, err := s.exportSubscriber(c)
+	return sendJSON(c, x, err)
 }
 
 // apiPublishPolicy publishes a new policy version.
 func (s *Server) apiPublishPolicy(c *fiber.Ctx) error {
 	var p app.PolicyVersion
-	if err := c.BodyParser(&p); err != nil {
-		return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+	if err := decodeJSON(c, &p); err != nil {
+		return err
 	}
-	if err := s.deps.Admins.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
+	if err := s.deps.Publisher.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(p)
@@ -126,8 +105,5 @@ func (s *Server) apiPublishPolicy(c *fiber.Ctx) error {
 // apiPolicies lists the published versions.
 func (s *Server) apiPolicies(c *fiber.Ctx) error {
 	ps, err := s.deps.Policies.Policies(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"policies": ps})
+	return sendList(c, "policies", ps, err)
 }

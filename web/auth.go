@@ -18,7 +18,7 @@ func (s *Server) requireToken(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="newsletter"`)
 		return app.Errorf(app.EUNAUTHORIZED, "missing bearer token")
 	}
-	admin, err := s.deps.Admins.Authenticate(c.UserContext(), strings.TrimSpace(token))
+	admin, err := s.deps.APITokens.Authenticate(c.UserContext(), strings.TrimSpace(token))
 	if err != nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="newsletter", error="invalid_token"`)
 		return err

@@ -88,14 +88,7 @@ func (s *Server) downDependency(c *fiber.Ctx) string {
 func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
 	if s.deps.Pages != nil {
 		loc := locale(c)
-		heading := templates.T(loc, "error.title")
-		switch status {
-		case fiber.StatusNotFound:
-			heading = templates.T(loc, "notfound.title")
-		case fiber.StatusTooManyRequests:
-			heading = templates.T(loc, "ratelimit.title")
-		}
-		if err := s.message(c, status, loc, messageData{Heading: heading, Paragraphs: []string{msg}, Kind: "error"}); err == nil {
+		if err := s.message(c, status, loc, messageData{Heading: errorHeading(loc, status), Paragraphs: []string{msg}, Kind: "error"}); err == nil {
 			return nil
 		}
 	}
@@ -103,6 +96,17 @@ func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
 	return c.Status(status).SendString("<!doctype html><html lang=en><meta charset=utf-8><title>" +
 		html.EscapeString(fiberStatusText(status)) + "</title><main><h1>" + html.EscapeString(fiberStatusText(status)) +
 		"</h1><p>" + html.EscapeString(msg) + "</p></main></html>")
+}
+
+// errorHeading is the heading of an error page for a person.
+func errorHeading(loc string, status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return templates.T(loc, "notfound.title")
+	case fiber.StatusTooManyRequests:
+		return templates.T(loc, "ratelimit.title")
+	}
+	return templates.T(loc, "error.title")
 }
 
 func fiberStatusText(code int) string {

@@ -14,11 +14,11 @@ import (
 // bearer INBOUND_TOKEN. The message is stored and processed in the
 // background: 202. The route does not exist while INBOUND_TOKEN is unset.
 func (s *Server) inboundMIME(c *fiber.Ctx) error {
-	if s.deps.InboundToken == "" || s.deps.Inbound == nil {
+	if s.opts.InboundToken == "" || s.deps.Inbound == nil {
 		return fiber.ErrNotFound
 	}
 	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.deps.InboundToken)) != 1 {
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.InboundToken)) != 1 {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="inbound"`)
 		return app.Errorf(app.EUNAUTHORIZED, "missing or wrong bearer token")
 	}

@@ -2,32 +2,39 @@ package web
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"newsletter/app"
 )
 
-// Subscriptions are the use cases behind the public pages.
-type Subscriptions interface {
-	Subscribe(ctx context.Context, in app.SubscribeInput, ev app.Evidence, texts app.ConsentTexts) error
-	CheckConfirmation(ctx context.Context, token string) (*app.Confirmation, error)
-	Confirm(ctx context.Context, token string, ev app.Evidence) (*app.ConfirmResult, error)
-	ResendConfirmation(ctx context.Context, token string) error
-	RequestPreferencesLink(ctx context.Context, email string) error
-	MailPreferencesLink(ctx context.Context, token string) error
-	Preferences(ctx context.Context, token string) (*app.PreferencesView, error)
-	UpdateProfile(ctx context.Context, token string, in app.ProfileInput, ev app.Evidence) error
-	ChangeEmail(ctx context.Context, token, newEmail string, ev app.Evidence) error
-	Revoke(ctx context.Context, token string, ev app.Evidence) error
-	ExportForToken(ctx context.Context, token string) (*app.Export, error)
-	ExportSubscriber(ctx context.Context, subscriberID int64) (*app.Export, error)
+// The interfaces the web layer calls, one small one per area, declared
+// here where they are used; the binary plugs in the implementations
+// (Deps). The names in parentheses are what implements them today.
+
+// Pages renders the HTML pages (templates.Renderer).
+type Pages interface {
+	Page(w io.Writer, name, locale string, data any) error
 }
 
-// Policies are the published versions of the privacy policy.
-type Policies interface {
-	CurrentPolicy(ctx context.Context) (*app.PolicyVersion, error)
-	Policy(ctx context.Context, version string) (*app.PolicyVersion, error)
-	Policies(ctx context.Context) ([]app.PolicyVersion, error)
+// Pinger is a dependency whose health /readyz reports.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Check is one named readiness check.
+type Check struct {
+	Name string
+	Ping Pinger
+}
+
+// Keys fingerprint values for rate-limit keys, stamp forms, and verify the
+// signed links of mail (app.Signer).
+type Keys interface {
+	Fingerprint(namespace, value string) string
+	FormStamp(at time.Time) string
+	FormAge(stamp string, now time.Time) (age time.Duration, ok bool)
+	Verify(raw string, purpose app.TokenPurpose, now time.Time) (app.Token, error)
 }
 
 // RateLimiter counts events per key in a fixed window shared by every web
@@ -38,18 +45,115 @@ type RateLimiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
 }
 
-// Directory reads subscribers and their consent records for operators.
+// Subscriptions are the use cases of the subscription form and its
+// confirmation link (app.Service).
+type Subscriptions interface {
+	Subscribe(ctx context.Context, in app.SubscribeInput, ev app.Evidence, texts app.ConsentTexts) error
+	CheckConfirmation(ctx context.Context, token string) (*app.Confirmation, error)
+	Confirm(ctx context.Context, token string, ev app.Evidence) (*app.ConfirmResult, error)
+	ResendConfirmation(ctx context.Context, token string) error
+}
+
+// PreferenceCentre are the use cases of the preference centre and of the
+// requests for its link (app.Service).
+type PreferenceCentre interface {
+	RequestPreferencesLink(ctx context.Context, email string) error
+	MailPreferencesLink(ctx context.Context, token string) error
+	Preferences(ctx context.Context, token string) (*app.PreferencesView, error)
+	UpdateProfile(ctx context.Context, token string, in app.ProfileInput, ev app.Evidence) error
+	ChangeEmail(ctx context.Context, token, newEmail string, ev app.Evidence) error
+	Revoke(ctx context.Context, token string, ev app.Evidence) error
+	ExportForToken(ctx context.Context, token string) (*app.Export, error)
+}
+
+// Unsubscribes are the use cases behind unsubscribe links (the RFC 8058
+// one-click endpoint and the unsubscribe page) and the page confirming a
+// revocation asked for by email (app.Service).
+type Unsubscribes interface {
+	UnsubscribeState(ctx context.Context, token string) (*app.UnsubscribeState, error)
+	OneClickUnsubscribe(ctx context.Context, token string, ev app.Evidence) error
+	Unsubscribe(ctx context.Context, token, choice string, ev app.Evidence) (*app.UnsubscribeState, error)
+	CheckRevocation(ctx context.Context, token string) (*app.Confirmation, error)
+	ConfirmRevocation(ctx context.Context, token string, ev app.Evidence) error
+	CancelRevocation(ctx context.Context, token string) error
+}
+
+// Policies are the published versions of the privacy policy (the store).
+type Policies interface {
+	CurrentPolicy(ctx context.Context) (*app.PolicyVersion, error)
+	Policy(ctx context.Context, version string) (*app.PolicyVersion, error)
+	Policies(ctx context.Context) ([]app.PolicyVersion, error)
+}
+
+// PolicyPublisher publishes a new version of the privacy policy
+// (app.Admins).
+type PolicyPublisher interface {
+	PublishPolicy(ctx context.Context, actor *app.Admin, p *app.PolicyVersion) error
+}
+
+// InboundMail stores emailed requests for processing (app.Service).
+type InboundMail interface {
+	ReceiveInbound(ctx context.Context, raw []byte, src app.InboundSource) (id int64, created bool, err error)
+}
+
+// WebhookReader verifies and reads one mail provider's webhook requests
+// (package feedback implements it for each provider).
+type WebhookReader interface {
+	Read(ctx context.Context, r app.WebhookRequest) (*app.WebhookBatch, error)
+}
+
+// FeedbackRecorder records the events of a verified webhook request
+// (app.Service).
+type FeedbackRecorder interface {
+	RecordWebhook(ctx context.Context, replayKey string, events []app.FeedbackEvent) (app.FeedbackResult, error)
+}
+
+// APITokens authenticates the bearer tokens of the API (app.Admins).
+type APITokens interface {
+	Authenticate(ctx context.Context, token string) (*app.Admin, error)
+}
+
+// SignIn opens, checks and closes the console's sessions (app.AdminAuth).
+type SignIn interface {
+	Login(ctx context.Context, at app.LoginAttempt) (*app.LoginResult, error)
+	Session(ctx context.Context, rawID, userAgent string) (*app.AdminSession, *app.Admin, error)
+	SetLocale(ctx context.Context, s *app.AdminSession, locale string) error
+	Logout(ctx context.Context, rawID string) error
+	ChangePassword(ctx context.Context, admin *app.Admin, s *app.AdminSession, current, next, repeat string) error
+}
+
+// Accounts are the owner's management of console accounts and API tokens
+// (app.AdminAuth).
+type Accounts interface {
+	Accounts(ctx context.Context) ([]app.AdminAccount, error)
+	CreateAccount(ctx context.Context, actor *app.Admin, email string, role app.Role) (*app.Admin, string, error)
+	SetRole(ctx context.Context, actor *app.Admin, id int64, role app.Role) error
+	Unlock(ctx context.Context, actor *app.Admin, id int64) error
+	ResetPassword(ctx context.Context, actor *app.Admin, id int64, revokeTokens bool) (*app.PasswordReset, error)
+	DeleteAccount(ctx context.Context, actor *app.Admin, id int64) error
+	Tokens(ctx context.Context) ([]app.APITokenInfo, error)
+	CreateToken(ctx context.Context, actor *app.Admin, adminID int64, name string) (string, error)
+	RevokeToken(ctx context.Context, actor *app.Admin, id int64) error
+}
+
+// ConsoleAuth is what the console needs of its accounts (app.AdminAuth).
+type ConsoleAuth interface {
+	SignIn
+	Accounts
+}
+
+// Directory reads subscribers and their consent records for operators
+// (the store).
 type Directory interface {
 	ListSubscribers(ctx context.Context, f app.SubscriberFilter) ([]app.Subscriber, error)
 	Subscriber(ctx context.Context, id int64) (*app.Subscriber, error)
 	Consents(ctx context.Context, subscriberID int64) ([]app.Consent, error)
 	ConsentEvents(ctx context.Context, subscriberID int64) ([]app.ConsentEvent, error)
-	ListRequests(ctx context.Context, f app.RequestFilter) ([]app.Request, error)
 }
 
-// Console reads what the admin console shows beyond the API's use cases:
-// the dashboard's counts and a subscriber's mail.
-type Console interface {
+// Dashboard reads the console's counts and a subscriber's mail (the
+// store).
+type Dashboard interface {
 	SubscriberCounts(ctx context.Context) (map[app.SubscriberStatus]int64, error)
 	ConsentActivity(ctx context.Context, since time.Time) ([]app.ConsentDay, error)
 	// SubscriberDeliveries lists the campaign mail of a subscriber
@@ -74,14 +178,25 @@ type Campaigns interface {
 	Outcomes(ctx context.Context, actor *app.Admin, id int64, list string, afterID int64, limit int) ([]app.CampaignOutcome, error)
 }
 
-// Privacy are the privacy operations of operators (app.Service): blocking,
-// erasure, the request register and its review queue, the suppression
-// list and the audit log. The console and the API call the same ones.
-type Privacy interface {
+// Blocking suspends and resumes the processing of a person's data
+// (app.Service).
+type Blocking interface {
 	Block(ctx context.Context, actor *app.Admin, subscriberID int64, in app.BlockInput) (*app.Subscriber, error)
 	Unblock(ctx context.Context, actor *app.Admin, subscriberID int64, in app.BlockInput) (*app.Subscriber, error)
 	BlockHistory(ctx context.Context, subscriberID int64) ([]app.BlockEvent, error)
+}
+
+// PersonalData exports and erases a person's data at an operator's hand,
+// and lists the destruction records (app.Service).
+type PersonalData interface {
+	ExportSubscriber(ctx context.Context, subscriberID int64) (*app.Export, error)
 	EraseByOperator(ctx context.Context, actor *app.Admin, ch app.Channel, subscriberID int64, reason string) (*app.ErasureResult, error)
+	Destructions(ctx context.Context, afterID int64, limit int) ([]app.Destruction, error)
+}
+
+// Register is the register of data-subject requests, its review queue, and
+// the emailed mail nothing was done with (app.Service).
+type Register interface {
 	Requests(ctx context.Context, q app.RequestQuery) ([]app.Request, error)
 	Request(ctx context.Context, id int64) (*app.Request, error)
 	RegisterRequest(ctx context.Context, actor *app.Admin, in app.RegisterInput) (*app.Request, error)
@@ -91,32 +206,38 @@ type Privacy interface {
 	ReviewQueue(ctx context.Context, afterID int64, limit int) ([]app.ReviewItem, error)
 	AssignRequest(ctx context.Context, actor *app.Admin, id int64, kind app.RequestKind) (*app.Request, error)
 	RejectRequest(ctx context.Context, actor *app.Admin, id int64, reason string) (*app.Request, error)
+	InboundNotActed(ctx context.Context, beforeID int64, limit int) ([]app.InboundItem, error)
+}
+
+// SuppressionList is the list of addresses never mailed, and its lifts
+// (app.Service).
+type SuppressionList interface {
 	SuppressionCounts(ctx context.Context) (map[string]int64, error)
 	Suppressions(ctx context.Context, q app.SuppressionQuery) ([]app.Suppression, error)
 	SuppressManually(ctx context.Context, actor *app.Admin, email, note string) (string, error)
 	RemoveSuppression(ctx context.Context, actor *app.Admin, key string) error
 	LiftSuppression(ctx context.Context, actor *app.Admin, key, reason string) (*app.SuppressionLift, error)
 	SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]app.SuppressionLift, error)
-	InboundNotActed(ctx context.Context, beforeID int64, limit int) ([]app.InboundItem, error)
+}
+
+// AuditLog reads and writes the operators' audit log (app.Service).
+type AuditLog interface {
 	Audit(ctx context.Context, q app.AuditQuery) ([]app.AuditEntry, error)
 	RecordAction(ctx context.Context, actor *app.Admin, action, subjectType string, subjectID int64, details string) error
-	Destructions(ctx context.Context, afterID int64, limit int) ([]app.Destruction, error)
+}
+
+// Transfers reports how the cross-border rule applies (app.Service).
+type Transfers interface {
 	CrossBorder(ctx context.Context) (*app.CrossBorderStatus, error)
 }
 
-// Unsubscribes are the use cases behind unsubscribe links (the RFC 8058
-// one-click endpoint and the unsubscribe page) and the page confirming a
-// revocation asked for by email.
-type Unsubscribes interface {
-	UnsubscribeState(ctx context.Context, token string) (*app.UnsubscribeState, error)
-	OneClickUnsubscribe(ctx context.Context, token string, ev app.Evidence) error
-	Unsubscribe(ctx context.Context, token, choice string, ev app.Evidence) (*app.UnsubscribeState, error)
-	CheckRevocation(ctx context.Context, token string) (*app.Confirmation, error)
-	ConfirmRevocation(ctx context.Context, token string, ev app.Evidence) error
-	CancelRevocation(ctx context.Context, token string) error
-}
-
-// InboundMail stores emailed requests for processing.
-type InboundMail interface {
-	ReceiveInbound(ctx context.Context, raw []byte, src app.InboundSource) (id int64, created bool, err error)
+// Privacy are the privacy officer's operations; the console and the API
+// call the same ones.
+type Privacy interface {
+	Blocking
+	PersonalData
+	Register
+	SuppressionList
+	AuditLog
+	Transfers
 }

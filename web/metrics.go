@@ -22,10 +22,10 @@ import (
 
 // metrics serves /metrics on the public port.
 func (s *Server) metrics(c *fiber.Ctx) error {
-	if s.deps.Metrics == nil || s.deps.MetricsToken == "" || s.deps.MetricsOwnAddr {
+	if s.deps.Metrics == nil || s.opts.MetricsToken == "" || s.opts.MetricsOwnAddr {
 		return fiber.ErrNotFound
 	}
-	return serveMetrics(c, s.deps.Metrics, s.deps.MetricsToken)
+	return serveMetrics(c, s.deps.Metrics, s.opts.MetricsToken)
 }
 
 // serveMetrics answers a scrape: with token set, only to

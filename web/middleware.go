@@ -64,7 +64,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", s.csp)
-	if s.deps.BaseURL != nil && s.deps.BaseURL.Scheme == "https" {
+	if s.opts.BaseURL != nil && s.opts.BaseURL.Scheme == "https" {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	return c.Next()

@@ -38,14 +38,14 @@ func (s *Server) requestPreferencesLink(c *fiber.Ctx) error {
 		var body struct {
 			Email string `json:"email"`
 		}
-		if err := c.BodyParser(&body); err != nil {
-			return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+		if err := decodeJSON(c, &body, extraFields); err != nil {
+			return err
 		}
 		email = body.Email
 	} else {
 		email = c.FormValue("email")
 	}
-	if err := s.limit(c, loc, "prefs-ip", s.deps.Signer.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
+	if err := s.limit(c, loc, "prefs-ip", s.deps.Keys.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
 		return err
 	}
 	if key, ok := s.addressKey(email); ok {
@@ -53,7 +53,7 @@ func (s *Server) requestPreferencesLink(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	err := s.deps.Subs.RequestPreferencesLink(c.UserContext(), email)
+	err := s.deps.Preferences.RequestPreferencesLink(c.UserContext(), email)
 	if app.ErrorCode(err) == app.EINVALID {
 		if wantsJSON(c) {
 			return &app.Error{Code: app.EINVALID, Message: app.Message(loc, "form.invalid_fields"),
@@ -122,11 +122,8 @@ func (s *Server) mailPreferencesLink(c *fiber.Ctx, token string) error {
 	if err := s.limitLinkMail(c, loc, token, app.TokenPreferences); err != nil {
 		return err
 	}
-	if err := s.deps.Subs.MailPreferencesLink(c.UserContext(), token); err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+	if err := s.deps.Preferences.MailPreferencesLink(c.UserContext(), token); err != nil {
+		return s.linkError(c, loc, err, "")
 	}
 	return s.prefsLinkSent(c, loc)
 }
@@ -137,14 +134,14 @@ func (s *Server) mailPreferencesLink(c *fiber.Ctx, token string) error {
 // typed address. A link that does not verify is not counted: it is
 // refused anyway.
 func (s *Server) limitLinkMail(c *fiber.Ctx, loc, token string, p app.TokenPurpose) error {
-	if err := s.limit(c, loc, "prefs-ip", s.deps.Signer.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
+	if err := s.limit(c, loc, "prefs-ip", s.deps.Keys.Fingerprint("ip", c.IP()), prefsLimitIP, time.Minute); err != nil {
 		return err
 	}
-	t, err := s.deps.Signer.Verify(token, p, time.Now())
+	t, err := s.deps.Keys.Verify(token, p, time.Now())
 	if err != nil {
 		return nil
 	}
-	return s.limit(c, loc, "prefs-sub", s.deps.Signer.Fingerprint("subscriber", strconv.FormatInt(t.SubscriberID, 10)),
+	return s.limit(c, loc, "prefs-sub", s.deps.Keys.Fingerprint("subscriber", strconv.FormatInt(t.SubscriberID, 10)),
 		prefsLimitPerson, time.Hour)
 }
 
@@ -157,16 +154,22 @@ func (s *Server) prefsLinkSent(c *fiber.Ctx, loc string) error {
 		Paragraphs: []string{templates.T(loc, "prefs.sent.text")}, Kind: "done"})
 }
 
+// openCentre reads the preference centre of the link in the path, and
+// the language of its page: ?lang=, else the person's.
+func (s *Server) openCentre(c *fiber.Ctx) (token string, v *app.PreferencesView, loc string, err error) {
+	token, loc = c.Params("token"), locale(c)
+	v, err = s.deps.Preferences.Preferences(c.UserContext(), token)
+	if err == nil && c.Query("lang") == "" {
+		loc = v.Subscriber.Locale
+	}
+	return token, v, loc, err
+}
+
 // preferencesPage is the preference centre.
 func (s *Server) preferencesPage(c *fiber.Ctx) error {
-	token := c.Params("token")
-	v, err := s.deps.Subs.Preferences(c.UserContext(), token)
-	loc := locale(c)
+	token, v, loc, err := s.openCentre(c)
 	if err != nil {
 		return s.centreProblem(c, loc, token, err)
-	}
-	if c.Query("lang") == "" {
-		loc = v.Subscriber.Locale
 	}
 	d := s.prefsData(loc, token, v)
 	switch c.Query("done") {
@@ -186,31 +189,31 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 	if c.FormValue("action") == "mail" {
 		return s.mailPreferencesLink(c, token)
 	}
-	v, err := s.deps.Subs.Preferences(ctx, token)
+	v, err := s.deps.Preferences.Preferences(ctx, token)
 	loc := locale(c)
 	if err != nil {
 		return s.centreProblem(c, loc, token, err)
 	}
 	loc = v.Subscriber.Locale
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	ev := evidence(c, app.ChannelWeb)
 	back := "/preferences/" + token
 	switch c.FormValue("action") {
 	case "profile":
-		err = s.deps.Subs.UpdateProfile(ctx, token, app.ProfileInput{Name: c.FormValue("name"), Phone: c.FormValue("phone"),
+		err = s.deps.Preferences.UpdateProfile(ctx, token, app.ProfileInput{Name: c.FormValue("name"), Phone: c.FormValue("phone"),
 			Marketing: truthy(c.FormValue("marketing")), MarketingText: templates.T(loc, "prefs.marketing")}, ev)
 		back += "?done=saved"
 	case "email":
 		// A new address gets a confirmation mail: the limits of the
 		// subscription form apply, so a link cannot mail any address at will.
-		if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
+		if err := s.limit(c, loc, "subscribe-ip", s.deps.Keys.Fingerprint("ip", c.IP()), s.opts.LimitIP, time.Minute); err != nil {
 			return err
 		}
 		if key, ok := s.addressKey(c.FormValue("email")); ok {
-			if err := s.limit(c, loc, "subscribe-addr", key, s.deps.LimitAddress, time.Hour); err != nil {
+			if err := s.limit(c, loc, "subscribe-addr", key, s.opts.LimitAddress, time.Hour); err != nil {
 				return err
 			}
 		}
-		err = s.deps.Subs.ChangeEmail(ctx, token, c.FormValue("email"), ev)
+		err = s.deps.Preferences.ChangeEmail(ctx, token, c.FormValue("email"), ev)
 		back += "?done=email"
 	case "revoke":
 		// Revoking erases the person: it is asked for on a page of its own.
@@ -246,14 +249,9 @@ func (s *Server) revokeConfirmation(c *fiber.Ctx, loc, token string, v *app.Pref
 // revokePreferencesPage is the confirmation step of a revocation from the
 // preference centre; a GET changes nothing.
 func (s *Server) revokePreferencesPage(c *fiber.Ctx) error {
-	token := c.Params("token")
-	v, err := s.deps.Subs.Preferences(c.UserContext(), token)
-	loc := locale(c)
+	token, v, loc, err := s.openCentre(c)
 	if err != nil {
 		return s.centreProblem(c, loc, token, err)
-	}
-	if c.Query("lang") == "" {
-		loc = v.Subscriber.Locale
 	}
 	return s.revokeConfirmation(c, loc, token, v)
 }
@@ -265,7 +263,7 @@ func (s *Server) revokePreferencesPage(c *fiber.Ctx) error {
 func (s *Server) revokeFromPreferences(c *fiber.Ctx) error {
 	token := c.Params("token")
 	ctx := c.UserContext()
-	v, err := s.deps.Subs.Preferences(ctx, token)
+	v, err := s.deps.Preferences.Preferences(ctx, token)
 	loc := locale(c)
 	if err != nil {
 		return s.centreProblem(c, loc, token, err)
@@ -274,8 +272,8 @@ func (s *Server) revokeFromPreferences(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "yes" {
 		return s.revokeConfirmation(c, loc, token, v)
 	}
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
-	if err := s.deps.Subs.Revoke(ctx, token, ev); err != nil {
+	ev := evidence(c, app.ChannelWeb)
+	if err := s.deps.Preferences.Revoke(ctx, token, ev); err != nil {
 		return err
 	}
 	if wantsJSON(c) {
@@ -289,7 +287,7 @@ func (s *Server) revokeFromPreferences(c *fiber.Ctx) error {
 // cache keeps a copy.
 func (s *Server) exportMyData(c *fiber.Ctx) error {
 	token := c.Params("token")
-	x, err := s.deps.Subs.ExportForToken(c.UserContext(), token)
+	x, err := s.deps.Preferences.ExportForToken(c.UserContext(), token)
 	if err != nil {
 		return s.centreProblem(c, locale(c), token, err)
 	}

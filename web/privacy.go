@@ -38,8 +38,8 @@ func (s *Server) privacy(c *fiber.Ctx) error {
 	if loc == "ru" {
 		body = p.BodyRU
 	}
-	body = templates.FillPolicy(body, templates.PolicyValues{OperatorName: s.deps.Operator.Name, OperatorEmail: s.deps.Operator.Email,
-		OperatorAddress: s.deps.Operator.Address, SiteURL: s.deps.BaseURL.String(), Version: p.Version})
+	body = templates.FillPolicy(body, templates.PolicyValues{OperatorName: s.opts.Operator.Name, OperatorEmail: s.opts.Operator.Email,
+		OperatorAddress: s.opts.Operator.Address, SiteURL: s.opts.BaseURL.String(), Version: p.Version})
 	if wantsJSON(c) {
 		return c.JSON(fiber.Map{"version": p.Version, "published_at": p.PublishedAt, "text": body})
 	}

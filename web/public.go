@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -26,7 +25,7 @@ type subscribeForm struct {
 
 // consentTexts are the exact texts of the checkboxes in a language.
 func (s *Server) consentTexts(loc string) app.ConsentTexts {
-	op := s.deps.Operator
+	op := s.opts.Operator
 	return app.ConsentTexts{
 		app.PurposeProcessing:  templates.T(loc, "consent.processing", op.Name),
 		app.PurposeMarketing:   templates.T(loc, "consent.marketing", op.Name),
@@ -37,8 +36,8 @@ func (s *Server) consentTexts(loc string) app.ConsentTexts {
 func (s *Server) newForm(loc string) *subscribeForm {
 	texts := s.consentTexts(loc)
 	return &subscribeForm{
-		Action: "/subscribe", FormID: "default", Stamp: s.deps.Signer.FormStamp(time.Now()),
-		CrossBorder:    s.deps.Operator.CrossBorderRequired(),
+		Action: "/subscribe", FormID: "default", Stamp: s.deps.Keys.FormStamp(time.Now()),
+		CrossBorder:    s.opts.Operator.CrossBorderRequired(),
 		TextProcessing: texts[app.PurposeProcessing], TextMarketing: texts[app.PurposeMarketing],
 		TextCrossBorder: texts[app.PurposeCrossBorder], Errors: map[string]string{},
 	}
@@ -72,35 +71,11 @@ type subscribeRequest struct {
 	ConsentCrossBorder any    `json:"consent_cross_border"`
 }
 
-// truthy reads a checkbox value from a form or JSON.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		switch strings.ToLower(strings.TrimSpace(x)) {
-		case "1", "on", "yes", "true", "y":
-			return true
-		}
-	case float64:
-		return x != 0
-	}
-	return false
-}
-
-func isJSONBody(c *fiber.Ctx) bool {
-	return strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON)
-}
-
 // decodeSubscribe reads the form or JSON body.
 func decodeSubscribe(c *fiber.Ctx) (subscribeRequest, error) {
 	var r subscribeRequest
 	if isJSONBody(c) {
-		dec := json.NewDecoder(strings.NewReader(string(c.Body())))
-		if err := dec.Decode(&r); err != nil {
-			return r, app.Errorf(app.EINVALID, "The request body is not valid JSON.")
-		}
-		return r, nil
+		return r, decodeJSON(c, &r, extraFields)
 	}
 	r.Name, r.Email, r.Phone = c.FormValue("name"), c.FormValue("email"), c.FormValue("phone")
 	r.Locale, r.Form, r.Page, r.Website = c.FormValue("locale"), c.FormValue("form"), c.FormValue("page"), c.FormValue("website")
@@ -139,21 +114,21 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 		return s.subscribed(c, loc)
 	}
 	if stamp := c.FormValue("ts"); stamp != "" && !isJSONBody(c) {
-		age, ok := s.deps.Signer.FormAge(stamp, time.Now())
-		if !ok || age < s.deps.MinFillTime {
+		age, ok := s.deps.Keys.FormAge(stamp, time.Now())
+		if !ok || age < s.opts.MinFillTime {
 			return s.subscribeFormAgain(c, in, &app.Error{Code: app.EINVALID, Message: templates.T(loc, "subscribe.toofast")})
 		}
 	}
-	if err := s.limit(c, loc, "subscribe-ip", s.deps.Signer.Fingerprint("ip", c.IP()), s.deps.LimitIP, time.Minute); err != nil {
+	if err := s.limit(c, loc, "subscribe-ip", s.deps.Keys.Fingerprint("ip", c.IP()), s.opts.LimitIP, time.Minute); err != nil {
 		return err
 	}
 	if key, ok := s.addressKey(in.Email); ok {
-		if err := s.limit(c, loc, "subscribe-addr", key, s.deps.LimitAddress, time.Hour); err != nil {
+		if err := s.limit(c, loc, "subscribe-addr", key, s.opts.LimitAddress, time.Hour); err != nil {
 			return err
 		}
 	}
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
-	err = s.deps.Subs.Subscribe(c.UserContext(), in, ev, s.consentTexts(loc))
+	ev := evidence(c, app.ChannelWeb)
+	err = s.deps.Subscriptions.Subscribe(c.UserContext(), in, ev, s.consentTexts(loc))
 	if app.ErrorCode(err) == app.EINVALID && !wantsJSON(c) {
 		return s.subscribeFormAgain(c, in, err)
 	}
@@ -161,6 +136,13 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 		return err
 	}
 	return s.subscribed(c, loc)
+}
+
+// evidence is what a request proves of a consent given or withdrawn
+// through channel ch ("" lets the use case name it): the client's address
+// and user agent.
+func evidence(c *fiber.Ctx, ch app.Channel) app.Evidence {
+	return app.Evidence{Channel: ch, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
 }
 
 func truncate(s string, n int) string {
@@ -175,8 +157,8 @@ func (s *Server) subscribed(c *fiber.Ctx, loc string) error {
 	if wantsJSON(c) {
 		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "confirmation_sent"})
 	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != s.ownOrigin() && s.deps.FormRedirect != "" {
-		return c.Redirect(s.deps.FormRedirect, fiber.StatusSeeOther)
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != s.ownOrigin() && s.opts.FormRedirect != "" {
+		return c.Redirect(s.opts.FormRedirect, fiber.StatusSeeOther)
 	}
 	return s.message(c, fiber.StatusOK, loc, messageData{Heading: templates.T(loc, "subscribe.done.title"),
 		Paragraphs: []string{templates.T(loc, "subscribe.done.text")}, Kind: "done"})
@@ -233,11 +215,11 @@ func (s *Server) addressKey(email string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return s.deps.Signer.Fingerprint("addr", key), true
+	return s.deps.Keys.Fingerprint("addr", key), true
 }
 
 func (s *Server) ownOrigin() string {
-	return s.deps.BaseURL.Scheme + "://" + s.deps.BaseURL.Host
+	return s.opts.BaseURL.Scheme + "://" + s.opts.BaseURL.Host
 }
 
 // checkFormOrigin refuses posts from other sites unless configured. An
@@ -255,7 +237,7 @@ func (s *Server) checkFormOrigin(c *fiber.Ctx) error {
 }
 
 func (s *Server) allowedOrigin(origin string) bool {
-	for _, o := range s.deps.FormOrigins {
+	for _, o := range s.opts.FormOrigins {
 		if o == origin {
 			return true
 		}
@@ -303,6 +285,15 @@ func (s *Server) linkProblem(c *fiber.Ctx, loc string, err error, resendAction s
 	return s.message(c, fiber.StatusBadRequest, loc, d)
 }
 
+// linkError answers err of a signed-link route: the page for a bad,
+// expired or used link, any other error for the error handler.
+func (s *Server) linkError(c *fiber.Ctx, loc string, err error, resendAction string) error {
+	if isLinkError(err) {
+		return s.linkProblem(c, loc, err, resendAction)
+	}
+	return err
+}
+
 // isLinkError reports whether err is about the link itself.
 func isLinkError(err error) bool {
 	return errors.Is(err, app.ErrTokenExpired) || errors.Is(err, app.ErrTokenInvalid) || errors.Is(err, app.ErrLinkUsed)
@@ -316,16 +307,13 @@ type confirmData struct {
 // follow links).
 func (s *Server) confirmPage(c *fiber.Ctx) error {
 	token := c.Params("token")
-	conf, err := s.deps.Subs.CheckConfirmation(c.UserContext(), token)
+	conf, err := s.deps.Subscriptions.CheckConfirmation(c.UserContext(), token)
 	loc := locale(c)
 	if conf != nil && c.Query("lang") == "" {
 		loc = conf.Locale
 	}
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "/confirm/"+token+"/resend")
-		}
-		return err
+		return s.linkError(c, loc, err, "/confirm/"+token+"/resend")
 	}
 	d := confirmData{Heading: templates.T(loc, "confirm.title"), Text: templates.T(loc, "confirm.text"), Email: conf.Email,
 		Action: "/confirm/" + token}
@@ -338,14 +326,11 @@ func (s *Server) confirmPage(c *fiber.Ctx) error {
 // confirm uses the link.
 func (s *Server) confirm(c *fiber.Ctx) error {
 	token := c.Params("token")
-	ev := app.Evidence{Channel: app.ChannelWeb, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
-	res, err := s.deps.Subs.Confirm(c.UserContext(), token, ev)
+	ev := evidence(c, app.ChannelWeb)
+	res, err := s.deps.Subscriptions.Confirm(c.UserContext(), token, ev)
 	loc := locale(c)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "/confirm/"+token+"/resend")
-		}
-		return err
+		return s.linkError(c, loc, err, "/confirm/"+token+"/resend")
 	}
 	if c.Query("lang") == "" {
 		loc = res.Subscriber.Locale
@@ -364,10 +349,10 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 // resendConfirmation sends a new link for an expired one.
 func (s *Server) resendConfirmation(c *fiber.Ctx) error {
 	loc := locale(c)
-	if err := s.limit(c, loc, "resend-ip", s.deps.Signer.Fingerprint("ip", c.IP()), 10, time.Hour); err != nil {
+	if err := s.limit(c, loc, "resend-ip", s.deps.Keys.Fingerprint("ip", c.IP()), 10, time.Hour); err != nil {
 		return err
 	}
-	err := s.deps.Subs.ResendConfirmation(c.UserContext(), c.Params("token"))
+	err := s.deps.Subscriptions.ResendConfirmation(c.UserContext(), c.Params("token"))
 	if err != nil {
 		if isLinkError(err) || app.IsNotFound(err) {
 			return s.linkProblem(c, loc, app.ErrTokenInvalid, "")

@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,81 +11,7 @@ import (
 	"time"
 
 	"newsletter/app"
-	"newsletter/app/store"
-	"newsletter/internal/testenv"
-	"newsletter/jobs"
-	"newsletter/templates"
-	"newsletter/web"
 )
-
-type fixture struct {
-	srv   *web.Server
-	store *store.Store
-	svc   *app.Service
-}
-
-func newFixture(t *testing.T, mutate ...func(*web.Deps)) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Postgres(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := jobs.Connect(testenv.Redis(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(q.Close)
-	signer, _ := app.NewSigner([]byte("web-test-secret-0123456789abcdef0123"))
-	cal, _ := app.NewCalendar(time.UTC, nil)
-	base, _ := url.Parse("https://news.example.com")
-	op := app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"}
-	svc := &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal,
-		Operator: op, ConfirmTTL: time.Hour, PendingTTL: 24 * time.Hour}
-	admins := &app.Admins{Store: st}
-	if err := admins.EnsurePolicy(ctx, "v1", "# Policy\n\nText of {{operator_name}}.", "# Политика\n\nТекст {{operator_name}}."); err != nil {
-		t.Fatal(err)
-	}
-	pages, err := templates.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Admins: admins, Pages: pages, Subs: svc,
-		Policies: st, Directory: st, Signer: signer, Operator: op, BaseURL: base,
-		Limiter: &jobs.RateLimiter{Redis: q.Redis()}, MinFillTime: time.Second, LimitIP: 1000, LimitAddress: 5,
-		FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}
-	for _, m := range mutate {
-		m(&deps)
-	}
-	return &fixture{srv: web.New(deps), store: st, svc: svc}
-}
-
-func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := f.srv.App().Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(b)
-}
-
-func jsonPost(path, body string) *http.Request {
-	r := httptest.NewRequest("POST", path, strings.NewReader(body))
-	r.Header.Set("Content-Type", "application/json")
-	return r
-}
-
-func formPost(path string, v url.Values) *http.Request {
-	r := httptest.NewRequest("POST", path, strings.NewReader(v.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return r
-}
 
 func TestSubscribeValidationJSON(t *testing.T) {
 	f := newFixture(t)
@@ -104,6 +28,10 @@ func TestSubscribeValidationJSON(t *testing.T) {
 		{"NameWithMarkup", `{"name":"<script>","email":"b@example.com","consent_processing":true}`, 422, []string{"name"}},
 		{"NoProcessingConsent", `{"name":"Anna","email":"c@example.com","consent_marketing":true}`, 422, []string{"consent_processing"}},
 		{"NotJSON", `{"name":`, 422, nil},
+		// A site that posts its whole form as JSON sends fields nobody
+		// reads: the subscription still goes through.
+		{"ExtraFields", `{"name":"Anna","email":"d@example.com","consent_processing":"on","website":"","ts":"x","_csrf":"y","submit":"Subscribe"}`, 202, nil},
+		{"WrongType", `{"name":"Anna","email":["d@example.com"],"consent_processing":true}`, 422, []string{"email"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,7 +258,7 @@ func TestAnalyticsOnlyWhenConfigured(t *testing.T) {
 	if strings.Contains(body, "stats-consent") || strings.Contains(body, "<script") {
 		t.Fatal("a script on a public page with no analytics configured")
 	}
-	f = newFixture(t, func(d *web.Deps) { d.AnalyticsSrc = "https://stats.example.net/s.js" })
+	f = newFixture(t, func(d *setup) { d.AnalyticsSrc = "https://stats.example.net/s.js" })
 	resp, body := f.do(t, httptest.NewRequest("GET", "/subscribe", nil))
 	if !strings.Contains(body, `data-src="https://stats.example.net/s.js"`) || !strings.Contains(body, `<script src="/static/consent.js" defer></script>`) {
 		t.Fatal("no consent banner with analytics configured")

@@ -12,12 +12,17 @@ import (
 	"newsletter/templates"
 )
 
+// pageLanguage reports whether l names a language of the pages exactly,
+// as an explicit choice does (?lang=, a form's locale); anything else is
+// negotiated by app.NormalizeLocale.
+func pageLanguage(l string) bool { return l == app.LocaleEN || l == app.LocaleRU }
+
 // locale picks the page language: ?lang=, then Accept-Language.
 func locale(c *fiber.Ctx) string {
-	if l := c.Query("lang"); l == "ru" || l == "en" {
+	if l := c.Query("lang"); pageLanguage(l) {
 		return l
 	}
-	if l := c.FormValue("locale"); l == "ru" || l == "en" {
+	if l := c.FormValue("locale"); pageLanguage(l) {
 		return l
 	}
 	return app.NormalizeLocale(c.Get(fiber.HeaderAcceptLanguage))
@@ -49,7 +54,7 @@ func sitePath(p string) string {
 // page renders a page for a person.
 func (s *Server) page(c *fiber.Ctx, status int, name, loc, title string, data any) error {
 	var buf bytes.Buffer
-	p := templates.Page{Title: title, Lang: loc, Operator: s.deps.Operator.Name, Analytics: s.deps.AnalyticsSrc, Data: data}
+	p := templates.Page{Title: title, Lang: loc, Operator: s.opts.Operator.Name, Analytics: s.opts.AnalyticsSrc, Data: data}
 	if c.Method() == fiber.MethodGet {
 		p.LangURL = otherLangURL(c, loc)
 	}
@@ -73,6 +78,22 @@ type messageData struct {
 // message renders the generic message page.
 func (s *Server) message(c *fiber.Ctx, status int, loc string, d messageData) error {
 	return s.page(c, status, "message", loc, d.Heading, d)
+}
+
+// sendJSON answers v as JSON, or err.
+func sendJSON(c *fiber.Ctx, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// sendList answers {key: list}, or err.
+func sendList[T any](c *fiber.Ctx, key string, list []T, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{key: nonNil(list)})
 }
 
 // nonNil returns list, or an empty list for nil: JSON lists are [] when

@@ -1,53 +1,396 @@
 package web
 
 import (
+	"crypto/subtle"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 
+	"newsletter/app"
 	"newsletter/templates"
 )
 
-// routes lists every route in one place.
+// access is how the caller of a route proves who they are; it decides the
+// middleware the route runs behind.
+type access int
+
+const (
+	// public routes are for anyone; a handler may check credentials of
+	// its own (the metrics and inbound bearer tokens, a provider's
+	// webhook signature).
+	public access = iota
+	// link routes are public routes whose path carries a signed token,
+	// which the use case verifies.
+	link
+	// signIn is the console's sign-in form: no session yet; the handler
+	// checks the form's own CSRF token (double submit).
+	signIn
+	// console routes need a live session, the session's CSRF token on
+	// every state-changing request (adminCSRF) and one of the roles.
+	console
+	// api routes need an API bearer token and one of the roles; answers
+	// are never cached.
+	api
+)
+
+// part is a part of the product a route needs; a process may run without
+// it (see Server.has). A console route of a missing part is not
+// registered (404, and the console shows no link to it); an API route
+// answers 503, so the API keeps one shape.
+type part int
+
+const (
+	always part = iota
+	campaignsPart
+	privacyPart
+	outboxPart
+)
+
+// Role sets of the console and the API. Owners pass every check.
+var (
+	anyRole      = []app.Role{app.RoleMarketer, app.RolePrivacyOfficer}
+	marketerOnly = []app.Role{app.RoleMarketer}
+	officerOnly  = []app.Role{app.RolePrivacyOfficer}
+	ownerOnly    = []app.Role{}
+)
+
+// bodyLimit is a route's own body limit for a request whose header has
+// arrived (path without the query); 0 keeps the server's.
+type bodyLimit func(s *Server, h *fasthttp.RequestHeader, path string) int
+
+// route is one route of the table, with what its group says of it.
+type route struct {
+	endpoint
+	routeGroup
+}
+
+// endpoint is a method and a path, and the handler that answers them.
+type endpoint struct {
+	method, path string
+	handle       fiber.Handler
+}
+
+// routeGroup are routes reached the same way.
+type routeGroup struct {
+	access access
+	// roles may use a console or API route, besides owners.
+	roles []app.Role
+	part  part
+	// cors lets the sites of FormOrigins post with fetch.
+	cors bool
+	// limit is the routes' own body limit, when they have one.
+	limit  bodyLimit
+	routes []endpoint
+}
+
+// table lists every route of the server, by how it is reached: public
+// pages, signed links, the console, the API. From a URL you find the code
+// in one hop.
+func (s *Server) table() []route {
+	get, post, put, patch, del := fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete
+	groups := []routeGroup{
+		{access: public, routes: []endpoint{
+			{get, "/healthz", s.healthz},
+			{get, "/readyz", s.readyz},
+			{get, "/metrics", s.metrics}, // asks for its own token
+			{get, "/", s.home},
+			{get, "/subscribe", s.subscribePage},
+			{fiber.MethodOptions, "/subscribe", s.formCORS}, // the preflight of a fetch from a listed site
+			{get, "/preferences", s.preferencesRequestPage},
+			{post, "/preferences", s.requestPreferencesLink},
+			{get, "/privacy", s.privacy},
+			{get, "/privacy/:version", s.privacy},
+		}},
+		{access: public, cors: true, routes: []endpoint{{post, "/subscribe", s.subscribe}}},
+		{access: public, limit: inboundLimit, routes: []endpoint{{post, "/inbound/mime", s.inboundMIME}}},
+		{access: public, limit: webhookLimit, routes: []endpoint{{post, "/webhooks/:provider", s.webhook}}},
+
+		{access: link, routes: []endpoint{
+			{get, "/confirm/:token", s.confirmPage},
+			{post, "/confirm/:token", s.confirm},
+			{post, "/confirm/:token/resend", s.resendConfirmation},
+			{get, "/preferences/:token", s.preferencesPage},
+			{post, "/preferences/:token", s.updatePreferences},
+			{get, "/preferences/:token/export", s.exportMyData},
+			{get, "/preferences/:token/revoke", s.revokePreferencesPage},
+			{post, "/preferences/:token/revoke", s.revokeFromPreferences},
+			{get, "/u/:token", s.unsubscribePage},
+			{post, "/u/:token", s.unsubscribe},
+			{get, "/revoke/:token", s.revokePage},
+			{post, "/revoke/:token", s.revoke},
+		}},
+
+		{access: signIn, routes: []endpoint{
+			{get, "/admin/login", s.adminLoginPage},
+			{post, "/admin/login", s.adminLogin},
+		}},
+		{access: console, roles: anyRole, routes: []endpoint{
+			{get, "/admin", s.adminDashboard},
+			{post, "/admin/logout", s.adminLogout},
+			{get, "/admin/password", s.adminPasswordPage},
+			{post, "/admin/password", s.adminChangePassword},
+		}},
+		{access: console, roles: officerOnly, routes: []endpoint{
+			{get, "/admin/subscribers", s.adminSubscribers},
+			{get, "/admin/subscribers/:id<int>", s.adminSubscriber},
+			{get, "/admin/policies", s.adminPolicies},
+			{post, "/admin/policies", s.adminPublishPolicy},
+		}},
+		{access: console, roles: ownerOnly, routes: []endpoint{
+			{get, "/admin/users", s.adminUsers},
+			{post, "/admin/users", s.adminCreateUser},
+			{post, "/admin/users/:id<int>/role", s.adminSetRole},
+			{post, "/admin/users/:id<int>/unlock", s.adminUnlockUser},
+			{post, "/admin/users/:id<int>/password", s.adminResetPassword},
+			{post, "/admin/users/:id<int>/delete", s.adminDeleteUser},
+			{get, "/admin/tokens", s.adminTokens},
+			{post, "/admin/tokens", s.adminCreateToken},
+			{post, "/admin/tokens/:id<int>/revoke", s.adminRevokeToken},
+		}},
+		{access: console, roles: marketerOnly, part: campaignsPart, routes: []endpoint{
+			{get, "/admin/campaigns", s.adminCampaigns},
+			{get, "/admin/campaigns/new", s.adminNewCampaign},
+			{post, "/admin/campaigns", s.adminCreateCampaign},
+			{get, "/admin/campaigns/:id<int>", s.adminCampaign},
+			{get, "/admin/campaigns/:id<int>/edit", s.adminEditCampaign},
+			{post, "/admin/campaigns/:id<int>", s.adminSaveCampaign},
+			{get, "/admin/campaigns/:id<int>/preview", s.adminCampaignPreview},
+			{get, "/admin/campaigns/:id<int>/progress", s.adminCampaignProgress},
+			{post, "/admin/campaigns/:id<int>/test", s.adminTestCampaign},
+			{post, "/admin/campaigns/:id<int>/schedule", s.adminScheduleCampaign},
+			{post, "/admin/campaigns/:id<int>/pause", s.adminCampaignAction("pause")},
+			{post, "/admin/campaigns/:id<int>/resume", s.adminCampaignAction("resume")},
+			{post, "/admin/campaigns/:id<int>/cancel", s.adminCampaignAction("cancel")},
+			{post, "/admin/campaigns/:id<int>/retry", s.adminCampaignAction("retry")},
+		}},
+		// The lists behind a campaign's counters: marketers see subscriber
+		// ids, privacy officers who they are.
+		{access: console, roles: anyRole, part: campaignsPart, routes: []endpoint{
+			{get, "/admin/campaigns/:id<int>/outcomes", s.adminCampaignOutcomes},
+		}},
+		{access: console, roles: officerOnly, part: privacyPart, routes: []endpoint{
+			{get, "/admin/subscribers/:id<int>/export", s.adminExportSubscriber},
+			{post, "/admin/subscribers/:id<int>/block", s.adminBlock},
+			{post, "/admin/subscribers/:id<int>/requests", s.adminRegisterRequest},
+			{post, "/admin/subscribers/:id<int>/unblock", s.adminUnblock},
+			{get, "/admin/subscribers/:id<int>/erase", s.adminErasePage},
+			{post, "/admin/subscribers/:id<int>/erase", s.adminErase},
+			{get, "/admin/destructions", s.adminDestructions},
+			{get, "/admin/destructions.csv", s.adminDestructionsCSV},
+			{get, "/admin/requests", s.adminRequests},
+			{post, "/admin/requests/:id<int>/close", s.adminCloseRequest},
+			{post, "/admin/requests/:id<int>/extend", s.adminExtendRequest},
+			{get, "/admin/review", s.adminReview},
+			{post, "/admin/review/:id<int>/assign", s.adminAssign},
+			{post, "/admin/review/:id<int>/reject", s.adminReject},
+			{get, "/admin/suppressions", s.adminSuppressions},
+			{post, "/admin/suppressions", s.adminSuppress},
+			{post, "/admin/suppressions/remove", s.adminUnsuppress},
+			{post, "/admin/suppressions/lift", s.adminLiftSuppression},
+			{get, "/admin/inbound", s.adminInbound},
+			{get, "/admin/audit", s.adminAudit},
+		}},
+		{access: console, roles: ownerOnly, part: outboxPart, routes: []endpoint{
+			{get, "/admin/outbox", s.adminOutbox},
+			{get, "/admin/outbox/:name", s.adminOutboxMessage},
+			{get, "/admin/outbox/:name/html", s.adminOutboxHTML},
+		}},
+
+		{access: api, roles: anyRole, routes: []endpoint{
+			{get, "/api/v1/me", s.apiMe},
+			{get, "/api/v1/policies", s.apiPolicies},
+		}},
+		{access: api, roles: officerOnly, routes: []endpoint{
+			{post, "/api/v1/policies", s.apiPublishPolicy},
+			{get, "/api/v1/subscribers", s.apiListSubscribers},
+			{get, "/api/v1/subscribers/:id<int>", s.apiSubscriber},
+		}},
+		// No personal data: every role may see it.
+		{access: api, roles: anyRole, part: privacyPart, routes: []endpoint{
+			{get, "/api/v1/cross-border", s.apiCrossBorder},
+		}},
+		{access: api, roles: marketerOnly, part: campaignsPart, routes: []endpoint{
+			{post, "/api/v1/campaigns", s.apiCreateCampaign},
+			{get, "/api/v1/campaigns", s.apiListCampaigns},
+			{get, "/api/v1/campaigns/:id<int>", s.apiCampaign},
+			{patch, "/api/v1/campaigns/:id<int>", s.apiPatchCampaign},
+			{put, "/api/v1/campaigns/:id<int>", s.apiPutCampaign},
+			{post, "/api/v1/campaigns/:id<int>/test", s.apiTestCampaign},
+			{post, "/api/v1/campaigns/:id<int>/schedule", s.apiScheduleCampaign},
+			{post, "/api/v1/campaigns/:id<int>/pause", s.apiCampaignAction("pause")},
+			{post, "/api/v1/campaigns/:id<int>/resume", s.apiCampaignAction("resume")},
+			{post, "/api/v1/campaigns/:id<int>/cancel", s.apiCampaignAction("cancel")},
+			{post, "/api/v1/campaigns/:id<int>/retry-failed", s.apiCampaignAction("retry")},
+			{get, "/api/v1/campaigns/:id<int>/failed", s.apiFailedDeliveries},
+		}},
+		// The lists behind the counters: privacy officers too (with names).
+		{access: api, roles: anyRole, part: campaignsPart, routes: []endpoint{
+			{get, "/api/v1/campaigns/:id<int>/outcomes/:list", s.apiCampaignOutcomes},
+		}},
+		{access: api, roles: officerOnly, part: privacyPart, routes: []endpoint{
+			{get, "/api/v1/subscribers/:id<int>/export", s.apiExportSubscriber},
+			{post, "/api/v1/subscribers/:id<int>/block", s.apiBlockChange(true)},
+			{post, "/api/v1/subscribers/:id<int>/unblock", s.apiBlockChange(false)},
+			{post, "/api/v1/subscribers/:id<int>/erase", s.apiErase},
+			{get, "/api/v1/subscribers/:id<int>/blocks", s.apiBlockHistory},
+			{get, "/api/v1/requests/review", s.apiReviewQueue},
+			{post, "/api/v1/requests/:id<int>/assign", s.apiAssignRequest},
+			{post, "/api/v1/requests/:id<int>/reject", s.apiRejectRequest},
+			{get, "/api/v1/requests", s.apiRequests},
+			{post, "/api/v1/requests", s.apiRegisterRequest},
+			{get, "/api/v1/requests/:id<int>", s.apiRequest},
+			{post, "/api/v1/requests/:id<int>/extend", s.apiExtendRequest},
+			{post, "/api/v1/requests/:id<int>/complete", s.apiCompleteRequest},
+			{get, "/api/v1/destructions", s.apiDestructions},
+			{get, "/api/v1/suppressions", s.apiSuppressions},
+			{post, "/api/v1/suppressions", s.apiAddSuppression},
+			{del, "/api/v1/suppressions", s.apiRemoveSuppression},
+			{del, "/api/v1/suppressions/:hash", s.apiRemoveSuppression},
+			{post, "/api/v1/suppressions/lift", s.apiLiftSuppression},
+			{post, "/api/v1/suppressions/:hash/lift", s.apiLiftSuppression},
+			{get, "/api/v1/suppressions/lifts", s.apiSuppressionLifts},
+			{get, "/api/v1/inbound", s.apiInboundNotActed},
+			{get, "/api/v1/audit", s.apiAudit},
+		}},
+	}
+	var out []route
+	for _, g := range groups {
+		endpoints := g.routes
+		g.routes = nil
+		for _, e := range endpoints {
+			out = append(out, route{endpoint: e, routeGroup: g})
+		}
+	}
+	return out
+}
+
+// routes registers the table behind the middleware of each route's
+// access, and the static files.
 func (s *Server) routes() {
 	a := s.app
 	a.Use(recover.New(), requestid.New(), s.observe, s.securityHeaders)
-
-	a.Get("/healthz", s.healthz)
-	a.Get("/readyz", s.readyz)
-	a.Get("/metrics", s.metrics)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: httpFS(templates.Static()), MaxAge: 3600}))
+	// Every /api/v1 request shows its token first, routed or not.
+	a.Use("/api/v1", noStore, s.requireToken)
+	s.consoleRoles = map[string][]app.Role{}
+	for _, r := range s.table() {
+		var hs []fiber.Handler
+		switch r.access {
+		case signIn, console:
+			if s.deps.Auth == nil || !s.has(r.part) {
+				continue // the console, or this part of it, is off
+			}
+			hs = append(hs, s.adminNoStore)
+			if r.access == console {
+				hs = append(hs, s.adminSession, s.adminCSRF, requireRole(r.roles...))
+				s.consoleRoles[r.method+" "+r.path] = r.roles
+			}
+		case api:
+			hs = append(hs, requireRole(r.roles...))
+			if !s.has(r.part) {
+				hs = append(hs, unavailable)
+			}
+		}
+		if r.cors {
+			hs = append(hs, s.formCORS)
+		}
+		if r.limit != nil {
+			s.ownLimits = append(s.ownLimits, r)
+		}
+		hs = append(hs, r.handle)
+		if r.method == fiber.MethodGet && r.access != console {
+			a.Head(r.path, hs...) // console pages answer GET only
+		}
+		a.Add(r.method, r.path, hs...)
+	}
+}
 
-	a.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/subscribe", fiber.StatusFound) })
-	a.Get("/subscribe", s.subscribePage)
-	a.Options("/subscribe", s.formCORS)
-	a.Post("/subscribe", s.formCORS, s.subscribe)
-	a.Get("/confirm/:token", s.confirmPage)
-	a.Post("/confirm/:token", s.confirm)
-	a.Post("/confirm/:token/resend", s.resendConfirmation)
-	a.Get("/preferences", s.preferencesRequestPage)
-	a.Post("/preferences", s.requestPreferencesLink)
-	a.Get("/preferences/:token", s.preferencesPage)
-	a.Post("/preferences/:token", s.updatePreferences)
-	a.Get("/preferences/:token/export", s.exportMyData)
-	a.Get("/preferences/:token/revoke", s.revokePreferencesPage)
-	a.Post("/preferences/:token/revoke", s.revokeFromPreferences)
-	a.Get("/privacy", s.privacy)
-	a.Get("/privacy/:version", s.privacy)
-	a.Get("/u/:token", s.unsubscribePage)
-	a.Post("/u/:token", s.unsubscribe)
-	a.Get("/revoke/:token", s.revokePage)
-	a.Post("/revoke/:token", s.revoke)
-	a.Post("/inbound/mime", s.inboundMIME)
-	a.Post("/webhooks/:provider", s.webhook)
+// has reports whether the part p of the product is plugged in.
+func (s *Server) has(p part) bool {
+	switch p {
+	case campaignsPart:
+		return s.deps.Campaigns != nil
+	case privacyPart:
+		return s.deps.Privacy != nil
+	case outboxPart:
+		return s.opts.OutboxDir != ""
+	}
+	return true
+}
 
-	s.adminRoutes()
+// unavailable answers an API route whose part this process runs without.
+func unavailable(*fiber.Ctx) error {
+	return app.Errorf(app.EUNAVAILABLE, "this part of the API is not available in this process")
+}
 
-	api := a.Group("/api/v1", noStore, s.requireToken)
-	api.Get("/me", s.apiMe)
-	s.apiCampaignRoutes(api)
-	s.subscriberRoutes(api)
-	s.requestReviewRoutes(api)
-	s.apiPrivacyRoutes(api)
+// mayOpen reports whether admin may open the console page path (GET): the
+// page is on in this process and admin's role may use it.
+func (s *Server) mayOpen(admin *app.Admin, path string) bool {
+	roles, ok := s.consoleRoles[fiber.MethodGet+" "+path]
+	return ok && can(admin, roles)
+}
+
+// home sends visitors to the subscription form.
+func (s *Server) home(c *fiber.Ctx) error { return c.Redirect("/subscribe", fiber.StatusFound) }
+
+// requestLimits gives a route with a body limit of its own that limit,
+// before the body is read: the server reads a body over the limit no
+// further and answers 413. Every other route keeps BodyLimit.
+func (s *Server) requestLimits(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	for _, r := range s.ownLimits {
+		if string(h.Method()) == r.method && matchPath(r.path, path) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: r.limit(s, h, path)}
+		}
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// matchPath reports whether path is an instance of the route pattern: the
+// same segments, a parameter (":name", with or without a constraint)
+// standing for one that is not empty.
+func matchPath(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i, p := range ps {
+		if strings.HasPrefix(p, ":") {
+			if xs[i] == "" {
+				return false
+			}
+		} else if p != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// inboundLimit is the limit of /inbound/mime for a caller with its bearer
+// token: a request to a mailbox carries the person's mail as it is,
+// attachments and all, and must not be refused for its size. A caller
+// without the token keeps the server's limit.
+func inboundLimit(s *Server, h *fasthttp.RequestHeader, _ string) int {
+	if s.opts.InboundToken == "" {
+		return 0
+	}
+	token, ok := strings.CutPrefix(string(h.Peek(fiber.HeaderAuthorization)), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.InboundToken)) != 1 {
+		return 0
+	}
+	return s.opts.InboundBodyLimit
+}
+
+// webhookLimit is the limit of a configured provider's webhook: its
+// batches may be larger than a form; the signature is checked once the
+// body is in.
+func webhookLimit(s *Server, _ *fasthttp.RequestHeader, path string) int {
+	if s.deps.Webhooks[path[strings.LastIndex(path, "/")+1:]] == nil {
+		return 0
+	}
+	return s.opts.WebhookBodyLimit
 }

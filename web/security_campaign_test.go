@@ -34,8 +34,6 @@ import (
 	"time"
 
 	"newsletter/app"
-	"newsletter/app/store"
-	"newsletter/web"
 )
 
 // recordingTester records the test sends that reach the sender.
@@ -72,14 +70,11 @@ func newCampaignSec(t *testing.T) *campaignSec {
 	t.Helper()
 	ctx := context.Background()
 	e := &campaignSec{tester: &recordingTester{}, tokens: map[app.Role]string{}, sessions: map[app.Role]*session{}}
-	c := &console{clock: &clock{t: time.Now().UTC()}, passwords: map[app.Role]string{}, emails: map[app.Role]string{}, outbox: t.TempDir()}
-	c.fixture = newFixture(t, func(d *web.Deps) {
-		st := d.Directory.(*store.Store)
-		c.auth = &app.AdminAuth{Store: st, Admins: d.Admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
-			SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-		e.camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: e.tester, Signer: d.Signer, Operator: d.Operator,
-			Limiter: d.Limiter}
-		d.Auth, d.Console, d.Privacy, d.Campaigns = c.auth, st, d.Subs.(*app.Service), e.camps
+	c := &console{clock: &clock{t: time.Now().UTC()}, passwords: map[app.Role]string{}, emails: map[app.Role]string{}}
+	c.fixture = newFixture(t, func(s *setup) {
+		e.camps = &app.Campaigns{Store: s.store, Queue: consoleQueue{}, Tester: e.tester, Signer: s.signer, Operator: s.Operator,
+			Limiter: s.Limiter}
+		s.plugConsole(c, e.camps)
 	})
 	e.console = c
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer} {

@@ -34,25 +34,6 @@ import (
 	"newsletter/web"
 )
 
-// listenFixture serves f on a loopback port of its own.
-func listenFixture(t *testing.T, f *fixture) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = f.srv.App().Listener(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = f.srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
-}
-
 // rawGet sends a request line exactly as given (no client cleans it) and
 // returns the status and body.
 func rawGet(t *testing.T, addr, target string, header ...string) (int, string) {
@@ -82,7 +63,7 @@ var langLink = regexp.MustCompile(`<a class="lang" href="([^"]*)"`)
 // another host.
 func TestSurfaceLanguageLinkStaysOnSite(t *testing.T) {
 	f := newFixture(t)
-	addr := listenFixture(t, f)
+	addr := f.addr(t)
 	base, _ := url.Parse("https://news.example.com/")
 	for _, target := range []string{
 		"//evil.example/x", "//evil.example", "///evil.example/x", `/\evil.example/x`, `/\/evil.example/x`,
@@ -161,7 +142,7 @@ func TestSurfaceConsoleCSRFFromBodyOnly(t *testing.T) {
 func TestSurfaceOpaqueOrigin(t *testing.T) {
 	for _, origins := range [][]string{{"https://www.example.com"}, nil} {
 		t.Run(fmt.Sprintf("origins=%v", origins), func(t *testing.T) {
-			f := newFixture(t, func(d *web.Deps) { d.FormOrigins = origins })
+			f := newFixture(t, func(d *setup) { d.FormOrigins = origins })
 			for _, asJSON := range []bool{true, false} {
 				var req *http.Request
 				if asJSON {
@@ -233,7 +214,7 @@ func (l *countLimiter) Allow(_ context.Context, key string, n int, _ time.Durati
 // once, however its address is written: +tags, case, and Gmail's dots and
 // second domain.
 func TestSurfacePlusTagsShareLimit(t *testing.T) {
-	f := newFixture(t, func(d *web.Deps) {
+	f := newFixture(t, func(d *setup) {
 		d.Limiter, d.LimitIP, d.LimitAddress = &countLimiter{}, 1000, 3
 	})
 	groups := map[string][]string{
@@ -338,7 +319,7 @@ func TestSurfaceMetricsClosed(t *testing.T) {
 		return f.do(t, req)
 	}
 	t.Run("Off", func(t *testing.T) {
-		f := newFixture(t, func(d *web.Deps) { d.Metrics = metrics.New() })
+		f := newFixture(t, func(d *setup) { d.Metrics = metrics.New() })
 		for _, auth := range []string{"", "Bearer " + metricsToken, "Bearer "} {
 			resp, body := scrape(t, f, auth)
 			if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "newsletter_") {
@@ -347,7 +328,7 @@ func TestSurfaceMetricsClosed(t *testing.T) {
 		}
 	})
 	t.Run("Token", func(t *testing.T) {
-		f := newFixture(t, func(d *web.Deps) { d.Metrics, d.MetricsToken = metrics.New(), metricsToken })
+		f := newFixture(t, func(d *setup) { d.Metrics, d.MetricsToken = metrics.New(), metricsToken })
 		for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer " + metricsToken + "x", "Bearer " + metricsToken[:10],
 			"Basic " + metricsToken, metricsToken, "Bearer " + strings.ToUpper(metricsToken)} {
 			resp, body := scrape(t, f, auth)
@@ -368,7 +349,7 @@ func TestSurfaceMetricsClosed(t *testing.T) {
 	})
 	t.Run("OwnAddress", func(t *testing.T) {
 		m := metrics.New()
-		f := newFixture(t, func(d *web.Deps) { d.Metrics, d.MetricsToken, d.MetricsOwnAddr = m, metricsToken, true })
+		f := newFixture(t, func(d *setup) { d.Metrics, d.MetricsToken, d.MetricsOwnAddr = m, metricsToken, true })
 		if resp, _ := scrape(t, f, "Bearer "+metricsToken); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("public port with its own metrics address: %d, want 404", resp.StatusCode)
 		}
@@ -537,7 +518,7 @@ func retryAfter(t *testing.T, resp *http.Response) int {
 // sign in.
 func TestSurfaceSignInNoLockout(t *testing.T) {
 	c := newConsole(t) // 3 failures in a row from one source make it wait
-	addr := listenFixture(t, c.fixture)
+	addr := c.addr(t)
 	owner := c.emails[app.RoleOwner]
 	admin := newBrowser(addr, "127.0.0.2")
 	if resp := admin.signIn(t, owner, consolePassword); resp.StatusCode != http.StatusSeeOther {

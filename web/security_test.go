@@ -59,7 +59,6 @@ import (
 
 	"newsletter/app"
 	"newsletter/app/metrics"
-	"newsletter/app/store"
 	"newsletter/web"
 )
 
@@ -175,18 +174,15 @@ func newSecEnv(t *testing.T) *secEnv {
 	e := &secEnv{lim: &switchLimiter{}, tokens: map[app.Role]string{}, sessions: map[app.Role]*session{}, admins: map[app.Role]*app.Admin{}}
 	c := &console{clock: &clock{t: time.Now().UTC()}, passwords: map[app.Role]string{}, emails: map[app.Role]string{}, outbox: t.TempDir()}
 	var camps *app.Campaigns
-	c.fixture = newFixture(t, func(d *web.Deps) {
-		st := d.Directory.(*store.Store)
-		svc := d.Subs.(*app.Service)
-		c.auth = &app.AdminAuth{Store: st, Admins: d.Admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
-			SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-		camps = &app.Campaigns{Store: st, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: d.Signer}
-		d.Auth, d.Console, d.Privacy, d.Campaigns, d.OutboxDir = c.auth, st, svc, camps, c.outbox
-		d.Unsubscribes, d.Inbound, d.InboundToken = svc, svc, inboundSecret
-		d.Metrics = metrics.New()
-		e.lim.inner = d.Limiter
-		d.Limiter = e.lim
-		d.LimitIP, d.LimitAddress, d.BodyLimit, d.InboundBodyLimit = secLimitIP, secLimitAddress, secBodyLimit, secInboundLimit
+	c.fixture = newFixture(t, func(s *setup) {
+		camps = &app.Campaigns{Store: s.store, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: s.signer}
+		s.plugConsole(c, camps)
+		s.plugOptOut()
+		s.InboundToken = inboundSecret
+		s.Metrics = metrics.New()
+		e.lim.inner = s.Limiter
+		s.Limiter = e.lim
+		s.LimitIP, s.LimitAddress, s.BodyLimit, s.InboundBodyLimit = secLimitIP, secLimitAddress, secBodyLimit, secInboundLimit
 	})
 	e.console = c
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
@@ -624,7 +620,8 @@ func unchanged(t *testing.T, before, after []string) {
 }
 
 // TestSecurityRouteTable: every registered route has an entry in the attack
-// table, and every entry is a registered route.
+// table, and every entry is a registered route; every route comes from
+// web's route table, with the access and roles the attack table expects.
 func TestSecurityRouteTable(t *testing.T) {
 	e := newSecEnv(t)
 	listed := map[string]bool{}
@@ -648,6 +645,49 @@ func TestSecurityRouteTable(t *testing.T) {
 	for key := range listed {
 		if !registered[key] {
 			t.Errorf("%s is in the attack table but not registered", key)
+		}
+	}
+	// Routes are registered from web's route table only, and each row is
+	// attacked as what the table says it is: the same access, the same
+	// roles.
+	attacks := map[string]secRoute{}
+	for _, r := range e.routes() {
+		attacks[r.String()] = r
+	}
+	kinds := map[string][]routeKind{"public": {kindPublic, kindInbound}, "link": {kindLink}, "sign-in": {kindLogin},
+		"console": {kindAdmin}, "api": {kindAPI}}
+	roleSet := func(roles []app.Role) string {
+		set := map[app.Role]bool{app.RoleOwner: true}
+		for _, r := range roles {
+			set[r] = true
+		}
+		var out []string
+		for r := range set {
+			out = append(out, string(r))
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	inTable := map[string]bool{}
+	for _, row := range e.srv.RouteTable() {
+		key := row.Method + " " + row.Path
+		if inTable[key] {
+			t.Errorf("%s is twice in the route table", key)
+		}
+		inTable[key] = true
+		a, ok := attacks[key]
+		switch {
+		case !ok:
+			t.Errorf("%s of the route table has no entry in the attack table", key)
+		case !slices.Contains(kinds[row.Access], a.kind):
+			t.Errorf("%s is a %s route in the route table but attacked as kind %d", key, row.Access, a.kind)
+		case (row.Access == "console" || row.Access == "api") && roleSet(row.Roles) != roleSet(a.roles):
+			t.Errorf("%s: the route table lets %s in, the attack table expects %s", key, roleSet(row.Roles), roleSet(a.roles))
+		}
+	}
+	for key := range registered {
+		if !inTable[key] {
+			t.Errorf("%s is registered outside the route table (web/routes.go)", key)
 		}
 	}
 }
@@ -1557,26 +1597,6 @@ func tableCounts(lines []string) map[string]int {
 		}
 	}
 	return out
-}
-
-// listen serves the app on a loopback port (request bodies over the limit
-// are refused while reading, which app.Test does not show).
-func (e *secEnv) listen(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = e.srv.App().Listener(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.srv.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + ln.Addr().String()
 }
 
 // rawSend writes req on a connection of its own and reads the answer. The

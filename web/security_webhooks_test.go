@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -43,8 +42,8 @@ func newHookEnv(t *testing.T) *hookEnv {
 	e := &hookEnv{sns: webhooktest.NewSNS(t), sg: webhooktest.NewSendGrid(t), mg: &webhooktest.Mailgun{Key: mailgunKey}}
 	key, err := feedback.ParseSendGridKey(e.sg.PublicKey)
 	must(t, err)
-	e.fixture = newFixture(t, func(d *web.Deps) {
-		d.Feedback = d.Subs.(*app.Service)
+	e.fixture = newFixture(t, func(d *setup) {
+		d.Feedback = d.svc
 		d.Webhooks = map[string]web.WebhookReader{
 			feedback.SES:      &feedback.SESReader{TopicARNs: []string{webhooktest.SNSTopic}, Fetch: e.sns.Fetch, Roots: e.sns.Roots},
 			feedback.SendGrid: &feedback.SendGridReader{Key: key},
@@ -283,29 +282,10 @@ func TestSecurityWebhooks(t *testing.T) {
 	})
 }
 
-// listen serves the env's server on a loopback port until the test ends.
-func (e *hookEnv) listen(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = e.srv.App().Listener(ln)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.srv.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + ln.Addr().String()
-}
-
 // TestWebhooksOffUntilConfigured: without configuration every provider's
 // route answers 404, whatever it is sent.
 func TestWebhooksOffUntilConfigured(t *testing.T) {
-	f := newFixture(t, func(d *web.Deps) { d.Feedback = d.Subs.(*app.Service) })
+	f := newFixture(t, func(d *setup) { d.Feedback = d.svc })
 	for _, p := range []string{feedback.SES, feedback.SendGrid, feedback.Mailgun, feedback.Postmark} {
 		req := httptest.NewRequest("POST", "/webhooks/"+p, strings.NewReader(`{}`))
 		req.Header.Set("Content-Type", "text/plain")

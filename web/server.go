@@ -1,61 +1,68 @@
 // Package web is the HTTP face of the product on Fiber: public pages and
 // forms, the preference centre, the admin console, the JSON API, health
-// and metrics. It never touches the database or the queue directly: it
-// calls the use cases of package app through the interfaces it declares.
+// and metrics. It imports no database, ORM or queue package: everything it
+// reads or changes goes through the small interfaces it declares
+// (interfaces.go), which the binary plugs in (Deps); its settings are
+// plain values (Options). Every route is in one table (routes.go).
 package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 
 	"newsletter/app"
 	"newsletter/app/metrics"
-	"newsletter/templates"
 )
 
-// Pinger is a dependency whose health /readyz reports.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// Check is one named readiness check.
-type Check struct {
-	Name string
-	Ping Pinger
-}
-
-// Deps are what the web layer needs, plugged in by the binary.
+// Deps are the parts the web layer calls, plugged in by the binary: the
+// interfaces of interfaces.go, the logger and the metrics. A nil part
+// turns off what needs it (see part in routes.go).
 type Deps struct {
-	Log     *slog.Logger
+	Log *slog.Logger
+	// Metrics counts requests and serves /metrics; nil: no metrics.
 	Metrics *metrics.Metrics
-	// MetricsToken is the bearer token /metrics asks for; empty turns
-	// /metrics off on this server.
-	MetricsToken string
-	// MetricsOwnAddr says /metrics is served on an address of its own
-	// (NewMetricsServer): this server answers it 404.
-	MetricsOwnAddr bool
-	Checks         []Check
-	Admins         *app.Admins
-	Pages          *templates.Renderer
-	Subs           Subscriptions
-	// Policies are the privacy policy versions.
-	Policies Policies
-	// Directory reads subscribers for the admin API.
+	Pages   Pages
+	// Checks are what /readyz asks, and what a 5xx blames when one is down.
+	Checks []Check
+
+	Subscriptions Subscriptions
+	Preferences   PreferenceCentre
+	Unsubscribes  Unsubscribes
+	Policies      Policies
+	Keys          Keys
+	Limiter       RateLimiter
+	// Inbound stores emailed requests posted to /inbound/mime.
+	Inbound InboundMail
+	// Webhooks read the delivery events of the mail providers configured,
+	// by provider name (POST /webhooks/{provider}); a provider not in it
+	// is off (404).
+	Webhooks map[string]WebhookReader
+	// Feedback records the events of verified webhook requests.
+	Feedback FeedbackRecorder
+
+	APITokens APITokens
+	Publisher PolicyPublisher
+	// Auth signs operators in to the console; nil turns the console off.
+	Auth      ConsoleAuth
 	Directory Directory
-	Limiter   RateLimiter
-	Signer    *app.Signer
+	Dashboard Dashboard
+	// Campaigns are the campaign use cases; nil turns campaigns off.
+	Campaigns Campaigns
+	// Privacy are the privacy officer's operations; nil turns them off.
+	Privacy Privacy
+}
+
+// Options are the web layer's settings.
+type Options struct {
+	// BaseURL is the public address of the product.
+	BaseURL *url.URL
 	// Operator fills pages and decides whether the cross-border consent
 	// is asked.
 	Operator app.Operator
-	// BaseURL is the public address of the product.
-	BaseURL *url.URL
 	// FormOrigins may post the embeddable form from other sites.
 	FormOrigins []string
 	// FormRedirect is where a person goes after posting from another site.
@@ -63,73 +70,67 @@ type Deps struct {
 	// LimitIP and LimitAddress are the subscription rate limits: per IP
 	// address per minute, per email address per hour; 0 is no limit.
 	LimitIP, LimitAddress int
+	// MinFillTime is the least time a person takes to fill in the form;
+	// 0 means 2 seconds.
+	MinFillTime time.Duration
 	// AnalyticsSrc is a script public pages load after the visitor allows it.
 	AnalyticsSrc string
-	// MinFillTime is the least time a person takes to fill in the form.
-	MinFillTime time.Duration
-	// BodyLimit is the largest request body accepted, in bytes.
+	// BodyLimit is the largest request body accepted, in bytes; 0 means
+	// 256 KB.
 	BodyLimit int
-	// Campaigns are the campaign use cases.
-	Campaigns Campaigns
-	// Privacy are the privacy operations of operators.
-	Privacy Privacy
-	// Auth signs operators in to the admin console; nil turns the console off.
-	Auth *app.AdminAuth
-	// Console reads the counts and lists of the admin console.
-	Console Console
-	// OutboxDir is where the embedded mode writes outgoing mail; the
-	// console shows it when set.
-	OutboxDir string
-	// Unsubscribes are the use cases of unsubscribe and revoke links.
-	Unsubscribes Unsubscribes
-	// Inbound stores emailed requests posted to /inbound/mime.
-	Inbound InboundMail
 	// InboundToken is the bearer token of /inbound/mime; empty turns the
 	// route off.
 	InboundToken string
 	// InboundBodyLimit is the largest message /inbound/mime accepts from
 	// a caller with InboundToken, in bytes; 0 means app.MaxInboundBytes.
-	// Every other route, and a caller without the token, keeps BodyLimit:
-	// a request to a mailbox carries the person's mail as it is,
-	// attachments and all, and must not be refused for its size.
+	// Every other route, and a caller without the token, keeps BodyLimit.
 	InboundBodyLimit int
-	// Webhooks read the delivery events of the mail providers configured,
-	// by provider name (POST /webhooks/{provider}); a provider not in it
-	// is off (404).
-	Webhooks map[string]WebhookReader
-	// Feedback records the events of verified webhook requests.
-	Feedback FeedbackRecorder
 	// WebhookBodyLimit is the largest webhook request accepted, in bytes;
 	// 0 means 1 MB (SendGrid posts events in batches of up to 768 KB).
 	WebhookBodyLimit int
+	// MetricsToken is the bearer token /metrics asks for; empty turns
+	// /metrics off on this server.
+	MetricsToken string
+	// MetricsOwnAddr says /metrics is served on an address of its own
+	// (NewMetricsServer): this server answers it 404.
+	MetricsOwnAddr bool
+	// OutboxDir is where the embedded mode writes outgoing mail; the
+	// console shows it when set.
+	OutboxDir string
 }
 
 // Server is the HTTP server.
 type Server struct {
 	deps Deps
+	opts Options
 	csp  string
 	app  *fiber.App
+	// consoleRoles are the roles of each console route registered
+	// ("GET /admin/campaigns"), for the links the console shows.
+	consoleRoles map[string][]app.Role
+	// ownLimits are the routes with a body limit of their own.
+	ownLimits []route
 }
 
 // New builds the server with every route.
-func New(deps Deps) *Server {
-	if deps.BodyLimit == 0 {
-		deps.BodyLimit = 256 << 10
+func New(deps Deps, opts Options) *Server {
+	if opts.BodyLimit == 0 {
+		opts.BodyLimit = 256 << 10
 	}
-	if deps.InboundBodyLimit == 0 {
-		deps.InboundBodyLimit = app.MaxInboundBytes
+	if opts.InboundBodyLimit == 0 {
+		opts.InboundBodyLimit = app.MaxInboundBytes
 	}
-	if deps.WebhookBodyLimit == 0 {
-		deps.WebhookBodyLimit = 1 << 20
+	if opts.WebhookBodyLimit == 0 {
+		opts.WebhookBodyLimit = 1 << 20
 	}
-	if deps.MinFillTime == 0 {
-		deps.MinFillTime = 2 * time.Second
+	if opts.MinFillTime == 0 {
+		opts.MinFillTime = 2 * time.Second
 	}
-	s := &Server{deps: deps, csp: contentSecurityPolicy(deps.AnalyticsSrc)}
+	s := &Server{deps: deps, opts: opts, csp: contentSecurityPolicy(opts.AnalyticsSrc)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "newsletter",
 		DisableStartupMessage: true,
-		BodyLimit:             deps.BodyLimit,
+		BodyLimit:             opts.BodyLimit,
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           60 * time.Second,
@@ -143,30 +144,6 @@ func New(deps Deps) *Server {
 	s.app.Server().HeaderReceived = s.requestLimits
 	s.routes()
 	return s
-}
-
-// requestLimits gives /inbound/mime its own body limit, for requests that
-// carry its bearer token: anyone else keeps the limit of every route. It
-// runs when a request's header has arrived and before its body is read, so
-// a body over the limit is refused (413) without being read into memory.
-func (s *Server) requestLimits(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if string(h.Method()) != fiber.MethodPost {
-		return fasthttp.RequestConfig{}
-	}
-	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
-	if provider, ok := strings.CutPrefix(path, "/webhooks/"); ok && s.deps.Webhooks[provider] != nil {
-		// A configured provider's webhook: its batches may be larger than
-		// a form; the signature is checked once the body is in.
-		return fasthttp.RequestConfig{MaxRequestBodySize: s.deps.WebhookBodyLimit}
-	}
-	if s.deps.InboundToken == "" || path != "/inbound/mime" {
-		return fasthttp.RequestConfig{}
-	}
-	token, ok := strings.CutPrefix(string(h.Peek(fiber.HeaderAuthorization)), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.deps.InboundToken)) != 1 {
-		return fasthttp.RequestConfig{}
-	}
-	return fasthttp.RequestConfig{MaxRequestBodySize: s.deps.InboundBodyLimit}
 }
 
 // App returns the Fiber application (for tests: app.Test).

@@ -87,10 +87,7 @@ func (s *Server) unsubscribePage(c *fiber.Ctx) error {
 	st, err := s.deps.Unsubscribes.UnsubscribeState(c.UserContext(), token)
 	loc := locale(c)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.linkError(c, loc, err, "")
 	}
 	if wantsJSON(c) {
 		return c.JSON(unsubscribeStatus(st))
@@ -107,7 +104,7 @@ func (s *Server) unsubscribePage(c *fiber.Ctx) error {
 // token needed) and the target of the unsubscribe page's buttons.
 func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	token := c.Params("token")
-	ev := app.Evidence{IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+	ev := evidence(c, "")
 	if isOneClick(c.Get(fiber.HeaderContentType), c.Body()) {
 		return s.oneClick(c, token, ev)
 	}
@@ -116,8 +113,8 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 		var body struct {
 			Choice string `json:"choice"`
 		}
-		if err := c.BodyParser(&body); err != nil {
-			return app.Errorf(app.EINVALID, "The request body is not valid JSON.")
+		if err := decodeJSON(c, &body, extraFields); err != nil {
+			return err
 		}
 		choice = body.Choice
 	}
@@ -129,10 +126,7 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	}
 	st, err := s.deps.Unsubscribes.Unsubscribe(c.UserContext(), token, choice, ev)
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.linkError(c, loc, err, "")
 	}
 	if wantsJSON(c) {
 		return c.JSON(unsubscribeStatus(st))
@@ -152,10 +146,7 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 func (s *Server) oneClick(c *fiber.Ctx, token string, ev app.Evidence) error {
 	loc := locale(c)
 	if err := s.deps.Unsubscribes.OneClickUnsubscribe(c.UserContext(), token, ev); err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.linkError(c, loc, err, "")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if wantsJSON(c) {
@@ -179,10 +170,7 @@ func (s *Server) revokePage(c *fiber.Ctx) error {
 		loc = app.NormalizeLocale(conf.Locale)
 	}
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.linkError(c, loc, err, "")
 	}
 	return s.page(c, fiber.StatusOK, "revoke", loc, templates.T(loc, "revoke.title"), revokeData{Action: "/revoke/" + token})
 }
@@ -196,7 +184,7 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 	d := messageData{Kind: "revoked"}
 	switch c.FormValue("choice") {
 	case "revoke":
-		ev := app.Evidence{IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 512)}
+		ev := evidence(c, "")
 		err = s.deps.Unsubscribes.ConfirmRevocation(c.UserContext(), token, ev)
 		d.Heading, d.Paragraphs = templates.T(loc, "prefs.revoked.title"), []string{templates.T(loc, "prefs.revoked.text")}
 	case "keep":
@@ -206,10 +194,7 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 		return app.Errorf(app.EINVALID, "Unknown choice.")
 	}
 	if err != nil {
-		if isLinkError(err) {
-			return s.linkProblem(c, loc, err, "")
-		}
-		return err
+		return s.linkError(c, loc, err, "")
 	}
 	if wantsJSON(c) {
 		return c.JSON(fiber.Map{"status": d.Kind})

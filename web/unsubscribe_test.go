@@ -17,14 +17,13 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"newsletter/app"
-	"newsletter/web"
 )
 
 // withOptOut plugs the opt-out use cases and the webhook into a fixture.
-func withOptOut(token string) func(*web.Deps) {
-	return func(d *web.Deps) {
-		svc := d.Subs.(*app.Service)
-		d.Unsubscribes, d.Inbound, d.Privacy, d.InboundToken = svc, svc, svc, token
+func withOptOut(token string) func(*setup) {
+	return func(s *setup) {
+		s.plugOptOut()
+		s.InboundToken = token
 	}
 }
 

@@ -1,24 +1,10 @@
 package web
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
 )
-
-// WebhookReader verifies and reads one mail provider's webhook requests
-// (package feedback implements it for each provider).
-type WebhookReader interface {
-	Read(ctx context.Context, r app.WebhookRequest) (*app.WebhookBatch, error)
-}
-
-// FeedbackRecorder records the events of a verified webhook request
-// (app.Service).
-type FeedbackRecorder interface {
-	RecordWebhook(ctx context.Context, replayKey string, events []app.FeedbackEvent) (app.FeedbackResult, error)
-}
 
 // webhook receives a mail provider's delivery events: POST
 // /webhooks/{provider}. The provider's own scheme verifies the request

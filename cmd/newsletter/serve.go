@@ -111,7 +111,7 @@ func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr 
 		if err := bootstrapAdmin(ctx, cfg, sys.admins, stdout); err != nil {
 			return err
 		}
-		srv = web.New(camp.webDeps(sys.webDeps()))
+		srv = web.New(camp.webDeps(sys.webDeps()), sys.webOptions())
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			return &config.Error{Var: "NEWSLETTER_ADDR", Reason: err.Error()}

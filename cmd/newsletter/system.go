@@ -168,20 +168,28 @@ func (s *system) mailboxPoller() *jobs.MailboxPoller {
 	return &jobs.MailboxPoller{URL: s.cfg.IMAPURL, Receiver: s.svc, Leases: s.store, Log: s.log.With("component", "mailbox")}
 }
 
-// webDeps are the web server's dependencies.
+// webDeps are the parts the web server calls.
 func (s *system) webDeps() web.Deps {
+	auth := &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer}
 	return web.Deps{
-		Log: s.log, Metrics: s.metrics, MetricsToken: s.cfg.MetricsToken, MetricsOwnAddr: s.cfg.MetricsAddr != "",
-		Admins: s.admins, Pages: s.pages, Subs: s.svc, Policies: s.store,
-		Directory: s.store, Signer: s.signer, Operator: s.svc.Operator, BaseURL: s.cfg.BaseURL,
+		Log: s.log, Metrics: s.metrics, Pages: s.pages,
+		Checks:        []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
+		Subscriptions: s.svc, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store, Keys: s.signer,
+		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.svc,
+		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
+		APITokens: s.admins, Publisher: s.admins, Auth: auth,
+		Directory: s.store, Dashboard: s.store, Privacy: s.svc,
+	}
+}
+
+// webOptions are the web server's settings.
+func (s *system) webOptions() web.Options {
+	return web.Options{
+		BaseURL: s.cfg.BaseURL, Operator: s.svc.Operator,
 		FormOrigins: s.cfg.FormOrigins, FormRedirect: s.cfg.FormRedirect, AnalyticsSrc: s.cfg.AnalyticsSrc,
 		LimitIP: s.cfg.SubscribeLimitIP, LimitAddress: s.cfg.SubscribeLimitAddress,
-		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()},
-		Checks:  []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
-		Auth:    &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer},
-		Console: s.store, OutboxDir: s.consoleOutboxDir(), Privacy: s.svc,
-		Unsubscribes: s.svc, Inbound: s.svc, InboundToken: s.cfg.InboundToken,
-		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
+		InboundToken: s.cfg.InboundToken, OutboxDir: s.consoleOutboxDir(),
+		MetricsToken: s.cfg.MetricsToken, MetricsOwnAddr: s.cfg.MetricsAddr != "",
 	}
 }
 

@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"html"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"newsletter/app"
+	"newsletter/templates"
+)
+
+var (
+	menuNav  = regexp.MustCompile(`(?s)<nav aria-label="[^"]*" class="admin-nav">(.*?)</nav>`)
+	menuLink = regexp.MustCompile(`<a href="([^"]+)"[^>]*>([^<]+)</a>`)
+	pageName = regexp.MustCompile(`<title>([^<]*) · `)
+)
+
+// TestAdminMenuByRole: the console's menu offers each role exactly the
+// sections it may open in this process, in the page's language, and each
+// of them opens with the menu's name as its title. A part the process
+// runs without leaves the menu, and its pages are gone.
+func TestAdminMenuByRole(t *testing.T) {
+	all := []string{"/admin", "/admin/campaigns", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
+		"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/outbox", "/admin/users", "/admin/tokens"}
+	officer := []string{"/admin", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
+		"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit"}
+	tests := []struct {
+		name string
+		plug func(*setup)
+		want map[app.Role][]string
+	}{
+		{"Everything", nil, map[app.Role][]string{
+			app.RoleOwner: all, app.RoleMarketer: {"/admin", "/admin/campaigns"}, app.RolePrivacyOfficer: officer}},
+		{"NoPrivacyOperations", func(s *setup) { s.Privacy = nil }, map[app.Role][]string{
+			app.RoleOwner:          {"/admin", "/admin/campaigns", "/admin/subscribers", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens"},
+			app.RolePrivacyOfficer: {"/admin", "/admin/subscribers", "/admin/policies"}}},
+		{"NoCampaignsNoOutbox", func(s *setup) { s.Campaigns, s.OutboxDir = nil, "" }, map[app.Role][]string{
+			app.RoleOwner: {"/admin", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
+				"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/users", "/admin/tokens"},
+			app.RoleMarketer: {"/admin"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var plug []func(*setup)
+			if tt.plug != nil {
+				plug = append(plug, tt.plug)
+			}
+			c := newConsole(t, plug...)
+			for role, want := range tt.want {
+				s := c.login(t, role)
+				for _, loc := range []string{"en", "ru"} {
+					resp, body := c.get(t, s, "/admin?lang="+loc)
+					if resp.StatusCode != http.StatusOK {
+						t.Fatalf("%s %s: /admin %d", role, loc, resp.StatusCode)
+					}
+					nav := menuNav.FindStringSubmatch(body)
+					if nav == nil {
+						t.Fatalf("%s %s: no menu", role, loc)
+					}
+					var got []string
+					labels := map[string]string{}
+					for _, m := range menuLink.FindAllStringSubmatch(nav[1], -1) {
+						got = append(got, m[1])
+						labels[m[1]] = html.UnescapeString(m[2])
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("%s %s: menu %v, want %v", role, loc, got, want)
+					}
+					for _, href := range want {
+						key := "admin.nav." + strings.TrimPrefix(strings.TrimPrefix(href, "/admin"), "/")
+						if href == "/admin" {
+							key = "admin.nav.dashboard"
+						}
+						if labels[href] != templates.T(loc, key) {
+							t.Errorf("%s %s: %s is named %q, want %q", role, loc, href, labels[href], templates.T(loc, key))
+						}
+						resp, page := c.get(t, s, href)
+						title := pageName.FindStringSubmatch(page)
+						if resp.StatusCode != http.StatusOK || title == nil || html.UnescapeString(title[1]) != labels[href] {
+							t.Errorf("%s %s: %s answers %d titled %v, want %q", role, loc, href, resp.StatusCode, title, labels[href])
+						}
+					}
+				}
+			}
+			// The pages of a part that is off are not there for anyone.
+			owner := c.login(t, app.RoleOwner)
+			for _, href := range all {
+				if !slices.Contains(tt.want[app.RoleOwner], href) && tt.want[app.RoleOwner] != nil {
+					if resp, _ := c.get(t, owner, href); resp.StatusCode != http.StatusNotFound {
+						t.Errorf("%s is off but answers %d", href, resp.StatusCode)
+					}
+				}
+			}
+		})
+	}
+}
