@@ -95,3 +95,27 @@ func TestStateGaugeLeftOutOnError(t *testing.T) {
 		t.Fatalf("after recovery: %v", got)
 	}
 }
+
+// TestQueueDepthThatDoesNotAnswer: a queue that does not answer (a network
+// partition) leaves its depth out of the scrape; the scrape goes on.
+func TestQueueDepthThatDoesNotAnswer(t *testing.T) {
+	m := New()
+	release := make(chan struct{})
+	defer close(release)
+	m.RegisterQueueDepth(func() (map[string]int, error) {
+		<-release
+		return map[string]int{"critical": 1}, nil
+	})
+	m.RegisterReadiness(Check{Name: "database", Ping: func(context.Context) error { return nil }})
+	mfs, err := m.Registry.Gather()
+	if err == nil || !strings.Contains(err.Error(), "queue depth: no answer") {
+		t.Fatalf("gather error %v, want the queue depth's", err)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+	}
+	if names["newsletter_queue_depth"] || !names["newsletter_ready"] {
+		t.Fatalf("families %v: want the readiness gauge and no queue depth", names)
+	}
+}
