@@ -5,12 +5,15 @@ package jobs
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"newsletter/app/config"
 )
 
 // Queue names. Weights give confirmations and request replies priority over
@@ -34,8 +37,12 @@ type Queue struct {
 	embedded  *miniredis.Miniredis
 }
 
-// Connect opens a queue on redisURL, or starts the embedded server when
-// redisURL is empty.
+// Connect opens a queue on redisURL (one server, or a group found through
+// Redis Sentinel: config.ParseRedisURL), or starts the embedded server when
+// redisURL is empty. Every user of the queue's Redis (asynq's client,
+// server and inspector, the rate limits, the readiness check) connects
+// with the same options, so after a Sentinel failover all of them follow
+// the new master.
 func Connect(redisURL string) (*Queue, error) {
 	q := &Queue{}
 	if redisURL == "" {
@@ -46,29 +53,53 @@ func Connect(redisURL string) (*Queue, error) {
 		q.embedded = m
 		redisURL = "redis://" + m.Addr()
 	}
-	opt, err := asynq.ParseRedisURI(redisURL)
+	target, err := config.ParseRedisURL(redisURL)
 	if err != nil {
 		q.Close()
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, &config.Error{Var: "REDIS_URL", Reason: err.Error()}
 	}
-	q.Opt = withTimeouts(opt)
+	q.Opt = connOpt(target)
 	q.Client = asynq.NewClient(q.Opt)
 	q.Inspector = asynq.NewInspector(q.Opt)
 	q.ping, _ = q.Opt.MakeRedisClient().(redis.UniversalClient)
 	return q, nil
 }
 
-// withTimeouts bounds how long a call waits for an unreachable Redis, so an
-// outage turns into errors the caller handles rather than hung requests.
-func withTimeouts(opt asynq.RedisConnOpt) asynq.RedisConnOpt {
-	if o, ok := opt.(asynq.RedisClientOpt); ok {
-		o.DialTimeout = 2 * time.Second
-		o.ReadTimeout = 3 * time.Second
-		o.WriteTimeout = 3 * time.Second
-		o.PoolSize = 50
-		return o
+// Timeouts of every connection to Redis: they bound how long a call waits
+// for an unreachable server, so an outage (or the seconds of a failover)
+// turns into errors the caller handles rather than hung requests.
+const (
+	redisDialTimeout  = 2 * time.Second
+	redisReadTimeout  = 3 * time.Second
+	redisWriteTimeout = 3 * time.Second
+	// redisPoolSize is the most connections each client (asynq's client,
+	// server and inspector, the plain client) keeps to the server.
+	redisPoolSize = 50
+)
+
+// connOpt turns a parsed REDIS_URL into asynq's connection options. With
+// TLS the certificate of each server and Sentinel is verified against the
+// host name or IP it is reached at (the system's roots; SSL_CERT_FILE adds
+// a private CA).
+func connOpt(r config.Redis) asynq.RedisConnOpt {
+	var tlsConfig *tls.Config
+	if r.TLS {
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	return opt
+	if r.Sentinel() {
+		return asynq.RedisFailoverClientOpt{
+			MasterName: r.MasterName, SentinelAddrs: r.Addrs,
+			SentinelUsername: r.SentinelUsername, SentinelPassword: r.SentinelPassword,
+			Username: r.Username, Password: r.Password, DB: r.DB,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisReadTimeout, WriteTimeout: redisWriteTimeout,
+			PoolSize: redisPoolSize, TLSConfig: tlsConfig,
+		}
+	}
+	return asynq.RedisClientOpt{
+		Addr: r.Addrs[0], Username: r.Username, Password: r.Password, DB: r.DB,
+		DialTimeout: redisDialTimeout, ReadTimeout: redisReadTimeout, WriteTimeout: redisWriteTimeout,
+		PoolSize: redisPoolSize, TLSConfig: tlsConfig,
+	}
 }
 
 // Embedded reports whether the queue lives inside this process.

@@ -36,7 +36,9 @@ func serveMetrics(c *fiber.Ctx, m *metrics.Metrics, token string) error {
 		return c.Status(fiber.StatusUnauthorized).SendString("a valid metrics token is required\n")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))(c)
+	// A gauge whose source is down (the queue, the database) is left out;
+	// the rest, and the readiness gauge that says what is down, are served.
+	return adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))(c)
 }
 
 // bearerIs reports whether an Authorization header carries the bearer

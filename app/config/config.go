@@ -27,7 +27,11 @@ type Config struct {
 
 	// DatabaseURL is the PostgreSQL URL, or empty for embedded SQLite.
 	DatabaseURL string
-	// RedisURL is the Redis URL, or empty for the embedded server.
+	// DatabaseMaxConns is the most PostgreSQL connections one process
+	// opens.
+	DatabaseMaxConns int
+	// RedisURL is the Redis URL (one server, or Sentinels: see
+	// ParseRedisURL), or empty for the embedded server.
 	RedisURL string
 	// SMTPURL is the SMTP URL, or empty to write mail to DataDir/outbox.
 	SMTPURL string
@@ -177,8 +181,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	if c.RedisURL != "" {
-		if err := checkURL("REDIS_URL", c.RedisURL, "redis", "rediss"); err != nil {
-			return nil, err
+		if _, err := ParseRedisURL(c.RedisURL); err != nil {
+			return nil, bad("REDIS_URL", "%v", err)
 		}
 	}
 	if c.SMTPURL != "" {
@@ -249,6 +253,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.SubscribeLimitAddress, err = strconv.Atoi(get("NEWSLETTER_LIMIT_ADDRESS", "5")); err != nil || c.SubscribeLimitAddress < 0 {
 		return nil, bad("NEWSLETTER_LIMIT_ADDRESS", "must be a whole number of requests per hour >= 0")
+	}
+	if c.DatabaseMaxConns, err = strconv.Atoi(get("DATABASE_MAX_CONNS", "40")); err != nil || c.DatabaseMaxConns < 4 || c.DatabaseMaxConns > 1000 {
+		return nil, bad("DATABASE_MAX_CONNS", "must be a whole number of connections from 4 to 1000")
 	}
 	if c.Workers, err = strconv.Atoi(get("NEWSLETTER_WORKERS", "10")); err != nil || c.Workers < 1 || c.Workers > 1000 {
 		return nil, bad("NEWSLETTER_WORKERS", "must be a whole number from 1 to 1000")

@@ -30,6 +30,9 @@ func TestLoadDefaults(t *testing.T) {
 	if c.OperatorCountry != "RU" || c.SMTPCountry != "RU" {
 		t.Errorf("countries %q %q, want RU RU", c.OperatorCountry, c.SMTPCountry)
 	}
+	if c.DatabaseMaxConns != 40 {
+		t.Errorf("DATABASE_MAX_CONNS default %d, want 40", c.DatabaseMaxConns)
+	}
 	if c.ConfirmTTL != 7*24*time.Hour || c.PendingTTL != 30*24*time.Hour || c.PreferencesTTL != 4*time.Hour {
 		t.Errorf("ttl %v %v %v", c.ConfirmTTL, c.PendingTTL, c.PreferencesTTL)
 	}
@@ -101,6 +104,12 @@ func TestLoad(t *testing.T) {
 				t.Errorf("outbox lease %v", c.OutboxLease)
 			}
 		}},
+		{name: "DatabaseMaxConns", env: map[string]string{"DATABASE_MAX_CONNS": "8"}, check: func(t *testing.T, c *config.Config) {
+			if c.DatabaseMaxConns != 8 {
+				t.Errorf("DATABASE_MAX_CONNS %d", c.DatabaseMaxConns)
+			}
+		}},
+		{name: "DatabaseMaxConnsTooFew", env: map[string]string{"DATABASE_MAX_CONNS": "2"}, wantErr: "DATABASE_MAX_CONNS:"},
 		{name: "BadHoliday", env: map[string]string{"NEWSLETTER_HOLIDAYS": "2026-01-01, 1 May"}, wantErr: "NEWSLETTER_HOLIDAYS:"},
 		{name: "Holidays", env: map[string]string{"NEWSLETTER_HOLIDAYS": "2026-01-01, 2026-05-01"}, check: func(t *testing.T, c *config.Config) {
 			if len(c.Holidays) != 2 {

@@ -3,6 +3,9 @@
 package metrics
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -57,12 +60,30 @@ type queueCollector struct {
 
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
+// Collect reads the depth, waiting at most stateTimeout: a queue that
+// does not answer (a network partition) leaves the depth out of the scrape
+// instead of holding the whole scrape up.
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	d, err := c.depth()
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
+	type result struct {
+		d   map[string]int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		d, err := c.depth()
+		done <- result{d, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(stateTimeout):
+		r.err = fmt.Errorf("queue depth: no answer within %v", stateTimeout)
+	}
+	if r.err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, r.err)
 		return
 	}
+	d := r.d
 	for q, n := range d {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), q)
 	}

@@ -92,6 +92,18 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 	return s, nil
 }
 
+// SetMaxConns limits the connections the store opens to PostgreSQL (40
+// unless set); SQLite keeps its one connection.
+func (s *Store) SetMaxConns(n int) {
+	if s.dialect != Postgres || n < 1 {
+		return
+	}
+	if sqlDB, err := s.db.DB(); err == nil {
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+	}
+}
+
 // Dialect reports the database engine.
 func (s *Store) Dialect() Dialect { return s.dialect }
 

@@ -86,17 +86,6 @@ func scheduleCampaign(t *testing.T, web *proc, auth []string, subject string) st
 }
 
 // waitLong polls cond until it holds, for up to 90 seconds.
-func waitLong(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // waitFinished waits (up to timeout) until the campaign at u is finished.
 func waitFinished(t *testing.T, u string, auth []string, timeout time.Duration) map[string]any {
 	t.Helper()
@@ -192,7 +181,7 @@ func TestKilledWorkerResendsAtMostItsSenders(t *testing.T) {
 	campID, _ := strconv.ParseInt(u[strings.LastIndexByte(u, '/')+1:], 10, 64)
 
 	// Everything the worker does waits for its slow database: a long wait.
-	waitLong(t, "the first messages", func() bool { return sink.Accepted() >= 20 })
+	waitLong(t, "the first messages", 90*time.Second, func() bool { return sink.Accepted() >= 20 })
 	_ = w1.cmd.Process.Signal(syscall.SIGKILL)
 	<-w1.done
 	time.Sleep(time.Second) // the sink finishes the sessions the kill cut
@@ -331,7 +320,7 @@ func TestQueueLosesItsData(t *testing.T) {
 	auth := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
 	sink.Hold()
 	u := scheduleCampaign(t, web, auth, subject)
-	waitLong(t, "the first batch to claim its deliveries", func() bool {
+	waitLong(t, "the first batch to claim its deliveries", 90*time.Second, func() bool {
 		return count(`SELECT count(*) FROM deliveries WHERE status = 'sending'`) > 0
 	})
 	loseQueue()

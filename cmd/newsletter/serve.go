@@ -50,12 +50,18 @@ func warnOpenDataDir(dir string, log *slog.Logger) {
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	return store.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		return nil, err
+	}
+	st.SetMaxConns(cfg.DatabaseMaxConns)
+	return st, nil
 }
 
 // serve runs the web server, the workers, or both (mode "serve").
 func serve(ctx context.Context, cfg *config.Config, mode string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	jobs.LogRedisTo(log.With("component", "redis"))
 	if mode != "serve" && cfg.RedisURL == "" {
 		return &config.Error{Var: "REDIS_URL", Reason: fmt.Sprintf("required for `newsletter %s`: the embedded queue lives inside one process; run `newsletter serve` instead", mode)}
 	}

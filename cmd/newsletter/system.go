@@ -77,7 +77,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 			return nil, err
 		}
 	}
-	s.metrics.RegisterQueueDepth(s.queue.Depth)
+	s.registerStateMetrics()
 	if s.transport, err = newTransport(cfg, s.signer, 30*time.Second, 0); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ type PostgresCluster struct {
 	Port int
 	dir  string
 	t    testing.TB
+	tls  *TLSFiles
 }
 
 // pgBin finds a PostgreSQL server program.
@@ -42,6 +43,12 @@ func asPostgres(args ...string) *exec.Cmd {
 // is removed when the test ends.
 func StartPostgresCluster(t testing.TB) *PostgresCluster {
 	t.Helper()
+	c, _ := startPostgresCluster(t, false)
+	return c
+}
+
+func startPostgresCluster(t testing.TB, withTLS bool) (*PostgresCluster, TLSFiles) {
+	t.Helper()
 	initdb := pgBin("initdb")
 	if initdb == "" || pgBin("pg_ctl") == "" {
 		skipOrFail(t, "PostgreSQL server programs (initdb, pg_ctl) not installed")
@@ -63,8 +70,26 @@ func StartPostgresCluster(t testing.TB) *PostgresCluster {
 	if out, err := asPostgres(initdb, "-D", c.dir, "-A", "trust", "-U", "postgres", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
+	var files TLSFiles
+	if withTLS {
+		files = NewTLSFiles(t, base)
+		if os.Geteuid() == 0 { // the server reads its key as the postgres user
+			if out, err := exec.Command("chown", "postgres", files.Cert, files.Key).CombinedOutput(); err != nil {
+				t.Fatalf("chown: %v %s", err, out)
+			}
+		}
+		c.tls = &files
+	}
 	c.Start()
-	return c
+	return c, files
+}
+
+// StartPostgresClusterTLS is StartPostgresCluster with TLS on: the server's
+// certificate (for 127.0.0.1 and localhost) is signed by the returned
+// throwaway authority.
+func StartPostgresClusterTLS(t testing.TB) (*PostgresCluster, TLSFiles) {
+	t.Helper()
+	return startPostgresCluster(t, true)
 }
 
 // URL is the cluster's postgres database.
@@ -76,6 +101,9 @@ func (c *PostgresCluster) URL() string {
 func (c *PostgresCluster) Start() {
 	c.t.Helper()
 	opts := "-p " + strconv.Itoa(c.Port) + " -k " + filepath.Dir(c.dir) + " -c listen_addresses=127.0.0.1 -c fsync=off"
+	if c.tls != nil {
+		opts += " -c ssl=on -c ssl_cert_file=" + c.tls.Cert + " -c ssl_key_file=" + c.tls.Key
+	}
 	if out, err := asPostgres(pgBin("pg_ctl"), "-D", c.dir, "-o", opts, "-l", filepath.Join(filepath.Dir(c.dir), "log"), "-w", "start").CombinedOutput(); err != nil {
 		c.t.Fatalf("pg_ctl start: %v\n%s", err, out)
 	}
