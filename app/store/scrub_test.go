@@ -9,7 +9,7 @@ import (
 	"newsletter/app/store"
 )
 
-// TestMigrationStripsConsentPages runs migration 0010 over rows written
+// TestMigrationStripsConsentPages runs migration 0009 over rows written
 // before it: the pages kept with consent evidence and pending
 // confirmations lose their query and fragment, and nothing else changes.
 func TestMigrationStripsConsentPages(t *testing.T) {
@@ -36,7 +36,7 @@ func TestMigrationStripsConsentPages(t *testing.T) {
 		// As if the database were one version older.
 		db, err := s.DB()
 		must(t, err)
-		for _, q := range []string{`DELETE FROM schema_migrations WHERE version = 10`, `DROP TABLE erasure_scrub`} {
+		for _, q := range []string{`DELETE FROM schema_migrations WHERE version = 9`, `DROP TABLE erasure_scrub`} {
 			if _, err := db.ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
