@@ -24,6 +24,7 @@ type Store interface {
 
 	SubscriberStore
 	RetentionStore
+	EventRecorder
 }
 
 // RetentionStore destroys and purges data as the policy requires.

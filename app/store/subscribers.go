@@ -211,11 +211,13 @@ func (s *Store) AddConsentEvent(ctx context.Context, e *app.ConsentEvent) error 
 		IP: nullable(e.IP), UserAgent: nullable(e.UserAgent), FormID: e.FormID, Page: e.Page,
 		PolicyVersion: e.PolicyVersion, ConsentText: e.ConsentText, RequestID: e.RequestID, CreatedAt: at.UTC(),
 	}
-	if err := s.with(ctx).Create(&r).Error; err != nil {
-		return fmt.Errorf("add consent event: %w", err)
-	}
-	e.ID, e.At = r.ID, r.CreatedAt
-	return nil
+	return s.atomically(ctx, func(tx *Store) error {
+		if err := tx.with(ctx).Create(&r).Error; err != nil {
+			return fmt.Errorf("add consent event: %w", err)
+		}
+		e.ID, e.At = r.ID, r.CreatedAt
+		return tx.recordConsentEvent(ctx, e)
+	})
 }
 
 // ConsentEvents returns a subscriber's consent history, oldest first.
@@ -442,20 +444,31 @@ func (r *requestRow) request() app.Request {
 // CreateRequest adds a request to the register.
 func (s *Store) CreateRequest(ctx context.Context, r *app.Request) error {
 	row := requestToRow(r)
-	if err := s.with(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("create request: %w", err)
-	}
-	r.ID = row.ID
-	return nil
+	return s.atomically(ctx, func(tx *Store) error {
+		if err := tx.with(ctx).Create(&row).Error; err != nil {
+			return fmt.Errorf("create request: %w", err)
+		}
+		r.ID = row.ID
+		return tx.recordRequestCreated(ctx, r)
+	})
 }
 
 // UpdateRequest writes every field of r.
 func (s *Store) UpdateRequest(ctx context.Context, r *app.Request) error {
 	row := requestToRow(r)
-	if err := s.with(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id").Updates(&row).Error; err != nil {
-		return fmt.Errorf("update request: %w", err)
-	}
-	return nil
+	return s.atomically(ctx, func(tx *Store) error {
+		completes, err := tx.completesRequest(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := tx.with(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id").Updates(&row).Error; err != nil {
+			return fmt.Errorf("update request: %w", err)
+		}
+		if completes {
+			return tx.recordRequestEvent(ctx, app.EventRequestCompleted, r)
+		}
+		return nil
+	})
 }
 
 // Request returns the request with id.
@@ -610,7 +623,13 @@ func (s *Store) WithdrawMarketing(ctx context.Context, subscriberID, campaignID 
 	if campaignID > 0 {
 		campaign = &campaignID
 	}
-	if s.dialect == Postgres && !s.inTx {
+	// The one statement below records no events: with an endpoint that
+	// asks for them, the transaction further down does.
+	hooked, err := s.anyWebhooks(ctx, app.EventConsentWithdrawn, app.EventRequestCreated, app.EventRequestCompleted)
+	if err != nil {
+		return false, fmt.Errorf("withdraw marketing: %w", err)
+	}
+	if s.dialect == Postgres && !s.inTx && !hooked {
 		var n []int64
 		err := s.with(ctx).Raw(`
 WITH upd AS (
@@ -635,7 +654,7 @@ SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel
 		return len(n) == 1 && n[0] > 0, nil
 	}
 	changed := false
-	err := s.Tx(ctx, func(tx app.Store) error {
+	err = s.Tx(ctx, func(tx app.Store) error {
 		db := tx.(*Store).with(ctx)
 		res := db.Exec(`UPDATE consents SET granted = false, updated_at = ? WHERE subscriber_id = ? AND purpose = 'marketing' AND granted
 			AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status <> 'erased')`, at, subscriberID, subscriberID)
