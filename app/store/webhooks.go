@@ -224,10 +224,21 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret string
 // WebhookDeliveries implements app.WebhookStore.
 func (s *Store) WebhookDeliveries(ctx context.Context, endpointID int64, limit int) ([]app.WebhookDelivery, error) {
 	var rows []struct {
-		webhookDeliveryRow
-		Type string
+		ID              int64
+		EventID         int64
+		EndpointID      int64
+		Status          string
+		Attempts        int
+		ResponseCode    *int
+		ResponseExcerpt string
+		LastError       string
+		LastAttemptAt   *time.Time
+		DeliveredAt     *time.Time
+		CreatedAt       time.Time
+		Type            string
 	}
-	q := s.with(ctx).Table("webhook_deliveries d").Select("d.*, e.type").
+	q := s.with(ctx).Table("webhook_deliveries d").Select("d.id, d.event_id, d.endpoint_id, d.status, d.attempts, d.response_code, d.response_excerpt, " +
+		"d.last_error, d.last_attempt_at, d.delivered_at, d.created_at, e.type").
 		Joins("JOIN webhook_events e ON e.id = d.event_id").Order("d.id DESC").Limit(limit)
 	if endpointID > 0 {
 		q = q.Where("d.endpoint_id = ?", endpointID)

@@ -83,7 +83,7 @@ func NewSender(o Options) *Sender {
 	if o.MaxResponse <= 0 {
 		o.MaxResponse = 64 << 10
 	}
-	dialer := &net.Dialer{Timeout: o.Timeout, Control: control(o.AllowPrivate)}
+	dialer := &net.Dialer{Timeout: o.Timeout, Control: DialControl(o.AllowPrivate)}
 	t := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           dialer.DialContext,
@@ -105,8 +105,9 @@ func NewSender(o Options) *Sender {
 	}}
 }
 
-// control refuses connections to forbidden addresses unless allowed.
-func control(allowPrivate bool) func(network, address string, c syscall.RawConn) error {
+// DialControl is the check of each connection, a net.Dialer's Control: it
+// refuses forbidden addresses (app.ForbiddenAddress) unless allowed.
+func DialControl(allowPrivate bool) func(network, address string, c syscall.RawConn) error {
 	return func(network, address string, _ syscall.RawConn) error {
 		if allowPrivate {
 			return nil
