@@ -4,7 +4,7 @@ package templates
 // key -> {English, Russian}. T looks here for a key catalog lacks.
 var webhookCatalog = map[string][2]string{
 	"admin.nav.webhooks":                        {"Webhooks", "Вебхуки"},
-	"admin.webhooks.lead":                       {"The product posts events to these HTTPS addresses: ids and facts, never personal data. Each request is signed as the Standard Webhooks specification says; a failed delivery is retried for about a day.", "Продукт отправляет события на эти HTTPS-адреса: только идентификаторы и факты, без персональных данных. Каждый запрос подписан по спецификации Standard Webhooks; неудачную доставку продукт повторяет около суток."},
+	"admin.webhooks.lead":                       {"Events are posted to these HTTPS addresses: ids and facts, never personal data. Each request is signed as the Standard Webhooks specification says; a delivery that fails is retried for about a day.", "На эти HTTPS-адреса отправляются события: только идентификаторы и факты, без персональных данных. Каждый запрос подписан по спецификации Standard Webhooks; если доставить событие не удалось, попытки повторяются около суток."},
 	"admin.webhooks.none":                       {"No endpoints yet.", "Адресов пока нет."},
 	"admin.webhooks.url":                        {"Endpoint URL", "Адрес (URL)"},
 	"admin.webhooks.events":                     {"Events", "События"},
