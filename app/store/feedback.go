@@ -11,8 +11,6 @@ import (
 // Delivery feedback: bounce and complaint events, the campaign counters and
 // lists computed from them, webhook replay keys and lifted suppressions.
 
-var _ app.FeedbackStore = (*Store)(nil)
-
 // FeedbackTarget implements app.FeedbackStore.
 func (s *Store) FeedbackTarget(ctx context.Context, deliveryID int64) (*app.FeedbackTarget, error) {
 	var rows []struct {
@@ -104,7 +102,7 @@ const bouncesSQL = `SELECT campaign_id, delivery_id, kind, status, source FROM f
 	SELECT campaign_id, id, CASE WHEN smtp_code >= 500 THEN 'hard_bounce' ELSE 'soft_bounce' END, CAST(smtp_code AS TEXT), 'smtp'
 		FROM deliveries WHERE campaign_id IN @ids AND status = 'failed' AND smtp_code >= 400`
 
-// CampaignFeedback implements app.CampaignFeedbackStore.
+// CampaignFeedback implements app.CampaignStore.
 func (s *Store) CampaignFeedback(ctx context.Context, ids []int64) (map[int64]app.CampaignFeedback, error) {
 	out := make(map[int64]app.CampaignFeedback, len(ids))
 	if len(ids) == 0 {
@@ -181,7 +179,7 @@ type outcomeRow struct {
 	At           *time.Time
 }
 
-// CampaignOutcomes implements app.CampaignFeedbackStore.
+// CampaignOutcomes implements app.CampaignStore.
 func (s *Store) CampaignOutcomes(ctx context.Context, q app.OutcomeQuery) ([]app.CampaignOutcome, error) {
 	args := map[string]any{"c": q.CampaignID, "ids": []int64{q.CampaignID}, "after": q.AfterID, "lim": q.Limit}
 	var sql string
@@ -249,7 +247,7 @@ func (s *Store) CampaignOutcomes(ctx context.Context, q app.OutcomeQuery) ([]app
 	return out, nil
 }
 
-// AddSuppressionLift implements app.SuppressionLiftStore.
+// AddSuppressionLift implements app.SuppressionStore.
 func (s *Store) AddSuppressionLift(ctx context.Context, l *app.SuppressionLift) error {
 	var ids []int64
 	if err := s.with(ctx).Raw(`INSERT INTO suppression_lifts (email_hash, previous_reason, reason, subscriber_id, actor, lifted_at)
@@ -263,7 +261,7 @@ func (s *Store) AddSuppressionLift(ctx context.Context, l *app.SuppressionLift) 
 	return nil
 }
 
-// SuppressionLifts implements app.SuppressionLiftStore.
+// SuppressionLifts implements app.SuppressionStore.
 func (s *Store) SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]app.SuppressionLift, error) {
 	q := s.with(ctx).Table("suppression_lifts").Order("id DESC").Limit(limit)
 	if beforeID > 0 {

@@ -119,8 +119,8 @@ func (s *Store) AddInbound(ctx context.Context, m *app.InboundMessage, raw []byt
 	return false, nil
 }
 
-// Inbound returns a stored message without its raw text.
-func (s *Store) Inbound(ctx context.Context, id int64) (*app.InboundMessage, error) {
+// InboundMessage returns a stored message without its raw text.
+func (s *Store) InboundMessage(ctx context.Context, id int64) (*app.InboundMessage, error) {
 	var r inboundRow
 	if err := s.with(ctx).Select(inboundColumns).Take(&r, id).Error; err != nil {
 		return nil, notFound(err, "inbound message")

@@ -263,8 +263,8 @@ func (s *Store) CountActiveWithout(ctx context.Context, p app.Purpose) (int64, e
 }
 
 // SubscriberDeliveries lists the campaign messages of a subscriber, for
-// the access export (app.DeliveryLister).
-func (s *Store) SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]any, error) {
+// the access export.
+func (s *Store) SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]app.DeliveryRecord, error) {
 	var rows []struct {
 		CampaignID int64
 		Name       string
@@ -279,7 +279,7 @@ func (s *Store) SubscriberDeliveries(ctx context.Context, subscriberID int64) ([
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of subscriber: %w", err)
 	}
-	out := make([]any, len(rows))
+	out := make([]app.DeliveryRecord, len(rows))
 	for i, r := range rows {
 		out[i] = app.DeliveryRecord{CampaignID: r.CampaignID, Campaign: r.Name, Subject: r.Subject, Purpose: r.Purpose,
 			Status: r.Status, SentAt: r.SentAt}

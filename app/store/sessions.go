@@ -114,8 +114,8 @@ func (s *Store) SetAdminRole(ctx context.Context, adminID int64, role app.Role) 
 
 // DeleteAdmin deletes an admin; its sessions and API tokens go with it.
 func (s *Store) DeleteAdmin(ctx context.Context, adminID int64) error {
-	err := s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	err := s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		if err := db.Exec(`DELETE FROM admin_sessions WHERE admin_id = ?`, adminID).Error; err != nil {
 			return err
 		}

@@ -291,7 +291,7 @@ func (s *Store) RecordSubscription(ctx context.Context, sub *app.Subscriber, c *
 		return s.recordSubscriptionPostgres(ctx, sub, c, outboxKind)
 	}
 	written := false
-	err := s.Tx(ctx, func(tx app.Store) error {
+	err := s.tx(ctx, func(tx *Store) error {
 		existing, err := tx.SubscriberByEmail(ctx, sub.Email)
 		switch {
 		case app.IsNotFound(err):
@@ -529,8 +529,8 @@ func (s *Store) Policy(ctx context.Context, version string) (*app.PolicyVersion,
 	return r.policy(), nil
 }
 
-// Policies returns every published version, newest first.
-func (s *Store) Policies(ctx context.Context) ([]app.PolicyVersion, error) {
+// ListPolicies returns every published version, newest first.
+func (s *Store) ListPolicies(ctx context.Context) ([]app.PolicyVersion, error) {
 	var rows []policyRow
 	if err := s.with(ctx).Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
@@ -635,8 +635,8 @@ SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel
 		return len(n) == 1 && n[0] > 0, nil
 	}
 	changed := false
-	err := s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	err := s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		res := db.Exec(`UPDATE consents SET granted = false, updated_at = ? WHERE subscriber_id = ? AND purpose = 'marketing' AND granted
 			AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status <> 'erased')`, at, subscriberID, subscriberID)
 		if res.Error != nil || res.RowsAffected == 0 {
