@@ -13,7 +13,7 @@ func (s *Store) Admins() app.AdminStore { return s }
 // Logins implements app.Store (login_records.go, sessions.go).
 func (s *Store) Logins() app.LoginStore { return s }
 
-// Subscribers implements app.Store (subscribers.go).
+// Subscribers implements app.Store (subscribers.go, blocks.go).
 func (s *Store) Subscribers() app.SubscriberStore { return s }
 
 // Requests implements app.Store (requests.go).
@@ -40,5 +40,5 @@ func (s *Store) Audit() app.AuditStore { return s }
 // Outbox implements app.Store (outbox.go).
 func (s *Store) Outbox() app.OutboxStore { return s }
 
-// Retention implements app.Store (erase.go, scrub.go).
+// Retention implements app.Store (erase.go, scrub.go, outbox.go).
 func (s *Store) Retention() app.RetentionStore { return s }
