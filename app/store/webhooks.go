@@ -16,10 +16,10 @@ import (
 // Event webhooks: endpoints, the events recorded for them and their
 // deliveries.
 
-var (
-	_ app.WebhookStore  = (*Store)(nil)
-	_ app.EventRecorder = (*Store)(nil)
-)
+var _ app.WebhookStore = (*Store)(nil)
+
+// Events implements app.Store: the events of event webhooks.
+func (s *Store) Events() app.EventRecorder { return s }
 
 type webhookEndpointRow struct {
 	ID             int64
@@ -82,11 +82,6 @@ type webhookDeliveryRow struct {
 
 func (webhookDeliveryRow) TableName() string { return "webhook_deliveries" }
 
-// atomically runs fn in a transaction: the one s is in, or a new one.
-func (s *Store) atomically(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Tx(ctx, func(tx app.Store) error { return fn(tx.(*Store)) })
-}
-
 // RecordEvent implements app.EventRecorder: it writes the event, a
 // delivery for each endpoint that asked for its type, and an outbox row
 // per delivery, in the transaction s is in (or one of its own).
@@ -111,7 +106,7 @@ func (s *Store) RecordEvent(ctx context.Context, e app.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.atomically(ctx, func(tx *Store) error {
+	return s.tx(ctx, func(tx *Store) error {
 		ev := webhookEventRow{Type: string(e.Type), Body: string(body), CreatedAt: now()}
 		if err := tx.with(ctx).Create(&ev).Error; err != nil {
 			return fmt.Errorf("record event %s: %w", e.Type, err)
@@ -197,7 +192,7 @@ func (s *Store) WebhookEndpoint(ctx context.Context, id int64) (*app.WebhookEndp
 // DeleteWebhookEndpoint implements app.WebhookStore; the endpoint's
 // deliveries go with it.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, id int64) error {
-	return s.atomically(ctx, func(tx *Store) error {
+	return s.tx(ctx, func(tx *Store) error {
 		if err := tx.with(ctx).Where("endpoint_id = ?", id).Delete(&webhookDeliveryRow{}).Error; err != nil {
 			return fmt.Errorf("delete webhook deliveries: %w", err)
 		}
@@ -257,7 +252,7 @@ func (s *Store) WebhookDeliveries(ctx context.Context, endpointID int64, limit i
 
 // ReplayWebhookDelivery implements app.WebhookStore.
 func (s *Store) ReplayWebhookDelivery(ctx context.Context, id int64) error {
-	return s.atomically(ctx, func(tx *Store) error {
+	return s.tx(ctx, func(tx *Store) error {
 		res := tx.with(ctx).Model(&webhookDeliveryRow{}).Where("id = ?", id).
 			Updates(map[string]any{"status": app.WebhookPending, "delivered_at": nil})
 		if res.Error != nil {
@@ -335,7 +330,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id int64, a app.Webhoo
 // before.
 func (s *Store) PurgeWebhookEvents(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.atomically(ctx, func(tx *Store) error {
+	err := s.tx(ctx, func(tx *Store) error {
 		old := tx.with(ctx).Model(&webhookEventRow{}).Select("id").Where("created_at < ?", before.UTC())
 		if err := tx.with(ctx).Where("event_id IN (?)", old).Delete(&webhookDeliveryRow{}).Error; err != nil {
 			return fmt.Errorf("purge webhook deliveries: %w", err)

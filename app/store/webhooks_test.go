@@ -32,7 +32,7 @@ func TestWebhookEventsWithTheirChange(t *testing.T) {
 		// A transaction that fails records nothing.
 		boom := errors.New("boom")
 		err := s.Tx(ctx, func(tx app.Store) error {
-			must(t, tx.AddConsentEvent(ctx, &app.ConsentEvent{SubscriberID: sub.ID, Purpose: app.PurposeMarketing,
+			must(t, tx.Subscribers().AddConsentEvent(ctx, &app.ConsentEvent{SubscriberID: sub.ID, Purpose: app.PurposeMarketing,
 				Action: app.ConsentGranted, Evidence: app.Evidence{Channel: app.ChannelWeb}}))
 			return boom
 		})
@@ -54,7 +54,7 @@ func TestWebhookEventsWithTheirChange(t *testing.T) {
 		r.Status, r.CompletedAt = app.RequestCompleted, &now
 		must(t, s.UpdateRequest(ctx, r))
 		must(t, s.UpdateRequest(ctx, r)) // completed already: no second event
-		must(t, s.Tx(ctx, func(tx app.Store) error { return tx.ErasePersonalData(ctx, sub.ID, now) }))
+		must(t, s.Tx(ctx, func(tx app.Store) error { return tx.Retention().ErasePersonalData(ctx, sub.ID, now) }))
 		_, err = s.AddFeedbackEvent(ctx, &app.FeedbackRecord{Key: "ses:1", Source: "ses", Kind: app.FeedbackComplaint,
 			SubscriberID: &sub.ID, OccurredAt: now})
 		must(t, err)
