@@ -102,7 +102,14 @@ func (e Event) Body() ([]byte, error) {
 // asked for the event's type; nothing when none did.
 type EventRecorder interface {
 	RecordEvent(ctx context.Context, e Event) error
+	// PurgeWebhookEvents deletes events, and their deliveries, recorded
+	// before before.
+	PurgeWebhookEvents(ctx context.Context, before time.Time) (int64, error)
 }
+
+// WebhookEventRetention is how long events and their deliveries are kept
+// for the console and replays.
+const WebhookEventRetention = 30 * 24 * time.Hour
 
 // WebhookEndpoint is an HTTPS address that receives events.
 type WebhookEndpoint struct {

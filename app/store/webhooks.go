@@ -326,8 +326,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id int64, a app.Webhoo
 	return nil
 }
 
-// PurgeWebhookEvents deletes events (and their deliveries) older than
-// before.
+// PurgeWebhookEvents implements app.EventRecorder.
 func (s *Store) PurgeWebhookEvents(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *Store) error {

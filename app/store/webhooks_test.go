@@ -121,6 +121,17 @@ func TestWebhookEventsWithTheirChange(t *testing.T) {
 			t.Errorf("after a rotation: %v %v", m.Secrets, err)
 		}
 
+		// Old events go with their deliveries.
+		if n, err := s.PurgeWebhookEvents(ctx, now.Add(-time.Hour)); err != nil || n != 0 {
+			t.Errorf("purged %d recent events, %v", n, err)
+		}
+		if n, err := s.PurgeWebhookEvents(ctx, now.Add(time.Hour)); err != nil || n != int64(len(want)) {
+			t.Errorf("purged %d of %d old events, %v", n, len(want), err)
+		}
+		if list := hookDeliveries(t, s, every.ID); len(list) != 0 {
+			t.Errorf("deliveries of purged events: %v", list)
+		}
+
 		// Deleting the endpoint takes its deliveries.
 		must(t, s.DeleteWebhookEndpoint(ctx, every.ID))
 		if _, _, err := s.ClaimWebhookDelivery(ctx, d.ID, now, time.Minute); !app.IsNotFound(err) {
