@@ -70,7 +70,7 @@ func (s *Service) changeBlock(ctx context.Context, actor *Admin, subscriberID in
 // block blocks a subscriber inside tx and writes the block event and the
 // audit entry.
 func (s *Service) block(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
-	now := s.now()
+	now := s.Now.Now()
 	ok, err := tx.Subscribers().SetBlocked(ctx, subscriberID, true, reason, now)
 	if err != nil {
 		return nil, err
@@ -82,11 +82,10 @@ func (s *Service) block(ctx context.Context, tx Store, actor *Admin, subscriberI
 		return nil, Errorf(ECONFLICT, "An erased subscriber cannot be blocked.")
 	}
 	if err := tx.Subscribers().AddBlockEvent(ctx, &BlockEvent{SubscriberID: subscriberID, Action: BlockActionBlocked, Reason: reason,
-		RequestID: requestID, Actor: ActorName(actor), CreatedAt: now}); err != nil {
+		RequestID: requestID, Actor: AdminActor(actor).String(), CreatedAt: now}); err != nil {
 		return nil, err
 	}
-	if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberBlocked, SubjectType: "subscriber",
-		SubjectID: subscriberID, Details: requestDetails(requestID)}); err != nil {
+	if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditSubscriberBlocked, "subscriber", subscriberID, requestDetails(requestID)); err != nil {
 		return nil, err
 	}
 	return tx.Subscribers().Subscriber(ctx, subscriberID)
@@ -108,7 +107,7 @@ func (s *Service) Unblock(ctx context.Context, actor *Admin, subscriberID int64,
 }
 
 func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
-	now := s.now()
+	now := s.Now.Now()
 	ok, err := tx.Subscribers().SetBlocked(ctx, subscriberID, false, "", now)
 	if err != nil {
 		return nil, err
@@ -124,11 +123,10 @@ func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscribe
 		return sub, nil
 	}
 	if err := tx.Subscribers().AddBlockEvent(ctx, &BlockEvent{SubscriberID: subscriberID, Action: BlockActionUnblocked, Reason: reason,
-		RequestID: requestID, Actor: ActorName(actor), CreatedAt: now}); err != nil {
+		RequestID: requestID, Actor: AdminActor(actor).String(), CreatedAt: now}); err != nil {
 		return nil, err
 	}
-	if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberUnblocked, SubjectType: "subscriber",
-		SubjectID: subscriberID, Details: requestDetails(requestID)}); err != nil {
+	if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditSubscriberUnblocked, "subscriber", subscriberID, requestDetails(requestID)); err != nil {
 		return nil, err
 	}
 	return sub, nil

@@ -251,34 +251,19 @@ type Campaigns struct {
 	// Limiter bounds test sends per admin (CampaignTestsPerHour) across
 	// every web process; nil means no limit.
 	Limiter RateLimiter
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 	// EnqueueFailed, when set, hears of an enqueue that failed after a
 	// change was committed (the reconciliation will enqueue it later).
 	EnqueueFailed func(campaignID int64, err error)
 }
 
-func (s *Campaigns) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func actorName(a *Admin) string {
-	if a == nil {
-		return "system"
-	}
-	return fmt.Sprintf("admin:%d", a.ID)
-}
-
 func (s *Campaigns) audit(ctx context.Context, actor *Admin, action string, id int64, details string) error {
-	return s.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "campaign",
-		SubjectID: id, Details: details})
+	return audit(ctx, s.Store.Audit(), AdminActor(actor), action, "campaign", id, details)
 }
 
 func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
-	at := s.now()
+	at := s.Now.Now()
 	if c.SendAt != nil && c.SendAt.After(at) {
 		at = *c.SendAt
 	}
@@ -373,7 +358,7 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 			return nil, err
 		}
 	}
-	now := s.now()
+	now := s.Now.Now()
 	when := now
 	if at != nil && at.After(now) {
 		when = at.UTC()
@@ -410,7 +395,7 @@ func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campai
 		return nil, err
 	}
 	to := CampaignRunning
-	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.now()) {
+	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.Now.Now()) {
 		to = CampaignScheduled
 	}
 	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{

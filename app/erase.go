@@ -49,7 +49,7 @@ type MailFiles interface {
 // deletes the mail files again (a retry after an interruption finishes the
 // work).
 func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reason string) error {
-	now := s.now()
+	now := s.Now.Now()
 	var addresses []string
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
@@ -123,7 +123,7 @@ func (s *Service) ExportSubscriber(ctx context.Context, subscriberID int64) (*Ex
 	if err != nil {
 		return nil, err
 	}
-	x := &Export{ExportedAt: s.now(), Subscriber: sub}
+	x := &Export{ExportedAt: s.Now.Now(), Subscriber: sub}
 	if x.Consents, err = s.Store.Subscribers().Consents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 	if ch == "" {
 		ch = ChannelAdmin
 	}
-	now := s.now()
+	now := s.Now.Now()
 	var req *Request
 	already := false
 	err = s.Store.Tx(ctx, func(tx Store) error {
@@ -203,15 +203,14 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 		} else if err := addOutbox(ctx, tx, OutboxErase, SubscriberRef{SubscriberID: sub.ID, RequestID: req.ID}); err != nil {
 			return err
 		}
-		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberErased, SubjectType: "subscriber",
-			SubjectID: sub.ID, Details: fmt.Sprintf("request %d", req.ID)})
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSubscriberErased, "subscriber", sub.ID, fmt.Sprintf("request %d", req.ID))
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !already {
 		s.wake()
-		why := "erasure ordered by the operator (" + ActorName(actor) + ")"
+		why := "erasure ordered by the operator (" + AdminActor(actor).String() + ")"
 		if reason != "" {
 			why += ": " + reason
 		}

@@ -122,8 +122,8 @@ type Importer struct {
 	// Operator gives the default region of phone numbers and the default
 	// language.
 	Operator Operator
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 }
 
 // ImportOptions tune one import.
@@ -215,13 +215,6 @@ const (
 // errDryRun rolls back a dry run.
 var errDryRun = errors.New("dry run")
 
-func (im *Importer) now() time.Time {
-	if im.Now != nil {
-		return im.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
 // Import reads a CSV file from r and imports its rows in one transaction
 // (see Importer for the format and the rules). Rejected,
 // suppressed and existing rows are counted in the report; an error means
@@ -246,7 +239,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt ImportOptions) 
 	}
 	rep := &ImportReport{DryRun: opt.DryRun, SuppressedBy: map[string]int{}, Rejections: []Rejection{},
 		IgnoredColumns: p.ignored}
-	run := &ImportRun{Actor: opt.Actor, StartedAt: im.now()}
+	run := &ImportRun{Actor: opt.Actor, StartedAt: im.Now.Now()}
 	err = im.Store.Import(ctx, func(w ImportWriter) error {
 		var err error
 		if run.PolicyVersion, err = w.CurrentPolicyVersion(ctx); err != nil {
@@ -295,14 +288,13 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt ImportOptions) 
 			return err
 		}
 		rep.FileSHA256 = hex.EncodeToString(counter.h.Sum(nil))
-		run.FileSHA256, run.FinishedAt = rep.FileSHA256, im.now()
+		run.FileSHA256, run.FinishedAt = rep.FileSHA256, im.Now.Now()
 		run.RowsRead, run.Imported, run.Existing, run.Suppressed, run.Rejected = rep.Rows, rep.Imported, rep.Existing, rep.Suppressed, rep.Rejected
 		if err := w.FinishImport(ctx, run); err != nil {
 			return err
 		}
-		if err := w.AddAudit(ctx, &AuditEntry{Actor: opt.Actor, Action: AuditSubscribersImported, SubjectType: "import", SubjectID: run.ID,
-			Details: fmt.Sprintf("rows %d, imported %d, existing %d, suppressed %d, rejected %d",
-				rep.Rows, rep.Imported, rep.Existing, rep.Suppressed, rep.Rejected)}); err != nil {
+		if err := audit(ctx, w, Actor(opt.Actor), AuditSubscribersImported, "import", run.ID, fmt.Sprintf("rows %d, imported %d, existing %d, suppressed %d, rejected %d",
+			rep.Rows, rep.Imported, rep.Existing, rep.Suppressed, rep.Rejected)); err != nil {
 			return err
 		}
 		if opt.DryRun {

@@ -85,7 +85,7 @@ func newImportParser(br *bufio.Reader, im *Importer) (*importParser, error) {
 	if err != nil {
 		return nil, Errorf(EINVALID, "the header row is not valid CSV: %v", err)
 	}
-	p := &importParser{im: im, csv: r, width: len(header), now: im.now(),
+	p := &importParser{im: im, csv: r, width: len(header), now: im.Now.Now(),
 		region: normCountry(im.Operator.Country), locale: LocaleEN}
 	if p.region == "" {
 		p.region = DefaultOperatorCountry

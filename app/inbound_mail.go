@@ -184,8 +184,8 @@ func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSou
 		return 0, false, fmt.Errorf("receive inbound: unknown source %q", src.Source)
 	}
 	received := src.ReceivedAt.UTC()
-	if received.IsZero() || received.After(s.now()) {
-		received = s.now()
+	if received.IsZero() || received.After(s.Now.Now()) {
+		received = s.Now.Now()
 	}
 	m := &InboundMessage{MessageKey: MessageKey(raw), Source: src.Source, Size: len(raw), ReceivedAt: received,
 		UIDValidity: src.UIDValidity, UID: src.UID, Status: InboundReceived}
@@ -228,7 +228,7 @@ func (s *Service) RepliesSince(ctx context.Context, senderHash string, since tim
 // is written to the outbox now, after the reply. It does nothing for a
 // message not in the state acted of that round.
 func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied bool) error {
-	now := s.now()
+	now := s.Now.Now()
 	erase := false
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		m, err := tx.Inbound().LockInbound(ctx, id)
@@ -263,5 +263,5 @@ func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied 
 // SweepInbound destroys the raw text of processed messages older than
 // InboundRetention whose requests are closed, and returns how many.
 func (s *Service) SweepInbound(ctx context.Context) (int64, error) {
-	return s.Store.Inbound().PurgeInboundRaw(ctx, s.now().Add(-InboundRetention))
+	return s.Store.Inbound().PurgeInboundRaw(ctx, s.Now.Now().Add(-InboundRetention))
 }

@@ -32,7 +32,7 @@ const DueSoonWorkingDays = 2
 
 // Requests lists the request register.
 func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, error) {
-	q.Now = s.now()
+	q.Now = s.Now.Now()
 	return s.Store.Requests().QueryRequests(ctx, q)
 }
 
@@ -47,7 +47,7 @@ func (s *Service) DeadlineState(r *Request) string {
 	if r.DueAt == nil || r.Status == RequestCompleted || r.Status == RequestRejected {
 		return ""
 	}
-	now := s.now()
+	now := s.Now.Now()
 	switch {
 	case r.DueAt.Before(now):
 		return DeadlineOverdue
@@ -89,7 +89,7 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 	default:
 		fields["channel"] = "email, web, admin or api"
 	}
-	now := s.now()
+	now := s.Now.Now()
 	received := now
 	if in.ReceivedAt != nil {
 		received = in.ReceivedAt.UTC()
@@ -130,8 +130,7 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 		if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestRegistered, SubjectType: "request",
-			SubjectID: r.ID, Details: string(r.Kind)}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestRegistered, "request", r.ID, string(r.Kind)); err != nil {
 			return err
 		}
 		if r.Kind == KindDataUpdate {
@@ -180,8 +179,7 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 		if !ok {
 			return Errorf(ECONFLICT, "The request has been extended already.")
 		}
-		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestExtended, SubjectType: "request",
-			SubjectID: id, Details: "due " + due.UTC().Format(time.RFC3339)}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestExtended, "request", id, "due "+due.UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 		if r.SubscriberID != nil {
@@ -258,8 +256,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 			return nil, err
 		}
 		// Erase completed it.
-		if err := s.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestCompleted, SubjectType: "request",
-			SubjectID: id, Details: "erased"}); err != nil {
+		if err := audit(ctx, s.Store.Audit(), AdminActor(actor), AuditRequestCompleted, "request", id, "erased"); err != nil {
 			return nil, err
 		}
 		return s.Store.Requests().Request(ctx, id)
@@ -270,7 +267,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 	}
 	var out *Request
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		ok, err := tx.Requests().CloseRequest(ctx, id, status, note, s.now())
+		ok, err := tx.Requests().CloseRequest(ctx, id, status, note, s.Now.Now())
 		if err != nil {
 			return err
 		}
@@ -282,7 +279,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 				return err
 			}
 		}
-		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: "request", SubjectID: id}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), action, "request", id, ""); err != nil {
 			return err
 		}
 		out, err = tx.Requests().Request(ctx, id)
@@ -297,7 +294,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 // What a sweep flags is mailed to the privacy officers (OutboxDeadlineAlert,
 // in the same transaction).
 func (s *Service) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, err error) {
-	now := s.now()
+	now := s.Now.Now()
 	soon := s.Calendar.AddWorkingDays(now, DueSoonWorkingDays)
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		o, d, err := tx.Requests().FlagRequests(ctx, now, soon)

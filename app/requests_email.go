@@ -106,7 +106,7 @@ type EmailRequest struct {
 //     verified; an unverified one gets no answer (anyone can forge a From
 //     address). The request is recorded either way.
 func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessage, error) {
-	now := s.now()
+	now := s.Now.Now()
 	var out *InboundMessage
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		m, err := tx.Inbound().LockInbound(ctx, e.InboundID)
@@ -321,7 +321,7 @@ func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr 
 // returns nil when we hold nothing about them.
 func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind RequestKind) (*Subscriber, int64, error) {
 	if e.Token != "" && kind == KindMarketingOptout {
-		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.now()); err == nil {
+		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.Now.Now()); err == nil {
 			sub, err := tx.Subscribers().Subscriber(ctx, t.SubscriberID)
 			if err != nil && !IsNotFound(err) {
 				return nil, 0, err
@@ -380,8 +380,7 @@ func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Sub
 	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 		return false, err
 	}
-	return true, tx.Audit().AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
-		SubjectType: "subscriber", SubjectID: sub.ID, Details: "by email; fields: " + strings.Join(changed, ",")})
+	return true, audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "profile_updated", "subscriber", sub.ID, "by email; fields: "+strings.Join(changed, ","))
 }
 
 // dataCorrected completes the open data_update requests of a subscriber

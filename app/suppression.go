@@ -59,8 +59,7 @@ func (s *Service) SuppressManually(ctx context.Context, actor *Admin, email, not
 		if err := tx.Suppressions().Suppress(ctx, hash, SuppressManual, note); err != nil {
 			return err
 		}
-		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionAdded, SubjectType: "suppression",
-			Details: SuppressManual})
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSuppressionAdded, "suppression", 0, SuppressManual)
 	})
 	return hash, err
 }
@@ -96,8 +95,7 @@ func (s *Service) RemoveSuppression(ctx context.Context, actor *Admin, key strin
 		if err := tx.Suppressions().Unsuppress(ctx, hash); err != nil {
 			return err
 		}
-		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionRemoved, SubjectType: "suppression",
-			Details: SuppressManual})
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSuppressionRemoved, "suppression", 0, SuppressManual)
 	})
 }
 

@@ -43,7 +43,7 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                now,
 	}
 	var (
 		db      *gorm.DB
