@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,14 +47,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 func newFixture(t *testing.T, plug ...func(*setup)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Postgres(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.Store(t, store.Postgres)
 	q, err := jobs.Connect(testenv.Redis(t))
 	if err != nil {
 		t.Fatal(err)
@@ -159,11 +151,7 @@ type apiParts struct {
 func newAPIParts(t *testing.T) *apiParts {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	_, err = st.Migrate(ctx)
-	must(t, err)
+	st := testenv.Store(t, store.SQLite)
 	signer, err := app.NewSigner([]byte("0123456789abcdef0123456789abcdef-test"))
 	must(t, err)
 	cal, _ := app.NewCalendar(time.UTC, nil)
