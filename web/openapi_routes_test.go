@@ -111,6 +111,7 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 	// The description itself, and who calls.
 	r.call(t, "", "GET", "/api/v1/openapi.json", "", 200)
 	r.call(t, m, "GET", "/api/v1/me", "", 200)
+	r.call(t, "", "GET", "/api/v1/me", "", 401, "Authorization", "Bearer not-a-token")
 	r.call(t, m, "GET", "/api/v1/policies", "", 200)
 	r.call(t, pr, "POST", "/api/v1/policies", `{"version":"v2","body_en":"New.","body_ru":"Новая."}`, 201)
 	r.call(t, pr, "POST", "/api/v1/policies", `{"version":"v2","body_en":"Again.","body_ru":"Снова."}`, 409)

@@ -130,8 +130,15 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 				_ = json.Unmarshal(b, &roles)
 			}
 			sort.Strings(roles)
-			if want := rolesOf(r); !slices.Equal(roles, want) {
+			want := rolesOf(r)
+			if !slices.Equal(roles, want) {
 				t.Errorf("%s: x-roles is %v, the route table lets %v in", where, roles, want)
+			}
+			if op.Responses.Status(http.StatusUnauthorized) == nil {
+				t.Errorf("%s: the answer 401 (no token) is not described", where)
+			}
+			if len(want) < 3 && op.Responses.Status(http.StatusForbidden) == nil {
+				t.Errorf("%s: the answer 403 (a role without the right) is not described", where)
 			}
 		default:
 			t.Errorf("%s %s is a %s route under /api/v1", r.Method, r.Path, r.Access)
