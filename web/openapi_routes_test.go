@@ -18,8 +18,8 @@ import (
 // PostgreSQL and on the embedded database, and validates each request that
 // should succeed and every answer (status, content type, body) by
 // web/openapi.json: a success of each route; 401 without a token and 403
-// with a role without the right on each; 404, 409 and 422 of each class
-// of routes.
+// with a role without the right on each; 404, 409, 422 and 503 among the
+// campaigns, subscribers, requests, suppressions and policies.
 func TestOpenAPIAnswers(t *testing.T) {
 	for _, db := range []struct{ name, dsn string }{{"SQLite", ""}, {"PostgreSQL", "postgres"}} {
 		t.Run(db.name, func(t *testing.T) {
