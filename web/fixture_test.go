@@ -158,8 +158,15 @@ type apiParts struct {
 
 func newAPIParts(t *testing.T) *apiParts {
 	t.Helper()
+	return newAPIPartsOn(t, "", filepath.Join(t.TempDir(), "api.db"))
+}
+
+// newAPIPartsOn is newAPIParts over PostgreSQL at dsn, or, when dsn is
+// empty, the embedded database at path.
+func newAPIPartsOn(t *testing.T, dsn, path string) *apiParts {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
+	st, err := store.Open(ctx, dsn, path)
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	_, err = st.Migrate(ctx)
