@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -150,8 +151,19 @@ type apiParts struct {
 
 func newAPIParts(t *testing.T) *apiParts {
 	t.Helper()
+	return newAPIPartsOn(t, "", filepath.Join(t.TempDir(), "api.db"))
+}
+
+// newAPIPartsOn is newAPIParts over PostgreSQL at dsn, or, when dsn is
+// empty, the embedded database at path.
+func newAPIPartsOn(t *testing.T, dsn, path string) *apiParts {
+	t.Helper()
 	ctx := context.Background()
-	st := testenv.Store(t, store.SQLite)
+	st, err := store.Open(ctx, dsn, path)
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(ctx)
+	must(t, err)
 	signer, err := app.NewSigner([]byte("0123456789abcdef0123456789abcdef-test"))
 	must(t, err)
 	cal, _ := app.NewCalendar(time.UTC, nil)
