@@ -193,7 +193,7 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 		password = password[:passwordMax]
 	}
 	valid := email != "" && at.Password != "" && len(at.Password) <= passwordMax && len(email) <= 320
-	now := a.now()
+	now := a.Now.Now()
 	account := a.accountKey(email)
 	source, device := a.source(account, at)
 
