@@ -164,8 +164,7 @@ func (w *Webhooks) Replay(ctx context.Context, actor *Admin, deliveryID int64) e
 }
 
 func (w *Webhooks) audit(ctx context.Context, actor *Admin, action string, id int64, details string) error {
-	return w.Store.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: "webhook",
-		SubjectID: id, Details: details, CreatedAt: w.now()})
+	return audit(ctx, w.Store, AdminActor(actor), action, "webhook", id, details)
 }
 
 // NewWebhookSecret returns a new signing secret: "whsec_" and the base64
