@@ -112,6 +112,10 @@ const (
 type AdminAuth struct {
 	Store  AdminAuthStore
 	Admins *Admins
+	// Factors keeps two-factor sign-in (twofactor.go); nil turns it off.
+	Factors TwoFactorStore
+	// Issuer names the product in authenticator apps; "" is "Newsletter".
+	Issuer string
 	// Passwords hashes and checks passwords; nil is Argon2id.
 	Passwords PasswordHasher
 	// Keys keys the sign-in records and device cookies, the same on every
