@@ -3,7 +3,9 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"html/template"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,6 +42,18 @@ type twoFactorData struct {
 	Action, Next, CSRF string
 	Pending            bool
 	Error              string
+	// QR is Enrol's QR code, a PNG data URI the page may show.
+	QR template.URL
+}
+
+// renderTwoFactor renders the two-factor page (or the enrolment of a
+// pending sign-in) with d.
+func (s *Server) renderTwoFactor(c *fiber.Ctx, status int, section string, d twoFactorData) error {
+	// The product's own PNG, and nothing else, goes into the image.
+	if d.Enrol != nil && strings.HasPrefix(d.Enrol.QR, "data:image/png;base64,") {
+		d.QR = template.URL(d.Enrol.QR) // #nosec G203 -- made by app.AdminAuth, not by a person
+	}
+	return s.adminPage(c, status, "admin_twofactor", section, templates.T(adminLocale(c), "admin.twofactor.title"), d)
 }
 
 // codeError is the message of a refused code, in the page's language;
@@ -135,14 +149,13 @@ func (s *Server) adminPendingEnrolPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := twoFactorData{Enrol: e, Action: "/admin/login/enrol", Next: safeNext(c.Query("next")), CSRF: s.loginToken(c), Pending: true}
-	return s.adminPage(c, fiber.StatusOK, "admin_twofactor", "login", templates.T(adminLocale(c), "admin.twofactor.title"), d)
+	return s.renderTwoFactor(c, fiber.StatusOK, "login", d)
 }
 
 // adminPendingEnrol confirms the required enrolment with a code, signs
 // the admin in and shows the recovery codes once.
 func (s *Server) adminPendingEnrol(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	title := templates.T(loc, "admin.twofactor.title")
 	d := twoFactorData{Action: "/admin/login/enrol", Next: safeNext(c.FormValue("next")), Pending: true}
 	again := func(status int, msg string) error {
 		_, e, err := s.deps.TwoFactor.PendingEnrolment(c.UserContext(), c.Cookies(s.pendingCookieName()), c.Get(fiber.HeaderUserAgent))
@@ -153,7 +166,7 @@ func (s *Server) adminPendingEnrol(c *fiber.Ctx) error {
 			return err
 		}
 		d.Enrol, d.Error, d.CSRF = e, msg, s.loginToken(c)
-		return s.adminPage(c, status, "admin_twofactor", "login", title, d)
+		return s.renderTwoFactor(c, status, "login", d)
 	}
 	if !s.checkLoginCSRF(c) {
 		return again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
@@ -177,7 +190,7 @@ func (s *Server) adminPendingEnrol(c *fiber.Ctx) error {
 		return err
 	}
 	d.Codes = enrolled.RecoveryCodes
-	return s.adminPage(c, fiber.StatusOK, "admin_twofactor", "login", title, d)
+	return s.renderTwoFactor(c, fiber.StatusOK, "login", d)
 }
 
 // allowLogin counts a sign-in form's post against the client address's
@@ -210,7 +223,7 @@ func (s *Server) twoFactorPage(c *fiber.Ctx, status int, d twoFactorData) error 
 			return err
 		}
 	}
-	return s.adminPage(c, status, "admin_twofactor", "twofactor", templates.T(adminLocale(c), "admin.twofactor.title"), d)
+	return s.renderTwoFactor(c, status, "twofactor", d)
 }
 
 // adminTwoFactor shows the signed-in admin's two-factor sign-in: how to
