@@ -100,7 +100,7 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		if res.Pending.Stage == app.StageEnrol {
 			path = "/admin/login/enrol"
 		}
-		return c.Redirect(path+"?next="+url.QueryEscape(d.Next), fiber.StatusSeeOther)
+		return c.Redirect(path+"?next="+url.QueryEscape(d.Next)+"&lang="+loc, fiber.StatusSeeOther)
 	}
 	if err := s.signedIn(c, res, loc); err != nil {
 		return err

@@ -108,7 +108,8 @@ func (c *console) enrolFrom(t *testing.T, body string, post func(code string) (*
 	m := totpSecretRe.FindStringSubmatch(body)
 	q := qrRe.FindStringSubmatch(body)
 	if m == nil || q == nil {
-		i := strings.Index(body, "<main"); t.Fatalf("enrolment page lacks the secret or its QR code: %.1500s", body[max(i, 0):])
+		i := strings.Index(body, "<main")
+		t.Fatalf("enrolment page lacks the secret or its QR code: %.1500s", body[max(i, 0):])
 	}
 	raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(q[1]))
 	must(t, err)
