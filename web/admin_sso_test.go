@@ -2,38 +2,57 @@ package web_test
 
 import (
 	"context"
+	"crypto/tls"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
 
 	"newsletter/app"
 	"newsletter/app/sso"
+	"newsletter/internal/testenv"
 )
 
-// startOIDC starts a real OpenID Connect provider on a loopback port
-// until the test ends.
-func startOIDC(t *testing.T) *mockoidc.MockOIDC {
+// oidcProvider is a real OpenID Connect provider over HTTPS on a
+// loopback port, and a client that trusts its certificate.
+type oidcProvider struct {
+	*mockoidc.MockOIDC
+	client *http.Client
+}
+
+// startOIDC starts the provider until the test ends.
+func startOIDC(t *testing.T) *oidcProvider {
 	t.Helper()
-	m, err := mockoidc.Run()
+	files := testenv.NewTLSFiles(t, t.TempDir())
+	cert, err := tls.LoadX509KeyPair(files.Cert, files.Key)
 	must(t, err)
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	m, err := mockoidc.NewServer(nil)
+	must(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	must(t, m.Start(tls.NewListener(ln, cfg), cfg))
 	t.Cleanup(func() { _ = m.Shutdown() })
-	return m
+	client := &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: files.Pool(t), MinVersion: tls.VersionTLS12}}}
+	return &oidcProvider{MockOIDC: m, client: client}
 }
 
 // plugSSO plugs in single sign-on through m.
-func plugSSO(s *setup, m *mockoidc.MockOIDC) {
+func plugSSO(s *setup, m *oidcProvider) {
 	s.SSO = sso.New(sso.Config{Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret,
-		RedirectURL: s.BaseURL.String() + "/admin/login/oidc/callback", Name: "Example ID"})
+		RedirectURL: s.BaseURL.String() + "/admin/login/oidc/callback", Name: "Example ID", HTTPClient: m.client})
 }
 
 // ssoRound goes from the sign-in page's button to the provider and back
 // to the callback, with tamper changing the provider's answer, and
 // returns the callback's response.
-func (c *console) ssoRound(t *testing.T, tamper func(q url.Values, kept *http.Cookie) *http.Cookie) (*http.Response, string) {
+func (c *console) ssoRound(t *testing.T, m *oidcProvider, tamper func(q url.Values, kept *http.Cookie) *http.Cookie) (*http.Response, string) {
 	t.Helper()
 	_, body := c.do(t, httptest.NewRequest("GET", "/admin/login", nil))
 	if !strings.Contains(body, `id="sso-button"`) || !strings.Contains(body, "Sign in with Example ID") {
@@ -51,11 +70,12 @@ func (c *console) ssoRound(t *testing.T, tamper func(q url.Values, kept *http.Co
 	}
 	auth, err := url.Parse(resp.Header.Get("Location"))
 	must(t, err)
-	if kept == nil || auth.Query().Get("code_challenge_method") != "S256" || auth.Query().Get("nonce") == "" || auth.Query().Get("state") == "" {
+	if auth.Scheme != "https" || kept == nil || auth.Query().Get("code_challenge_method") != "S256" || auth.Query().Get("nonce") == "" || auth.Query().Get("state") == "" {
 		t.Fatalf("start: cookie %v, authorization URL %s", kept, auth)
 	}
 	// The provider signs the person in and sends the browser back.
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Transport: m.client.Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	back, err := client.Get(auth.String())
 	must(t, err)
 	back.Body.Close()
@@ -90,7 +110,7 @@ func TestAdminSingleSignOn(t *testing.T) {
 	}
 
 	m.QueueUser(user(strings.ToUpper(c.emails[app.RoleMarketer]), true))
-	resp, _ := c.ssoRound(t, nil)
+	resp, _ := c.ssoRound(t, m, nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin" {
 		t.Fatalf("verified admin: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -127,7 +147,7 @@ func TestAdminSingleSignOn(t *testing.T) {
 	for name, r := range refusals {
 		t.Run(name, func(t *testing.T) {
 			m.QueueUser(r.user)
-			resp, body := c.ssoRound(t, r.tamper)
+			resp, body := c.ssoRound(t, m, r.tamper)
 			if resp.StatusCode != r.status || !strings.Contains(body, r.text) {
 				t.Errorf("%d, want %d with %q", resp.StatusCode, r.status, r.text)
 			}
@@ -150,7 +170,7 @@ func TestAdminSingleSignOn(t *testing.T) {
 		return c.post(t, owner, "/admin/twofactor", url.Values{"code": {code}})
 	})
 	m.QueueUser(user(c.emails[app.RoleOwner], true))
-	if resp, _ := c.ssoRound(t, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin" {
+	if resp, _ := c.ssoRound(t, m, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin" {
 		t.Fatalf("owner with two-factor through the provider: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
