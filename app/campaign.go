@@ -209,30 +209,6 @@ type CampaignTransition struct {
 	BumpVersion bool
 }
 
-// CampaignStore is the persistence the campaign use cases need.
-// TransitionCampaign returns ECONFLICT when the status is not one of From,
-// ENOTFOUND when there is no such campaign.
-type CampaignStore interface {
-	CreateCampaign(ctx context.Context, c *Campaign) error
-	Campaign(ctx context.Context, id int64) (*Campaign, error)
-	ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign, error)
-	// UpdateCampaignDraft writes the editable fields of a draft; ECONFLICT
-	// when the campaign is no longer a draft.
-	UpdateCampaignDraft(ctx context.Context, c *Campaign) error
-	TransitionCampaign(ctx context.Context, id int64, t CampaignTransition) (*Campaign, error)
-	// RetryFailedDeliveries makes the failed deliveries of a campaign
-	// pending again and reopens it; it returns how many.
-	RetryFailedDeliveries(ctx context.Context, id int64) (int64, error)
-	// FailedDeliveries lists the failed deliveries of a campaign in id
-	// order, after afterID, at most limit.
-	FailedDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]FailedDelivery, error)
-	AddAudit(ctx context.Context, e *AuditEntry) error
-	// Test sends are checked as campaign recipients are.
-	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
-	Consents(ctx context.Context, subscriberID int64) ([]Consent, error)
-	SuppressionReason(ctx context.Context, emailHash string) (string, error)
-}
-
 // FailedDelivery is one message of a campaign that could not be delivered.
 // It names the subscriber by id only (marketers see no personal data); the
 // error is the mail server's answer with any address in it removed.
@@ -263,7 +239,7 @@ type CampaignTester interface {
 // the workers; the database is the truth, and the queue only a prompt, so a
 // failed enqueue is repaired by the workers' periodic reconciliation.
 type Campaigns struct {
-	Store  CampaignStore
+	Store  Store
 	Queue  CampaignQueue
 	Tester CampaignTester
 	// Signer keys the suppression-list hashes that test sends are checked
@@ -297,7 +273,7 @@ func actorName(a *Admin) string {
 }
 
 func (s *Campaigns) audit(ctx context.Context, actor *Admin, action string, id int64, details string) error {
-	return s.Store.AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "campaign",
+	return s.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "campaign",
 		SubjectID: id, Details: details})
 }
 
@@ -321,7 +297,7 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateCampaign(ctx, c); err != nil {
+	if err := s.Store.Campaigns().CreateCampaign(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.audit(ctx, actor, "campaign_created", c.ID, ""); err != nil {
@@ -332,7 +308,7 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 
 // Get returns one campaign with its counters.
 func (s *Campaigns) Get(ctx context.Context, id int64) (*Campaign, error) {
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +320,7 @@ func (s *Campaigns) List(ctx context.Context, f CampaignFilter) ([]Campaign, err
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	list, err := s.Store.ListCampaigns(ctx, f)
+	list, err := s.Store.Campaigns().ListCampaigns(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +333,7 @@ func (s *Campaigns) List(ctx context.Context, f CampaignFilter) ([]Campaign, err
 
 // Update changes some fields of a draft.
 func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p CampaignPatch) (*Campaign, error) {
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +344,7 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateCampaignDraft(ctx, c); err != nil {
+	if err := s.Store.Campaigns().UpdateCampaignDraft(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.audit(ctx, actor, "campaign_edited", c.ID, ""); err != nil {
@@ -387,7 +363,7 @@ func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in Camp
 // or past at means now. The campaign is validated once more first: one
 // saved before a rule was added is refused here, before it reaches anyone.
 func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *time.Time) (*Campaign, error) {
-	cur, err := s.Store.Campaign(ctx, id)
+	cur, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +378,7 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 	if at != nil && at.After(now) {
 		when = at.UTC()
 	}
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignDraft, CampaignScheduled}, To: CampaignScheduled, SendAt: &when, BumpVersion: true})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "scheduled")
@@ -418,7 +394,7 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 // being sent when it is paused still go out (at most one claim's worth per
 // worker), nothing after.
 func (s *Campaigns) Pause(ctx context.Context, actor *Admin, id int64) (*Campaign, error) {
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignScheduled, CampaignRunning}, To: CampaignPaused})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "paused")
@@ -429,7 +405,7 @@ func (s *Campaigns) Pause(ctx context.Context, actor *Admin, id int64) (*Campaig
 // Resume continues a paused campaign: at its send time if that is still
 // ahead, else now.
 func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campaign, error) {
-	cur, err := s.Store.Campaign(ctx, id)
+	cur, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +413,7 @@ func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campai
 	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.now()) {
 		to = CampaignScheduled
 	}
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignPaused}, To: to, BumpVersion: true})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "resumed")
@@ -451,7 +427,7 @@ func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campai
 
 // Cancel stops a campaign for good; deliveries not yet sent never will be.
 func (s *Campaigns) Cancel(ctx context.Context, actor *Admin, id int64) (*Campaign, error) {
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignDraft, CampaignScheduled, CampaignRunning, CampaignPaused}, To: CampaignCancelled})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "cancelled")
@@ -462,11 +438,11 @@ func (s *Campaigns) Cancel(ctx context.Context, actor *Admin, id int64) (*Campai
 // RetryFailed sends the failed deliveries of a campaign again. A finished
 // campaign runs again; a paused one keeps them for its resumption.
 func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (int64, *Campaign, error) {
-	n, err := s.Store.RetryFailedDeliveries(ctx, id)
+	n, err := s.Store.Campaigns().RetryFailedDeliveries(ctx, id)
 	if err != nil {
 		return 0, nil, s.explain(ctx, id, err, "retried")
 	}
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -482,13 +458,13 @@ func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (in
 // FailedDeliveries lists a campaign's failed deliveries, for the retry
 // decision of a marketer.
 func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]FailedDelivery, error) {
-	if _, err := s.Store.Campaign(ctx, id); err != nil {
+	if _, err := s.Store.Campaigns().Campaign(ctx, id); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	return s.Store.FailedDeliveries(ctx, id, afterID, limit)
+	return s.Store.Campaigns().FailedDeliveries(ctx, id, afterID, limit)
 }
 
 // explain turns a refused transition into a message naming the status.
@@ -496,7 +472,7 @@ func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb strin
 	if ErrorCode(err) != ECONFLICT {
 		return err
 	}
-	c, gerr := s.Store.Campaign(ctx, id)
+	c, gerr := s.Store.Campaigns().Campaign(ctx, id)
 	if gerr != nil {
 		return err
 	}

@@ -52,39 +52,39 @@ func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reas
 	now := s.now()
 	var addresses []string
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		sub, err := tx.Subscriber(ctx, subscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 		if err != nil {
 			return err
 		}
 		if sub.Status != StatusErased {
 			if sub.Email != "" {
 				addresses = append(addresses, sub.Email)
-				if err := tx.Suppress(ctx, s.Signer.KeyedHash(sub.Email), SuppressErased, ""); err != nil {
+				if err := tx.Suppressions().Suppress(ctx, s.Signer.KeyedHash(sub.Email), SuppressErased, ""); err != nil {
 					return err
 				}
-				if err := tx.EraseInboundFrom(ctx, s.Signer.Fingerprint(InboundSenderNamespace, sub.Email)); err != nil {
+				if err := tx.Retention().EraseInboundFrom(ctx, s.Signer.Fingerprint(InboundSenderNamespace, sub.Email)); err != nil {
 					return err
 				}
 			}
-			if err := tx.CreateDestruction(ctx, &Destruction{SubscriberID: sub.ID, FullName: sub.Name,
+			if err := tx.Retention().CreateDestruction(ctx, &Destruction{SubscriberID: sub.ID, FullName: sub.Name,
 				Categories: strings.Join(DestroyedCategories, ", "), System: DestructionSystem, Reason: reason,
 				DestroyedAt: now}); err != nil {
 				return err
 			}
-			if err := tx.ErasePersonalData(ctx, sub.ID, now); err != nil {
+			if err := tx.Retention().ErasePersonalData(ctx, sub.ID, now); err != nil {
 				return err
 			}
 		}
 		if requestID == 0 {
 			return nil
 		}
-		r, err := tx.Request(ctx, requestID)
+		r, err := tx.Requests().Request(ctx, requestID)
 		if err != nil {
 			return err
 		}
 		if r.Status != RequestCompleted {
 			r.Status, r.CompletedAt = RequestCompleted, &now
-			return tx.UpdateRequest(ctx, r)
+			return tx.Requests().UpdateRequest(ctx, r)
 		}
 		return nil
 	})
@@ -103,46 +103,38 @@ func (s *Service) afterErasure(ctx context.Context, subscriberID int64, addresse
 			return fmt.Errorf("erase mail files: %w", err)
 		}
 	}
-	return s.Store.CheckpointErasure(ctx)
+	return s.Store.Retention().CheckpointErasure(ctx)
 }
 
 // Export is everything held about a person, machine-readable (152-FZ
 // art. 14, GDPR art. 15 and 20).
 type Export struct {
-	ExportedAt    time.Time      `json:"exported_at"`
-	Subscriber    *Subscriber    `json:"subscriber"`
-	Consents      []Consent      `json:"consents"`
-	ConsentEvents []ConsentEvent `json:"consent_history"`
-	Requests      []Request      `json:"requests"`
-	Deliveries    []any          `json:"deliveries"`
-}
-
-// DeliveryLister lists the mail sent to a subscriber, when the store keeps
-// deliveries.
-type DeliveryLister interface {
-	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]any, error)
+	ExportedAt    time.Time        `json:"exported_at"`
+	Subscriber    *Subscriber      `json:"subscriber"`
+	Consents      []Consent        `json:"consents"`
+	ConsentEvents []ConsentEvent   `json:"consent_history"`
+	Requests      []Request        `json:"requests"`
+	Deliveries    []DeliveryRecord `json:"deliveries"`
 }
 
 // ExportSubscriber returns everything held about a subscriber.
 func (s *Service) ExportSubscriber(ctx context.Context, subscriberID int64) (*Export, error) {
-	sub, err := s.Store.Subscriber(ctx, subscriberID)
+	sub, err := s.Store.Subscribers().Subscriber(ctx, subscriberID)
 	if err != nil {
 		return nil, err
 	}
-	x := &Export{ExportedAt: s.now(), Subscriber: sub, Deliveries: []any{}}
-	if x.Consents, err = s.Store.Consents(ctx, sub.ID); err != nil {
+	x := &Export{ExportedAt: s.now(), Subscriber: sub}
+	if x.Consents, err = s.Store.Subscribers().Consents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
-	if x.ConsentEvents, err = s.Store.ConsentEvents(ctx, sub.ID); err != nil {
+	if x.ConsentEvents, err = s.Store.Subscribers().ConsentEvents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
-	if x.Requests, err = s.Store.ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
+	if x.Requests, err = s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
 		return nil, err
 	}
-	if dl, ok := s.Store.(DeliveryLister); ok {
-		if x.Deliveries, err = dl.SubscriberDeliveries(ctx, sub.ID); err != nil {
-			return nil, err
-		}
+	if x.Deliveries, err = s.Store.Campaigns().SubscriberDeliveries(ctx, sub.ID); err != nil {
+		return nil, err
 	}
 	return x, nil
 }

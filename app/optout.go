@@ -56,7 +56,7 @@ func (s *Service) UnsubscribeState(ctx context.Context, token string) (*Unsubscr
 
 func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*UnsubscribeState, error) {
 	out := &UnsubscribeState{CampaignID: t.CampaignID}
-	sub, err := st.Subscriber(ctx, t.SubscriberID)
+	sub, err := st.Subscribers().Subscriber(ctx, t.SubscriberID)
 	if IsNotFound(err) {
 		return out, nil
 	}
@@ -66,7 +66,7 @@ func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*Uns
 	if sub.Status == StatusErased {
 		return out, nil
 	}
-	consents, err := st.Consents(ctx, sub.ID)
+	consents, err := st.Subscribers().Consents(ctx, sub.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evid
 	ev.Channel, ev.At = ChannelOneClick, s.now()
 	// One atomic step: a mail client may send this at a high rate, and
 	// the opt-out must hold before the answer.
-	_, err = s.Store.WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
+	_, err = s.Store.Subscribers().WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
 	return err
 }
 
@@ -111,14 +111,10 @@ func (s *Service) optOutMarketing(ctx context.Context, t Token, ev Evidence) err
 // lockedSubscriber locks and returns a subscriber; nil when we hold nothing
 // about them.
 func (s *Service) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Subscriber, error) {
-	is, err := inboundStore(tx)
-	if err != nil {
+	if err := tx.Subscribers().LockSubscriber(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := is.LockSubscriber(ctx, id); err != nil {
-		return nil, err
-	}
-	sub, err := tx.Subscriber(ctx, id)
+	sub, err := tx.Subscribers().Subscriber(ctx, id)
 	if IsNotFound(err) || (err == nil && sub.Status == StatusErased) {
 		return nil, nil
 	}
@@ -172,7 +168,7 @@ func (s *Service) revocation(ctx context.Context, st Store, token string) (*Conf
 	if err != nil {
 		return nil, err
 	}
-	c, err := st.Confirmation(ctx, t.ConfirmationID)
+	c, err := st.Subscribers().Confirmation(ctx, t.ConfirmationID)
 	if IsNotFound(err) {
 		return nil, ErrTokenExpired // purged after expiry
 	}
@@ -202,7 +198,7 @@ func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Eviden
 			return err
 		}
 		r.Status, r.Verification = RequestReceived, VerifiedLink
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
 		if err := withdrawAll(ctx, tx, sub.ID, ev, r.ID); err != nil {
@@ -232,7 +228,7 @@ func (s *Service) CancelRevocation(ctx context.Context, token string) error {
 		}
 		r.Status, r.CompletedAt, r.Verification = RequestRejected, &now, VerifiedLink
 		r.Note = "the person kept the subscription"
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
 		return s.unblockFor(ctx, tx, nil, sub.ID, r.ID)
@@ -246,7 +242,7 @@ func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*C
 	if err != nil {
 		return nil, nil, err
 	}
-	if ok, err := tx.MarkConfirmationUsed(ctx, c.ID, s.now()); err != nil {
+	if ok, err := tx.Subscribers().MarkConfirmationUsed(ctx, c.ID, s.now()); err != nil {
 		return nil, nil, err
 	} else if !ok {
 		return nil, nil, ErrLinkUsed
@@ -259,9 +255,9 @@ func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*C
 // records one when it has none.
 func (s *Service) revocationRequest(ctx context.Context, tx Store, c *Confirmation, sub *Subscriber, now time.Time) (*Request, error) {
 	if c.RequestID != nil {
-		return tx.Request(ctx, *c.RequestID)
+		return tx.Requests().Request(ctx, *c.RequestID)
 	}
 	r := &Request{SubscriberID: &sub.ID, Kind: KindConsentRevocation, Channel: ChannelEmail, Status: RequestReceived,
 		ReceivedAt: now, DueAt: s.Calendar.DueAt(KindConsentRevocation, now), Verification: VerifiedLink}
-	return r, tx.CreateRequest(ctx, r)
+	return r, tx.Requests().CreateRequest(ctx, r)
 }

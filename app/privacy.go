@@ -15,40 +15,6 @@ import (
 // append-only audit log with ids only, in the same transaction as the
 // change.
 
-// PrivacyStore is the persistence the privacy operations need beyond Store.
-// The database store implements it; the Service reaches it through its
-// Store (and the Store of a transaction).
-type PrivacyStore interface {
-	// SetBlocked blocks a subscriber that is pending, active or blocked
-	// (blocked = true), or unblocks a blocked one back to active, or to
-	// pending when it never confirmed and holds no processing consent. It
-	// changes nothing else and reports whether the subscriber was in a
-	// state that allows the change.
-	SetBlocked(ctx context.Context, subscriberID int64, blocked bool, reason string, at time.Time) (bool, error)
-	AddBlockEvent(ctx context.Context, e *BlockEvent) error
-	BlockEvents(ctx context.Context, subscriberID int64) ([]BlockEvent, error)
-
-	QueryRequests(ctx context.Context, q RequestQuery) ([]Request, error)
-	// ExtendRequest moves the deadline of an open, never extended access
-	// request and records the reason; it reports false when the request is
-	// not such a request.
-	ExtendRequest(ctx context.Context, id int64, due time.Time, reason string) (bool, error)
-	// CloseRequest completes or rejects an open request; it reports false
-	// when the request was already closed.
-	CloseRequest(ctx context.Context, id int64, status RequestStatus, note string, at time.Time) (bool, error)
-	// FlagRequests stamps flagged_at on open requests that became overdue
-	// (due before now, and not flagged since they fell due) or are due
-	// before soon (and not flagged yet); it returns the ids of each.
-	FlagRequests(ctx context.Context, now, soon time.Time) (overdue, dueSoon []int64, err error)
-
-	SuppressionCounts(ctx context.Context) (map[string]int64, error)
-	ListSuppressions(ctx context.Context, q SuppressionQuery) ([]Suppression, error)
-
-	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
-	// CountActiveWithout counts active subscribers who have not granted p.
-	CountActiveWithout(ctx context.Context, p Purpose) (int64, error)
-}
-
 // BlockEvent is one block or unblock of a subscriber.
 type BlockEvent struct {
 	ID           int64     `json:"id"`
@@ -150,15 +116,6 @@ const (
 	AuditSubscribersImported = "subscribers_imported"
 )
 
-// privacyStore returns the privacy persistence behind st.
-func privacyStore(st Store) (PrivacyStore, error) {
-	ps, ok := st.(PrivacyStore)
-	if !ok {
-		return nil, fmt.Errorf("privacy: the store does not keep privacy records")
-	}
-	return ps, nil
-}
-
 // ActorName names an operator in the audit log and in records: by id only.
 func ActorName(a *Admin) string {
 	if a == nil {
@@ -215,7 +172,7 @@ func (s *Service) changeBlock(ctx context.Context, actor *Admin, subscriberID in
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		var reqID *int64
 		if in.RequestID > 0 {
-			if _, err := tx.Request(ctx, in.RequestID); err != nil {
+			if _, err := tx.Requests().Request(ctx, in.RequestID); err != nil {
 				return err
 			}
 			reqID = &in.RequestID
@@ -230,30 +187,26 @@ func (s *Service) changeBlock(ctx context.Context, actor *Admin, subscriberID in
 // block blocks a subscriber inside tx and writes the block event and the
 // audit entry.
 func (s *Service) block(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
-	ps, err := privacyStore(tx)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	ok, err := ps.SetBlocked(ctx, subscriberID, true, reason, now)
+	ok, err := tx.Subscribers().SetBlocked(ctx, subscriberID, true, reason, now)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		if _, err := tx.Subscriber(ctx, subscriberID); err != nil {
+		if _, err := tx.Subscribers().Subscriber(ctx, subscriberID); err != nil {
 			return nil, err
 		}
 		return nil, Errorf(ECONFLICT, "An erased subscriber cannot be blocked.")
 	}
-	if err := ps.AddBlockEvent(ctx, &BlockEvent{SubscriberID: subscriberID, Action: BlockActionBlocked, Reason: reason,
+	if err := tx.Subscribers().AddBlockEvent(ctx, &BlockEvent{SubscriberID: subscriberID, Action: BlockActionBlocked, Reason: reason,
 		RequestID: requestID, Actor: ActorName(actor), CreatedAt: now}); err != nil {
 		return nil, err
 	}
-	if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberBlocked, SubjectType: "subscriber",
+	if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberBlocked, SubjectType: "subscriber",
 		SubjectID: subscriberID, Details: requestDetails(requestID)}); err != nil {
 		return nil, err
 	}
-	return tx.Subscriber(ctx, subscriberID)
+	return tx.Subscribers().Subscriber(ctx, subscriberID)
 }
 
 func requestDetails(id *int64) string {
@@ -272,16 +225,12 @@ func (s *Service) Unblock(ctx context.Context, actor *Admin, subscriberID int64,
 }
 
 func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
-	ps, err := privacyStore(tx)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	ok, err := ps.SetBlocked(ctx, subscriberID, false, "", now)
+	ok, err := tx.Subscribers().SetBlocked(ctx, subscriberID, false, "", now)
 	if err != nil {
 		return nil, err
 	}
-	sub, err := tx.Subscriber(ctx, subscriberID)
+	sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 	if err != nil {
 		return nil, err
 	}
@@ -291,11 +240,11 @@ func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscribe
 		}
 		return sub, nil
 	}
-	if err := ps.AddBlockEvent(ctx, &BlockEvent{SubscriberID: subscriberID, Action: BlockActionUnblocked, Reason: reason,
+	if err := tx.Subscribers().AddBlockEvent(ctx, &BlockEvent{SubscriberID: subscriberID, Action: BlockActionUnblocked, Reason: reason,
 		RequestID: requestID, Actor: ActorName(actor), CreatedAt: now}); err != nil {
 		return nil, err
 	}
-	if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberUnblocked, SubjectType: "subscriber",
+	if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberUnblocked, SubjectType: "subscriber",
 		SubjectID: subscriberID, Details: requestDetails(requestID)}); err != nil {
 		return nil, err
 	}
@@ -304,11 +253,7 @@ func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscribe
 
 // BlockHistory returns the blocks and unblocks of a subscriber.
 func (s *Service) BlockHistory(ctx context.Context, subscriberID int64) ([]BlockEvent, error) {
-	ps, err := privacyStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return ps.BlockEvents(ctx, subscriberID)
+	return s.Store.Subscribers().BlockEvents(ctx, subscriberID)
 }
 
 // ErasureResult tells what an operator's erasure did.
@@ -340,7 +285,7 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 	var req *Request
 	already := false
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		sub, err := tx.Subscriber(ctx, subscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 		if err != nil {
 			return err
 		}
@@ -349,7 +294,7 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 			return nil
 		}
 		// An open revocation of this person is what this erasure answers.
-		open, err := tx.ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Kind: KindConsentRevocation, Limit: 1000})
+		open, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Kind: KindConsentRevocation, Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -366,7 +311,7 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 		} else if err := addOutbox(ctx, tx, OutboxErase, SubscriberRef{SubscriberID: sub.ID, RequestID: req.ID}); err != nil {
 			return err
 		}
-		return tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberErased, SubjectType: "subscriber",
+		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSubscriberErased, SubjectType: "subscriber",
 			SubjectID: sub.ID, Details: fmt.Sprintf("request %d", req.ID)})
 	})
 	if err != nil {
@@ -383,14 +328,14 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 		}
 	}
 	res := &ErasureResult{AlreadyErased: already}
-	if res.Subscriber, err = s.Store.Subscriber(ctx, subscriberID); err != nil {
+	if res.Subscriber, err = s.Store.Subscribers().Subscriber(ctx, subscriberID); err != nil {
 		return nil, err
 	}
 	if req != nil {
-		if res.Request, err = s.Store.Request(ctx, req.ID); err != nil {
+		if res.Request, err = s.Store.Requests().Request(ctx, req.ID); err != nil {
 			return nil, err
 		}
-	} else if rs, err := s.Store.ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindConsentRevocation, Limit: 1000}); err != nil {
+	} else if rs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindConsentRevocation, Limit: 1000}); err != nil {
 		return nil, err
 	} else if len(rs) > 0 {
 		res.Request = &rs[len(rs)-1]
@@ -400,17 +345,13 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 
 // Requests lists the request register.
 func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, error) {
-	ps, err := privacyStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
 	q.Now = s.now()
-	return ps.QueryRequests(ctx, q)
+	return s.Store.Requests().QueryRequests(ctx, q)
 }
 
 // Request returns one request of the register.
 func (s *Service) Request(ctx context.Context, id int64) (*Request, error) {
-	return s.Store.Request(ctx, id)
+	return s.Store.Requests().Request(ctx, id)
 }
 
 // Deadline states of an open request.
@@ -496,7 +437,7 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 		DueAt: s.Calendar.DueAt(in.Kind, received), Verification: verification, Note: note}
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		if in.SubscriberID > 0 {
-			sub, err := tx.Subscriber(ctx, in.SubscriberID)
+			sub, err := tx.Subscribers().Subscriber(ctx, in.SubscriberID)
 			if err != nil {
 				return err
 			}
@@ -505,10 +446,10 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 			}
 			r.SubscriberID = &sub.ID
 		}
-		if err := tx.CreateRequest(ctx, r); err != nil {
+		if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestRegistered, SubjectType: "request",
+		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestRegistered, SubjectType: "request",
 			SubjectID: r.ID, Details: string(r.Kind)}); err != nil {
 			return err
 		}
@@ -536,11 +477,7 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 	}
 	var out *Request
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		ps, err := privacyStore(tx)
-		if err != nil {
-			return err
-		}
-		r, err := tx.Request(ctx, id)
+		r, err := tx.Requests().Request(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -555,14 +492,14 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 			return Errorf(ECONFLICT, "The request has no deadline.")
 		}
 		due := s.Calendar.ExtendAccess(*r.DueAt)
-		ok, err := ps.ExtendRequest(ctx, id, due, reason)
+		ok, err := tx.Requests().ExtendRequest(ctx, id, due, reason)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return Errorf(ECONFLICT, "The request has been extended already.")
 		}
-		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestExtended, SubjectType: "request",
+		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestExtended, SubjectType: "request",
 			SubjectID: id, Details: "due " + due.UTC().Format(time.RFC3339)}); err != nil {
 			return err
 		}
@@ -571,7 +508,7 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 				return err
 			}
 		}
-		out, err = tx.Request(ctx, id)
+		out, err = tx.Requests().Request(ctx, id)
 		return err
 	})
 	if err != nil {
@@ -594,7 +531,7 @@ type ExtensionNotice struct {
 // nil when there is none to send: the request is not theirs or not
 // extended, or the person's data has been erased since.
 func (s *Service) ExtensionNotice(ctx context.Context, subscriberID, requestID int64) (*ExtensionNotice, error) {
-	r, err := s.Store.Request(ctx, requestID)
+	r, err := s.Store.Requests().Request(ctx, requestID)
 	if IsNotFound(err) {
 		return nil, nil
 	}
@@ -604,7 +541,7 @@ func (s *Service) ExtensionNotice(ctx context.Context, subscriberID, requestID i
 	if r.SubscriberID == nil || *r.SubscriberID != subscriberID || r.ExtendedReason == "" || r.DueAt == nil {
 		return nil, nil
 	}
-	sub, err := s.Store.Subscriber(ctx, subscriberID)
+	sub, err := s.Store.Subscribers().Subscriber(ctx, subscriberID)
 	if IsNotFound(err) {
 		return nil, nil
 	}
@@ -628,7 +565,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Store.Request(ctx, id)
+	r, err := s.Store.Requests().Request(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -640,11 +577,11 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 			return nil, err
 		}
 		// Erase completed it.
-		if err := s.Store.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestCompleted, SubjectType: "request",
+		if err := s.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestCompleted, SubjectType: "request",
 			SubjectID: id, Details: "erased"}); err != nil {
 			return nil, err
 		}
-		return s.Store.Request(ctx, id)
+		return s.Store.Requests().Request(ctx, id)
 	}
 	status, action := RequestCompleted, AuditRequestCompleted
 	if reject {
@@ -652,11 +589,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 	}
 	var out *Request
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		ps, err := privacyStore(tx)
-		if err != nil {
-			return err
-		}
-		ok, err := ps.CloseRequest(ctx, id, status, note, s.now())
+		ok, err := tx.Requests().CloseRequest(ctx, id, status, note, s.now())
 		if err != nil {
 			return err
 		}
@@ -668,10 +601,10 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 				return err
 			}
 		}
-		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: "request", SubjectID: id}); err != nil {
+		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: "request", SubjectID: id}); err != nil {
 			return err
 		}
-		out, err = tx.Request(ctx, id)
+		out, err = tx.Requests().Request(ctx, id)
 		return err
 	})
 	return out, err
@@ -679,11 +612,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 
 // unblockFor unblocks a subscriber whose latest block was for request id.
 func (s *Service) unblockFor(ctx context.Context, tx Store, actor *Admin, subscriberID, requestID int64) error {
-	ps, err := privacyStore(tx)
-	if err != nil {
-		return err
-	}
-	events, err := ps.BlockEvents(ctx, subscriberID)
+	events, err := tx.Subscribers().BlockEvents(ctx, subscriberID)
 	if err != nil || len(events) == 0 {
 		return err
 	}
@@ -704,11 +633,7 @@ func (s *Service) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, er
 	now := s.now()
 	soon := s.Calendar.AddWorkingDays(now, DueSoonWorkingDays)
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		ps, err := privacyStore(tx)
-		if err != nil {
-			return err
-		}
-		o, d, err := ps.FlagRequests(ctx, now, soon)
+		o, d, err := tx.Requests().FlagRequests(ctx, now, soon)
 		if err != nil {
 			return err
 		}
@@ -744,11 +669,7 @@ const MaxAlertRequests = 50
 // SuppressionCounts returns how many addresses the suppression list holds
 // per reason (every reason present, zero or not).
 func (s *Service) SuppressionCounts(ctx context.Context) (map[string]int64, error) {
-	ps, err := privacyStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := ps.SuppressionCounts(ctx)
+	counts, err := s.Store.Suppressions().SuppressionCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -760,11 +681,7 @@ func (s *Service) SuppressionCounts(ctx context.Context) (map[string]int64, erro
 
 // Suppressions lists entries of the suppression list (hashes only).
 func (s *Service) Suppressions(ctx context.Context, q SuppressionQuery) ([]Suppression, error) {
-	ps, err := privacyStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return ps.ListSuppressions(ctx, q)
+	return s.Store.Suppressions().ListSuppressions(ctx, q)
 }
 
 // SuppressManually puts an address on the suppression list by the
@@ -782,10 +699,10 @@ func (s *Service) SuppressManually(ctx context.Context, actor *Admin, email, not
 	}
 	hash := s.Signer.KeyedHash(addr)
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		if err := tx.Suppress(ctx, hash, SuppressManual, note); err != nil {
+		if err := tx.Suppressions().Suppress(ctx, hash, SuppressManual, note); err != nil {
 			return err
 		}
-		return tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionAdded, SubjectType: "suppression",
+		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionAdded, SubjectType: "suppression",
 			Details: SuppressManual})
 	})
 	return hash, err
@@ -806,7 +723,7 @@ func (s *Service) RemoveSuppression(ctx context.Context, actor *Admin, key strin
 		return &Error{Code: EINVALID, Message: "invalid suppression", Fields: map[string]string{"email": "an address or its hash"}}
 	}
 	return s.Store.Tx(ctx, func(tx Store) error {
-		reason, err := tx.SuppressionReason(ctx, hash)
+		reason, err := tx.Suppressions().SuppressionReason(ctx, hash)
 		if err != nil {
 			return err
 		}
@@ -819,10 +736,10 @@ func (s *Service) RemoveSuppression(ctx context.Context, actor *Admin, key strin
 		default:
 			return Errorf(ECONFLICT, "Only manual suppressions can be removed; this one (%s) is lifted by the person's new consent.", reason)
 		}
-		if err := tx.Unsuppress(ctx, hash); err != nil {
+		if err := tx.Suppressions().Unsuppress(ctx, hash); err != nil {
 			return err
 		}
-		return tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionRemoved, SubjectType: "suppression",
+		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionRemoved, SubjectType: "suppression",
 			Details: SuppressManual})
 	})
 }
@@ -841,23 +758,19 @@ func isHexHash(s string) bool {
 
 // Audit lists the audit log, newest first.
 func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
-	ps, err := privacyStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return ps.ListAudit(ctx, q)
+	return s.Store.Audit().ListAudit(ctx, q)
 }
 
 // RecordAction writes an operator's action (for example an export) to the
 // audit log. details must hold ids only.
 func (s *Service) RecordAction(ctx context.Context, actor *Admin, action, subjectType string, subjectID int64, details string) error {
-	return s.Store.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: subjectType,
+	return s.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: subjectType,
 		SubjectID: subjectID, Details: details})
 }
 
 // Destructions lists destruction records, oldest first, after afterID.
 func (s *Service) Destructions(ctx context.Context, afterID int64, limit int) ([]Destruction, error) {
-	return s.Store.Destructions(ctx, afterID, limit)
+	return s.Store.Retention().Destructions(ctx, afterID, limit)
 }
 
 // CrossBorderStatus is what the admin shows about the cross-border rule.
@@ -882,11 +795,8 @@ func (s *Service) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
 		st.SMTPCountry = st.OperatorCountry
 	}
 	if st.ConsentRequired {
-		ps, err := privacyStore(s.Store)
-		if err != nil {
-			return nil, err
-		}
-		if st.ActiveWithoutConsent, err = ps.CountActiveWithout(ctx, PurposeCrossBorder); err != nil {
+		var err error
+		if st.ActiveWithoutConsent, err = s.Store.Subscribers().CountActiveWithout(ctx, PurposeCrossBorder); err != nil {
 			return nil, err
 		}
 	}
@@ -902,7 +812,7 @@ func (s *Service) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
 // pending). Blocked and erased subscribers are refused by the callers.
 func (s *Service) MayMail(ctx context.Context, subscriberID int64, to string, pending []Purpose) (bool, error) {
 	if to != "" {
-		reason, err := s.Store.SuppressionReason(ctx, s.Signer.KeyedHash(to))
+		reason, err := s.Store.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(to))
 		if err != nil {
 			return false, err
 		}
@@ -919,7 +829,7 @@ func (s *Service) MayMail(ctx context.Context, subscriberID int64, to string, pe
 // crossBorderGranted reports whether a subscriber holds the cross-border
 // consent.
 func crossBorderGranted(ctx context.Context, st Store, subscriberID int64) (bool, error) {
-	consents, err := st.Consents(ctx, subscriberID)
+	consents, err := st.Subscribers().Consents(ctx, subscriberID)
 	if err != nil {
 		return false, err
 	}

@@ -167,46 +167,10 @@ type MessageSummary struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// InboundStore is the persistence of emailed requests. The database store
-// implements it; the Service reaches it through its Store (and the Store of
-// a transaction).
-type InboundStore interface {
-	// AddInbound stores a new message with its raw text; when a message
-	// with the same key exists it stores nothing, sets m.ID to the existing
-	// row and reports false.
-	AddInbound(ctx context.Context, m *InboundMessage, raw []byte) (bool, error)
-	// Inbound returns a message without its raw text.
-	Inbound(ctx context.Context, id int64) (*InboundMessage, error)
-	// LockInbound returns a message without its raw text and locks it
-	// until the transaction ends.
-	LockInbound(ctx context.Context, id int64) (*InboundMessage, error)
-	// InboundRaw returns the raw message; nil once it was destroyed.
-	InboundRaw(ctx context.Context, id int64) ([]byte, error)
-	// UpdateInbound writes the processing fields of m.
-	UpdateInbound(ctx context.Context, m *InboundMessage) error
-	// CountReplies counts the messages from senderHash answered since.
-	CountReplies(ctx context.Context, senderHash string, since time.Time) (int, error)
-	// LockSubscriber locks a subscriber row until the transaction ends, so
-	// concurrent changes of one person's consents run one after the other.
-	LockSubscriber(ctx context.Context, id int64) error
-	// PurgeInboundRaw destroys the raw text of messages received before
-	// cutoff that are done and whose request (if any) is closed.
-	PurgeInboundRaw(ctx context.Context, cutoff time.Time) (int64, error)
-}
-
 // InboundSenderNamespace keys the hash of an emailed request's sender
 // (Signer.Fingerprint): it counts the replies per address and lets an
 // erasure find the person's messages.
 const InboundSenderNamespace = "inbound-sender"
-
-// inboundStore returns the inbound persistence behind st.
-func inboundStore(st Store) (InboundStore, error) {
-	is, ok := st.(InboundStore)
-	if !ok {
-		return nil, fmt.Errorf("inbound: the store does not keep inbound mail")
-	}
-	return is, nil
-}
 
 // MessageKey returns the deduplication key of a raw message: the SHA-256 of
 // its Message-ID, or of the whole message when it has none.
@@ -263,11 +227,7 @@ func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSou
 	m := &InboundMessage{MessageKey: MessageKey(raw), Source: src.Source, Size: len(raw), ReceivedAt: received,
 		UIDValidity: src.UIDValidity, UID: src.UID, Status: InboundReceived}
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		if created, err = is.AddInbound(ctx, m, raw); err != nil || !created {
+		if created, err = tx.Inbound().AddInbound(ctx, m, raw); err != nil || !created {
 			return err
 		}
 		return addOutbox(ctx, tx, OutboxInboundProcess, InboundRef{InboundID: m.ID})
@@ -283,20 +243,12 @@ func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSou
 
 // InboundMessage returns a stored message without its raw text.
 func (s *Service) InboundMessage(ctx context.Context, id int64) (*InboundMessage, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return is.Inbound(ctx, id)
+	return s.Store.Inbound().InboundMessage(ctx, id)
 }
 
 // InboundRaw returns the raw text of a stored message; nil once destroyed.
 func (s *Service) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return is.InboundRaw(ctx, id)
+	return s.Store.Inbound().InboundRaw(ctx, id)
 }
 
 // RepliesSince counts the replies sent since to the sender with the keyed
@@ -305,11 +257,7 @@ func (s *Service) RepliesSince(ctx context.Context, senderHash string, since tim
 	if senderHash == "" {
 		return 0, nil
 	}
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return 0, err
-	}
-	return is.CountReplies(ctx, senderHash, since)
+	return s.Store.Inbound().CountReplies(ctx, senderHash, since)
 }
 
 // EmailRequest is what examining a stored message found; ActOnEmail acts on
@@ -374,11 +322,7 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 	now := s.now()
 	var out *InboundMessage
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		m, err := is.LockInbound(ctx, e.InboundID)
+		m, err := tx.Inbound().LockInbound(ctx, e.InboundID)
 		if err != nil {
 			return err
 		}
@@ -394,7 +338,7 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 		switch e.Disposition {
 		case EmailIsRequest:
 			m.Outcome = EmailIsRequest
-			if err := s.actOnRequest(ctx, tx, is, m, e, now); err != nil {
+			if err := s.actOnRequest(ctx, tx, m, e, now); err != nil {
 				return err
 			}
 		case EmailIsBounce, EmailIsComplaint:
@@ -410,7 +354,7 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 				return err
 			}
 		}
-		return is.UpdateInbound(ctx, m)
+		return tx.Inbound().UpdateInbound(ctx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -425,7 +369,7 @@ const (
 	blockRevocationPending = "revocation awaiting confirmation: request %d"
 )
 
-func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m *InboundMessage, e EmailRequest, now time.Time) error {
+func (s *Service) actOnRequest(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest, now time.Time) error {
 	kind := e.Kind
 	if m.ForcedKind != "" {
 		kind = m.ForcedKind
@@ -444,7 +388,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		return err
 	}
 	if sub != nil {
-		if err := is.LockSubscriber(ctx, sub.ID); err != nil {
+		if err := tx.Subscribers().LockSubscriber(ctx, sub.ID); err != nil {
 			return err
 		}
 		// The reply may carry the person's name and links to their data
@@ -461,7 +405,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 
 	r := &Request{}
 	if m.RequestID != nil {
-		if r, err = tx.Request(ctx, *m.RequestID); err != nil {
+		if r, err = tx.Requests().Request(ctx, *m.RequestID); err != nil {
 			return err
 		}
 	}
@@ -479,7 +423,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		m.SubscriberID = &sub.ID
 	}
 	if r.ID == 0 {
-		if err := tx.CreateRequest(ctx, r); err != nil {
+		if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -536,7 +480,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		}
 		c := &Confirmation{SubscriberID: sub.ID, Kind: ConfirmRevocation, Locale: m.Lang, RequestID: &r.ID,
 			Evidence: ev, CreatedAt: now, ExpiresAt: now.Add(RevokeLinkTTL)}
-		if err := tx.CreateConfirmation(ctx, c); err != nil {
+		if err := tx.Subscribers().CreateConfirmation(ctx, c); err != nil {
 			return err
 		}
 		r.Status, m.ConfirmationID, m.Reply = RequestAwaitingConfirmation, &c.ID, ReplyRevokeConfirm
@@ -561,7 +505,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 	if !mayReply {
 		m.Reply = ""
 	}
-	return tx.UpdateRequest(ctx, r)
+	return tx.Requests().UpdateRequest(ctx, r)
 }
 
 // mayReply applies to a reply the rules of all mail (see MayMail): never to
@@ -569,7 +513,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 // a country without adequate protection, only to the address of a person who
 // gave the cross-border consent.
 func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr string, personal bool) (bool, error) {
-	reason, err := tx.SuppressionReason(ctx, s.Signer.KeyedHash(addr))
+	reason, err := tx.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(addr))
 	if err != nil {
 		return false, err
 	}
@@ -591,7 +535,7 @@ func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr 
 func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind RequestKind) (*Subscriber, int64, error) {
 	if e.Token != "" && kind == KindMarketingOptout {
 		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.now()); err == nil {
-			sub, err := tx.Subscriber(ctx, t.SubscriberID)
+			sub, err := tx.Subscribers().Subscriber(ctx, t.SubscriberID)
 			if err != nil && !IsNotFound(err) {
 				return nil, 0, err
 			}
@@ -603,7 +547,7 @@ func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind R
 	if e.From == "" {
 		return nil, 0, nil
 	}
-	sub, err := tx.SubscriberByEmail(ctx, e.From)
+	sub, err := tx.Subscribers().SubscriberByEmail(ctx, e.From)
 	if IsNotFound(err) {
 		return nil, 0, nil
 	}
@@ -646,10 +590,10 @@ func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Sub
 		return true, nil // the data on file already reads so
 	}
 	sub.Name, sub.Phone = name, phone
-	if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 		return false, err
 	}
-	return true, tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
+	return true, tx.Audit().AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
 		SubjectType: "subscriber", SubjectID: sub.ID, Details: "by email; fields: " + strings.Join(changed, ",")})
 }
 
@@ -657,7 +601,7 @@ func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Sub
 // (but exceptID) once their data is corrected, and lifts the blocks those
 // requests caused.
 func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exceptID int64, now time.Time) error {
-	reqs, err := tx.ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
+	reqs, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -667,7 +611,7 @@ func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exc
 			continue
 		}
 		r.Status, r.CompletedAt, r.Note = RequestCompleted, &now, "corrected by the person"
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
 		if err := s.unblockFor(ctx, tx, nil, subscriberID, r.ID); err != nil {
@@ -680,7 +624,7 @@ func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exc
 // withdrawMarketing withdraws the marketing consent of a subscriber for
 // request requestID; it reports false when it was not granted.
 func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evidence, requestID int64) (bool, error) {
-	consents, err := tx.Consents(ctx, subscriberID)
+	consents, err := tx.Subscribers().Consents(ctx, subscriberID)
 	if err != nil {
 		return false, err
 	}
@@ -688,11 +632,11 @@ func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evi
 		if c.Purpose != PurposeMarketing || !c.Granted {
 			continue
 		}
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: PurposeMarketing,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: PurposeMarketing,
 			Action: ConsentWithdrawn, Evidence: ev, RequestID: &requestID}); err != nil {
 			return false, err
 		}
-		return true, tx.SetConsent(ctx, subscriberID, PurposeMarketing, false, ev.At)
+		return true, tx.Subscribers().SetConsent(ctx, subscriberID, PurposeMarketing, false, ev.At)
 	}
 	return false, nil
 }
@@ -700,7 +644,7 @@ func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evi
 // withdrawAll withdraws every granted consent of a subscriber for request
 // requestID: no mail of any kind goes to them any more.
 func withdrawAll(ctx context.Context, tx Store, subscriberID int64, ev Evidence, requestID int64) error {
-	consents, err := tx.Consents(ctx, subscriberID)
+	consents, err := tx.Subscribers().Consents(ctx, subscriberID)
 	if err != nil {
 		return err
 	}
@@ -708,11 +652,11 @@ func withdrawAll(ctx context.Context, tx Store, subscriberID int64, ev Evidence,
 		if !c.Granted {
 			continue
 		}
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: c.Purpose,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: c.Purpose,
 			Action: ConsentWithdrawn, Evidence: ev, RequestID: &requestID}); err != nil {
 			return err
 		}
-		if err := tx.SetConsent(ctx, subscriberID, c.Purpose, false, ev.At); err != nil {
+		if err := tx.Subscribers().SetConsent(ctx, subscriberID, c.Purpose, false, ev.At); err != nil {
 			return err
 		}
 	}
@@ -727,11 +671,7 @@ func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied 
 	now := s.now()
 	erase := false
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		m, err := is.LockInbound(ctx, id)
+		m, err := tx.Inbound().LockInbound(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -752,7 +692,7 @@ func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied 
 			}
 			erase = true
 		}
-		return is.UpdateInbound(ctx, m)
+		return tx.Inbound().UpdateInbound(ctx, m)
 	})
 	if err == nil && erase {
 		s.wake()
@@ -763,9 +703,5 @@ func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied 
 // SweepInbound destroys the raw text of processed messages older than
 // InboundRetention whose requests are closed, and returns how many.
 func (s *Service) SweepInbound(ctx context.Context) (int64, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return 0, err
-	}
-	return is.PurgeInboundRaw(ctx, s.now().Add(-InboundRetention))
+	return s.Store.Inbound().PurgeInboundRaw(ctx, s.now().Add(-InboundRetention))
 }

@@ -79,6 +79,6 @@ func addOutbox(ctx context.Context, tx Store, kind string, payload any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s payload: %w", kind, err)
 	}
-	_, err = tx.AddOutbox(ctx, kind, b)
+	_, err = tx.Outbox().AddOutbox(ctx, kind, b)
 	return err
 }

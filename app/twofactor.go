@@ -59,43 +59,6 @@ type PendingLogin struct {
 	ExpiresAt time.Time
 }
 
-// TwoFactorStore is the persistence of two-factor sign-in.
-type TwoFactorStore interface {
-	// TwoFactorSecret returns an admin's enrolment (ENOTFOUND: none).
-	TwoFactorSecret(ctx context.Context, adminID int64) (*TwoFactorSecret, error)
-	// StartTwoFactor stores a new, unconfirmed enrolment, replacing an
-	// unconfirmed one; it never replaces a confirmed one (ECONFLICT).
-	StartTwoFactor(ctx context.Context, adminID int64, sealed string, at time.Time) error
-	// ConfirmTwoFactor turns the unconfirmed enrolment on, takes step as
-	// its last step and keeps codeHashes as its recovery codes; ECONFLICT
-	// when there is no unconfirmed enrolment.
-	ConfirmTwoFactor(ctx context.Context, adminID, step int64, codeHashes []string, at time.Time) error
-	// TakeTwoFactorStep records step as the last step of a confirmed
-	// enrolment when it is later than the last one; false when not.
-	TakeTwoFactorStep(ctx context.Context, adminID, step int64) (bool, error)
-	// UseRecoveryCode marks an unused recovery code used; false when
-	// there is none with that hash.
-	UseRecoveryCode(ctx context.Context, adminID int64, codeHash string, at time.Time) (bool, error)
-	// RecoveryCodesLeft counts the unused recovery codes.
-	RecoveryCodesLeft(ctx context.Context, adminID int64) (int, error)
-	// DeleteTwoFactor removes an enrolment and its recovery codes; false
-	// when there was none.
-	DeleteTwoFactor(ctx context.Context, adminID int64) (bool, error)
-	// TwoFactorAdmins returns the ids of the admins with two-factor on.
-	TwoFactorAdmins(ctx context.Context) (map[int64]bool, error)
-
-	// ConsoleSetting returns a setting's value ("" when unset).
-	ConsoleSetting(ctx context.Context, name string) (string, error)
-	SetConsoleSetting(ctx context.Context, name, value string, at time.Time) error
-
-	CreatePendingLogin(ctx context.Context, p *PendingLogin) error
-	PendingLogin(ctx context.Context, idHash string) (*PendingLogin, error)
-	// AddPendingFailure counts a wrong code and returns the count.
-	AddPendingFailure(ctx context.Context, idHash string) (int, error)
-	DeletePendingLogin(ctx context.Context, idHash string) error
-	PurgePendingLogins(ctx context.Context, before time.Time) error
-}
-
 // TwoFactorStatus is what the two-factor page shows of an admin.
 type TwoFactorStatus struct {
 	Enabled bool
@@ -120,12 +83,7 @@ type Enrolled struct {
 	RecoveryCodes []string
 }
 
-func (a *AdminAuth) factors() (TwoFactorStore, error) {
-	if a.Factors == nil {
-		return nil, Errorf(EUNAVAILABLE, "two-factor sign-in is not available")
-	}
-	return a.Factors, nil
-}
+func (a *AdminAuth) factors() (TwoFactorStore, error) { return a.Store.TwoFactor(), nil }
 
 // TwoFactorRequired reports whether owners require two-factor.
 func (a *AdminAuth) TwoFactorRequired(ctx context.Context) (bool, error) {
@@ -285,7 +243,7 @@ func (a *AdminAuth) ResetTwoFactor(ctx context.Context, actor *Admin, id int64) 
 	if actor != nil && actor.ID == id {
 		return Errorf(ECONFLICT, "Turn your own two-factor off on the two-factor page.")
 	}
-	if _, err := a.Store.Admin(ctx, id); err != nil {
+	if _, err := a.Store.Admins().Admin(ctx, id); err != nil {
 		return err
 	}
 	had, err := f.DeleteTwoFactor(ctx, id)
@@ -295,7 +253,7 @@ func (a *AdminAuth) ResetTwoFactor(ctx context.Context, actor *Admin, id int64) 
 	if !had {
 		return Errorf(ECONFLICT, "This admin has no two-factor sign-in to reset.")
 	}
-	n, err := a.Store.DeleteAdminSessions(ctx, id, "")
+	n, err := a.Store.Logins().DeleteAdminSessions(ctx, id, "")
 	if err != nil {
 		return err
 	}
@@ -322,6 +280,6 @@ func (a *AdminAuth) SetTwoFactorRequired(ctx context.Context, actor *Admin, requ
 	if err := f.SetConsoleSetting(ctx, settingTwoFactorRequired, fmt.Sprint(required), a.now()); err != nil {
 		return err
 	}
-	return a.Store.AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: "twofactor_required_changed",
+	return a.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: "twofactor_required_changed",
 		SubjectType: "console", Details: fmt.Sprintf("required: %t", required)})
 }

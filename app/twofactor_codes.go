@@ -249,7 +249,7 @@ func (a *AdminAuth) codeAccount(admin *Admin) string {
 
 // codeThrottle refuses a code while the admin's second factor must wait.
 func (a *AdminAuth) codeThrottle(ctx context.Context, admin *Admin) error {
-	rec, err := a.Store.LoginRecord(ctx, a.codeAccount(admin), allSources)
+	rec, err := a.Store.Logins().LoginRecord(ctx, a.codeAccount(admin), allSources)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (a *AdminAuth) codeThrottle(ctx context.Context, admin *Admin) error {
 func (a *AdminAuth) codeFailed(ctx context.Context, admin *Admin) error {
 	now := a.now()
 	account := a.codeAccount(admin)
-	n, err := a.Store.AddLoginFailure(ctx, account, allSources, now, now.Add(-failureMemory))
+	n, err := a.Store.Logins().AddLoginFailure(ctx, account, allSources, now, now.Add(-failureMemory))
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (a *AdminAuth) codeFailed(ctx context.Context, admin *Admin) error {
 	if d == 0 {
 		return ErrBadCode
 	}
-	if err := a.Store.BlockLogin(ctx, account, allSources, now.Add(d)); err != nil {
+	if err := a.Store.Logins().BlockLogin(ctx, account, allSources, now.Add(d)); err != nil {
 		return err
 	}
 	if err := a.audit(ctx, nil, "admin_second_factor_throttled", admin.ID, "codes wait "+d.String()); err != nil {
@@ -284,5 +284,5 @@ func (a *AdminAuth) codeFailed(ctx context.Context, admin *Admin) error {
 }
 
 func (a *AdminAuth) codeSucceeded(ctx context.Context, admin *Admin) error {
-	return a.Store.LoginSucceeded(ctx, a.codeAccount(admin), allSources, a.now())
+	return a.Store.Logins().LoginSucceeded(ctx, a.codeAccount(admin), allSources, a.now())
 }

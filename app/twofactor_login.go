@@ -26,9 +26,6 @@ var ErrPendingExpired = &Error{Code: EUNAUTHORIZED, Message: "Your sign-in has e
 // secondStep returns the pending sign-in of admin when a second step is
 // due, nil when the password is enough.
 func (a *AdminAuth) secondStep(ctx context.Context, admin *Admin, userAgent, device string) (*PendingLogin, error) {
-	if a.Factors == nil {
-		return nil, nil
-	}
 	st, err := a.TwoFactorStatus(ctx, admin)
 	if err != nil {
 		return nil, err
@@ -43,13 +40,13 @@ func (a *AdminAuth) secondStep(ctx context.Context, admin *Admin, userAgent, dev
 		return nil, nil
 	}
 	now := a.now()
-	if err := a.Factors.PurgePendingLogins(ctx, now); err != nil {
+	if err := a.Store.TwoFactor().PurgePendingLogins(ctx, now); err != nil {
 		return nil, err
 	}
 	raw := RandomSecret(32)
 	p := &PendingLogin{RawID: raw, IDHash: hashSecret(raw), AdminID: admin.ID, Stage: stage,
 		UserAgentHash: hashSecret(userAgent), Device: device, ExpiresAt: now.Add(pendingTTL)}
-	if err := a.Factors.CreatePendingLogin(ctx, p); err != nil {
+	if err := a.Store.TwoFactor().CreatePendingLogin(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -79,7 +76,7 @@ func (a *AdminAuth) Pending(ctx context.Context, rawID, userAgent string) (*Pend
 		}
 		return nil, nil, ErrPendingExpired
 	}
-	admin, err := a.Store.Admin(ctx, p.AdminID)
+	admin, err := a.Store.Admins().Admin(ctx, p.AdminID)
 	if IsNotFound(err) {
 		return nil, nil, ErrPendingExpired
 	}
@@ -110,13 +107,13 @@ func (a *AdminAuth) VerifySecondFactor(ctx context.Context, rawID, userAgent, co
 	}
 	if kind == "" {
 		ferr := a.codeFailed(ctx, admin)
-		n, err := a.Factors.AddPendingFailure(ctx, p.IDHash)
+		n, err := a.Store.TwoFactor().AddPendingFailure(ctx, p.IDHash)
 		if err != nil {
 			return nil, err
 		}
 		var throttled *ThrottledError
 		if n >= maxPendingFailures && !errors.As(ferr, &throttled) {
-			if err := a.Factors.DeletePendingLogin(ctx, p.IDHash); err != nil {
+			if err := a.Store.TwoFactor().DeletePendingLogin(ctx, p.IDHash); err != nil {
 				return nil, err
 			}
 			return nil, ErrPendingExpired
@@ -162,7 +159,7 @@ func (a *AdminAuth) finishPending(ctx context.Context, p *PendingLogin, admin *A
 	if err := a.codeSucceeded(ctx, admin); err != nil {
 		return nil, err
 	}
-	if err := a.Factors.DeletePendingLogin(ctx, p.IDHash); err != nil {
+	if err := a.Store.TwoFactor().DeletePendingLogin(ctx, p.IDHash); err != nil {
 		return nil, err
 	}
 	s, err := a.openSession(ctx, admin, userAgent, how)
@@ -177,9 +174,9 @@ func (a *AdminAuth) finishPending(ctx context.Context, p *PendingLogin, admin *A
 // password, and no second factor, as the provider authenticated the
 // person. ENOTFOUND when no admin has that email: no account is made.
 func (a *AdminAuth) SignInVerified(ctx context.Context, email, provider, userAgent string) (*LoginResult, error) {
-	admin, err := a.Store.AdminByEmail(ctx, normalizeAdminEmail(email))
+	admin, err := a.Store.Admins().AdminByEmail(ctx, normalizeAdminEmail(email))
 	if IsNotFound(err) {
-		if err := a.Store.AddAudit(ctx, &AuditEntry{Actor: "sso", Action: "admin_sso_refused", SubjectType: "admin",
+		if err := a.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: "sso", Action: "admin_sso_refused", SubjectType: "admin",
 			Details: "no admin with that email at " + provider}); err != nil {
 			return nil, err
 		}
@@ -189,10 +186,10 @@ func (a *AdminAuth) SignInVerified(ctx context.Context, email, provider, userAge
 		return nil, err
 	}
 	now := a.now()
-	if err := a.Store.RecordLogin(ctx, admin.ID, now); err != nil {
+	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.PurgeAdminSessions(ctx, now); err != nil {
+	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, now); err != nil {
 		return nil, err
 	}
 	s, err := a.openSession(ctx, admin, userAgent, "single sign-on: "+provider)

@@ -131,6 +131,12 @@ func (s *Store) Close() error {
 // Tx runs fn in one transaction: it commits when fn returns nil and rolls
 // back otherwise. Nested calls run in the enclosing transaction.
 func (s *Store) Tx(ctx context.Context, fn func(tx app.Store) error) error {
+	return s.tx(ctx, func(tx *Store) error { return fn(tx) })
+}
+
+// tx is Tx for the store's own multi-statement methods: fn gets the
+// transaction's *Store.
+func (s *Store) tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}

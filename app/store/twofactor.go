@@ -11,8 +11,6 @@ import (
 // Two-factor sign-in of the console (app.TwoFactorStore): enrolments,
 // recovery codes, pending sign-ins and the console's settings.
 
-var _ app.TwoFactorStore = (*Store)(nil)
-
 type twoFactorRow struct {
 	AdminID      int64 `gorm:"primaryKey"`
 	SecretSealed string
@@ -35,8 +33,8 @@ func (s *Store) TwoFactorSecret(ctx context.Context, adminID int64) (*app.TwoFac
 // StartTwoFactor stores a new unconfirmed enrolment, replacing an
 // unconfirmed one.
 func (s *Store) StartTwoFactor(ctx context.Context, adminID int64, sealed string, at time.Time) error {
-	return s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	return s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		var n int64
 		if err := db.Model(&twoFactorRow{}).Where("admin_id = ? AND confirmed_at IS NOT NULL", adminID).Count(&n).Error; err != nil {
 			return fmt.Errorf("start two-factor: %w", err)
@@ -57,8 +55,8 @@ func (s *Store) StartTwoFactor(ctx context.Context, adminID int64, sealed string
 // ConfirmTwoFactor turns the unconfirmed enrolment on with its recovery
 // codes.
 func (s *Store) ConfirmTwoFactor(ctx context.Context, adminID, step int64, codeHashes []string, at time.Time) error {
-	return s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	return s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		res := db.Exec(`UPDATE admin_twofactor SET confirmed_at = ?, last_step = ? WHERE admin_id = ? AND confirmed_at IS NULL`,
 			at.UTC(), step, adminID)
 		if res.Error != nil {
@@ -112,8 +110,8 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, adminID int64) (int, erro
 // DeleteTwoFactor removes an enrolment and its recovery codes.
 func (s *Store) DeleteTwoFactor(ctx context.Context, adminID int64) (bool, error) {
 	had := false
-	err := s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	err := s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		if err := db.Exec(`DELETE FROM admin_recovery_codes WHERE admin_id = ?`, adminID).Error; err != nil {
 			return err
 		}

@@ -171,7 +171,7 @@ func (s *system) mailboxPoller() *jobs.MailboxPoller {
 
 // webDeps are the parts the web server calls.
 func (s *system) webDeps() web.Deps {
-	auth := &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer, Factors: s.store, Issuer: s.cfg.OperatorName}
+	auth := &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer, Issuer: s.cfg.OperatorName}
 	var single web.SingleSignOn
 	if o := s.cfg.OIDC; o.On() {
 		single = sso.New(sso.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
@@ -180,7 +180,7 @@ func (s *system) webDeps() web.Deps {
 	return web.Deps{
 		Log: s.log, Metrics: s.metrics, Pages: s.pages,
 		Checks:        []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
-		Subscriptions: s.svc, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store, Keys: s.signer,
+		Subscriptions: s.svc, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store.Policies(), Keys: s.signer,
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.svc,
 		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
