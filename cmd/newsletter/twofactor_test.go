@@ -87,3 +87,15 @@ func TestAdminTwoFactorBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#twofactor-setting")))
 	screenshot(t, ctx, "twofactor-users-ru")
 }
+
+// TestOIDCConfigRefused: single sign-on half configured stops the start
+// with exit code 2 and one line naming the variable.
+func TestOIDCConfigRefused(t *testing.T) {
+	env := productionEnv(t)
+	env["OIDC_ISSUER"] = "https://id.example.com"
+	env["OIDC_CLIENT_ID"] = "newsletter"
+	code, _, errOut := runCmd(t, env, "serve")
+	if code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.HasPrefix(errOut, "OIDC_ISSUER: ") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
