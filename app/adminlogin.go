@@ -255,9 +255,6 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 			return nil, err
 		}
 	}
-	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
-		return nil, err
-	}
 	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, now); err != nil {
 		return nil, err
 	}
@@ -274,9 +271,13 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 	return res, nil
 }
 
-// openSession opens a console session of admin, signed in by how.
+// openSession opens a console session of admin, signed in by how, and
+// notes the time of the sign-in.
 func (a *AdminAuth) openSession(ctx context.Context, admin *Admin, userAgent, how string) (*AdminSession, error) {
 	now := a.now()
+	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
+		return nil, err
+	}
 	raw := RandomSecret(32)
 	s := &AdminSession{RawID: raw, IDHash: hashSecret(raw), AdminID: admin.ID, CSRFToken: RandomSecret(32),
 		UserAgentHash: hashSecret(userAgent), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.sessionTTL())}

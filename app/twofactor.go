@@ -87,11 +87,7 @@ func (a *AdminAuth) factors() (TwoFactorStore, error) { return a.Store.TwoFactor
 
 // TwoFactorRequired reports whether owners require two-factor.
 func (a *AdminAuth) TwoFactorRequired(ctx context.Context) (bool, error) {
-	f, err := a.factors()
-	if err != nil {
-		return false, nil
-	}
-	v, err := f.ConsoleSetting(ctx, settingTwoFactorRequired)
+	v, err := a.Store.TwoFactor().ConsoleSetting(ctx, settingTwoFactorRequired)
 	return v == "true", err
 }
 
@@ -123,11 +119,7 @@ func (a *AdminAuth) TwoFactorStatus(ctx context.Context, admin *Admin) (*TwoFact
 
 // TwoFactorAdmins returns the ids of the admins with two-factor on.
 func (a *AdminAuth) TwoFactorAdmins(ctx context.Context) (map[int64]bool, error) {
-	f, err := a.factors()
-	if err != nil {
-		return map[int64]bool{}, nil
-	}
-	return f.TwoFactorAdmins(ctx)
+	return a.Store.TwoFactor().TwoFactorAdmins(ctx)
 }
 
 // Enrolment returns admin's enrolment waiting for its first code, making

@@ -185,11 +185,7 @@ func (a *AdminAuth) SignInVerified(ctx context.Context, email, provider, userAge
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
-	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
-		return nil, err
-	}
-	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, now); err != nil {
+	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, a.now()); err != nil {
 		return nil, err
 	}
 	s, err := a.openSession(ctx, admin, userAgent, "single sign-on: "+provider)
