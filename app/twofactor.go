@@ -83,8 +83,6 @@ type Enrolled struct {
 	RecoveryCodes []string
 }
 
-func (a *AdminAuth) factors() (TwoFactorStore, error) { return a.Store.TwoFactor(), nil }
-
 // TwoFactorRequired reports whether owners require two-factor.
 func (a *AdminAuth) TwoFactorRequired(ctx context.Context) (bool, error) {
 	v, err := a.Store.TwoFactor().ConsoleSetting(ctx, settingTwoFactorRequired)
@@ -93,11 +91,9 @@ func (a *AdminAuth) TwoFactorRequired(ctx context.Context) (bool, error) {
 
 // TwoFactorStatus returns admin's two-factor state.
 func (a *AdminAuth) TwoFactorStatus(ctx context.Context, admin *Admin) (*TwoFactorStatus, error) {
-	f, err := a.factors()
-	if err != nil {
-		return nil, err
-	}
+	f := a.Store.TwoFactor()
 	st := &TwoFactorStatus{}
+	var err error
 	if st.Required, err = a.TwoFactorRequired(ctx); err != nil {
 		return nil, err
 	}
@@ -125,10 +121,7 @@ func (a *AdminAuth) TwoFactorAdmins(ctx context.Context) (map[int64]bool, error)
 // Enrolment returns admin's enrolment waiting for its first code, making
 // one when there is none; ECONFLICT when two-factor is already on.
 func (a *AdminAuth) Enrolment(ctx context.Context, admin *Admin) (*Enrolment, error) {
-	f, err := a.factors()
-	if err != nil {
-		return nil, err
-	}
+	f := a.Store.TwoFactor()
 	sec, err := f.TwoFactorSecret(ctx, admin.ID)
 	switch {
 	case err == nil && sec.ConfirmedAt != nil:
@@ -156,10 +149,7 @@ func (a *AdminAuth) Enrolment(ctx context.Context, admin *Admin) (*Enrolment, er
 // ConfirmEnrolment turns two-factor on with a code of the app and returns
 // the recovery codes, to be shown once.
 func (a *AdminAuth) ConfirmEnrolment(ctx context.Context, admin *Admin, code string) (*Enrolled, error) {
-	f, err := a.factors()
-	if err != nil {
-		return nil, err
-	}
+	f := a.Store.TwoFactor()
 	if err := a.codeThrottle(ctx, admin); err != nil {
 		return nil, err
 	}
@@ -194,10 +184,7 @@ func (a *AdminAuth) ConfirmEnrolment(ctx context.Context, admin *Admin, code str
 // DisableTwoFactor turns admin's own two-factor off, after a current code
 // (or a recovery code); refused while owners require two-factor.
 func (a *AdminAuth) DisableTwoFactor(ctx context.Context, admin *Admin, code string) error {
-	f, err := a.factors()
-	if err != nil {
-		return err
-	}
+	f := a.Store.TwoFactor()
 	required, err := a.TwoFactorRequired(ctx)
 	if err != nil {
 		return err
@@ -228,10 +215,7 @@ func (a *AdminAuth) DisableTwoFactor(ctx context.Context, admin *Admin, code str
 // ends their sessions; they enrol again, when owners require it at their
 // next sign-in. Audited; nobody resets their own this way.
 func (a *AdminAuth) ResetTwoFactor(ctx context.Context, actor *Admin, id int64) error {
-	f, err := a.factors()
-	if err != nil {
-		return err
-	}
+	f := a.Store.TwoFactor()
 	if actor != nil && actor.ID == id {
 		return Errorf(ECONFLICT, "Turn your own two-factor off on the two-factor page.")
 	}
@@ -256,10 +240,7 @@ func (a *AdminAuth) ResetTwoFactor(ctx context.Context, actor *Admin, id int64) 
 // An owner requires it only with their own on, so that the setting never
 // surprises the one who sets it.
 func (a *AdminAuth) SetTwoFactorRequired(ctx context.Context, actor *Admin, required bool) error {
-	f, err := a.factors()
-	if err != nil {
-		return err
-	}
+	f := a.Store.TwoFactor()
 	if required && actor != nil {
 		st, err := a.TwoFactorStatus(ctx, actor)
 		if err != nil {

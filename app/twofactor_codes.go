@@ -198,10 +198,7 @@ func (a *AdminAuth) recoveryHash(adminID int64, code string) string {
 // their recovery codes: "totp" or "recovery code" when it was one (now
 // used), "" when not.
 func (a *AdminAuth) checkSecondFactor(ctx context.Context, admin *Admin, code string) (string, error) {
-	f, err := a.factors()
-	if err != nil {
-		return "", err
-	}
+	f := a.Store.TwoFactor()
 	sec, err := f.TwoFactorSecret(ctx, admin.ID)
 	if IsNotFound(err) || (err == nil && sec.ConfirmedAt == nil) {
 		return "", nil
