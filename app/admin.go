@@ -115,8 +115,7 @@ func (a *Admins) PublishPolicy(ctx context.Context, actor *Admin, p *PolicyVersi
 		if err := tx.Policies().CreatePolicy(ctx, p); err != nil {
 			return err
 		}
-		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("admin:%d", actor.ID), Action: "policy_published",
-			SubjectType: "policy", SubjectID: p.ID, Details: "version " + p.Version})
+		return audit(ctx, tx.Audit(), AdminActor(actor), "policy_published", "policy", p.ID, "version "+p.Version)
 	})
 }
 

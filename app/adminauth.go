@@ -85,20 +85,13 @@ type AdminAuth struct {
 	// sooner when unused.
 	SessionTTL  time.Duration
 	IdleTimeout time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 
 	dummyOnce    sync.Once
 	dummyHash    string
 	localKeyOnce sync.Once
 	localKey     []byte
-}
-
-func (a *AdminAuth) now() time.Time {
-	if a.Now != nil {
-		return a.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 func (a *AdminAuth) maxFailures() int {
@@ -155,7 +148,7 @@ func (a *AdminAuth) Session(ctx context.Context, rawID, userAgent string) (*Admi
 	if err != nil {
 		return nil, nil, err
 	}
-	now := a.now()
+	now := a.Now.Now()
 	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) >= a.idleTimeout() ||
 		subtle.ConstantTimeCompare([]byte(s.UserAgentHash), []byte(hashSecret(userAgent))) != 1 {
 		if err := a.Store.Logins().DeleteAdminSession(ctx, s.IDHash); err != nil {
@@ -185,7 +178,7 @@ func (a *AdminAuth) SetLocale(ctx context.Context, s *AdminSession, locale strin
 		return Errorf(EINVALID, "unknown language")
 	}
 	s.Locale = locale
-	return a.Store.Logins().TouchAdminSession(ctx, s.IDHash, a.now(), locale)
+	return a.Store.Logins().TouchAdminSession(ctx, s.IDHash, a.Now.Now(), locale)
 }
 
 // CheckCSRF reports whether token is the session's CSRF token.
@@ -244,8 +237,7 @@ func validatePassword(next, repeat string) error {
 }
 
 func (a *AdminAuth) audit(ctx context.Context, actor *Admin, action string, adminID int64, details string) error {
-	return a.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "admin",
-		SubjectID: adminID, Details: details})
+	return audit(ctx, a.Store.Audit(), AdminActor(actor), action, "admin", adminID, details)
 }
 
 // Accounts lists every admin, with until when some source must wait
@@ -395,7 +387,7 @@ func (a *AdminAuth) RevokeToken(ctx context.Context, actor *Admin, id int64) err
 	if err := a.Store.Admins().DeleteAPIToken(ctx, id); err != nil {
 		return err
 	}
-	return a.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: "api_token_revoked", SubjectType: "api_token", SubjectID: id})
+	return audit(ctx, a.Store.Audit(), AdminActor(actor), "api_token_revoked", "api_token", id, "")
 }
 
 // ConsentDay counts consent events of one day for the dashboard chart.

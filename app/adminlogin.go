@@ -196,7 +196,7 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 		password = password[:passwordMax]
 	}
 	valid := email != "" && at.Password != "" && len(at.Password) <= passwordMax && len(email) <= 320
-	now := a.now()
+	now := a.Now.Now()
 	account := a.accountKey(email)
 	source, device := a.source(account, at)
 
@@ -274,7 +274,7 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 // openSession opens a console session of admin, signed in by how, and
 // notes the time of the sign-in.
 func (a *AdminAuth) openSession(ctx context.Context, admin *Admin, userAgent, how string) (*AdminSession, error) {
-	now := a.now()
+	now := a.Now.Now()
 	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
 		return nil, err
 	}

@@ -251,34 +251,19 @@ type Campaigns struct {
 	// Limiter bounds test sends per admin (CampaignTestsPerHour) across
 	// every web process; nil means no limit.
 	Limiter RateLimiter
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 	// EnqueueFailed, when set, hears of an enqueue that failed after a
 	// change was committed (the reconciliation will enqueue it later).
 	EnqueueFailed func(campaignID int64, err error)
 }
 
-func (s *Campaigns) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func actorName(a *Admin) string {
-	if a == nil {
-		return "system"
-	}
-	return fmt.Sprintf("admin:%d", a.ID)
-}
-
 func (s *Campaigns) audit(ctx context.Context, actor *Admin, action string, id int64, details string) error {
-	return s.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "campaign",
-		SubjectID: id, Details: details})
+	return audit(ctx, s.Store.Audit(), AdminActor(actor), action, "campaign", id, details)
 }
 
 func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
-	at := s.now()
+	at := s.Now.Now()
 	if c.SendAt != nil && c.SendAt.After(at) {
 		at = *c.SendAt
 	}
@@ -373,7 +358,7 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 			return nil, err
 		}
 	}
-	now := s.now()
+	now := s.Now.Now()
 	when := now
 	if at != nil && at.After(now) {
 		when = at.UTC()
@@ -410,7 +395,7 @@ func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campai
 		return nil, err
 	}
 	to := CampaignRunning
-	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.now()) {
+	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.Now.Now()) {
 		to = CampaignScheduled
 	}
 	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
@@ -477,106 +462,4 @@ func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb strin
 		return err
 	}
 	return Errorf(ECONFLICT, "A %s campaign cannot be %s.", c.Status, verb)
-}
-
-// Audience is the rule that decides who receives a campaign.
-type Audience struct {
-	Purpose CampaignPurpose
-	// CrossBorder requires the cross-border consent: the mail goes through
-	// a country without adequate protection.
-	CrossBorder bool
-}
-
-// AudienceOf returns the audience rule of c under op.
-func AudienceOf(c *Campaign, op Operator) Audience {
-	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired()}
-}
-
-// RequiredConsents lists the consents a recipient must have granted:
-// processing always, marketing for marketing campaigns, cross-border when
-// the infrastructure requires it.
-func (a Audience) RequiredConsents() []Purpose {
-	ps := []Purpose{PurposeProcessing}
-	if a.Purpose == CampaignMarketing {
-		ps = append(ps, PurposeMarketing)
-	}
-	if a.CrossBorder {
-		ps = append(ps, PurposeCrossBorder)
-	}
-	return ps
-}
-
-// Judge decides, at send time, what becomes of a delivery to s:
-// DeliverySending when the message may go, DeliveryOptedOut when the
-// person withdrew a consent the campaign needs, DeliverySkipped when they
-// are no longer active (blocked, erased), lack the cross-border consent or
-// are on the suppression list. The database applies the same rule in SQL;
-// this is its reference.
-func (a Audience) Judge(s *Subscriber, consents []Consent, suppressed bool) DeliveryStatus {
-	if s == nil || s.Status != StatusActive || s.Email == "" {
-		return DeliverySkipped
-	}
-	granted := map[Purpose]bool{}
-	for _, c := range consents {
-		granted[c.Purpose] = c.Granted
-	}
-	if !granted[PurposeProcessing] || (a.Purpose == CampaignMarketing && !granted[PurposeMarketing]) {
-		return DeliveryOptedOut
-	}
-	if a.CrossBorder && !granted[PurposeCrossBorder] {
-		return DeliverySkipped
-	}
-	if suppressed {
-		return DeliverySkipped
-	}
-	return DeliverySending
-}
-
-// Recipient is a delivery claimed for sending, with what its message
-// needs. It holds personal data: never log it, never queue it.
-type Recipient struct {
-	DeliveryID   int64
-	SubscriberID int64
-	Email        string
-	Name         string
-	Locale       string
-	Attempts     int
-}
-
-// DeliveryOutcome is the result of one attempt to deliver, to be recorded.
-type DeliveryOutcome struct {
-	CampaignID int64
-	DeliveryID int64
-	// Status is DeliverySent, DeliveryFailed, or DeliveryPending for
-	// another attempt at RetryAt.
-	Status  DeliveryStatus
-	RetryAt time.Time
-	Code    int
-	Error   string
-	// SuppressHash, when set, is the keyed hash of an address the server
-	// said does not exist: it joins the suppression list (hard_bounce).
-	SuppressHash string
-}
-
-// DeliveryRange is a range of delivery ids, both ends included: the unit of
-// work of one batch task.
-type DeliveryRange struct {
-	Lo int64
-	Hi int64
-}
-
-// CampaignRound names one dispatch round of a campaign.
-type CampaignRound struct {
-	ID      int64
-	Version int64
-}
-
-// ClaimRequest asks for up to Limit sendable deliveries of a campaign with
-// ids in [Lo, Hi], for the claim ClaimID.
-type ClaimRequest struct {
-	CampaignID int64
-	ClaimID    int64
-	Lo, Hi     int64
-	Limit      int
-	Audience   Audience
 }

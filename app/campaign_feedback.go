@@ -147,3 +147,14 @@ func Rate(part, whole int64) float64 {
 // ComplaintRateLimit is the complaint rate that Gmail and Yahoo ask bulk
 // senders to stay under (0.3%).
 const ComplaintRateLimit = 0.003
+
+// DeliveryRecord is one campaign message to a subscriber, as the access
+// export shows it.
+type DeliveryRecord struct {
+	CampaignID int64      `json:"campaign_id"`
+	Campaign   string     `json:"campaign"`
+	Subject    string     `json:"subject"`
+	Purpose    string     `json:"purpose"`
+	Status     string     `json:"status"`
+	SentAt     *time.Time `json:"sent_at"`
+}

@@ -49,7 +49,7 @@ type MailFiles interface {
 // deletes the mail files again (a retry after an interruption finishes the
 // work).
 func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reason string) error {
-	now := s.now()
+	now := s.Now.Now()
 	var addresses []string
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
@@ -123,7 +123,7 @@ func (s *Service) ExportSubscriber(ctx context.Context, subscriberID int64) (*Ex
 	if err != nil {
 		return nil, err
 	}
-	x := &Export{ExportedAt: s.now(), Subscriber: sub}
+	x := &Export{ExportedAt: s.Now.Now(), Subscriber: sub}
 	if x.Consents, err = s.Store.Subscribers().Consents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
@@ -146,4 +146,95 @@ func (s *Service) ExportForToken(ctx context.Context, token string) (*Export, er
 		return nil, err
 	}
 	return s.ExportSubscriber(ctx, sub.ID)
+}
+
+// ErasureResult tells what an operator's erasure did.
+type ErasureResult struct {
+	Subscriber *Subscriber `json:"subscriber"`
+	// Request is the consent_revocation request the erasure completed;
+	// nil when the subscriber had been erased before without one.
+	Request *Request `json:"request"`
+	// AlreadyErased is true when there was nothing left to erase.
+	AlreadyErased bool `json:"already_erased"`
+}
+
+// EraseByOperator destroys a subscriber's data on an operator's order
+// (a withdrawal received on paper or by telephone, a court order, the end
+// of the purpose). It withdraws every consent, records the request in the
+// register (kind consent_revocation, the given channel, verification
+// "operator"), erases at once and completes the request. The erasure task
+// is written too, so an interrupted erasure is finished by the queue. It is
+// idempotent: erasing an erased subscriber does nothing.
+func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel, subscriberID int64, reason string) (*ErasureResult, error) {
+	reason, err := cleanReason("reason", reason, false)
+	if err != nil {
+		return nil, err
+	}
+	if ch == "" {
+		ch = ChannelAdmin
+	}
+	now := s.Now.Now()
+	var req *Request
+	already := false
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
+		if err != nil {
+			return err
+		}
+		if sub.Status == StatusErased {
+			already = true
+			return nil
+		}
+		// An open revocation of this person is what this erasure answers.
+		open, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Kind: KindConsentRevocation, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for i := range open {
+			if open[i].Status != RequestCompleted && open[i].Status != RequestRejected {
+				req = &open[i]
+				break
+			}
+		}
+		if req == nil {
+			if req, err = s.revoke(ctx, tx, sub.ID, Evidence{At: now, Channel: ch}, "operator"); err != nil {
+				return err
+			}
+		} else if err := addOutbox(ctx, tx, OutboxErase, SubscriberRef{SubscriberID: sub.ID, RequestID: req.ID}); err != nil {
+			return err
+		}
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSubscriberErased, "subscriber", sub.ID, fmt.Sprintf("request %d", req.ID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !already {
+		s.wake()
+		why := "erasure ordered by the operator (" + AdminActor(actor).String() + ")"
+		if reason != "" {
+			why += ": " + reason
+		}
+		if err := s.Erase(ctx, subscriberID, req.ID, why); err != nil {
+			return nil, err
+		}
+	}
+	res := &ErasureResult{AlreadyErased: already}
+	if res.Subscriber, err = s.Store.Subscribers().Subscriber(ctx, subscriberID); err != nil {
+		return nil, err
+	}
+	if req != nil {
+		if res.Request, err = s.Store.Requests().Request(ctx, req.ID); err != nil {
+			return nil, err
+		}
+	} else if rs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindConsentRevocation, Limit: 1000}); err != nil {
+		return nil, err
+	} else if len(rs) > 0 {
+		res.Request = &rs[len(rs)-1]
+	}
+	return res, nil
+}
+
+// Destructions lists destruction records, oldest first, after afterID.
+func (s *Service) Destructions(ctx context.Context, afterID int64, limit int) ([]Destruction, error) {
+	return s.Store.Retention().Destructions(ctx, afterID, limit)
 }

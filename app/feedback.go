@@ -129,7 +129,7 @@ type FeedbackResult struct {
 // committed, so the provider's 2xx means nothing is lost.
 func (s *Service) RecordWebhook(ctx context.Context, replayKey string, events []FeedbackEvent) (FeedbackResult, error) {
 	var res FeedbackResult
-	now := s.now()
+	now := s.Now.Now()
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		res = FeedbackResult{}
 		if replayKey != "" {
@@ -236,8 +236,8 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, e FeedbackEvent, 
 	}
 
 	at := e.At.UTC()
-	if at.IsZero() || at.After(s.now()) {
-		at = s.now()
+	if at.IsZero() || at.After(s.Now.Now()) {
+		at = s.Now.Now()
 	}
 	rec := &FeedbackRecord{Key: e.Source + ":" + e.Key, Source: e.Source, Kind: e.Kind, Status: clipRunes(e.Status, 32), OccurredAt: at}
 	if target != nil {
@@ -298,7 +298,7 @@ func (s *Service) complaintOptout(ctx context.Context, tx Store, subscriberID in
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	r := &Request{SubscriberID: &sub.ID, Kind: KindMarketingOptout, Channel: ChannelComplaint, Status: RequestCompleted,
 		ReceivedAt: at, DueAt: &at, CompletedAt: &now, Verification: source, Note: "the person marked our mail as spam"}
 	if target != nil {

@@ -47,7 +47,7 @@ func (u *UnsubscribeState) MaskedEmail() string {
 // UnsubscribeState checks an unsubscribe link and returns what the page
 // shows. It changes nothing: mail scanners follow links.
 func (s *Service) UnsubscribeState(ctx context.Context, token string) (*UnsubscribeState, error) {
-	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.now())
+	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +85,11 @@ func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*Uns
 // the campaign. Repeating it changes nothing. Mail already queued for the
 // person is skipped at send time.
 func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evidence) error {
-	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.now())
+	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return err
 	}
-	ev.Channel, ev.At = ChannelOneClick, s.now()
+	ev.Channel, ev.At = ChannelOneClick, s.Now.Now()
 	// One atomic step: a mail client may send this at a high rate, and
 	// the opt-out must hold before the answer.
 	_, err = s.Store.Subscribers().WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
@@ -98,7 +98,7 @@ func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evid
 
 // optOutMarketing withdraws the marketing consent of the person t names.
 func (s *Service) optOutMarketing(ctx context.Context, t Token, ev Evidence) error {
-	ev.At = s.now()
+	ev.At = s.Now.Now()
 	return s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := s.lockedSubscriber(ctx, tx, t.SubscriberID)
 		if err != nil || sub == nil {
@@ -125,7 +125,7 @@ func (s *Service) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Su
 // Unsubscribe* constants) for the person the token names and returns the
 // state after it.
 func (s *Service) Unsubscribe(ctx context.Context, token, choice string, ev Evidence) (*UnsubscribeState, error) {
-	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.now())
+	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (s *Service) CheckRevocation(ctx context.Context, token string) (*Confirmat
 
 // revocation returns the confirmation a revoke link names.
 func (s *Service) revocation(ctx context.Context, st Store, token string) (*Confirmation, error) {
-	t, err := s.Signer.Verify(token, TokenRevoke, s.now())
+	t, err := s.Signer.Verify(token, TokenRevoke, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) revocation(ctx context.Context, st Store, token string) (*Conf
 // withdrawn and the erasure of their data is queued; it completes the
 // request.
 func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Evidence) error {
-	now := s.now()
+	now := s.Now.Now()
 	ev.At, ev.Channel = now, ChannelWeb
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		c, sub, err := s.useRevocation(ctx, tx, token)
@@ -216,7 +216,7 @@ func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Eviden
 // says, from the address on file, that they did not ask to revoke. The
 // request is rejected and the block it caused is lifted.
 func (s *Service) CancelRevocation(ctx context.Context, token string) error {
-	now := s.now()
+	now := s.Now.Now()
 	return s.Store.Tx(ctx, func(tx Store) error {
 		c, sub, err := s.useRevocation(ctx, tx, token)
 		if err != nil || sub == nil {
@@ -242,7 +242,7 @@ func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*C
 	if err != nil {
 		return nil, nil, err
 	}
-	if ok, err := tx.Subscribers().MarkConfirmationUsed(ctx, c.ID, s.now()); err != nil {
+	if ok, err := tx.Subscribers().MarkConfirmationUsed(ctx, c.ID, s.Now.Now()); err != nil {
 		return nil, nil, err
 	} else if !ok {
 		return nil, nil, ErrLinkUsed

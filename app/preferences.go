@@ -3,18 +3,17 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 )
 
 // ResendConfirmation answers an expired confirmation link with a new one:
 // the same pending change, a new expiry, a new mail.
 func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
-	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil && !errors.Is(err, ErrTokenExpired) {
 		return err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		old, err := tx.Subscribers().Confirmation(ctx, t.ConfirmationID)
 		if IsNotFound(err) {
@@ -94,7 +93,7 @@ var ErrPreferencesByMail = &Error{Code: EFORBIDDEN, Message: "This link can only
 // address tag gives ErrPreferencesByMail, whoever it names; one bound to
 // another address (the address changed since) gives ErrTokenExpired.
 func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscriber, error) {
-	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
+	t, err := s.Signer.Verify(token, TokenPreferences, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +119,7 @@ func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscr
 // or not anything is sent (an erased, pending or unknown person gets
 // nothing); only a forged, altered or expired link is refused.
 func (s *Service) MailPreferencesLink(ctx context.Context, token string) error {
-	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
+	t, err := s.Signer.Verify(token, TokenPreferences, s.Now.Now())
 	if err != nil {
 		return err
 	}
@@ -195,7 +194,7 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 	if len(fields) > 0 {
 		return &Error{Code: EINVALID, Message: Message(locale, msgFormInvalidFields), Fields: fields}
 	}
-	ev.At = s.now()
+	ev.At = s.Now.Now()
 	ev.Channel = ChannelWeb
 	return s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := tx.Subscribers().Subscriber(ctx, sub.ID)
@@ -214,8 +213,7 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 			if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 				return err
 			}
-			if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
-				SubjectType: "subscriber", SubjectID: sub.ID, Details: "fields: " + strings.Join(changed, ",")}); err != nil {
+			if err := audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "profile_updated", "subscriber", sub.ID, "fields: "+strings.Join(changed, ",")); err != nil {
 				return err
 			}
 		}
@@ -281,7 +279,7 @@ func (s *Service) ChangeEmail(ctx context.Context, token, newEmail string, ev Ev
 	if addr == sub.Email {
 		return nil
 	}
-	now := s.now()
+	now := s.Now.Now()
 	ev.At, ev.Channel = now, ChannelWeb
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		c := &Confirmation{SubscriberID: sub.ID, Kind: ConfirmEmailChange, Email: addr, Name: sub.Name, Phone: sub.Phone,
@@ -307,7 +305,7 @@ func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
 	if err != nil {
 		return err
 	}
-	ev.At, ev.Channel = s.now(), ChannelWeb
+	ev.At, ev.Channel = s.Now.Now(), ChannelWeb
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		_, err := s.revoke(ctx, tx, sub.ID, ev, "link")
 		return err

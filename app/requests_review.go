@@ -82,8 +82,7 @@ func (s *Service) AssignRequest(ctx context.Context, actor *Admin, id int64, kin
 		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestAssigned, SubjectType: "request",
-			SubjectID: r.ID, Details: "kind " + string(kind)}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestAssigned, "request", r.ID, "kind "+string(kind)); err != nil {
 			return err
 		}
 		out = r

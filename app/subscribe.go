@@ -31,7 +31,7 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	if err := in.Validate(s.Operator.CrossBorderRequired(), s.Operator.Country); err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	ev.At, ev.FormID, ev.Page = now, in.FormID, in.Page
 	if ev.Channel == "" {
 		ev.Channel = ChannelWeb
@@ -78,7 +78,7 @@ func (s *Service) currentPolicy(ctx context.Context) (*PolicyVersion, error) {
 	s.policyMu.Lock()
 	p, at := s.policy, s.policyAt
 	s.policyMu.Unlock()
-	if p != nil && s.now().Sub(at) < policyCacheTTL && s.now().Sub(at) >= 0 {
+	if p != nil && s.Now.Now().Sub(at) < policyCacheTTL && s.Now.Now().Sub(at) >= 0 {
 		return p, nil
 	}
 	p, err := s.Store.Policies().CurrentPolicy(ctx)
@@ -86,7 +86,7 @@ func (s *Service) currentPolicy(ctx context.Context) (*PolicyVersion, error) {
 		return nil, err
 	}
 	s.policyMu.Lock()
-	s.policy, s.policyAt = p, s.now()
+	s.policy, s.policyAt = p, s.Now.Now()
 	s.policyMu.Unlock()
 	return p, nil
 }
@@ -114,7 +114,7 @@ type ConfirmResult struct {
 // CheckConfirmation verifies a confirmation link without using it, for the
 // page that shows the confirm button (a GET never confirms).
 func (s *Service) CheckConfirmation(ctx context.Context, token string) (*Confirmation, error) {
-	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +136,11 @@ func (s *Service) CheckConfirmation(ctx context.Context, token string) (*Confirm
 // each consent gets its granted event (with the evidence of the form) and its
 // confirmed event (with the evidence of this click). A link works once.
 func (s *Service) Confirm(ctx context.Context, token string, ev Evidence) (*ConfirmResult, error) {
-	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	ev.At = now
 	if ev.Channel == "" {
 		ev.Channel = ChannelWeb
@@ -231,6 +231,5 @@ func (s *Service) applyEmailChange(ctx context.Context, tx Store, sub *Subscribe
 		}
 		return err
 	}
-	return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "email_changed",
-		SubjectType: "subscriber", SubjectID: sub.ID, Details: fmt.Sprintf("confirmation %d", c.ID)})
+	return audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "email_changed", "subscriber", sub.ID, fmt.Sprintf("confirmation %d", c.ID))
 }

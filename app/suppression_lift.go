@@ -55,7 +55,7 @@ func (s *Service) LiftSuppression(ctx context.Context, actor *Admin, key, reason
 		if err := tx.Suppressions().Unsuppress(ctx, hash); err != nil {
 			return err
 		}
-		l := &SuppressionLift{EmailHash: hash, PreviousReason: cur, Reason: reason, Actor: ActorName(actor), LiftedAt: s.now()}
+		l := &SuppressionLift{EmailHash: hash, PreviousReason: cur, Reason: reason, Actor: AdminActor(actor).String(), LiftedAt: s.Now.Now()}
 		id, err := tx.Subscribers().SubscriberIDByHash(ctx, hash)
 		if err != nil {
 			return err
@@ -67,8 +67,7 @@ func (s *Service) LiftSuppression(ctx context.Context, actor *Admin, key, reason
 			return err
 		}
 		out = l
-		return tx.Audit().AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionLifted, SubjectType: "suppression",
-			SubjectID: l.ID, Details: cur})
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSuppressionLifted, "suppression", l.ID, cur)
 	})
 	return out, err
 }

@@ -35,7 +35,7 @@ type SweepReport struct {
 // SweepInbound.)
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
-	now := s.now()
+	now := s.Now.Now()
 	cutoff := now.Add(-s.PendingTTL)
 	var deleted []int64
 	for {
@@ -122,7 +122,7 @@ func (s *Service) ScrubErasures(ctx context.Context, force bool) (int, error) {
 			return 0, fmt.Errorf("scrub: %w", err)
 		}
 	}
-	if err := s.Store.Retention().Scrub(ctx, mark, s.now()); err != nil {
+	if err := s.Store.Retention().Scrub(ctx, mark, s.Now.Now()); err != nil {
 		return 0, err
 	}
 	return len(done), nil

@@ -140,7 +140,7 @@ func (a *AdminAuth) Enrolment(ctx context.Context, admin *Admin) (*Enrolment, er
 	if err != nil {
 		return nil, err
 	}
-	if err := f.StartTwoFactor(ctx, admin.ID, sealed, a.now()); err != nil {
+	if err := f.StartTwoFactor(ctx, admin.ID, sealed, a.Now.Now()); err != nil {
 		return nil, err
 	}
 	return a.enrolment(admin, secret)
@@ -169,7 +169,7 @@ func (a *AdminAuth) ConfirmEnrolment(ctx context.Context, admin *Admin, code str
 		return nil, a.codeFailed(ctx, admin)
 	}
 	codes, hashes := a.newRecoveryCodes(admin.ID)
-	if err := f.ConfirmTwoFactor(ctx, admin.ID, step, hashes, a.now()); err != nil {
+	if err := f.ConfirmTwoFactor(ctx, admin.ID, step, hashes, a.Now.Now()); err != nil {
 		return nil, err
 	}
 	if err := a.codeSucceeded(ctx, admin); err != nil {
@@ -250,9 +250,8 @@ func (a *AdminAuth) SetTwoFactorRequired(ctx context.Context, actor *Admin, requ
 			return Errorf(ECONFLICT, "Turn on two-factor sign-in for your own account first.")
 		}
 	}
-	if err := f.SetConsoleSetting(ctx, settingTwoFactorRequired, fmt.Sprint(required), a.now()); err != nil {
+	if err := f.SetConsoleSetting(ctx, settingTwoFactorRequired, fmt.Sprint(required), a.Now.Now()); err != nil {
 		return err
 	}
-	return a.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: "twofactor_required_changed",
-		SubjectType: "console", Details: fmt.Sprintf("required: %t", required)})
+	return audit(ctx, a.Store.Audit(), AdminActor(actor), "twofactor_required_changed", "console", 0, fmt.Sprintf("required: %t", required))
 }

@@ -152,7 +152,7 @@ func (a *AdminAuth) matchTOTP(secret, code string, lastStep int64) (int64, bool)
 	if len(code) != 6 || !isDigits(code) {
 		return 0, false
 	}
-	now := a.now().Unix() / totpPeriod
+	now := a.Now.Now().Unix() / totpPeriod
 	for step := now - totpSkew; step <= now+totpSkew; step++ {
 		if step <= lastStep {
 			continue
@@ -223,7 +223,7 @@ func (a *AdminAuth) checkSecondFactor(ctx context.Context, admin *Admin, code st
 		}
 		return "totp", nil
 	case len(c) == recoveryCodeLength:
-		used, err := f.UseRecoveryCode(ctx, admin.ID, a.recoveryHash(admin.ID, c), a.now())
+		used, err := f.UseRecoveryCode(ctx, admin.ID, a.recoveryHash(admin.ID, c), a.Now.Now())
 		if err != nil || !used {
 			return "", err
 		}
@@ -250,7 +250,7 @@ func (a *AdminAuth) codeThrottle(ctx context.Context, admin *Admin) error {
 	if err != nil {
 		return err
 	}
-	if now := a.now(); rec.blocked(now) {
+	if now := a.Now.Now(); rec.blocked(now) {
 		return &ThrottledError{Wait: rec.BlockedUntil.Sub(now)}
 	}
 	return nil
@@ -261,7 +261,7 @@ func (a *AdminAuth) codeThrottle(ctx context.Context, admin *Admin) error {
 // per further failure up to Lockout. Only someone who knew the password
 // got here.
 func (a *AdminAuth) codeFailed(ctx context.Context, admin *Admin) error {
-	now := a.now()
+	now := a.Now.Now()
 	account := a.codeAccount(admin)
 	n, err := a.Store.Logins().AddLoginFailure(ctx, account, allSources, now, now.Add(-failureMemory))
 	if err != nil {
@@ -281,5 +281,5 @@ func (a *AdminAuth) codeFailed(ctx context.Context, admin *Admin) error {
 }
 
 func (a *AdminAuth) codeSucceeded(ctx context.Context, admin *Admin) error {
-	return a.Store.Logins().LoginSucceeded(ctx, a.codeAccount(admin), allSources, a.now())
+	return a.Store.Logins().LoginSucceeded(ctx, a.codeAccount(admin), allSources, a.Now.Now())
 }

@@ -39,7 +39,7 @@ func (a *AdminAuth) secondStep(ctx context.Context, admin *Admin, userAgent, dev
 	default:
 		return nil, nil
 	}
-	now := a.now()
+	now := a.Now.Now()
 	if err := a.Store.TwoFactor().PurgePendingLogins(ctx, now); err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (a *AdminAuth) Pending(ctx context.Context, rawID, userAgent string) (*Pend
 	if err != nil {
 		return nil, nil, err
 	}
-	if !a.now().Before(p.ExpiresAt) || subtle.ConstantTimeCompare([]byte(p.UserAgentHash), []byte(hashSecret(userAgent))) != 1 {
+	if !a.Now.Now().Before(p.ExpiresAt) || subtle.ConstantTimeCompare([]byte(p.UserAgentHash), []byte(hashSecret(userAgent))) != 1 {
 		if err := f.DeletePendingLogin(ctx, p.IDHash); err != nil {
 			return nil, nil, err
 		}
@@ -173,8 +173,7 @@ func (a *AdminAuth) finishPending(ctx context.Context, p *PendingLogin, admin *A
 func (a *AdminAuth) SignInVerified(ctx context.Context, email, provider, userAgent string) (*LoginResult, error) {
 	admin, err := a.Store.Admins().AdminByEmail(ctx, normalizeAdminEmail(email))
 	if IsNotFound(err) {
-		if err := a.Store.Audit().AddAudit(ctx, &AuditEntry{Actor: "sso", Action: "admin_sso_refused", SubjectType: "admin",
-			Details: "no admin with that email at " + provider}); err != nil {
+		if err := audit(ctx, a.Store.Audit(), ActorSystem, "admin_sso_refused", "admin", 0, "no admin with that email at "+provider); err != nil {
 			return nil, err
 		}
 		return nil, Errorf(ENOTFOUND, "no admin has this email")
@@ -182,7 +181,7 @@ func (a *AdminAuth) SignInVerified(ctx context.Context, email, provider, userAge
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, a.now()); err != nil {
+	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, a.Now.Now()); err != nil {
 		return nil, err
 	}
 	s, err := a.openSession(ctx, admin, userAgent, "single sign-on: "+provider)

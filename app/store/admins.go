@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 
 	"newsletter/app"
 )
@@ -26,7 +29,7 @@ func (r *adminRow) admin() *app.Admin {
 func (s *Store) CreateAdmin(ctx context.Context, a *app.Admin) error {
 	r := adminRow{Email: a.Email, Role: string(a.Role), PasswordHash: a.PasswordHash, CreatedAt: now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "an admin with this email exists")
 		}
 		return fmt.Errorf("create admin: %w", err)

@@ -156,16 +156,11 @@ func (claimRow) TableName() string { return "delivery_claims" }
 // CreateDeliveryClaim opens a claim of owner on a campaign's deliveries,
 // with a lease of the given length from the database's clock.
 func (s *Store) CreateDeliveryClaim(ctx context.Context, campaignID int64, owner string, lease time.Duration) (int64, error) {
-	var id int64
-	var err error
+	create := s.createDeliveryClaimSQLite
 	if s.dialect == Postgres {
-		err = s.with(ctx).Raw(`INSERT INTO delivery_claims (campaign_id, owner, lease_until)
-			VALUES (?, ?, now() + make_interval(secs => ?)) RETURNING id`, campaignID, owner, lease.Seconds()).Scan(&id).Error
-	} else {
-		r := claimRow{CampaignID: campaignID, Owner: owner, LeaseUntil: now().Add(lease), CreatedAt: now()}
-		err = s.with(ctx).Create(&r).Error
-		id = r.ID
+		create = s.createDeliveryClaimPostgres
 	}
+	id, err := create(ctx, campaignID, owner, lease)
 	if err != nil {
 		return 0, fmt.Errorf("create delivery claim: %w", err)
 	}
@@ -174,13 +169,11 @@ func (s *Store) CreateDeliveryClaim(ctx context.Context, campaignID int64, owner
 
 // RenewDeliveryClaims extends the lease of every claim of owner.
 func (s *Store) RenewDeliveryClaims(ctx context.Context, owner string, lease time.Duration) (int64, error) {
-	var res *gorm.DB
+	renew := s.renewDeliveryClaimsSQLite
 	if s.dialect == Postgres {
-		res = s.with(ctx).Exec(`UPDATE delivery_claims SET lease_until = now() + make_interval(secs => ?) WHERE owner = ?`,
-			lease.Seconds(), owner)
-	} else {
-		res = s.with(ctx).Exec(`UPDATE delivery_claims SET lease_until = ? WHERE owner = ?`, now().Add(lease), owner)
+		renew = s.renewDeliveryClaimsPostgres
 	}
+	res := renew(ctx, owner, lease)
 	if res.Error != nil {
 		return 0, fmt.Errorf("renew delivery claims: %w", res.Error)
 	}
@@ -263,50 +256,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, r app.ClaimRequest) ([]app.
 	var rows []claimedRow
 	args := map[string]any{"cid": r.CampaignID, "lo": r.Lo, "hi": r.Hi, "lim": r.Limit, "claim": r.ClaimID}
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		claim := claimSQLite
 		if s.dialect == Postgres {
-			q := `WITH picked AS (
-				SELECT d.id, d.subscriber_id FROM deliveries d WHERE ` + claimableSQL("now()") + `
-				ORDER BY d.id LIMIT @lim FOR UPDATE OF d SKIP LOCKED
-			), judged AS MATERIALIZED (
-				-- MATERIALIZED: the verdict is judged once per row, not
-				-- once per place that uses it.
-				SELECT p.id, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
-				FROM picked p LEFT JOIN subscribers s ON s.id = p.subscriber_id
-			)
-			UPDATE deliveries d SET status = ` + verdictOf("j.reason") + `, skip_reason = j.reason,
-				claim_id = CASE WHEN j.reason = '' THEN CAST(@claim AS BIGINT) END
-			FROM judged j WHERE d.id = j.id
-			RETURNING d.id, d.subscriber_id, d.attempts, j.email, j.name, j.locale, ` + verdictOf("j.reason") + ` AS verdict`
-			if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
-				return fmt.Errorf("claim deliveries: %w", err)
-			}
-		} else {
-			args["now"] = now()
-			q := `SELECT id, subscriber_id, attempts, email, name, locale, reason, ` + verdictOf("reason") + ` AS verdict FROM (
-				SELECT d.id, d.subscriber_id, d.attempts, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
-				FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-				WHERE ` + claimableSQL("@now") + ` ORDER BY d.id LIMIT @lim) j`
-			if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
-				return fmt.Errorf("claim deliveries: %w", err)
-			}
-			byReason := map[string][]int64{}
-			for _, row := range rows {
-				byReason[row.Reason] = append(byReason[row.Reason], row.ID)
-			}
-			for reason, ids := range byReason {
-				var claim any
-				verdict := string(app.DeliverySkipped)
-				switch reason {
-				case "":
-					claim, verdict = r.ClaimID, string(app.DeliverySending)
-				case app.SkipOptedOut:
-					verdict = string(app.DeliveryOptedOut)
-				}
-				if err := tx.Exec(`UPDATE deliveries SET status = ?, claim_id = ?, skip_reason = ? WHERE id IN ?`,
-					verdict, claim, reason, ids).Error; err != nil {
-					return fmt.Errorf("claim deliveries: %w", err)
-				}
-			}
+			claim = claimPostgres
+		}
+		var err error
+		if rows, err = claim(tx, r, args); err != nil {
+			return err
 		}
 		var skipped, optedOut int64
 		for _, row := range rows {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 
 	"newsletter/app"
 )
@@ -59,7 +62,7 @@ func (s *Store) ListPolicies(ctx context.Context) ([]app.PolicyVersion, error) {
 func (s *Store) CreatePolicy(ctx context.Context, p *app.PolicyVersion) error {
 	r := policyRow{Version: p.Version, BodyEN: p.BodyEN, BodyRU: p.BodyRU, PublishedAt: now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "policy version %s exists", p.Version)
 		}
 		return fmt.Errorf("create policy: %w", err)

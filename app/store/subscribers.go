@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"newsletter/app"
@@ -86,7 +88,7 @@ func (s *Store) CreateSubscriber(ctx context.Context, sub *app.Subscriber) error
 	sub.UpdatedAt = t
 	r := subscriberToRow(sub)
 	if err := s.with(ctx).Create(&r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "subscriber exists")
 		}
 		return fmt.Errorf("create subscriber: %w", err)
@@ -101,7 +103,7 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub *app.Subscriber) error
 	r := subscriberToRow(sub)
 	res := s.with(ctx).Model(&subscriberRow{}).Where("id = ?", sub.ID).Select("*").Omit("id", "created_at").Updates(&r)
 	if res.Error != nil {
-		if isUniqueViolation(res.Error) {
+		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "another subscriber has this email")
 		}
 		return fmt.Errorf("update subscriber: %w", res.Error)
