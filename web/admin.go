@@ -198,6 +198,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navItem {
 		{"admin.nav.outbox", "/admin/outbox", "outbox"},
 		{"admin.nav.users", "/admin/users", "users"},
 		{"admin.nav.tokens", "/admin/tokens", "tokens"},
+		{"admin.nav.webhooks", "/admin/webhooks", "webhooks"},
 	}
 	var out []navItem
 	for _, it := range items {
