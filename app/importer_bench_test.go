@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,22 +16,7 @@ import (
 func openBenchStore(b *testing.B, d store.Dialect) *store.Store {
 	b.Helper()
 	ctx := context.Background()
-	var (
-		st  *store.Store
-		err error
-	)
-	if d == store.Postgres {
-		st, err = store.Open(ctx, testenv.Postgres(b), "")
-	} else {
-		st, err = store.Open(ctx, "", filepath.Join(b.TempDir(), "bench.db"))
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	st := testenv.Store(b, d)
 	if err := (&app.Admins{Store: st}).EnsurePolicy(ctx, "v1", "en", "ru"); err != nil {
 		b.Fatal(err)
 	}

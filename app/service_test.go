@@ -66,7 +66,7 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 }
 
 func forEachDialect(t *testing.T, fn func(t *testing.T, e *env)) {
-	for _, d := range []store.Dialect{store.Postgres, store.SQLite} {
+	for _, d := range testenv.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			fn(t, newEnv(t, d))

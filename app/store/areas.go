@@ -28,7 +28,7 @@ func (s *Store) Policies() app.PolicyStore { return s }
 // Suppressions implements app.Store (suppressions.go).
 func (s *Store) Suppressions() app.SuppressionStore { return s }
 
-// Campaigns implements app.Store (campaigns.go).
+// Campaigns implements app.Store (campaigns.go, feedback.go).
 func (s *Store) Campaigns() app.CampaignStore { return s }
 
 // Feedback implements app.Store (feedback.go).

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"newsletter/app"
@@ -51,3 +53,55 @@ func nullText(s string) any {
 // liteChunk is the most rows one SQLite statement carries (its variable
 // limit is 32766).
 const liteChunk = 500
+
+// importSQL runs the statements both engines' import writers share, with ?
+// placeholders; queryRow returns the Scan of its row (sql.ErrNoRows when
+// there is none).
+type importSQL interface {
+	queryRow(ctx context.Context, query string, args ...any) func(dest ...any) error
+	exec(ctx context.Context, query string, args ...any) error
+}
+
+// importRecords are the writes of an import that are the same SQL on both
+// engines: the run, its audit entry and the policy it records.
+type importRecords struct{ db importSQL }
+
+func (w importRecords) CurrentPolicyVersion(ctx context.Context) (string, error) {
+	var v string
+	err := w.db.queryRow(ctx, `SELECT version FROM policy_versions ORDER BY id DESC LIMIT 1`)(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", app.Errorf(app.ENOTFOUND, "no privacy policy is published")
+	}
+	if err != nil {
+		return "", fmt.Errorf("import: current policy: %w", err)
+	}
+	return v, nil
+}
+
+func (w importRecords) CreateImport(ctx context.Context, run *app.ImportRun) error {
+	err := w.db.queryRow(ctx, `INSERT INTO imports (actor, started_at) VALUES (?, ?) RETURNING id`,
+		run.Actor, run.StartedAt.UTC())(&run.ID)
+	if err != nil {
+		return fmt.Errorf("import: record run: %w", err)
+	}
+	return nil
+}
+
+func (w importRecords) FinishImport(ctx context.Context, run *app.ImportRun) error {
+	err := w.db.exec(ctx, `UPDATE imports SET file_sha256 = ?, rows_read = ?, imported = ?, existing = ?,
+		suppressed = ?, rejected = ?, finished_at = ? WHERE id = ?`, run.FileSHA256, run.RowsRead, run.Imported,
+		run.Existing, run.Suppressed, run.Rejected, run.FinishedAt.UTC(), run.ID)
+	if err != nil {
+		return fmt.Errorf("import: finish run: %w", err)
+	}
+	return nil
+}
+
+func (w importRecords) AddAudit(ctx context.Context, e *app.AuditEntry) error {
+	err := w.db.queryRow(ctx, `INSERT INTO audit_log (actor, action, subject_type, subject_id, details, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.Details, now())(&e.ID)
+	if err != nil {
+		return fmt.Errorf("import: audit: %w", err)
+	}
+	return nil
+}

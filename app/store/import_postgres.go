@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,47 +17,43 @@ import (
 
 // pgImport writes an import on PostgreSQL.
 type pgImport struct {
+	importRecords
 	tx pgx.Tx
 }
 
-func (w *pgImport) CurrentPolicyVersion(ctx context.Context) (string, error) {
-	var v string
-	err := w.tx.QueryRow(ctx, `SELECT version FROM policy_versions ORDER BY id DESC LIMIT 1`).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", app.Errorf(app.ENOTFOUND, "no privacy policy is published")
+// pgRows runs the import's shared statements on a pgx transaction.
+type pgRows struct{ tx pgx.Tx }
+
+func (r pgRows) queryRow(ctx context.Context, query string, args ...any) func(dest ...any) error {
+	row := r.tx.QueryRow(ctx, numbered(query), args...)
+	return func(dest ...any) error {
+		err := row.Scan(dest...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return sql.ErrNoRows
+		}
+		return err
 	}
-	if err != nil {
-		return "", fmt.Errorf("import: current policy: %w", err)
-	}
-	return v, nil
 }
 
-func (w *pgImport) CreateImport(ctx context.Context, run *app.ImportRun) error {
-	err := w.tx.QueryRow(ctx, `INSERT INTO imports (actor, started_at) VALUES ($1, $2) RETURNING id`,
-		run.Actor, run.StartedAt.UTC()).Scan(&run.ID)
-	if err != nil {
-		return fmt.Errorf("import: record run: %w", err)
-	}
-	return nil
+func (r pgRows) exec(ctx context.Context, query string, args ...any) error {
+	_, err := r.tx.Exec(ctx, numbered(query), args...)
+	return err
 }
 
-func (w *pgImport) FinishImport(ctx context.Context, run *app.ImportRun) error {
-	_, err := w.tx.Exec(ctx, `UPDATE imports SET file_sha256 = $1, rows_read = $2, imported = $3, existing = $4,
-		suppressed = $5, rejected = $6, finished_at = $7 WHERE id = $8`, run.FileSHA256, run.RowsRead, run.Imported,
-		run.Existing, run.Suppressed, run.Rejected, run.FinishedAt.UTC(), run.ID)
-	if err != nil {
-		return fmt.Errorf("import: finish run: %w", err)
+// numbered turns the ? placeholders of query into PostgreSQL's $1, $2 ...
+// (the shared statements hold no ? in literals).
+func numbered(query string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
 	}
-	return nil
-}
-
-func (w *pgImport) AddAudit(ctx context.Context, e *app.AuditEntry) error {
-	err := w.tx.QueryRow(ctx, `INSERT INTO audit_log (actor, action, subject_type, subject_id, details, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.Details, now()).Scan(&e.ID)
-	if err != nil {
-		return fmt.Errorf("import: audit: %w", err)
-	}
-	return nil
+	return b.String()
 }
 
 func (w *pgImport) Suppressed(ctx context.Context, hashes []string) (map[string]string, error) {
@@ -153,7 +151,7 @@ func importPostgres(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWri
 			return fmt.Errorf("import: begin: %w", err)
 		}
 		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it does nothing
-		if err := fn(&pgImport{tx: tx}); err != nil {
+		if err := fn(&pgImport{importRecords: importRecords{pgRows{tx}}, tx: tx}); err != nil {
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {

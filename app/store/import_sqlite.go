@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,8 +12,22 @@ import (
 // liteImport writes an import on SQLite with multi-row statements,
 // prepared once per shape.
 type liteImport struct {
+	importRecords
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+}
+
+// liteRows runs the import's shared statements on a database/sql
+// transaction.
+type liteRows struct{ tx *sql.Tx }
+
+func (r liteRows) queryRow(ctx context.Context, query string, args ...any) func(dest ...any) error {
+	return r.tx.QueryRowContext(ctx, query, args...).Scan
+}
+
+func (r liteRows) exec(ctx context.Context, query string, args ...any) error {
+	_, err := r.tx.ExecContext(ctx, query, args...)
+	return err
 }
 
 // stmt returns the prepared statement head + n groups of group (joined by
@@ -39,47 +52,6 @@ func (w *liteImport) stmt(ctx context.Context, head, group, tail string, n int) 
 	}
 	w.stmts[key] = st
 	return st, nil
-}
-
-func (w *liteImport) CurrentPolicyVersion(ctx context.Context) (string, error) {
-	var v string
-	err := w.tx.QueryRowContext(ctx, `SELECT version FROM policy_versions ORDER BY id DESC LIMIT 1`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", app.Errorf(app.ENOTFOUND, "no privacy policy is published")
-	}
-	if err != nil {
-		return "", fmt.Errorf("import: current policy: %w", err)
-	}
-	return v, nil
-}
-
-func (w *liteImport) CreateImport(ctx context.Context, run *app.ImportRun) error {
-	res, err := w.tx.ExecContext(ctx, `INSERT INTO imports (actor, started_at) VALUES (?, ?)`, run.Actor, run.StartedAt.UTC())
-	if err != nil {
-		return fmt.Errorf("import: record run: %w", err)
-	}
-	run.ID, err = res.LastInsertId()
-	return err
-}
-
-func (w *liteImport) FinishImport(ctx context.Context, run *app.ImportRun) error {
-	_, err := w.tx.ExecContext(ctx, `UPDATE imports SET file_sha256 = ?, rows_read = ?, imported = ?, existing = ?,
-		suppressed = ?, rejected = ?, finished_at = ? WHERE id = ?`, run.FileSHA256, run.RowsRead, run.Imported,
-		run.Existing, run.Suppressed, run.Rejected, run.FinishedAt.UTC(), run.ID)
-	if err != nil {
-		return fmt.Errorf("import: finish run: %w", err)
-	}
-	return nil
-}
-
-func (w *liteImport) AddAudit(ctx context.Context, e *app.AuditEntry) error {
-	res, err := w.tx.ExecContext(ctx, `INSERT INTO audit_log (actor, action, subject_type, subject_id, details, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.Details, now())
-	if err != nil {
-		return fmt.Errorf("import: audit: %w", err)
-	}
-	e.ID, _ = res.LastInsertId()
-	return nil
 }
 
 func (w *liteImport) Suppressed(ctx context.Context, hashes []string) (map[string]string, error) {
@@ -199,7 +171,7 @@ func importSQLite(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWrite
 	if err != nil {
 		return fmt.Errorf("import: begin: %w", err)
 	}
-	w := &liteImport{tx: tx, stmts: map[string]*sql.Stmt{}}
+	w := &liteImport{importRecords: importRecords{liteRows{tx}}, tx: tx, stmts: map[string]*sql.Stmt{}}
 	defer func() {
 		for _, st := range w.stmts {
 			st.Close()

@@ -187,19 +187,6 @@ func (s *Store) CountReplies(ctx context.Context, senderHash string, since time.
 	return int(n), nil
 }
 
-// LockSubscriber locks a subscriber's row until the transaction ends, on
-// PostgreSQL; SQLite runs one writing transaction at a time anyway.
-func (s *Store) LockSubscriber(ctx context.Context, id int64) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	var ids []int64
-	if err := s.with(ctx).Raw(`SELECT id FROM subscribers WHERE id = ? FOR UPDATE`, id).Scan(&ids).Error; err != nil {
-		return fmt.Errorf("lock subscriber: %w", err)
-	}
-	return nil
-}
-
 // PurgeInboundRaw destroys the raw text (and what was read from it) of
 // messages received before cutoff that are done and whose request, if
 // any, is closed. The rows stay, so a message delivered again is still

@@ -496,3 +496,16 @@ func (s *Store) CountActiveWithout(ctx context.Context, p app.Purpose) (int64, e
 	}
 	return n, nil
 }
+
+// LockSubscriber locks a subscriber's row until the transaction ends, on
+// PostgreSQL; SQLite runs one writing transaction at a time anyway.
+func (s *Store) LockSubscriber(ctx context.Context, id int64) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var ids []int64
+	if err := s.with(ctx).Raw(`SELECT id FROM subscribers WHERE id = ? FOR UPDATE`, id).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("lock subscriber: %w", err)
+	}
+	return nil
+}
