@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	texttemplate "text/template"
@@ -150,9 +151,29 @@ func T(locale, key string, args ...any) string {
 		s = e[1]
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		return fmt.Sprintf(s, deref(args)...)
 	}
 	return s
+}
+
+// deref replaces pointer arguments by what they point to, so that a
+// template passing an optional id (*int64) prints the number, never the
+// pointer; a nil pointer prints as an empty text.
+func deref(args []any) []any {
+	out := make([]any, len(args))
+	copy(out, args)
+	for i, a := range args {
+		v := reflect.ValueOf(a)
+		if v.Kind() != reflect.Pointer {
+			continue
+		}
+		if v.IsNil() {
+			out[i] = ""
+			continue
+		}
+		out[i] = v.Elem().Interface()
+	}
+	return out
 }
 
 func funcMap(locale string) template.FuncMap {

@@ -73,3 +73,20 @@ func TestPageEscapesData(t *testing.T) {
 		t.Fatal("page not in Russian")
 	}
 }
+
+func TestTranslateDereferencesPointers(t *testing.T) {
+	id := int64(42)
+	for _, tc := range []struct {
+		locale string
+		arg    any
+		want   string
+	}{
+		{"en", &id, "Subscriber #42"},
+		{"ru", &id, "Подписчик №42"},
+		{"en", id, "Subscriber #42"},
+	} {
+		if got := templates.T(tc.locale, "admin.subscriber.title", tc.arg); got != tc.want {
+			t.Errorf("T(%s, %v) = %q, want %q", tc.locale, tc.arg, got, tc.want)
+		}
+	}
+}
