@@ -180,6 +180,7 @@ func funcMap(locale string) template.FuncMap {
 	return template.FuncMap{
 		"t":      func(key string, args ...any) string { return T(locale, key, args...) },
 		"locale": func() string { return locale },
+		"days":   func(n int) string { return Days(locale, n) },
 		"other":  func() string { return map[string]string{"en": "ru", "ru": "en"}[locale] },
 		"join":   strings.Join,
 		"paragraphs": func(s string) template.HTML {

@@ -90,3 +90,19 @@ func TestTranslateDereferencesPointers(t *testing.T) {
 		}
 	}
 }
+
+func TestDays(t *testing.T) {
+	for _, tc := range []struct {
+		locale string
+		n      int
+		want   string
+	}{
+		{"en", 1, "1 day"}, {"en", 7, "7 days"},
+		{"ru", 1, "1 день"}, {"ru", 2, "2 дня"}, {"ru", 5, "5 дней"}, {"ru", 11, "11 дней"},
+		{"ru", 12, "12 дней"}, {"ru", 21, "21 день"}, {"ru", 22, "22 дня"}, {"ru", 111, "111 дней"},
+	} {
+		if got := templates.Days(tc.locale, tc.n); got != tc.want {
+			t.Errorf("Days(%s, %d) = %q, want %q", tc.locale, tc.n, got, tc.want)
+		}
+	}
+}
