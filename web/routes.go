@@ -307,6 +307,12 @@ func (s *Server) routes() {
 		}
 		a.Add(r.method, r.path, hs...)
 	}
+	if s.deps.Auth != nil {
+		// A console address that matched no route: the console's own
+		// "not found" page, in its frame and language, for a signed-in
+		// admin; the sign-in page for anyone else.
+		a.Use("/admin", s.adminNoStore, s.adminSession, func(*fiber.Ctx) error { return fiber.ErrNotFound })
+	}
 }
 
 // has reports whether the part p of the product is plugged in.
