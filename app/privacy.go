@@ -512,6 +512,9 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 			SubjectID: r.ID, Details: string(r.Kind)}); err != nil {
 			return err
 		}
+		if err := s.addNote(ctx, tx, actor, r.ID, NoteText, note); err != nil {
+			return err
+		}
 		if r.Kind == KindDataUpdate {
 			_, err := s.block(ctx, tx, actor, *r.SubscriberID, fmt.Sprintf("data disputed: request %d", r.ID), &r.ID)
 			return err
@@ -564,6 +567,9 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 		}
 		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestExtended, SubjectType: "request",
 			SubjectID: id, Details: "due " + due.UTC().Format(time.RFC3339)}); err != nil {
+			return err
+		}
+		if err := s.addNote(ctx, tx, actor, id, NoteExtended, reason); err != nil {
 			return err
 		}
 		if r.SubscriberID != nil {
@@ -644,6 +650,9 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 			SubjectID: id, Details: "erased"}); err != nil {
 			return nil, err
 		}
+		if err := s.addNote(ctx, s.Store, actor, id, NoteCompleted, note); err != nil {
+			return nil, err
+		}
 		return s.Store.Request(ctx, id)
 	}
 	status, action := RequestCompleted, AuditRequestCompleted
@@ -656,7 +665,8 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 		if err != nil {
 			return err
 		}
-		ok, err := ps.CloseRequest(ctx, id, status, note, s.now())
+		// The note joins the thread; the one written at registration stays.
+		ok, err := ps.CloseRequest(ctx, id, status, "", s.now())
 		if err != nil {
 			return err
 		}
@@ -669,6 +679,13 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 			}
 		}
 		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: action, SubjectType: "request", SubjectID: id}); err != nil {
+			return err
+		}
+		kind := NoteCompleted
+		if reject {
+			kind = NoteRejected
+		}
+		if err := s.addNote(ctx, tx, actor, id, kind, note); err != nil {
 			return err
 		}
 		out, err = tx.Request(ctx, id)

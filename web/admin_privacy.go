@@ -119,10 +119,15 @@ func (s *Server) adminCloseRequest(c *fiber.Ctx) error {
 		return err
 	}
 	reject := c.FormValue("reject") == "1"
-	if _, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, reject, c.FormValue("note")); err != nil {
-		return s.requestsAgain(c, err)
+	note := c.FormValue("note")
+	if _, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, reject, note); err != nil {
+		msg, _, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.requestPage(c, fiber.StatusUnprocessableEntity, msg, "")
 	}
-	return redirectOK(c, "/admin/requests", "admin.ok.request_closed")
+	return redirectOK(c, requestPath(id), "admin.ok.request_closed")
 }
 
 // adminExtendRequest extends the deadline of an access request by five
@@ -133,19 +138,15 @@ func (s *Server) adminExtendRequest(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Privacy.ExtendRequest(c.UserContext(), currentAdmin(c), id, c.FormValue("reason")); err != nil {
-		return s.requestsAgain(c, err)
+		msg, _, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.requestPage(c, fiber.StatusUnprocessableEntity, msg, "")
 	}
-	return redirectOK(c, "/admin/requests", "admin.ok.request_extended")
+	return redirectOK(c, requestPath(id), "admin.ok.request_extended")
 }
 
-// requestsAgain shows the register with the message of a refused action.
-func (s *Server) requestsAgain(c *fiber.Ctx, err error) error {
-	msg, _, err := formErrors(err)
-	if err != nil {
-		return err
-	}
-	return s.requestsPage(c, fiber.StatusUnprocessableEntity, msg)
-}
 
 type reviewRow struct {
 	app.ReviewItem
