@@ -28,8 +28,8 @@ const AuditRequestNote = "request_note"
 // author and time. Write it without personal data: it stays in the
 // register after an erasure.
 type RequestNote struct {
-	ID        int64     `json:"id"`
-	RequestID int64     `json:"request_id"`
+	ID        int64 `json:"id"`
+	RequestID int64 `json:"request_id"`
 	// Author is the staff member's address when the note was written, or
 	// "system".
 	Author    string    `json:"author"`

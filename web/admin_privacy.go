@@ -147,7 +147,6 @@ func (s *Server) adminExtendRequest(c *fiber.Ctx) error {
 	return redirectOK(c, requestPath(id), "admin.ok.request_extended")
 }
 
-
 type reviewRow struct {
 	app.ReviewItem
 	Received string
