@@ -37,6 +37,9 @@ type ImportRow struct {
 	CrossBorder bool
 	IP          string
 	UserAgent   string
+	// PolicyVersion is the policy the person consented under, from the
+	// file; PolicyVersionUnknown when the file does not say.
+	PolicyVersion string
 }
 
 // ImportRun is the record of one import: who ran it, on what file, and the
@@ -96,6 +99,8 @@ type ImportWriter interface {
 //	cross_border                 optional: yes/no, the separate cross-border consent
 //	ip, user_agent               optional: more evidence of the consent
 //	locale (language)            optional: en or ru
+//	policy_version (policy)      optional: the policy version the person consented under;
+//	                             without it the consent is recorded under version "unknown"
 //
 // The separator is a comma, a semicolon or a tab, whichever the header uses;
 // a UTF-8 byte order mark is skipped. consent_at is RFC 3339
@@ -117,8 +122,9 @@ type ImportWriter interface {
 //   - any other row becomes an active subscriber whose consents
 //     (processing, and marketing and cross-border when "yes") are recorded
 //     as consent events with channel "import", the time and source from the
-//     file (source in form_id), the current policy version, and the import
-//     run in the consent text.
+//     file (source in form_id), the policy version from the file (or
+//     "unknown", never the version in force today), and the import run in
+//     the consent text.
 //
 // All or nothing: the whole file is imported in one database transaction.
 // A fatal error (unreadable file, broken CSV quoting, a database failure,
@@ -212,11 +218,12 @@ const (
 	colIP
 	colUserAgent
 	colLocale
+	colPolicyVersion
 	numImportCols
 )
 
 var importColNames = [numImportCols]string{"name", "email", "phone", "consent_at", "consent_source", "marketing",
-	"cross_border", "ip", "user_agent", "locale"}
+	"cross_border", "ip", "user_agent", "locale", "policy_version"}
 
 // importColumnAliases maps a normalized header to its column.
 var importColumnAliases = map[string]int{
@@ -230,6 +237,7 @@ var importColumnAliases = map[string]int{
 	"ip": colIP, "consent_ip": colIP, "ip_address": colIP,
 	"user_agent": colUserAgent, "consent_user_agent": colUserAgent,
 	"locale": colLocale, "language": colLocale, "lang": colLocale,
+	"policy_version": colPolicyVersion, "policy": colPolicyVersion, "consent_policy_version": colPolicyVersion,
 }
 
 // Limits of imported values.
@@ -679,6 +687,9 @@ func (p *importParser) row(rec []string, line int) (ImportRow, string) {
 	r.Locale = p.locale
 	if l := p.field(rec, colLocale); l != "" {
 		r.Locale = NormalizeLocale(l)
+	}
+	if r.PolicyVersion, err = importPolicyVersion(p.field(rec, colPolicyVersion)); err != nil {
+		return r, "policy_version: " + err.Error()
 	}
 	r.EmailHash = p.im.Signer.hashNormalized(r.Email)
 	return r, ""

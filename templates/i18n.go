@@ -154,6 +154,7 @@ var catalog = map[string][2]string{
 	"admin.ok.note_added":                   {"The note is added.", "Заметка добавлена."},
 	"admin.request.open":                    {"Open", "Открыть"},
 	"admin.request.close":                   {"Close the request", "Закрыть обращение"},
+	"admin.policyversion.unknown":           {"unknown (imported)", "неизвестна (импорт)"},
 	"admin.logout":                          {"Sign out", "Выйти"},
 	"admin.password":                        {"Password", "Пароль"},
 	"admin.password.link":                   {"Password", "Пароль"},
