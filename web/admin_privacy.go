@@ -45,10 +45,21 @@ func (s *Server) adminRegisterRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := app.RegisterInput{SubscriberID: id, Kind: app.RequestKind(c.FormValue("kind")), Channel: app.ChannelAdmin,
-		Note: c.FormValue("note"), Verification: c.FormValue("verification")}
-	if _, err := s.deps.Privacy.RegisterRequest(c.UserContext(), currentAdmin(c), in); err != nil {
+	in := app.RegisterInput{SubscriberID: id, Channel: app.Channel(c.FormValue("channel", string(app.ChannelAdmin))),
+		ReceivedOn: c.FormValue("received_on"), Note: c.FormValue("note"), Verification: c.FormValue("verification")}
+	for _, k := range c.Request().PostArgs().PeekMulti("kind") {
+		in.Kinds = append(in.Kinds, app.RequestKind(k))
+	}
+	if len(in.Kinds) == 0 {
+		return s.subscriberAgain(c, id, &app.Error{Code: app.EINVALID, Message: templates.T(adminLocale(c), "admin.register.nokind"),
+			Fields: map[string]string{"kind": "required"}})
+	}
+	rs, err := s.deps.Privacy.RegisterRequests(c.UserContext(), currentAdmin(c), in)
+	if err != nil {
 		return s.subscriberAgain(c, id, err)
+	}
+	if len(rs) == 1 {
+		return redirectOK(c, requestPath(rs[0].ID), "admin.ok.request_registered")
 	}
 	return redirectOK(c, subscriberPath(id), "admin.ok.request_registered")
 }

@@ -200,6 +200,7 @@ type Register interface {
 	Requests(ctx context.Context, q app.RequestQuery) ([]app.Request, error)
 	Request(ctx context.Context, id int64) (*app.Request, error)
 	RegisterRequest(ctx context.Context, actor *app.Admin, in app.RegisterInput) (*app.Request, error)
+	RegisterRequests(ctx context.Context, actor *app.Admin, in app.RegisterInput) ([]*app.Request, error)
 	DeadlineState(r *app.Request) string
 	CloseRequest(ctx context.Context, actor *app.Admin, id int64, reject bool, note string) (*app.Request, error)
 	ExtendRequest(ctx context.Context, actor *app.Admin, id int64, reason string) (*app.Request, error)

@@ -97,6 +97,17 @@ type Options struct {
 	// OutboxDir is where the embedded mode writes outgoing mail; the
 	// console shows it when set.
 	OutboxDir string
+	// Zone is the operator's time zone, in which the console counts
+	// dates (the day a request was received); nil means UTC.
+	Zone *time.Location
+}
+
+// zone is the operator's time zone.
+func (s *Server) zone() *time.Location {
+	if s.opts.Zone == nil {
+		return time.UTC
+	}
+	return s.opts.Zone
 }
 
 // Server is the HTTP server.

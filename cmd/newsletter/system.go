@@ -190,6 +190,7 @@ func (s *system) webOptions() web.Options {
 		LimitIP: s.cfg.SubscribeLimitIP, LimitAddress: s.cfg.SubscribeLimitAddress,
 		InboundToken: s.cfg.InboundToken, OutboxDir: s.consoleOutboxDir(),
 		MetricsToken: s.cfg.MetricsToken, MetricsOwnAddr: s.cfg.MetricsAddr != "",
+		Zone: s.svc.Calendar.Location,
 	}
 }
 
