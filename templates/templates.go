@@ -181,6 +181,7 @@ func funcMap(locale string) template.FuncMap {
 		"t":      func(key string, args ...any) string { return T(locale, key, args...) },
 		"locale": func() string { return locale },
 		"days":   func(n int) string { return Days(locale, n) },
+		"paras":  paragraphsOf,
 		"other":  func() string { return map[string]string{"en": "ru", "ru": "en"}[locale] },
 		"join":   strings.Join,
 		"paragraphs": func(s string) template.HTML {
@@ -222,6 +223,21 @@ type Mail struct {
 	Overdue, DueSoon int64
 	Requests         []AlertRequest
 	More             bool
+	// RequestID and Body are a staff member's free-text answer to a
+	// person's request.
+	RequestID int64
+	Body      string
+}
+
+// paragraphsOf splits a text into its paragraphs (blank lines between).
+func paragraphsOf(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // OperatorLine is the operator's name and, when configured, postal address:

@@ -24,8 +24,12 @@ type requestData struct {
 	Row     requestRow
 	Notes   []noteView
 	Message string
-	// Note is the text of a refused note, kept for another try.
-	Note string
+	// Note and Answer are the texts of a refused note or answer, kept
+	// for another try.
+	Note, Answer string
+	// CanAnswer says the person has an address on file, in AnswerLang.
+	CanAnswer  bool
+	AnswerLang string
 }
 
 // adminRequest shows a request with its thread.
@@ -34,6 +38,10 @@ func (s *Server) adminRequest(c *fiber.Ctx) error {
 }
 
 func (s *Server) requestPage(c *fiber.Ctx, status int, msg, note string) error {
+	return s.requestPageWith(c, status, msg, requestData{Note: note})
+}
+
+func (s *Server) requestPageWith(c *fiber.Ctx, status int, msg string, d requestData) error {
 	id, err := paramID(c)
 	if err != nil {
 		return err
@@ -47,7 +55,16 @@ func (s *Server) requestPage(c *fiber.Ctx, status int, msg, note string) error {
 	if err != nil {
 		return err
 	}
-	d := requestData{Row: s.newRequestRow(loc, *r, time.Now().UTC()), Message: msg, Note: note}
+	d.Row, d.Message = s.newRequestRow(loc, *r, time.Now().UTC()), msg
+	if r.SubscriberID != nil {
+		sub, err := s.deps.Directory.Subscriber(ctx, *r.SubscriberID)
+		if err != nil && !app.IsNotFound(err) {
+			return err
+		}
+		if err == nil && sub.Status != app.StatusErased && sub.Email != "" {
+			d.CanAnswer, d.AnswerLang = true, templates.T(app.NormalizeLocale(sub.Locale), "lang.name")
+		}
+	}
 	for _, n := range notes {
 		d.Notes = append(d.Notes, noteView{RequestNote: n, When: fmtTime(n.CreatedAt),
 			KindLabel: templates.T(loc, "admin.notekind."+string(n.Kind))})
@@ -101,6 +118,43 @@ func (s *Server) apiAddRequestNote(c *fiber.Ctx) error {
 		return err
 	}
 	n, err := s.deps.Privacy.AddRequestNote(c.UserContext(), currentAdmin(c), id, b.Note)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(n)
+}
+
+// adminAnswer mails the person a free-text answer and records it in the
+// request's thread.
+func (s *Server) adminAnswer(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	text := c.FormValue("answer")
+	if _, err := s.deps.Privacy.AnswerRequest(c.UserContext(), currentAdmin(c), id, text); err != nil {
+		msg, _, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.requestPageWith(c, fiber.StatusUnprocessableEntity, msg, requestData{Answer: text})
+	}
+	return redirectOK(c, requestPath(id), "admin.ok.answered")
+}
+
+// apiAnswerRequest mails the person a free-text answer: {"answer"}.
+func (s *Server) apiAnswerRequest(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Answer string `json:"answer"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	n, err := s.deps.Privacy.AnswerRequest(c.UserContext(), currentAdmin(c), id, b.Answer)
 	if err != nil {
 		return err
 	}

@@ -224,6 +224,7 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin/requests", "/admin/requests", privacy},
 		{"GET", "/admin/requests/:id<int>", "/admin/requests/" + missing, privacy},
 		{"POST", "/admin/requests/:id<int>/notes", "/admin/requests/" + missing + "/notes", privacy},
+		{"POST", "/admin/requests/:id<int>/answer", "/admin/requests/" + missing + "/answer", privacy},
 		{"POST", "/admin/requests/:id<int>/close", "/admin/requests/" + missing + "/close", privacy},
 		{"POST", "/admin/requests/:id<int>/extend", "/admin/requests/" + missing + "/extend", privacy},
 		{"GET", "/admin/review", "/admin/review", privacy},

@@ -206,6 +206,7 @@ type Register interface {
 	ExtendRequest(ctx context.Context, actor *app.Admin, id int64, reason string) (*app.Request, error)
 	AddRequestNote(ctx context.Context, actor *app.Admin, id int64, body string) (*app.RequestNote, error)
 	RequestNotes(ctx context.Context, id int64) ([]app.RequestNote, error)
+	AnswerRequest(ctx context.Context, actor *app.Admin, id int64, text string) (*app.RequestNote, error)
 	ReviewQueue(ctx context.Context, afterID int64, limit int) ([]app.ReviewItem, error)
 	AssignRequest(ctx context.Context, actor *app.Admin, id int64, kind app.RequestKind) (*app.Request, error)
 	RejectRequest(ctx context.Context, actor *app.Admin, id int64, reason string) (*app.Request, error)

@@ -145,6 +145,7 @@ func (s *system) handlers() []jobs.Handler {
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
 		jobs.ExtensionNoticeMail{Transactional: tx, Notices: s.svc},
+		jobs.RequestAnswerMail{Transactional: tx, Answers: answers{s.svc, s.store}},
 		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Admins: s.store, Location: s.svc.Calendar.Location},
 		jobs.EraseHandler{Eraser: s.svc},
 		jobs.SweepHandler{Sweeper: s.svc, Log: s.log.With("component", "sweep")},
@@ -214,3 +215,14 @@ func (s *system) close() {
 		s.store.Close()
 	}
 }
+
+// answers gives the answer mail the use case's answer and the store's raw
+// inbound messages.
+type answers struct {
+	*app.Service
+	raw interface {
+		InboundRaw(ctx context.Context, id int64) ([]byte, error)
+	}
+}
+
+func (a answers) InboundRaw(ctx context.Context, id int64) ([]byte, error) { return a.raw.InboundRaw(ctx, id) }
