@@ -16,7 +16,9 @@ type answerSource struct {
 	st *store.Store
 }
 
-func (a answerSource) InboundRaw(ctx context.Context, id int64) ([]byte, error) { return a.st.InboundRaw(ctx, id) }
+func (a answerSource) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
+	return a.st.InboundRaw(ctx, id)
+}
 
 // TestRequestAnswer: a staff member's free-text answer to a request is
 // mailed once to the address on file, in the person's language, with the

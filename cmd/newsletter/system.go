@@ -225,4 +225,6 @@ type answers struct {
 	}
 }
 
-func (a answers) InboundRaw(ctx context.Context, id int64) ([]byte, error) { return a.raw.InboundRaw(ctx, id) }
+func (a answers) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
+	return a.raw.InboundRaw(ctx, id)
+}
