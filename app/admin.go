@@ -39,7 +39,7 @@ func (a *Admins) CreateWithPassword(ctx context.Context, email string, role Role
 		return nil, err
 	}
 	admin := &Admin{Email: strings.ToLower(addr.Address), Role: role, PasswordHash: hash}
-	if err := a.Store.CreateAdmin(ctx, admin); err != nil {
+	if err := a.Store.Admins().CreateAdmin(ctx, admin); err != nil {
 		return nil, err
 	}
 	return admin, nil
@@ -51,7 +51,7 @@ func (a *Admins) Bootstrap(ctx context.Context, email, password string) (bool, e
 	if email == "" {
 		return false, nil
 	}
-	n, err := a.Store.CountAdmins(ctx)
+	n, err := a.Store.Admins().CountAdmins(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -70,12 +70,12 @@ func (a *Admins) Bootstrap(ctx context.Context, email, password string) (bool, e
 // NewToken creates an API token for the admin with email and returns it;
 // only its hash is stored.
 func (a *Admins) NewToken(ctx context.Context, email, name string) (string, error) {
-	admin, err := a.Store.AdminByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	admin, err := a.Store.Admins().AdminByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
 		return "", err
 	}
 	token := APITokenPrefix + RandomSecret(32)
-	if err := a.Store.CreateAPIToken(ctx, admin.ID, name, HashAPIToken(token)); err != nil {
+	if err := a.Store.Admins().CreateAPIToken(ctx, admin.ID, name, HashAPIToken(token)); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -86,7 +86,7 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (*Admin, error)
 	if !strings.HasPrefix(token, APITokenPrefix) {
 		return nil, Errorf(EUNAUTHORIZED, "invalid token")
 	}
-	admin, err := a.Store.AdminByTokenHash(ctx, HashAPIToken(token))
+	admin, err := a.Store.Admins().AdminByTokenHash(ctx, HashAPIToken(token))
 	if IsNotFound(err) {
 		return nil, Errorf(EUNAUTHORIZED, "invalid token")
 	}
@@ -112,23 +112,22 @@ func (a *Admins) PublishPolicy(ctx context.Context, actor *Admin, p *PolicyVersi
 		return &Error{Code: EINVALID, Message: "invalid policy", Fields: fields}
 	}
 	return a.Store.Tx(ctx, func(tx Store) error {
-		if err := tx.CreatePolicy(ctx, p); err != nil {
+		if err := tx.Policies().CreatePolicy(ctx, p); err != nil {
 			return err
 		}
-		return tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("admin:%d", actor.ID), Action: "policy_published",
-			SubjectType: "policy", SubjectID: p.ID, Details: "version " + p.Version})
+		return audit(ctx, tx.Audit(), AdminActor(actor), "policy_published", "policy", p.ID, "version "+p.Version)
 	})
 }
 
 // EnsurePolicy publishes the built-in policy as the first version when
 // none exists yet.
 func (a *Admins) EnsurePolicy(ctx context.Context, version, bodyEN, bodyRU string) error {
-	if _, err := a.Store.CurrentPolicy(ctx); err == nil {
+	if _, err := a.Store.Policies().CurrentPolicy(ctx); err == nil {
 		return nil
 	} else if !IsNotFound(err) {
 		return err
 	}
-	err := a.Store.CreatePolicy(ctx, &PolicyVersion{Version: version, BodyEN: bodyEN, BodyRU: bodyRU})
+	err := a.Store.Policies().CreatePolicy(ctx, &PolicyVersion{Version: version, BodyEN: bodyEN, BodyRU: bodyRU})
 	if ErrorCode(err) == ECONFLICT {
 		return nil // another process published it first
 	}

@@ -46,54 +46,6 @@ type APITokenInfo struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-// AdminAuthStore is the persistence sign-in, sessions and accounts need.
-type AdminAuthStore interface {
-	Admin(ctx context.Context, id int64) (*Admin, error)
-	AdminByEmail(ctx context.Context, email string) (*Admin, error)
-	AddAudit(ctx context.Context, e *AuditEntry) error
-
-	// LoginRecord returns the sign-in record of account from source (the
-	// zero record when there is none).
-	LoginRecord(ctx context.Context, account, source string) (LoginRecord, error)
-	// AddLoginFailure counts a failed attempt on account from source at
-	// at and returns the failures in a row; a run whose last failure is
-	// older than since starts afresh.
-	AddLoginFailure(ctx context.Context, account, source string, at, since time.Time) (int, error)
-	// BlockLogin makes source wait until until before trying account
-	// again.
-	BlockLogin(ctx context.Context, account, source string, until time.Time) error
-	// LoginSucceeded clears the failures and the wait of account from
-	// source and notes the success.
-	LoginSucceeded(ctx context.Context, account, source string, at time.Time) error
-	// ClearLoginBlocks clears the failures and waits of account from every
-	// source (the sources it succeeded from stay known).
-	ClearLoginBlocks(ctx context.Context, account string) error
-	// LoginBlockedUntil returns the latest wait on account (nil: none).
-	LoginBlockedUntil(ctx context.Context, account string) (*time.Time, error)
-	// PurgeLoginRecords deletes the records untouched since failedBefore
-	// whose last success, if any, is older than succeededBefore.
-	PurgeLoginRecords(ctx context.Context, failedBefore, succeededBefore time.Time) (int64, error)
-	// RecordLogin notes the time of an admin's sign-in.
-	RecordLogin(ctx context.Context, adminID int64, at time.Time) error
-	SetAdminPassword(ctx context.Context, adminID int64, hash string) error
-	// DeleteAdminAPITokens revokes every API token of an admin.
-	DeleteAdminAPITokens(ctx context.Context, adminID int64) (int64, error)
-	SetAdminRole(ctx context.Context, adminID int64, role Role) error
-	DeleteAdmin(ctx context.Context, adminID int64) error
-	ListAdmins(ctx context.Context) ([]AdminAccount, error)
-
-	CreateAdminSession(ctx context.Context, s *AdminSession) error
-	AdminSession(ctx context.Context, idHash string) (*AdminSession, error)
-	TouchAdminSession(ctx context.Context, idHash string, at time.Time, locale string) error
-	DeleteAdminSession(ctx context.Context, idHash string) error
-	// DeleteAdminSessions ends every session of an admin except keepHash.
-	DeleteAdminSessions(ctx context.Context, adminID int64, keepHash string) (int64, error)
-	PurgeAdminSessions(ctx context.Context, before time.Time) (int64, error)
-
-	APITokens(ctx context.Context) ([]APITokenInfo, error)
-	DeleteAPIToken(ctx context.Context, id int64) error
-}
-
 // Defaults of AdminAuth.
 const (
 	DefaultMaxLoginFailures = 5
@@ -110,7 +62,7 @@ const (
 // sessions, throttles repeated failures (see adminlogin.go), and manages
 // accounts and API tokens for owners.
 type AdminAuth struct {
-	Store  AdminAuthStore
+	Store  Store
 	Admins *Admins
 	// Passwords hashes and checks passwords; nil is Argon2id.
 	Passwords PasswordHasher
@@ -131,20 +83,13 @@ type AdminAuth struct {
 	// sooner when unused.
 	SessionTTL  time.Duration
 	IdleTimeout time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 
 	dummyOnce    sync.Once
 	dummyHash    string
 	localKeyOnce sync.Once
 	localKey     []byte
-}
-
-func (a *AdminAuth) now() time.Time {
-	if a.Now != nil {
-		return a.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 func (a *AdminAuth) maxFailures() int {
@@ -194,22 +139,22 @@ func (a *AdminAuth) Session(ctx context.Context, rawID, userAgent string) (*Admi
 	if rawID == "" || len(rawID) > 128 {
 		return nil, nil, Errorf(EUNAUTHORIZED, "not signed in")
 	}
-	s, err := a.Store.AdminSession(ctx, hashSecret(rawID))
+	s, err := a.Store.Logins().AdminSession(ctx, hashSecret(rawID))
 	if IsNotFound(err) {
 		return nil, nil, Errorf(EUNAUTHORIZED, "not signed in")
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	now := a.now()
+	now := a.Now.Now()
 	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) >= a.idleTimeout() ||
 		subtle.ConstantTimeCompare([]byte(s.UserAgentHash), []byte(hashSecret(userAgent))) != 1 {
-		if err := a.Store.DeleteAdminSession(ctx, s.IDHash); err != nil {
+		if err := a.Store.Logins().DeleteAdminSession(ctx, s.IDHash); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, Errorf(EUNAUTHORIZED, "session expired")
 	}
-	admin, err := a.Store.Admin(ctx, s.AdminID)
+	admin, err := a.Store.Admins().Admin(ctx, s.AdminID)
 	if IsNotFound(err) {
 		return nil, nil, Errorf(EUNAUTHORIZED, "not signed in")
 	}
@@ -217,7 +162,7 @@ func (a *AdminAuth) Session(ctx context.Context, rawID, userAgent string) (*Admi
 		return nil, nil, err
 	}
 	if now.Sub(s.LastSeenAt) >= sessionTouchEvery {
-		if err := a.Store.TouchAdminSession(ctx, s.IDHash, now, s.Locale); err != nil {
+		if err := a.Store.Logins().TouchAdminSession(ctx, s.IDHash, now, s.Locale); err != nil {
 			return nil, nil, err
 		}
 		s.LastSeenAt = now
@@ -231,7 +176,7 @@ func (a *AdminAuth) SetLocale(ctx context.Context, s *AdminSession, locale strin
 		return Errorf(EINVALID, "unknown language")
 	}
 	s.Locale = locale
-	return a.Store.TouchAdminSession(ctx, s.IDHash, a.now(), locale)
+	return a.Store.Logins().TouchAdminSession(ctx, s.IDHash, a.Now.Now(), locale)
 }
 
 // CheckCSRF reports whether token is the session's CSRF token.
@@ -244,7 +189,7 @@ func (a *AdminAuth) Logout(ctx context.Context, rawID string) error {
 	if rawID == "" {
 		return nil
 	}
-	return a.Store.DeleteAdminSession(ctx, hashSecret(rawID))
+	return a.Store.Logins().DeleteAdminSession(ctx, hashSecret(rawID))
 }
 
 // ChangePassword sets a new password after checking the current one, and
@@ -263,7 +208,7 @@ func (a *AdminAuth) ChangePassword(ctx context.Context, admin *Admin, s *AdminSe
 	if err != nil {
 		return err
 	}
-	if err := a.Store.SetAdminPassword(ctx, admin.ID, hash); err != nil {
+	if err := a.Store.Admins().SetAdminPassword(ctx, admin.ID, hash); err != nil {
 		return err
 	}
 	admin.PasswordHash = hash
@@ -271,7 +216,7 @@ func (a *AdminAuth) ChangePassword(ctx context.Context, admin *Admin, s *AdminSe
 	if s != nil {
 		keep = s.IDHash
 	}
-	if _, err := a.Store.DeleteAdminSessions(ctx, admin.ID, keep); err != nil {
+	if _, err := a.Store.Logins().DeleteAdminSessions(ctx, admin.ID, keep); err != nil {
 		return err
 	}
 	return a.audit(ctx, admin, "admin_password_changed", admin.ID, "")
@@ -290,14 +235,13 @@ func validatePassword(next, repeat string) error {
 }
 
 func (a *AdminAuth) audit(ctx context.Context, actor *Admin, action string, adminID int64, details string) error {
-	return a.Store.AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "admin",
-		SubjectID: adminID, Details: details})
+	return audit(ctx, a.Store.Audit(), AdminActor(actor), action, "admin", adminID, details)
 }
 
 // Accounts lists every admin, with until when some source must wait
 // before signing in to it.
 func (a *AdminAuth) Accounts(ctx context.Context) ([]AdminAccount, error) {
-	list, err := a.Store.ListAdmins(ctx)
+	list, err := a.Store.Admins().ListAdmins(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -328,10 +272,10 @@ func (a *AdminAuth) SetRole(ctx context.Context, actor *Admin, id int64, role Ro
 	if actor != nil && actor.ID == id {
 		return Errorf(ECONFLICT, "You cannot change your own role.")
 	}
-	if _, err := a.Store.Admin(ctx, id); err != nil {
+	if _, err := a.Store.Admins().Admin(ctx, id); err != nil {
 		return err
 	}
-	if err := a.Store.SetAdminRole(ctx, id, role); err != nil {
+	if err := a.Store.Admins().SetAdminRole(ctx, id, role); err != nil {
 		return err
 	}
 	return a.audit(ctx, actor, "admin_role_changed", id, "role "+string(role))
@@ -339,11 +283,11 @@ func (a *AdminAuth) SetRole(ctx context.Context, actor *Admin, id int64, role Ro
 
 // Unlock lifts the waits of every source on an account.
 func (a *AdminAuth) Unlock(ctx context.Context, actor *Admin, id int64) error {
-	admin, err := a.Store.Admin(ctx, id)
+	admin, err := a.Store.Admins().Admin(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := a.Store.ClearLoginBlocks(ctx, a.accountKey(strings.ToLower(admin.Email))); err != nil {
+	if err := a.Store.Logins().ClearLoginBlocks(ctx, a.accountKey(strings.ToLower(admin.Email))); err != nil {
 		return err
 	}
 	return a.audit(ctx, actor, "admin_unlocked", id, "")
@@ -370,7 +314,7 @@ func (a *AdminAuth) ResetPassword(ctx context.Context, actor *Admin, id int64, r
 	if actor != nil && actor.ID == id {
 		return nil, Errorf(ECONFLICT, "Change your own password on the password page.")
 	}
-	admin, err := a.Store.Admin(ctx, id)
+	admin, err := a.Store.Admins().Admin(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -379,20 +323,20 @@ func (a *AdminAuth) ResetPassword(ctx context.Context, actor *Admin, id int64, r
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.SetAdminPassword(ctx, id, hash); err != nil {
+	if err := a.Store.Admins().SetAdminPassword(ctx, id, hash); err != nil {
 		return nil, err
 	}
-	if res.Sessions, err = a.Store.DeleteAdminSessions(ctx, id, ""); err != nil {
+	if res.Sessions, err = a.Store.Logins().DeleteAdminSessions(ctx, id, ""); err != nil {
 		return nil, err
 	}
 	tokens := "api tokens kept"
 	if revokeTokens {
-		if res.Tokens, err = a.Store.DeleteAdminAPITokens(ctx, id); err != nil {
+		if res.Tokens, err = a.Store.Admins().DeleteAdminAPITokens(ctx, id); err != nil {
 			return nil, err
 		}
 		tokens = fmt.Sprintf("api tokens revoked: %d", res.Tokens)
 	}
-	if err := a.Store.ClearLoginBlocks(ctx, a.accountKey(strings.ToLower(admin.Email))); err != nil {
+	if err := a.Store.Logins().ClearLoginBlocks(ctx, a.accountKey(strings.ToLower(admin.Email))); err != nil {
 		return nil, err
 	}
 	details := fmt.Sprintf("sessions ended: %d; %s", res.Sessions, tokens)
@@ -404,10 +348,10 @@ func (a *AdminAuth) DeleteAccount(ctx context.Context, actor *Admin, id int64) e
 	if actor != nil && actor.ID == id {
 		return Errorf(ECONFLICT, "You cannot delete your own account.")
 	}
-	if _, err := a.Store.Admin(ctx, id); err != nil {
+	if _, err := a.Store.Admins().Admin(ctx, id); err != nil {
 		return err
 	}
-	if err := a.Store.DeleteAdmin(ctx, id); err != nil {
+	if err := a.Store.Admins().DeleteAdmin(ctx, id); err != nil {
 		return err
 	}
 	return a.audit(ctx, actor, "admin_deleted", id, "")
@@ -415,7 +359,7 @@ func (a *AdminAuth) DeleteAccount(ctx context.Context, actor *Admin, id int64) e
 
 // Tokens lists every API token (never the token itself).
 func (a *AdminAuth) Tokens(ctx context.Context) ([]APITokenInfo, error) {
-	return a.Store.APITokens(ctx)
+	return a.Store.Admins().APITokens(ctx)
 }
 
 // CreateToken makes an API token for the admin with id and returns it
@@ -425,7 +369,7 @@ func (a *AdminAuth) CreateToken(ctx context.Context, actor *Admin, adminID int64
 	if name == "" || len([]rune(name)) > 100 {
 		return "", &Error{Code: EINVALID, Message: "Give the token a name.", Fields: map[string]string{"name": "1 to 100 characters"}}
 	}
-	owner, err := a.Store.Admin(ctx, adminID)
+	owner, err := a.Store.Admins().Admin(ctx, adminID)
 	if err != nil {
 		return "", err
 	}
@@ -438,10 +382,10 @@ func (a *AdminAuth) CreateToken(ctx context.Context, actor *Admin, adminID int64
 
 // RevokeToken deletes an API token.
 func (a *AdminAuth) RevokeToken(ctx context.Context, actor *Admin, id int64) error {
-	if err := a.Store.DeleteAPIToken(ctx, id); err != nil {
+	if err := a.Store.Admins().DeleteAPIToken(ctx, id); err != nil {
 		return err
 	}
-	return a.Store.AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: "api_token_revoked", SubjectType: "api_token", SubjectID: id})
+	return audit(ctx, a.Store.Audit(), AdminActor(actor), "api_token_revoked", "api_token", id, "")
 }
 
 // ConsentDay counts consent events of one day for the dashboard chart.

@@ -193,13 +193,13 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 		password = password[:passwordMax]
 	}
 	valid := email != "" && at.Password != "" && len(at.Password) <= passwordMax && len(email) <= 320
-	now := a.now()
+	now := a.Now.Now()
 	account := a.accountKey(email)
 	source, device := a.source(account, at)
 
 	var admin *Admin
 	if valid {
-		found, err := a.Store.AdminByEmail(ctx, email)
+		found, err := a.Store.Admins().AdminByEmail(ctx, email)
 		switch {
 		case err == nil:
 			admin = found
@@ -207,11 +207,11 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 			return nil, err
 		}
 	}
-	pair, err := a.Store.LoginRecord(ctx, account, source)
+	pair, err := a.Store.Logins().LoginRecord(ctx, account, source)
 	if err != nil {
 		return nil, err
 	}
-	all, err := a.Store.LoginRecord(ctx, account, allSources)
+	all, err := a.Store.Logins().LoginRecord(ctx, account, allSources)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 	}
 
 	res := &LoginResult{Admin: admin, Device: at.Device}
-	if err := a.Store.LoginSucceeded(ctx, account, source, now); err != nil {
+	if err := a.Store.Logins().LoginSucceeded(ctx, account, source, now); err != nil {
 		return nil, err
 	}
 	if !device {
@@ -248,23 +248,23 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 		// in to this account.
 		var deviceSource string
 		res.Device, deviceSource = a.newDevice(account)
-		if err := a.Store.LoginSucceeded(ctx, account, deviceSource, now); err != nil {
+		if err := a.Store.Logins().LoginSucceeded(ctx, account, deviceSource, now); err != nil {
 			return nil, err
 		}
 	}
-	if err := a.Store.RecordLogin(ctx, admin.ID, now); err != nil {
+	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.PurgeAdminSessions(ctx, now); err != nil {
+	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, now); err != nil {
 		return nil, err
 	}
-	if _, err := a.Store.PurgeLoginRecords(ctx, now.Add(-failureMemory), now.Add(-a.knownSourceTTL())); err != nil {
+	if _, err := a.Store.Logins().PurgeLoginRecords(ctx, now.Add(-failureMemory), now.Add(-a.knownSourceTTL())); err != nil {
 		return nil, err
 	}
 	raw := RandomSecret(32)
 	s := &AdminSession{RawID: raw, IDHash: hashSecret(raw), AdminID: admin.ID, CSRFToken: RandomSecret(32),
 		UserAgentHash: hashSecret(at.UserAgent), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.sessionTTL())}
-	if err := a.Store.CreateAdminSession(ctx, s); err != nil {
+	if err := a.Store.Logins().CreateAdminSession(ctx, s); err != nil {
 		return nil, err
 	}
 	if err := a.audit(ctx, admin, "admin_signed_in", admin.ID, ""); err != nil {
@@ -279,16 +279,16 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 // or not the account exists.
 func (a *AdminAuth) loginFailed(ctx context.Context, admin *Admin, account, source string, now time.Time) error {
 	since := now.Add(-failureMemory)
-	n, err := a.Store.AddLoginFailure(ctx, account, source, now, since)
+	n, err := a.Store.Logins().AddLoginFailure(ctx, account, source, now, since)
 	if err != nil {
 		return err
 	}
-	total, err := a.Store.AddLoginFailure(ctx, account, allSources, now, since)
+	total, err := a.Store.Logins().AddLoginFailure(ctx, account, allSources, now, since)
 	if err != nil {
 		return err
 	}
 	if d := a.delay(total, a.accountMaxFailures()); d > 0 {
-		if err := a.Store.BlockLogin(ctx, account, allSources, now.Add(d)); err != nil {
+		if err := a.Store.Logins().BlockLogin(ctx, account, allSources, now.Add(d)); err != nil {
 			return err
 		}
 	}
@@ -296,7 +296,7 @@ func (a *AdminAuth) loginFailed(ctx context.Context, admin *Admin, account, sour
 	if d == 0 {
 		return ErrBadCredentials
 	}
-	if err := a.Store.BlockLogin(ctx, account, source, now.Add(d)); err != nil {
+	if err := a.Store.Logins().BlockLogin(ctx, account, source, now.Add(d)); err != nil {
 		return err
 	}
 	id := int64(0)
@@ -312,7 +312,7 @@ func (a *AdminAuth) loginFailed(ctx context.Context, admin *Admin, account, sour
 // LoginBlockedUntil returns until when some source may not sign in to
 // admin (nil: none is waiting).
 func (a *AdminAuth) LoginBlockedUntil(ctx context.Context, admin *Admin) (*time.Time, error) {
-	return a.Store.LoginBlockedUntil(ctx, a.accountKey(strings.ToLower(admin.Email)))
+	return a.Store.Logins().LoginBlockedUntil(ctx, a.accountKey(strings.ToLower(admin.Email)))
 }
 
 func hexMAC(key []byte, s string) string {

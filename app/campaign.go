@@ -209,30 +209,6 @@ type CampaignTransition struct {
 	BumpVersion bool
 }
 
-// CampaignStore is the persistence the campaign use cases need.
-// TransitionCampaign returns ECONFLICT when the status is not one of From,
-// ENOTFOUND when there is no such campaign.
-type CampaignStore interface {
-	CreateCampaign(ctx context.Context, c *Campaign) error
-	Campaign(ctx context.Context, id int64) (*Campaign, error)
-	ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign, error)
-	// UpdateCampaignDraft writes the editable fields of a draft; ECONFLICT
-	// when the campaign is no longer a draft.
-	UpdateCampaignDraft(ctx context.Context, c *Campaign) error
-	TransitionCampaign(ctx context.Context, id int64, t CampaignTransition) (*Campaign, error)
-	// RetryFailedDeliveries makes the failed deliveries of a campaign
-	// pending again and reopens it; it returns how many.
-	RetryFailedDeliveries(ctx context.Context, id int64) (int64, error)
-	// FailedDeliveries lists the failed deliveries of a campaign in id
-	// order, after afterID, at most limit.
-	FailedDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]FailedDelivery, error)
-	AddAudit(ctx context.Context, e *AuditEntry) error
-	// Test sends are checked as campaign recipients are.
-	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
-	Consents(ctx context.Context, subscriberID int64) ([]Consent, error)
-	SuppressionReason(ctx context.Context, emailHash string) (string, error)
-}
-
 // FailedDelivery is one message of a campaign that could not be delivered.
 // It names the subscriber by id only (marketers see no personal data); the
 // error is the mail server's answer with any address in it removed.
@@ -263,7 +239,7 @@ type CampaignTester interface {
 // the workers; the database is the truth, and the queue only a prompt, so a
 // failed enqueue is repaired by the workers' periodic reconciliation.
 type Campaigns struct {
-	Store  CampaignStore
+	Store  Store
 	Queue  CampaignQueue
 	Tester CampaignTester
 	// Signer keys the suppression-list hashes that test sends are checked
@@ -275,34 +251,19 @@ type Campaigns struct {
 	// Limiter bounds test sends per admin (CampaignTestsPerHour) across
 	// every web process; nil means no limit.
 	Limiter RateLimiter
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 	// EnqueueFailed, when set, hears of an enqueue that failed after a
 	// change was committed (the reconciliation will enqueue it later).
 	EnqueueFailed func(campaignID int64, err error)
 }
 
-func (s *Campaigns) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func actorName(a *Admin) string {
-	if a == nil {
-		return "system"
-	}
-	return fmt.Sprintf("admin:%d", a.ID)
-}
-
 func (s *Campaigns) audit(ctx context.Context, actor *Admin, action string, id int64, details string) error {
-	return s.Store.AddAudit(ctx, &AuditEntry{Actor: actorName(actor), Action: action, SubjectType: "campaign",
-		SubjectID: id, Details: details})
+	return audit(ctx, s.Store.Audit(), AdminActor(actor), action, "campaign", id, details)
 }
 
 func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
-	at := s.now()
+	at := s.Now.Now()
 	if c.SendAt != nil && c.SendAt.After(at) {
 		at = *c.SendAt
 	}
@@ -321,7 +282,7 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateCampaign(ctx, c); err != nil {
+	if err := s.Store.Campaigns().CreateCampaign(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.audit(ctx, actor, "campaign_created", c.ID, ""); err != nil {
@@ -332,7 +293,7 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 
 // Get returns one campaign with its counters.
 func (s *Campaigns) Get(ctx context.Context, id int64) (*Campaign, error) {
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +305,7 @@ func (s *Campaigns) List(ctx context.Context, f CampaignFilter) ([]Campaign, err
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	list, err := s.Store.ListCampaigns(ctx, f)
+	list, err := s.Store.Campaigns().ListCampaigns(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +318,7 @@ func (s *Campaigns) List(ctx context.Context, f CampaignFilter) ([]Campaign, err
 
 // Update changes some fields of a draft.
 func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p CampaignPatch) (*Campaign, error) {
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +329,7 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateCampaignDraft(ctx, c); err != nil {
+	if err := s.Store.Campaigns().UpdateCampaignDraft(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.audit(ctx, actor, "campaign_edited", c.ID, ""); err != nil {
@@ -387,7 +348,7 @@ func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in Camp
 // or past at means now. The campaign is validated once more first: one
 // saved before a rule was added is refused here, before it reaches anyone.
 func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *time.Time) (*Campaign, error) {
-	cur, err := s.Store.Campaign(ctx, id)
+	cur, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -397,12 +358,12 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 			return nil, err
 		}
 	}
-	now := s.now()
+	now := s.Now.Now()
 	when := now
 	if at != nil && at.After(now) {
 		when = at.UTC()
 	}
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignDraft, CampaignScheduled}, To: CampaignScheduled, SendAt: &when, BumpVersion: true})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "scheduled")
@@ -418,7 +379,7 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 // being sent when it is paused still go out (at most one claim's worth per
 // worker), nothing after.
 func (s *Campaigns) Pause(ctx context.Context, actor *Admin, id int64) (*Campaign, error) {
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignScheduled, CampaignRunning}, To: CampaignPaused})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "paused")
@@ -429,15 +390,15 @@ func (s *Campaigns) Pause(ctx context.Context, actor *Admin, id int64) (*Campaig
 // Resume continues a paused campaign: at its send time if that is still
 // ahead, else now.
 func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campaign, error) {
-	cur, err := s.Store.Campaign(ctx, id)
+	cur, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	to := CampaignRunning
-	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.now()) {
+	if cur.StartedAt == nil && cur.SendAt != nil && cur.SendAt.After(s.Now.Now()) {
 		to = CampaignScheduled
 	}
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignPaused}, To: to, BumpVersion: true})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "resumed")
@@ -451,7 +412,7 @@ func (s *Campaigns) Resume(ctx context.Context, actor *Admin, id int64) (*Campai
 
 // Cancel stops a campaign for good; deliveries not yet sent never will be.
 func (s *Campaigns) Cancel(ctx context.Context, actor *Admin, id int64) (*Campaign, error) {
-	c, err := s.Store.TransitionCampaign(ctx, id, CampaignTransition{
+	c, err := s.Store.Campaigns().TransitionCampaign(ctx, id, CampaignTransition{
 		From: []CampaignStatus{CampaignDraft, CampaignScheduled, CampaignRunning, CampaignPaused}, To: CampaignCancelled})
 	if err != nil {
 		return nil, s.explain(ctx, id, err, "cancelled")
@@ -462,11 +423,11 @@ func (s *Campaigns) Cancel(ctx context.Context, actor *Admin, id int64) (*Campai
 // RetryFailed sends the failed deliveries of a campaign again. A finished
 // campaign runs again; a paused one keeps them for its resumption.
 func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (int64, *Campaign, error) {
-	n, err := s.Store.RetryFailedDeliveries(ctx, id)
+	n, err := s.Store.Campaigns().RetryFailedDeliveries(ctx, id)
 	if err != nil {
 		return 0, nil, s.explain(ctx, id, err, "retried")
 	}
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -482,13 +443,13 @@ func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (in
 // FailedDeliveries lists a campaign's failed deliveries, for the retry
 // decision of a marketer.
 func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]FailedDelivery, error) {
-	if _, err := s.Store.Campaign(ctx, id); err != nil {
+	if _, err := s.Store.Campaigns().Campaign(ctx, id); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	return s.Store.FailedDeliveries(ctx, id, afterID, limit)
+	return s.Store.Campaigns().FailedDeliveries(ctx, id, afterID, limit)
 }
 
 // explain turns a refused transition into a message naming the status.
@@ -496,111 +457,9 @@ func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb strin
 	if ErrorCode(err) != ECONFLICT {
 		return err
 	}
-	c, gerr := s.Store.Campaign(ctx, id)
+	c, gerr := s.Store.Campaigns().Campaign(ctx, id)
 	if gerr != nil {
 		return err
 	}
 	return Errorf(ECONFLICT, "A %s campaign cannot be %s.", c.Status, verb)
-}
-
-// Audience is the rule that decides who receives a campaign.
-type Audience struct {
-	Purpose CampaignPurpose
-	// CrossBorder requires the cross-border consent: the mail goes through
-	// a country without adequate protection.
-	CrossBorder bool
-}
-
-// AudienceOf returns the audience rule of c under op.
-func AudienceOf(c *Campaign, op Operator) Audience {
-	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired()}
-}
-
-// RequiredConsents lists the consents a recipient must have granted:
-// processing always, marketing for marketing campaigns, cross-border when
-// the infrastructure requires it.
-func (a Audience) RequiredConsents() []Purpose {
-	ps := []Purpose{PurposeProcessing}
-	if a.Purpose == CampaignMarketing {
-		ps = append(ps, PurposeMarketing)
-	}
-	if a.CrossBorder {
-		ps = append(ps, PurposeCrossBorder)
-	}
-	return ps
-}
-
-// Judge decides, at send time, what becomes of a delivery to s:
-// DeliverySending when the message may go, DeliveryOptedOut when the
-// person withdrew a consent the campaign needs, DeliverySkipped when they
-// are no longer active (blocked, erased), lack the cross-border consent or
-// are on the suppression list. The database applies the same rule in SQL;
-// this is its reference.
-func (a Audience) Judge(s *Subscriber, consents []Consent, suppressed bool) DeliveryStatus {
-	if s == nil || s.Status != StatusActive || s.Email == "" {
-		return DeliverySkipped
-	}
-	granted := map[Purpose]bool{}
-	for _, c := range consents {
-		granted[c.Purpose] = c.Granted
-	}
-	if !granted[PurposeProcessing] || (a.Purpose == CampaignMarketing && !granted[PurposeMarketing]) {
-		return DeliveryOptedOut
-	}
-	if a.CrossBorder && !granted[PurposeCrossBorder] {
-		return DeliverySkipped
-	}
-	if suppressed {
-		return DeliverySkipped
-	}
-	return DeliverySending
-}
-
-// Recipient is a delivery claimed for sending, with what its message
-// needs. It holds personal data: never log it, never queue it.
-type Recipient struct {
-	DeliveryID   int64
-	SubscriberID int64
-	Email        string
-	Name         string
-	Locale       string
-	Attempts     int
-}
-
-// DeliveryOutcome is the result of one attempt to deliver, to be recorded.
-type DeliveryOutcome struct {
-	CampaignID int64
-	DeliveryID int64
-	// Status is DeliverySent, DeliveryFailed, or DeliveryPending for
-	// another attempt at RetryAt.
-	Status  DeliveryStatus
-	RetryAt time.Time
-	Code    int
-	Error   string
-	// SuppressHash, when set, is the keyed hash of an address the server
-	// said does not exist: it joins the suppression list (hard_bounce).
-	SuppressHash string
-}
-
-// DeliveryRange is a range of delivery ids, both ends included: the unit of
-// work of one batch task.
-type DeliveryRange struct {
-	Lo int64
-	Hi int64
-}
-
-// CampaignRound names one dispatch round of a campaign.
-type CampaignRound struct {
-	ID      int64
-	Version int64
-}
-
-// ClaimRequest asks for up to Limit sendable deliveries of a campaign with
-// ids in [Lo, Hi], for the claim ClaimID.
-type ClaimRequest struct {
-	CampaignID int64
-	ClaimID    int64
-	Lo, Hi     int64
-	Limit      int
-	Audience   Audience
 }

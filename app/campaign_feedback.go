@@ -45,15 +45,6 @@ type CampaignFeedback struct {
 	SkippedReasons map[string]int64 `json:"skipped_reasons"`
 }
 
-// CampaignFeedbackStore computes and lists a campaign's feedback.
-type CampaignFeedbackStore interface {
-	// CampaignFeedback returns the feedback counters of each campaign.
-	CampaignFeedback(ctx context.Context, campaignIDs []int64) (map[int64]CampaignFeedback, error)
-	// CampaignOutcomes lists the deliveries, events or requests behind a
-	// counter.
-	CampaignOutcomes(ctx context.Context, q OutcomeQuery) ([]CampaignOutcome, error)
-}
-
 // Outcome lists of a campaign.
 const (
 	OutcomeFailed       = "failed"
@@ -101,18 +92,16 @@ type CampaignOutcome struct {
 	Email  string     `json:"email,omitempty"`
 }
 
-// withFeedback fills the feedback counters of campaigns, when the store
-// keeps them.
+// withFeedback fills the feedback counters of campaigns.
 func (s *Campaigns) withFeedback(ctx context.Context, cs ...*Campaign) error {
-	fs, ok := s.Store.(CampaignFeedbackStore)
-	if !ok || len(cs) == 0 {
+	if len(cs) == 0 {
 		return nil
 	}
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
 	}
-	got, err := fs.CampaignFeedback(ctx, ids)
+	got, err := s.Store.Campaigns().CampaignFeedback(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -137,18 +126,14 @@ func (s *Campaigns) Outcomes(ctx context.Context, actor *Admin, id int64, list s
 		return nil, &Error{Code: EINVALID, Message: "Unknown list.",
 			Fields: map[string]string{"list": "failed, bounced, complaints, unsubscribed or skipped"}}
 	}
-	if _, err := s.Store.Campaign(ctx, id); err != nil {
+	if _, err := s.Store.Campaigns().Campaign(ctx, id); err != nil {
 		return nil, err
-	}
-	fs, ok := s.Store.(CampaignFeedbackStore)
-	if !ok {
-		return nil, Errorf(EUNAVAILABLE, "Outcome lists are not available.")
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	people := actor != nil && (actor.Role == RolePrivacyOfficer || actor.Role == RoleOwner)
-	return fs.CampaignOutcomes(ctx, OutcomeQuery{CampaignID: id, List: list, AfterID: afterID, Limit: limit, People: people})
+	return s.Store.Campaigns().CampaignOutcomes(ctx, OutcomeQuery{CampaignID: id, List: list, AfterID: afterID, Limit: limit, People: people})
 }
 
 // Rate returns part of whole as a fraction (0 when whole is 0).
@@ -162,3 +147,14 @@ func Rate(part, whole int64) float64 {
 // ComplaintRateLimit is the complaint rate that Gmail and Yahoo ask bulk
 // senders to stay under (0.3%).
 const ComplaintRateLimit = 0.003
+
+// DeliveryRecord is one campaign message to a subscriber, as the access
+// export shows it.
+type DeliveryRecord struct {
+	CampaignID int64      `json:"campaign_id"`
+	Campaign   string     `json:"campaign"`
+	Subject    string     `json:"subject"`
+	Purpose    string     `json:"purpose"`
+	Status     string     `json:"status"`
+	SentAt     *time.Time `json:"sent_at"`
+}

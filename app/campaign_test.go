@@ -2,13 +2,13 @@ package app_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"newsletter/app"
 	"newsletter/app/store"
+	"newsletter/internal/testenv"
 )
 
 func TestCampaignValidate(t *testing.T) {
@@ -250,14 +250,7 @@ func (f *fakeQueue) SendTest(context.Context, *app.Campaign, []string) error { f
 
 func TestCampaignUseCases(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.Store(t, store.SQLite)
 	q := &fakeQueue{}
 	now := time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC)
 	signer, _ := app.NewSigner([]byte("campaign-use-case-secret-0123456789"))

@@ -105,7 +105,7 @@ func (s *Campaigns) SendTest(ctx context.Context, actor *Admin, id int64, to []s
 	if err != nil {
 		return err
 	}
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -196,19 +196,19 @@ func (s *Campaigns) checkTestRecipients(ctx context.Context, c *Campaign, addrs 
 	aud := AudienceOf(c, s.Operator)
 	e := &TestAddressError{}
 	for _, a := range addrs {
-		reason, err := s.Store.SuppressionReason(ctx, s.Signer.KeyedHash(a.address))
+		reason, err := s.Store.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(a.address))
 		if err != nil {
 			return err
 		}
 		refused := reason != ""
 		if !refused {
-			sub, err := s.Store.SubscriberByEmail(ctx, a.address)
+			sub, err := s.Store.Subscribers().SubscriberByEmail(ctx, a.address)
 			switch {
 			case IsNotFound(err):
 			case err != nil:
 				return err
 			default:
-				consents, err := s.Store.Consents(ctx, sub.ID)
+				consents, err := s.Store.Subscribers().Consents(ctx, sub.ID)
 				if err != nil {
 					return err
 				}

@@ -49,42 +49,42 @@ type MailFiles interface {
 // deletes the mail files again (a retry after an interruption finishes the
 // work).
 func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reason string) error {
-	now := s.now()
+	now := s.Now.Now()
 	var addresses []string
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		sub, err := tx.Subscriber(ctx, subscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 		if err != nil {
 			return err
 		}
 		if sub.Status != StatusErased {
 			if sub.Email != "" {
 				addresses = append(addresses, sub.Email)
-				if err := tx.Suppress(ctx, s.Signer.KeyedHash(sub.Email), SuppressErased, ""); err != nil {
+				if err := tx.Suppressions().Suppress(ctx, s.Signer.KeyedHash(sub.Email), SuppressErased, ""); err != nil {
 					return err
 				}
-				if err := tx.EraseInboundFrom(ctx, s.Signer.Fingerprint(InboundSenderNamespace, sub.Email)); err != nil {
+				if err := tx.Retention().EraseInboundFrom(ctx, s.Signer.Fingerprint(InboundSenderNamespace, sub.Email)); err != nil {
 					return err
 				}
 			}
-			if err := tx.CreateDestruction(ctx, &Destruction{SubscriberID: sub.ID, FullName: sub.Name,
+			if err := tx.Retention().CreateDestruction(ctx, &Destruction{SubscriberID: sub.ID, FullName: sub.Name,
 				Categories: strings.Join(DestroyedCategories, ", "), System: DestructionSystem, Reason: reason,
 				DestroyedAt: now}); err != nil {
 				return err
 			}
-			if err := tx.ErasePersonalData(ctx, sub.ID, now); err != nil {
+			if err := tx.Retention().ErasePersonalData(ctx, sub.ID, now); err != nil {
 				return err
 			}
 		}
 		if requestID == 0 {
 			return nil
 		}
-		r, err := tx.Request(ctx, requestID)
+		r, err := tx.Requests().Request(ctx, requestID)
 		if err != nil {
 			return err
 		}
 		if r.Status != RequestCompleted {
 			r.Status, r.CompletedAt = RequestCompleted, &now
-			return tx.UpdateRequest(ctx, r)
+			return tx.Requests().UpdateRequest(ctx, r)
 		}
 		return nil
 	})
@@ -103,46 +103,38 @@ func (s *Service) afterErasure(ctx context.Context, subscriberID int64, addresse
 			return fmt.Errorf("erase mail files: %w", err)
 		}
 	}
-	return s.Store.CheckpointErasure(ctx)
+	return s.Store.Retention().CheckpointErasure(ctx)
 }
 
 // Export is everything held about a person, machine-readable (152-FZ
 // art. 14, GDPR art. 15 and 20).
 type Export struct {
-	ExportedAt    time.Time      `json:"exported_at"`
-	Subscriber    *Subscriber    `json:"subscriber"`
-	Consents      []Consent      `json:"consents"`
-	ConsentEvents []ConsentEvent `json:"consent_history"`
-	Requests      []Request      `json:"requests"`
-	Deliveries    []any          `json:"deliveries"`
-}
-
-// DeliveryLister lists the mail sent to a subscriber, when the store keeps
-// deliveries.
-type DeliveryLister interface {
-	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]any, error)
+	ExportedAt    time.Time        `json:"exported_at"`
+	Subscriber    *Subscriber      `json:"subscriber"`
+	Consents      []Consent        `json:"consents"`
+	ConsentEvents []ConsentEvent   `json:"consent_history"`
+	Requests      []Request        `json:"requests"`
+	Deliveries    []DeliveryRecord `json:"deliveries"`
 }
 
 // ExportSubscriber returns everything held about a subscriber.
 func (s *Service) ExportSubscriber(ctx context.Context, subscriberID int64) (*Export, error) {
-	sub, err := s.Store.Subscriber(ctx, subscriberID)
+	sub, err := s.Store.Subscribers().Subscriber(ctx, subscriberID)
 	if err != nil {
 		return nil, err
 	}
-	x := &Export{ExportedAt: s.now(), Subscriber: sub, Deliveries: []any{}}
-	if x.Consents, err = s.Store.Consents(ctx, sub.ID); err != nil {
+	x := &Export{ExportedAt: s.Now.Now(), Subscriber: sub}
+	if x.Consents, err = s.Store.Subscribers().Consents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
-	if x.ConsentEvents, err = s.Store.ConsentEvents(ctx, sub.ID); err != nil {
+	if x.ConsentEvents, err = s.Store.Subscribers().ConsentEvents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
-	if x.Requests, err = s.Store.ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
+	if x.Requests, err = s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
 		return nil, err
 	}
-	if dl, ok := s.Store.(DeliveryLister); ok {
-		if x.Deliveries, err = dl.SubscriberDeliveries(ctx, sub.ID); err != nil {
-			return nil, err
-		}
+	if x.Deliveries, err = s.Store.Campaigns().SubscriberDeliveries(ctx, sub.ID); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
@@ -154,4 +146,95 @@ func (s *Service) ExportForToken(ctx context.Context, token string) (*Export, er
 		return nil, err
 	}
 	return s.ExportSubscriber(ctx, sub.ID)
+}
+
+// ErasureResult tells what an operator's erasure did.
+type ErasureResult struct {
+	Subscriber *Subscriber `json:"subscriber"`
+	// Request is the consent_revocation request the erasure completed;
+	// nil when the subscriber had been erased before without one.
+	Request *Request `json:"request"`
+	// AlreadyErased is true when there was nothing left to erase.
+	AlreadyErased bool `json:"already_erased"`
+}
+
+// EraseByOperator destroys a subscriber's data on an operator's order
+// (a withdrawal received on paper or by telephone, a court order, the end
+// of the purpose). It withdraws every consent, records the request in the
+// register (kind consent_revocation, the given channel, verification
+// "operator"), erases at once and completes the request. The erasure task
+// is written too, so an interrupted erasure is finished by the queue. It is
+// idempotent: erasing an erased subscriber does nothing.
+func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel, subscriberID int64, reason string) (*ErasureResult, error) {
+	reason, err := cleanReason("reason", reason, false)
+	if err != nil {
+		return nil, err
+	}
+	if ch == "" {
+		ch = ChannelAdmin
+	}
+	now := s.Now.Now()
+	var req *Request
+	already := false
+	err = s.Store.Tx(ctx, func(tx Store) error {
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
+		if err != nil {
+			return err
+		}
+		if sub.Status == StatusErased {
+			already = true
+			return nil
+		}
+		// An open revocation of this person is what this erasure answers.
+		open, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Kind: KindConsentRevocation, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for i := range open {
+			if open[i].Status != RequestCompleted && open[i].Status != RequestRejected {
+				req = &open[i]
+				break
+			}
+		}
+		if req == nil {
+			if req, err = s.revoke(ctx, tx, sub.ID, Evidence{At: now, Channel: ch}, "operator"); err != nil {
+				return err
+			}
+		} else if err := addOutbox(ctx, tx, OutboxErase, SubscriberRef{SubscriberID: sub.ID, RequestID: req.ID}); err != nil {
+			return err
+		}
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSubscriberErased, "subscriber", sub.ID, fmt.Sprintf("request %d", req.ID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !already {
+		s.wake()
+		why := "erasure ordered by the operator (" + AdminActor(actor).String() + ")"
+		if reason != "" {
+			why += ": " + reason
+		}
+		if err := s.Erase(ctx, subscriberID, req.ID, why); err != nil {
+			return nil, err
+		}
+	}
+	res := &ErasureResult{AlreadyErased: already}
+	if res.Subscriber, err = s.Store.Subscribers().Subscriber(ctx, subscriberID); err != nil {
+		return nil, err
+	}
+	if req != nil {
+		if res.Request, err = s.Store.Requests().Request(ctx, req.ID); err != nil {
+			return nil, err
+		}
+	} else if rs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindConsentRevocation, Limit: 1000}); err != nil {
+		return nil, err
+	} else if len(rs) > 0 {
+		res.Request = &rs[len(rs)-1]
+	}
+	return res, nil
+}
+
+// Destructions lists destruction records, oldest first, after afterID.
+func (s *Service) Destructions(ctx context.Context, afterID int64, limit int) ([]Destruction, error) {
+	return s.Store.Retention().Destructions(ctx, afterID, limit)
 }

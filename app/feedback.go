@@ -112,37 +112,6 @@ type FeedbackRecord struct {
 	OccurredAt   time.Time
 }
 
-// FeedbackStore is the persistence of delivery feedback. The database store
-// implements it; the use cases reach it through their Store.
-type FeedbackStore interface {
-	// FeedbackTarget returns the delivery with id; ENOTFOUND when there is
-	// none.
-	FeedbackTarget(ctx context.Context, deliveryID int64) (*FeedbackTarget, error)
-	// AddFeedbackEvent stores r unless an event with its key exists; it
-	// reports whether it stored it (and sets r.ID).
-	AddFeedbackEvent(ctx context.Context, r *FeedbackRecord) (bool, error)
-	// SetFeedbackRequest links a stored event to the request it caused.
-	SetFeedbackRequest(ctx context.Context, eventID, requestID int64) error
-	// RecordReplayKey remembers key at at, forgetting keys seen before
-	// purgeBefore; it reports false when key was seen already.
-	RecordReplayKey(ctx context.Context, key string, at, purgeBefore time.Time) (bool, error)
-	// SubscriberIDByHash returns the id of the subscriber whose address has
-	// the keyed hash, or 0.
-	SubscriberIDByHash(ctx context.Context, emailHash string) (int64, error)
-	CampaignFeedbackStore
-	SuppressionLiftStore
-	// ListInbound lists stored inbound messages (without raw text).
-	ListInbound(ctx context.Context, q InboundQuery) ([]InboundMessage, error)
-}
-
-func feedbackStore(st Store) (FeedbackStore, error) {
-	fs, ok := st.(FeedbackStore)
-	if !ok {
-		return nil, fmt.Errorf("feedback: the store does not keep delivery feedback")
-	}
-	return fs, nil
-}
-
 // FeedbackResult says what a batch of events did.
 type FeedbackResult struct {
 	// Applied counts the events recorded and acted on now.
@@ -160,15 +129,11 @@ type FeedbackResult struct {
 // committed, so the provider's 2xx means nothing is lost.
 func (s *Service) RecordWebhook(ctx context.Context, replayKey string, events []FeedbackEvent) (FeedbackResult, error) {
 	var res FeedbackResult
-	now := s.now()
+	now := s.Now.Now()
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		res = FeedbackResult{}
-		fs, err := feedbackStore(tx)
-		if err != nil {
-			return err
-		}
 		if replayKey != "" {
-			fresh, err := fs.RecordReplayKey(ctx, s.Signer.Fingerprint("webhook-replay", replayKey), now, now.Add(-WebhookReplayWindow))
+			fresh, err := tx.Feedback().RecordReplayKey(ctx, s.Signer.Fingerprint("webhook-replay", replayKey), now, now.Add(-WebhookReplayWindow))
 			if err != nil {
 				return err
 			}
@@ -177,7 +142,7 @@ func (s *Service) RecordWebhook(ctx context.Context, replayKey string, events []
 			}
 		}
 		for _, e := range events {
-			out, err := s.applyFeedback(ctx, tx, fs, e, false)
+			out, err := s.applyFeedback(ctx, tx, e, false)
 			if err != nil {
 				return err
 			}
@@ -215,7 +180,7 @@ type feedbackOutcome struct {
 
 // applyFeedback records one event and acts on it, inside tx. byMail asks
 // for the proof a report by mail must carry.
-func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore, e FeedbackEvent, byMail bool) (feedbackOutcome, error) {
+func (s *Service) applyFeedback(ctx context.Context, tx Store, e FeedbackEvent, byMail bool) (feedbackOutcome, error) {
 	var out feedbackOutcome
 	switch e.Kind {
 	case FeedbackHardBounce, FeedbackSoftBounce, FeedbackComplaint:
@@ -224,7 +189,7 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 	}
 	var target *FeedbackTarget
 	if ref, ok := s.Signer.FindDeliveryRef(e.RefHints...); ok {
-		t, err := fs.FeedbackTarget(ctx, ref.DeliveryID)
+		t, err := tx.Feedback().FeedbackTarget(ctx, ref.DeliveryID)
 		if err != nil && !IsNotFound(err) {
 			return out, err
 		}
@@ -258,7 +223,7 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 		if target != nil && (target.EmailHash == recipientHash || e.Kind == FeedbackComplaint) {
 			subscriberID = target.SubscriberID
 		} else {
-			id, err := fs.SubscriberIDByHash(ctx, recipientHash)
+			id, err := tx.Subscribers().SubscriberIDByHash(ctx, recipientHash)
 			if err != nil {
 				return out, err
 			}
@@ -271,8 +236,8 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 	}
 
 	at := e.At.UTC()
-	if at.IsZero() || at.After(s.now()) {
-		at = s.now()
+	if at.IsZero() || at.After(s.Now.Now()) {
+		at = s.Now.Now()
 	}
 	rec := &FeedbackRecord{Key: e.Source + ":" + e.Key, Source: e.Source, Kind: e.Kind, Status: clipRunes(e.Status, 32), OccurredAt: at}
 	if target != nil {
@@ -284,7 +249,7 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 	if e.InboundID > 0 {
 		rec.InboundID = &e.InboundID
 	}
-	added, err := fs.AddFeedbackEvent(ctx, rec)
+	added, err := tx.Feedback().AddFeedbackEvent(ctx, rec)
 	if err != nil {
 		return out, err
 	}
@@ -311,7 +276,7 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 			return out, err
 		}
 		if out.requestID > 0 {
-			if err := fs.SetFeedbackRequest(ctx, rec.ID, out.requestID); err != nil {
+			if err := tx.Feedback().SetFeedbackRequest(ctx, rec.ID, out.requestID); err != nil {
 				return out, err
 			}
 		}
@@ -323,21 +288,17 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, fs FeedbackStore,
 // complained and records the completed marketing_optout request.
 func (s *Service) complaintOptout(ctx context.Context, tx Store, subscriberID int64, target *FeedbackTarget, source string,
 	inboundID int64, at time.Time, out *feedbackOutcome) error {
-	is, err := inboundStore(tx)
-	if err != nil {
+	if err := tx.Subscribers().LockSubscriber(ctx, subscriberID); err != nil {
 		return err
 	}
-	if err := is.LockSubscriber(ctx, subscriberID); err != nil {
-		return err
-	}
-	sub, err := tx.Subscriber(ctx, subscriberID)
+	sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 	if IsNotFound(err) || (err == nil && sub.Status == StatusErased) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	r := &Request{SubscriberID: &sub.ID, Kind: KindMarketingOptout, Channel: ChannelComplaint, Status: RequestCompleted,
 		ReceivedAt: at, DueAt: &at, CompletedAt: &now, Verification: source, Note: "the person marked our mail as spam"}
 	if target != nil {
@@ -346,7 +307,7 @@ func (s *Service) complaintOptout(ctx context.Context, tx Store, subscriberID in
 	if inboundID > 0 {
 		r.InboundID = &inboundID
 	}
-	if err := tx.CreateRequest(ctx, r); err != nil {
+	if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 		return err
 	}
 	out.requestID = r.ID
@@ -362,14 +323,14 @@ var suppressionRank = map[string]int{"": 0, SuppressHardBounce: 1, SuppressCompl
 // suppressUnlessListed puts hash on the suppression list for reason,
 // unless it is listed already for the same or a stronger reason.
 func suppressUnlessListed(ctx context.Context, tx Store, hash, reason, note string) error {
-	cur, err := tx.SuppressionReason(ctx, hash)
+	cur, err := tx.Suppressions().SuppressionReason(ctx, hash)
 	if err != nil {
 		return err
 	}
 	if suppressionRank[cur] >= suppressionRank[reason] {
 		return nil
 	}
-	return tx.Suppress(ctx, hash, reason, note)
+	return tx.Suppressions().Suppress(ctx, hash, reason, note)
 }
 
 // clipRunes cuts s to at most n runes.

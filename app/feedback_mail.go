@@ -17,10 +17,6 @@ const reportsNothing = "reports no failure or complaint"
 // request, and is kept as not acted on (EmailIsUnproven) with a summary for
 // the privacy officer.
 func (s *Service) actOnReport(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest) error {
-	fs, err := feedbackStore(tx)
-	if err != nil {
-		return err
-	}
 	var named *DeliveryRef
 	if ref, ok := s.Signer.FindDeliveryRef(e.ReportRefs...); ok {
 		named = &ref
@@ -32,7 +28,7 @@ func (s *Service) actOnReport(ctx context.Context, tx Store, m *InboundMessage, 
 		}
 		ev.InboundID = m.ID
 		ev.Key = fmt.Sprintf("inbound:%d.%d", m.ID, i)
-		out, err := s.applyFeedback(ctx, tx, fs, ev, true)
+		out, err := s.applyFeedback(ctx, tx, ev, true)
 		if err != nil {
 			return err
 		}

@@ -49,14 +49,10 @@ type InboundItem struct {
 // InboundNotActed lists the stored messages nothing was done with, newest
 // first, before beforeID.
 func (s *Service) InboundNotActed(ctx context.Context, beforeID int64, limit int) ([]InboundItem, error) {
-	fs, err := feedbackStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	ms, err := fs.ListInbound(ctx, InboundQuery{Outcomes: NotActedOutcomes, BeforeID: beforeID, Limit: limit})
+	ms, err := s.Store.Inbound().ListInbound(ctx, InboundQuery{Outcomes: NotActedOutcomes, BeforeID: beforeID, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

@@ -17,15 +17,8 @@ type Links struct {
 	// PreferencesTTL is how long a mailed preferences link opens the
 	// preference centre; 0 means DefaultPreferencesTTL.
 	PreferencesTTL time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
-}
-
-func (l *Links) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
-	}
-	return time.Now()
+	// Now is the clock; nil is the system clock.
+	Now Clock
 }
 
 func (l *Links) url(path string) string {
@@ -62,7 +55,7 @@ func (l *Links) PreferencesToken(sub *Subscriber) string {
 	if ttl <= 0 {
 		ttl = DefaultPreferencesTTL
 	}
-	now := l.now()
+	now := l.Now.Now()
 	return l.Signer.Sign(Token{Purpose: TokenPreferences, SubscriberID: sub.ID, IssuedAt: now, ExpiresAt: now.Add(ttl),
 		AddressTag: l.Signer.AddressTag(sub.Email)})
 }
@@ -82,7 +75,7 @@ func (l *Links) PreferencesRequest(subscriberID int64) string {
 
 // PreferencesRequestToken signs the token of PreferencesRequest.
 func (l *Links) PreferencesRequestToken(subscriberID int64) string {
-	return l.Signer.Sign(Token{Purpose: TokenPreferences, SubscriberID: subscriberID, IssuedAt: l.now()})
+	return l.Signer.Sign(Token{Purpose: TokenPreferences, SubscriberID: subscriberID, IssuedAt: l.Now.Now()})
 }
 
 // Revoke confirms a revocation of consent asked for by email.

@@ -47,7 +47,7 @@ func (u *UnsubscribeState) MaskedEmail() string {
 // UnsubscribeState checks an unsubscribe link and returns what the page
 // shows. It changes nothing: mail scanners follow links.
 func (s *Service) UnsubscribeState(ctx context.Context, token string) (*UnsubscribeState, error) {
-	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.now())
+	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (s *Service) UnsubscribeState(ctx context.Context, token string) (*Unsubscr
 
 func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*UnsubscribeState, error) {
 	out := &UnsubscribeState{CampaignID: t.CampaignID}
-	sub, err := st.Subscriber(ctx, t.SubscriberID)
+	sub, err := st.Subscribers().Subscriber(ctx, t.SubscriberID)
 	if IsNotFound(err) {
 		return out, nil
 	}
@@ -66,7 +66,7 @@ func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*Uns
 	if sub.Status == StatusErased {
 		return out, nil
 	}
-	consents, err := st.Consents(ctx, sub.ID)
+	consents, err := st.Subscribers().Consents(ctx, sub.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -85,20 +85,20 @@ func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*Uns
 // the campaign. Repeating it changes nothing. Mail already queued for the
 // person is skipped at send time.
 func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evidence) error {
-	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.now())
+	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return err
 	}
-	ev.Channel, ev.At = ChannelOneClick, s.now()
+	ev.Channel, ev.At = ChannelOneClick, s.Now.Now()
 	// One atomic step: a mail client may send this at a high rate, and
 	// the opt-out must hold before the answer.
-	_, err = s.Store.WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
+	_, err = s.Store.Subscribers().WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
 	return err
 }
 
 // optOutMarketing withdraws the marketing consent of the person t names.
 func (s *Service) optOutMarketing(ctx context.Context, t Token, ev Evidence) error {
-	ev.At = s.now()
+	ev.At = s.Now.Now()
 	return s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := s.lockedSubscriber(ctx, tx, t.SubscriberID)
 		if err != nil || sub == nil {
@@ -111,14 +111,10 @@ func (s *Service) optOutMarketing(ctx context.Context, t Token, ev Evidence) err
 // lockedSubscriber locks and returns a subscriber; nil when we hold nothing
 // about them.
 func (s *Service) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Subscriber, error) {
-	is, err := inboundStore(tx)
-	if err != nil {
+	if err := tx.Subscribers().LockSubscriber(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := is.LockSubscriber(ctx, id); err != nil {
-		return nil, err
-	}
-	sub, err := tx.Subscriber(ctx, id)
+	sub, err := tx.Subscribers().Subscriber(ctx, id)
 	if IsNotFound(err) || (err == nil && sub.Status == StatusErased) {
 		return nil, nil
 	}
@@ -129,7 +125,7 @@ func (s *Service) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Su
 // Unsubscribe* constants) for the person the token names and returns the
 // state after it.
 func (s *Service) Unsubscribe(ctx context.Context, token, choice string, ev Evidence) (*UnsubscribeState, error) {
-	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.now())
+	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +164,11 @@ func (s *Service) CheckRevocation(ctx context.Context, token string) (*Confirmat
 
 // revocation returns the confirmation a revoke link names.
 func (s *Service) revocation(ctx context.Context, st Store, token string) (*Confirmation, error) {
-	t, err := s.Signer.Verify(token, TokenRevoke, s.now())
+	t, err := s.Signer.Verify(token, TokenRevoke, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
-	c, err := st.Confirmation(ctx, t.ConfirmationID)
+	c, err := st.Subscribers().Confirmation(ctx, t.ConfirmationID)
 	if IsNotFound(err) {
 		return nil, ErrTokenExpired // purged after expiry
 	}
@@ -190,7 +186,7 @@ func (s *Service) revocation(ctx context.Context, st Store, token string) (*Conf
 // withdrawn and the erasure of their data is queued; it completes the
 // request.
 func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Evidence) error {
-	now := s.now()
+	now := s.Now.Now()
 	ev.At, ev.Channel = now, ChannelWeb
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		c, sub, err := s.useRevocation(ctx, tx, token)
@@ -202,7 +198,7 @@ func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Eviden
 			return err
 		}
 		r.Status, r.Verification = RequestReceived, VerifiedLink
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
 		if err := withdrawAll(ctx, tx, sub.ID, ev, r.ID); err != nil {
@@ -220,7 +216,7 @@ func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Eviden
 // says, from the address on file, that they did not ask to revoke. The
 // request is rejected and the block it caused is lifted.
 func (s *Service) CancelRevocation(ctx context.Context, token string) error {
-	now := s.now()
+	now := s.Now.Now()
 	return s.Store.Tx(ctx, func(tx Store) error {
 		c, sub, err := s.useRevocation(ctx, tx, token)
 		if err != nil || sub == nil {
@@ -232,7 +228,7 @@ func (s *Service) CancelRevocation(ctx context.Context, token string) error {
 		}
 		r.Status, r.CompletedAt, r.Verification = RequestRejected, &now, VerifiedLink
 		r.Note = "the person kept the subscription"
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
 		return s.unblockFor(ctx, tx, nil, sub.ID, r.ID)
@@ -246,7 +242,7 @@ func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*C
 	if err != nil {
 		return nil, nil, err
 	}
-	if ok, err := tx.MarkConfirmationUsed(ctx, c.ID, s.now()); err != nil {
+	if ok, err := tx.Subscribers().MarkConfirmationUsed(ctx, c.ID, s.Now.Now()); err != nil {
 		return nil, nil, err
 	} else if !ok {
 		return nil, nil, ErrLinkUsed
@@ -259,9 +255,9 @@ func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*C
 // records one when it has none.
 func (s *Service) revocationRequest(ctx context.Context, tx Store, c *Confirmation, sub *Subscriber, now time.Time) (*Request, error) {
 	if c.RequestID != nil {
-		return tx.Request(ctx, *c.RequestID)
+		return tx.Requests().Request(ctx, *c.RequestID)
 	}
 	r := &Request{SubscriberID: &sub.ID, Kind: KindConsentRevocation, Channel: ChannelEmail, Status: RequestReceived,
 		ReceivedAt: now, DueAt: s.Calendar.DueAt(KindConsentRevocation, now), Verification: VerifiedLink}
-	return r, tx.CreateRequest(ctx, r)
+	return r, tx.Requests().CreateRequest(ctx, r)
 }

@@ -3,20 +3,19 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 )
 
 // ResendConfirmation answers an expired confirmation link with a new one:
 // the same pending change, a new expiry, a new mail.
 func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
-	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil && !errors.Is(err, ErrTokenExpired) {
 		return err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		old, err := tx.Confirmation(ctx, t.ConfirmationID)
+		old, err := tx.Subscribers().Confirmation(ctx, t.ConfirmationID)
 		if IsNotFound(err) {
 			return Errorf(ENOTFOUND, "This request no longer exists. Please fill in the form again.")
 		}
@@ -26,7 +25,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
 		if old.UsedAt != nil {
 			return ErrLinkUsed
 		}
-		sub, err := tx.Subscriber(ctx, old.SubscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, old.SubscriberID)
 		if err != nil {
 			return err
 		}
@@ -35,11 +34,11 @@ func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
 		}
 		c := *old
 		c.ID, c.CreatedAt, c.ExpiresAt, c.UsedAt = 0, now, now.Add(s.ConfirmTTL), nil
-		if err := tx.CreateConfirmation(ctx, &c); err != nil {
+		if err := tx.Subscribers().CreateConfirmation(ctx, &c); err != nil {
 			return err
 		}
 		// The old link must not work any more once a new one is out.
-		if _, err := tx.MarkConfirmationUsed(ctx, old.ID, now); err != nil {
+		if _, err := tx.Subscribers().MarkConfirmationUsed(ctx, old.ID, now); err != nil {
 			return err
 		}
 		return addOutbox(ctx, tx, OutboxConfirmation, ConfirmationRef{ConfirmationID: c.ID})
@@ -58,7 +57,7 @@ func (s *Service) RequestPreferencesLink(ctx context.Context, email string) erro
 		return err
 	}
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		sub, err := tx.SubscriberByEmail(ctx, addr)
+		sub, err := tx.Subscribers().SubscriberByEmail(ctx, addr)
 		if IsNotFound(err) {
 			return nil
 		}
@@ -94,14 +93,14 @@ var ErrPreferencesByMail = &Error{Code: EFORBIDDEN, Message: "This link can only
 // address tag gives ErrPreferencesByMail, whoever it names; one bound to
 // another address (the address changed since) gives ErrTokenExpired.
 func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscriber, error) {
-	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
+	t, err := s.Signer.Verify(token, TokenPreferences, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
 	if t.AddressTag == "" || t.ExpiresAt.IsZero() {
 		return nil, ErrPreferencesByMail
 	}
-	sub, err := s.Store.Subscriber(ctx, t.SubscriberID)
+	sub, err := s.Store.Subscribers().Subscriber(ctx, t.SubscriberID)
 	if IsNotFound(err) || (err == nil && sub.Status == StatusErased) {
 		return nil, ErrTokenInvalid
 	}
@@ -120,7 +119,7 @@ func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscr
 // or not anything is sent (an erased, pending or unknown person gets
 // nothing); only a forged, altered or expired link is refused.
 func (s *Service) MailPreferencesLink(ctx context.Context, token string) error {
-	t, err := s.Signer.Verify(token, TokenPreferences, s.now())
+	t, err := s.Signer.Verify(token, TokenPreferences, s.Now.Now())
 	if err != nil {
 		return err
 	}
@@ -132,7 +131,7 @@ func (s *Service) MailPreferencesLink(ctx context.Context, token string) error {
 func (s *Service) mailPreferencesLink(ctx context.Context, subscriberID int64) error {
 	queued := false
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		sub, err := tx.Subscriber(ctx, subscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 		if IsNotFound(err) {
 			return nil
 		}
@@ -154,7 +153,7 @@ func (s *Service) Preferences(ctx context.Context, token string) (*PreferencesVi
 	if err != nil {
 		return nil, err
 	}
-	consents, err := s.Store.Consents(ctx, sub.ID)
+	consents, err := s.Store.Subscribers().Consents(ctx, sub.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -195,10 +194,10 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 	if len(fields) > 0 {
 		return &Error{Code: EINVALID, Message: Message(locale, msgFormInvalidFields), Fields: fields}
 	}
-	ev.At = s.now()
+	ev.At = s.Now.Now()
 	ev.Channel = ChannelWeb
 	return s.Store.Tx(ctx, func(tx Store) error {
-		sub, err := tx.Subscriber(ctx, sub.ID)
+		sub, err := tx.Subscribers().Subscriber(ctx, sub.ID)
 		if err != nil {
 			return err
 		}
@@ -211,11 +210,10 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 		}
 		if len(changed) > 0 {
 			sub.Name, sub.Phone = name, phone
-			if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+			if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 				return err
 			}
-			if err := tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
-				SubjectType: "subscriber", SubjectID: sub.ID, Details: "fields: " + strings.Join(changed, ",")}); err != nil {
+			if err := audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "profile_updated", "subscriber", sub.ID, "fields: "+strings.Join(changed, ",")); err != nil {
 				return err
 			}
 		}
@@ -236,10 +234,10 @@ func (s *Service) setMarketing(ctx context.Context, tx Store, sub *Subscriber, g
 	if !granted {
 		// The store withdraws it only if granted, with the event and the
 		// request, the same way a one-click opt-out does.
-		_, err := tx.WithdrawMarketing(ctx, sub.ID, campaignID, ev)
+		_, err := tx.Subscribers().WithdrawMarketing(ctx, sub.ID, campaignID, ev)
 		return err
 	}
-	consents, err := tx.Consents(ctx, sub.ID)
+	consents, err := tx.Subscribers().Consents(ctx, sub.ID)
 	if err != nil {
 		return err
 	}
@@ -251,11 +249,11 @@ func (s *Service) setMarketing(ctx context.Context, tx Store, sub *Subscriber, g
 	if sub.Status != StatusActive {
 		return Errorf(ECONFLICT, "The subscription is not active.")
 	}
-	if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: PurposeMarketing, Action: ConsentGranted,
+	if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: PurposeMarketing, Action: ConsentGranted,
 		Evidence: ev, ConsentText: text}); err != nil {
 		return err
 	}
-	return tx.SetConsent(ctx, sub.ID, PurposeMarketing, true, ev.At)
+	return tx.Subscribers().SetConsent(ctx, sub.ID, PurposeMarketing, true, ev.At)
 }
 
 func localizedField(err error, locale string) string {
@@ -281,12 +279,12 @@ func (s *Service) ChangeEmail(ctx context.Context, token, newEmail string, ev Ev
 	if addr == sub.Email {
 		return nil
 	}
-	now := s.now()
+	now := s.Now.Now()
 	ev.At, ev.Channel = now, ChannelWeb
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		c := &Confirmation{SubscriberID: sub.ID, Kind: ConfirmEmailChange, Email: addr, Name: sub.Name, Phone: sub.Phone,
 			Locale: sub.Locale, Evidence: ev, CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL)}
-		if err := tx.CreateConfirmation(ctx, c); err != nil {
+		if err := tx.Subscribers().CreateConfirmation(ctx, c); err != nil {
 			return err
 		}
 		return addOutbox(ctx, tx, OutboxConfirmation, ConfirmationRef{ConfirmationID: c.ID})
@@ -307,7 +305,7 @@ func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
 	if err != nil {
 		return err
 	}
-	ev.At, ev.Channel = s.now(), ChannelWeb
+	ev.At, ev.Channel = s.Now.Now(), ChannelWeb
 	err = s.Store.Tx(ctx, func(tx Store) error {
 		_, err := s.revoke(ctx, tx, sub.ID, ev, "link")
 		return err
@@ -321,7 +319,7 @@ func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
 // revoke withdraws every granted consent, records a consent_revocation
 // request and writes the erasure task; it returns the request.
 func (s *Service) revoke(ctx context.Context, tx Store, subscriberID int64, ev Evidence, verification string) (*Request, error) {
-	sub, err := tx.Subscriber(ctx, subscriberID)
+	sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 	if err != nil {
 		return nil, err
 	}
@@ -330,10 +328,10 @@ func (s *Service) revoke(ctx context.Context, tx Store, subscriberID int64, ev E
 	}
 	r := &Request{SubscriberID: &sub.ID, Kind: KindConsentRevocation, Channel: ev.Channel, Status: RequestReceived,
 		ReceivedAt: ev.At, DueAt: s.Calendar.DueAt(KindConsentRevocation, ev.At), Verification: verification}
-	if err := tx.CreateRequest(ctx, r); err != nil {
+	if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 		return nil, err
 	}
-	consents, err := tx.Consents(ctx, sub.ID)
+	consents, err := tx.Subscribers().Consents(ctx, sub.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -341,11 +339,11 @@ func (s *Service) revoke(ctx context.Context, tx Store, subscriberID int64, ev E
 		if !c.Granted {
 			continue
 		}
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: c.Purpose, Action: ConsentWithdrawn,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: c.Purpose, Action: ConsentWithdrawn,
 			Evidence: ev, RequestID: &r.ID}); err != nil {
 			return nil, err
 		}
-		if err := tx.SetConsent(ctx, sub.ID, c.Purpose, false, ev.At); err != nil {
+		if err := tx.Subscribers().SetConsent(ctx, sub.ID, c.Purpose, false, ev.At); err != nil {
 			return nil, err
 		}
 	}

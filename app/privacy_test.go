@@ -553,7 +553,7 @@ func TestSuppressionAndBlockingAgainstSending(t *testing.T) {
 			got := map[int64]bool{}
 			for _, id := range []int64{ok.ID, blocked.ID, manual.ID, gone.ID, imported.ID} {
 				for _, d := range must2(e.store.SubscriberDeliveries(ctx, id))(t) {
-					if d.(app.DeliveryRecord).CampaignID == c.ID {
+					if d.CampaignID == c.ID {
 						got[id] = true
 					}
 				}

@@ -71,7 +71,7 @@ func (s *Service) addNote(ctx context.Context, tx Store, actor *Admin, id int64,
 	if err != nil {
 		return err
 	}
-	return ns.AddRequestNote(ctx, &RequestNote{RequestID: id, Author: StaffName(actor), Kind: kind, Body: body, CreatedAt: s.now()})
+	return ns.AddRequestNote(ctx, &RequestNote{RequestID: id, Author: StaffName(actor), Kind: kind, Body: body, CreatedAt: s.Now.Now()})
 }
 
 // AddRequestNote appends a staff member's note to a request's thread.
@@ -82,14 +82,13 @@ func (s *Service) AddRequestNote(ctx context.Context, actor *Admin, id int64, bo
 	}
 	var out []RequestNote
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		if _, err := tx.Request(ctx, id); err != nil {
+		if _, err := tx.Requests().Request(ctx, id); err != nil {
 			return err
 		}
 		if err := s.addNote(ctx, tx, actor, id, NoteText, body); err != nil {
 			return err
 		}
-		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestNote, SubjectType: "request",
-			SubjectID: id}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestNote, "request", id, ""); err != nil {
 			return err
 		}
 		ns, err := noteStore(tx)
@@ -107,7 +106,7 @@ func (s *Service) AddRequestNote(ctx context.Context, actor *Admin, id int64, bo
 
 // RequestNotes returns the thread of request id, oldest first.
 func (s *Service) RequestNotes(ctx context.Context, id int64) ([]RequestNote, error) {
-	if _, err := s.Store.Request(ctx, id); err != nil {
+	if _, err := s.Store.Requests().Request(ctx, id); err != nil {
 		return nil, err
 	}
 	ns, err := noteStore(s.Store)

@@ -39,14 +39,14 @@ func (s *Service) AnswerRequest(ctx context.Context, actor *Admin, id int64, tex
 	}
 	var note *RequestNote
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		r, err := tx.Request(ctx, id)
+		r, err := tx.Requests().Request(ctx, id)
 		if err != nil {
 			return err
 		}
 		if r.SubscriberID == nil {
 			return Errorf(ECONFLICT, "The request is not linked to a subscriber: there is no address on file to answer.")
 		}
-		sub, err := tx.Subscriber(ctx, *r.SubscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, *r.SubscriberID)
 		if err != nil {
 			return err
 		}
@@ -57,12 +57,11 @@ func (s *Service) AnswerRequest(ctx context.Context, actor *Admin, id int64, tex
 		if err != nil {
 			return err
 		}
-		note = &RequestNote{RequestID: id, Author: StaffName(actor), Kind: NoteAnswer, Body: text, CreatedAt: s.now()}
+		note = &RequestNote{RequestID: id, Author: StaffName(actor), Kind: NoteAnswer, Body: text, CreatedAt: s.Now.Now()}
 		if err := ns.AddRequestNote(ctx, note); err != nil {
 			return err
 		}
-		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestAnswered, SubjectType: "request",
-			SubjectID: id}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestAnswered, "request", id, ""); err != nil {
 			return err
 		}
 		return addOutbox(ctx, tx, OutboxRequestAnswer, AnswerRef{RequestID: id, NoteID: note.ID})
@@ -87,7 +86,7 @@ type RequestAnswer struct {
 // RequestAnswer returns the answer ref names, or nil when there is none to
 // send any more (the person's data was erased since).
 func (s *Service) RequestAnswer(ctx context.Context, ref AnswerRef) (*RequestAnswer, error) {
-	r, err := s.Store.Request(ctx, ref.RequestID)
+	r, err := s.Store.Requests().Request(ctx, ref.RequestID)
 	if IsNotFound(err) || (err == nil && r.SubscriberID == nil) {
 		return nil, nil
 	}
@@ -108,7 +107,7 @@ func (s *Service) RequestAnswer(ctx context.Context, ref AnswerRef) (*RequestAns
 			text = n.Body
 		}
 	}
-	sub, err := s.Store.Subscriber(ctx, *r.SubscriberID)
+	sub, err := s.Store.Subscribers().Subscriber(ctx, *r.SubscriberID)
 	if IsNotFound(err) {
 		return nil, nil
 	}

@@ -1,54 +1,14 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net/textproto"
 	"strings"
 	"time"
 )
 
-// Emailed requests.
-//
-// A message reaches the product from the IMAP mailbox or the webhook and is
-// stored at once (ReceiveInbound), with an outbox row that asks for its
-// processing; the mailbox is never the only copy of an unprocessed request.
-// The worker examines it (package inbound: parse, classify, verify) and
-// hands what it found to ActOnEmail, which records the request in the
-// register and acts on it in one transaction. The reply is sent after that,
-// and FinishEmail closes the message: only then is an erasure the request
-// asked for written to the outbox, so the reply leaves before the address
-// is destroyed.
-
-// OutboxInboundProcess is the task that processes one stored inbound
-// message (payload InboundRef).
-const OutboxInboundProcess = "inbound:process"
-
-// InboundRef is the id-only payload of inbound tasks.
-type InboundRef struct {
-	InboundID int64 `json:"inbound_id"`
-}
-
-// Sources of inbound messages.
-const (
-	InboundIMAP    = "imap"
-	InboundWebhook = "webhook"
-)
-
-// Processing states of an inbound message.
-const (
-	// InboundReceived: stored, not yet examined.
-	InboundReceived = "received"
-	// InboundActed: the request is recorded and acted on; its reply may
-	// still be due.
-	InboundActed = "acted"
-	// InboundDone: nothing more to do.
-	InboundDone = "done"
-)
+// Acting on an emailed request (ActOnEmail); the intake and the life of
+// a stored message are in inbound_mail.go.
 
 // Dispositions: what an examined message turned out to be.
 const (
@@ -86,231 +46,6 @@ const (
 	ReplyReview        = "reply_review"
 	ReplyNothingHeld   = "reply_nothing"
 )
-
-// Limits of inbound mail.
-const (
-	// MaxInboundBytes is the largest message stored.
-	MaxInboundBytes = 10 << 20
-	// InboundRetention is how long the raw text of a processed message
-	// whose request is closed is kept; then it is destroyed and only the
-	// register entry remains.
-	InboundRetention = 90 * 24 * time.Hour
-	// RevokeLinkTTL is how long the link confirming an emailed revocation
-	// works: the legal deadline of the revocation itself.
-	RevokeLinkTTL = RevocationDays * 24 * time.Hour
-)
-
-// InboundSource says where a raw message came from.
-type InboundSource struct {
-	// Source is InboundIMAP or InboundWebhook.
-	Source string
-	// UIDValidity and UID name the message in the IMAP folder.
-	UIDValidity uint32
-	UID         uint32
-	// ReceivedAt is when the message arrived (IMAP INTERNALDATE); zero
-	// means now.
-	ReceivedAt time.Time
-}
-
-// InboundMessage is one stored emailed message and how far its processing
-// went.
-type InboundMessage struct {
-	ID int64
-	// MessageKey is the SHA-256 of the Message-ID (or of the whole
-	// message when it has none): unique, so a message is processed once.
-	MessageKey  string
-	Source      string
-	Size        int
-	ReceivedAt  time.Time
-	UIDValidity uint32
-	UID         uint32
-	Status      string
-	// Round counts the times a privacy officer had the message processed
-	// again as a given kind (ForcedKind).
-	Round      int
-	ForcedKind RequestKind
-	// Outcome is the disposition (EmailIs*) of the examined message.
-	Outcome            string
-	Kind               RequestKind
-	Lang               string
-	Verification       string
-	VerificationDetail string
-	SubscriberID       *int64
-	RequestID          *int64
-	ConfirmationID     *int64
-	// Reply is the template of the reply still to send ("" for none).
-	Reply string
-	// ReplyPersonal says the reply goes to the address on file, so it may
-	// greet the person by name and carry links to their data.
-	ReplyPersonal bool
-	// EraseAfterReply asks for the erasure of SubscriberID once the reply
-	// has gone.
-	EraseAfterReply bool
-	// SenderHash is a keyed hash of the sender's address.
-	SenderHash  string
-	Summary     *MessageSummary
-	RepliedAt   *time.Time
-	ProcessedAt *time.Time
-}
-
-// MessageSummary is what a privacy officer sees of a message in the review
-// queue. It holds personal data.
-type MessageSummary struct {
-	From     string    `json:"from"`
-	FromName string    `json:"from_name,omitempty"`
-	Subject  string    `json:"subject"`
-	Date     time.Time `json:"date,omitzero"`
-	Text     string    `json:"text"`
-	Lang     string    `json:"lang"`
-	// Reason says why the message waits for a person (Review*); "" when
-	// its request is unclear.
-	Reason string `json:"reason,omitempty"`
-}
-
-// InboundStore is the persistence of emailed requests. The database store
-// implements it; the Service reaches it through its Store (and the Store of
-// a transaction).
-type InboundStore interface {
-	// AddInbound stores a new message with its raw text; when a message
-	// with the same key exists it stores nothing, sets m.ID to the existing
-	// row and reports false.
-	AddInbound(ctx context.Context, m *InboundMessage, raw []byte) (bool, error)
-	// Inbound returns a message without its raw text.
-	Inbound(ctx context.Context, id int64) (*InboundMessage, error)
-	// LockInbound returns a message without its raw text and locks it
-	// until the transaction ends.
-	LockInbound(ctx context.Context, id int64) (*InboundMessage, error)
-	// InboundRaw returns the raw message; nil once it was destroyed.
-	InboundRaw(ctx context.Context, id int64) ([]byte, error)
-	// UpdateInbound writes the processing fields of m.
-	UpdateInbound(ctx context.Context, m *InboundMessage) error
-	// CountReplies counts the messages from senderHash answered since.
-	CountReplies(ctx context.Context, senderHash string, since time.Time) (int, error)
-	// LockSubscriber locks a subscriber row until the transaction ends, so
-	// concurrent changes of one person's consents run one after the other.
-	LockSubscriber(ctx context.Context, id int64) error
-	// PurgeInboundRaw destroys the raw text of messages received before
-	// cutoff that are done and whose request (if any) is closed.
-	PurgeInboundRaw(ctx context.Context, cutoff time.Time) (int64, error)
-}
-
-// InboundSenderNamespace keys the hash of an emailed request's sender
-// (Signer.Fingerprint): it counts the replies per address and lets an
-// erasure find the person's messages.
-const InboundSenderNamespace = "inbound-sender"
-
-// inboundStore returns the inbound persistence behind st.
-func inboundStore(st Store) (InboundStore, error) {
-	is, ok := st.(InboundStore)
-	if !ok {
-		return nil, fmt.Errorf("inbound: the store does not keep inbound mail")
-	}
-	return is, nil
-}
-
-// MessageKey returns the deduplication key of a raw message: the SHA-256 of
-// its Message-ID, or of the whole message when it has none.
-func MessageKey(raw []byte) string {
-	if id := headerMessageID(raw); id != "" {
-		sum := sha256.Sum256([]byte("id:" + id))
-		return hex.EncodeToString(sum[:])
-	}
-	sum := sha256.Sum256(append([]byte("raw:"), raw...))
-	return hex.EncodeToString(sum[:])
-}
-
-// headerMessageID reads the Message-ID of a raw message, without angle
-// brackets and comments; "" when there is none.
-func headerMessageID(raw []byte) string {
-	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
-	h, err := r.ReadMIMEHeader()
-	if err != nil && len(h) == 0 {
-		return ""
-	}
-	v := strings.TrimSpace(h.Get("Message-Id"))
-	if i := strings.IndexByte(v, '<'); i >= 0 {
-		if j := strings.IndexByte(v[i:], '>'); j > 0 {
-			v = v[i+1 : i+j]
-		}
-	}
-	v = strings.TrimSpace(v)
-	if len(v) > 998 || strings.ContainsAny(v, " \t\r\n") {
-		return ""
-	}
-	return v
-}
-
-// ReceiveInbound stores a raw message and asks for its processing, in one
-// transaction. A message stored before (same Message-ID, or the same bytes
-// when it has none) is not stored or processed again: created is false and
-// id names the earlier one.
-func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSource) (id int64, created bool, err error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return 0, false, Errorf(EINVALID, "The message is empty.")
-	}
-	if len(raw) > MaxInboundBytes {
-		return 0, false, Errorf(EINVALID, "The message is larger than %d bytes.", MaxInboundBytes)
-	}
-	switch src.Source {
-	case InboundIMAP, InboundWebhook:
-	default:
-		return 0, false, fmt.Errorf("receive inbound: unknown source %q", src.Source)
-	}
-	received := src.ReceivedAt.UTC()
-	if received.IsZero() || received.After(s.now()) {
-		received = s.now()
-	}
-	m := &InboundMessage{MessageKey: MessageKey(raw), Source: src.Source, Size: len(raw), ReceivedAt: received,
-		UIDValidity: src.UIDValidity, UID: src.UID, Status: InboundReceived}
-	err = s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		if created, err = is.AddInbound(ctx, m, raw); err != nil || !created {
-			return err
-		}
-		return addOutbox(ctx, tx, OutboxInboundProcess, InboundRef{InboundID: m.ID})
-	})
-	if err != nil {
-		return 0, false, err
-	}
-	if created {
-		s.wake()
-	}
-	return m.ID, created, nil
-}
-
-// InboundMessage returns a stored message without its raw text.
-func (s *Service) InboundMessage(ctx context.Context, id int64) (*InboundMessage, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return is.Inbound(ctx, id)
-}
-
-// InboundRaw returns the raw text of a stored message; nil once destroyed.
-func (s *Service) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	return is.InboundRaw(ctx, id)
-}
-
-// RepliesSince counts the replies sent since to the sender with the keyed
-// hash senderHash (InboundMessage.SenderHash).
-func (s *Service) RepliesSince(ctx context.Context, senderHash string, since time.Time) (int, error) {
-	if senderHash == "" {
-		return 0, nil
-	}
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return 0, err
-	}
-	return is.CountReplies(ctx, senderHash, since)
-}
 
 // EmailRequest is what examining a stored message found; ActOnEmail acts on
 // it. It holds personal data: never log it, never queue it.
@@ -371,14 +106,10 @@ type EmailRequest struct {
 //     verified; an unverified one gets no answer (anyone can forge a From
 //     address). The request is recorded either way.
 func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessage, error) {
-	now := s.now()
+	now := s.Now.Now()
 	var out *InboundMessage
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		m, err := is.LockInbound(ctx, e.InboundID)
+		m, err := tx.Inbound().LockInbound(ctx, e.InboundID)
 		if err != nil {
 			return err
 		}
@@ -394,7 +125,7 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 		switch e.Disposition {
 		case EmailIsRequest:
 			m.Outcome = EmailIsRequest
-			if err := s.actOnRequest(ctx, tx, is, m, e, now); err != nil {
+			if err := s.actOnRequest(ctx, tx, m, e, now); err != nil {
 				return err
 			}
 		case EmailIsBounce, EmailIsComplaint:
@@ -410,7 +141,7 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 				return err
 			}
 		}
-		return is.UpdateInbound(ctx, m)
+		return tx.Inbound().UpdateInbound(ctx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -425,7 +156,7 @@ const (
 	blockRevocationPending = "revocation awaiting confirmation: request %d"
 )
 
-func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m *InboundMessage, e EmailRequest, now time.Time) error {
+func (s *Service) actOnRequest(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest, now time.Time) error {
 	kind := e.Kind
 	if m.ForcedKind != "" {
 		kind = m.ForcedKind
@@ -444,7 +175,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		return err
 	}
 	if sub != nil {
-		if err := is.LockSubscriber(ctx, sub.ID); err != nil {
+		if err := tx.Subscribers().LockSubscriber(ctx, sub.ID); err != nil {
 			return err
 		}
 		// The reply may carry the person's name and links to their data
@@ -461,7 +192,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 
 	r := &Request{}
 	if m.RequestID != nil {
-		if r, err = tx.Request(ctx, *m.RequestID); err != nil {
+		if r, err = tx.Requests().Request(ctx, *m.RequestID); err != nil {
 			return err
 		}
 	}
@@ -479,7 +210,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		m.SubscriberID = &sub.ID
 	}
 	if r.ID == 0 {
-		if err := tx.CreateRequest(ctx, r); err != nil {
+		if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -536,7 +267,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 		}
 		c := &Confirmation{SubscriberID: sub.ID, Kind: ConfirmRevocation, Locale: m.Lang, RequestID: &r.ID,
 			Evidence: ev, CreatedAt: now, ExpiresAt: now.Add(RevokeLinkTTL)}
-		if err := tx.CreateConfirmation(ctx, c); err != nil {
+		if err := tx.Subscribers().CreateConfirmation(ctx, c); err != nil {
 			return err
 		}
 		r.Status, m.ConfirmationID, m.Reply = RequestAwaitingConfirmation, &c.ID, ReplyRevokeConfirm
@@ -561,7 +292,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 	if !mayReply {
 		m.Reply = ""
 	}
-	return tx.UpdateRequest(ctx, r)
+	return tx.Requests().UpdateRequest(ctx, r)
 }
 
 // mayReply applies to a reply the rules of all mail (see MayMail): never to
@@ -569,7 +300,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, is InboundStore, m
 // a country without adequate protection, only to the address of a person who
 // gave the cross-border consent.
 func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr string, personal bool) (bool, error) {
-	reason, err := tx.SuppressionReason(ctx, s.Signer.KeyedHash(addr))
+	reason, err := tx.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(addr))
 	if err != nil {
 		return false, err
 	}
@@ -590,8 +321,8 @@ func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr 
 // returns nil when we hold nothing about them.
 func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind RequestKind) (*Subscriber, int64, error) {
 	if e.Token != "" && kind == KindMarketingOptout {
-		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.now()); err == nil {
-			sub, err := tx.Subscriber(ctx, t.SubscriberID)
+		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.Now.Now()); err == nil {
+			sub, err := tx.Subscribers().Subscriber(ctx, t.SubscriberID)
 			if err != nil && !IsNotFound(err) {
 				return nil, 0, err
 			}
@@ -603,7 +334,7 @@ func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind R
 	if e.From == "" {
 		return nil, 0, nil
 	}
-	sub, err := tx.SubscriberByEmail(ctx, e.From)
+	sub, err := tx.Subscribers().SubscriberByEmail(ctx, e.From)
 	if IsNotFound(err) {
 		return nil, 0, nil
 	}
@@ -646,18 +377,17 @@ func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Sub
 		return true, nil // the data on file already reads so
 	}
 	sub.Name, sub.Phone = name, phone
-	if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 		return false, err
 	}
-	return true, tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "profile_updated",
-		SubjectType: "subscriber", SubjectID: sub.ID, Details: "by email; fields: " + strings.Join(changed, ",")})
+	return true, audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "profile_updated", "subscriber", sub.ID, "by email; fields: "+strings.Join(changed, ","))
 }
 
 // dataCorrected completes the open data_update requests of a subscriber
 // (but exceptID) once their data is corrected, and lifts the blocks those
 // requests caused.
 func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exceptID int64, now time.Time) error {
-	reqs, err := tx.ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
+	reqs, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -667,7 +397,7 @@ func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exc
 			continue
 		}
 		r.Status, r.CompletedAt, r.Note = RequestCompleted, &now, "corrected by the person"
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
 		if err := s.unblockFor(ctx, tx, nil, subscriberID, r.ID); err != nil {
@@ -680,7 +410,7 @@ func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exc
 // withdrawMarketing withdraws the marketing consent of a subscriber for
 // request requestID; it reports false when it was not granted.
 func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evidence, requestID int64) (bool, error) {
-	consents, err := tx.Consents(ctx, subscriberID)
+	consents, err := tx.Subscribers().Consents(ctx, subscriberID)
 	if err != nil {
 		return false, err
 	}
@@ -688,11 +418,11 @@ func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evi
 		if c.Purpose != PurposeMarketing || !c.Granted {
 			continue
 		}
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: PurposeMarketing,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: PurposeMarketing,
 			Action: ConsentWithdrawn, Evidence: ev, RequestID: &requestID}); err != nil {
 			return false, err
 		}
-		return true, tx.SetConsent(ctx, subscriberID, PurposeMarketing, false, ev.At)
+		return true, tx.Subscribers().SetConsent(ctx, subscriberID, PurposeMarketing, false, ev.At)
 	}
 	return false, nil
 }
@@ -700,7 +430,7 @@ func withdrawMarketing(ctx context.Context, tx Store, subscriberID int64, ev Evi
 // withdrawAll withdraws every granted consent of a subscriber for request
 // requestID: no mail of any kind goes to them any more.
 func withdrawAll(ctx context.Context, tx Store, subscriberID int64, ev Evidence, requestID int64) error {
-	consents, err := tx.Consents(ctx, subscriberID)
+	consents, err := tx.Subscribers().Consents(ctx, subscriberID)
 	if err != nil {
 		return err
 	}
@@ -708,64 +438,13 @@ func withdrawAll(ctx context.Context, tx Store, subscriberID int64, ev Evidence,
 		if !c.Granted {
 			continue
 		}
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: c.Purpose,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: subscriberID, Purpose: c.Purpose,
 			Action: ConsentWithdrawn, Evidence: ev, RequestID: &requestID}); err != nil {
 			return err
 		}
-		if err := tx.SetConsent(ctx, subscriberID, c.Purpose, false, ev.At); err != nil {
+		if err := tx.Subscribers().SetConsent(ctx, subscriberID, c.Purpose, false, ev.At); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// FinishEmail closes a message after its reply was sent (replied) or given
-// up: the message is done, and the erasure a verified revocation asked for
-// is written to the outbox now, after the reply. It does nothing for a
-// message not in the state acted of that round.
-func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied bool) error {
-	now := s.now()
-	erase := false
-	err := s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		m, err := is.LockInbound(ctx, id)
-		if err != nil {
-			return err
-		}
-		if m.Status != InboundActed || m.Round != round {
-			return nil
-		}
-		m.Status = InboundDone
-		if replied {
-			m.RepliedAt = &now
-		}
-		if m.EraseAfterReply && m.SubscriberID != nil {
-			ref := SubscriberRef{SubscriberID: *m.SubscriberID}
-			if m.RequestID != nil {
-				ref.RequestID = *m.RequestID
-			}
-			if err := addOutbox(ctx, tx, OutboxErase, ref); err != nil {
-				return err
-			}
-			erase = true
-		}
-		return is.UpdateInbound(ctx, m)
-	})
-	if err == nil && erase {
-		s.wake()
-	}
-	return err
-}
-
-// SweepInbound destroys the raw text of processed messages older than
-// InboundRetention whose requests are closed, and returns how many.
-func (s *Service) SweepInbound(ctx context.Context) (int64, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return 0, err
-	}
-	return is.PurgeInboundRaw(ctx, s.now().Add(-InboundRetention))
 }

@@ -36,7 +36,7 @@ func (s *Service) holdUnreadable(ctx context.Context, tx Store, m *InboundMessag
 	r := &Request{}
 	if m.RequestID != nil {
 		var err error
-		if r, err = tx.Request(ctx, *m.RequestID); err != nil {
+		if r, err = tx.Requests().Request(ctx, *m.RequestID); err != nil {
 			return err
 		}
 	}
@@ -44,10 +44,10 @@ func (s *Service) holdUnreadable(ctx context.Context, tx Store, m *InboundMessag
 	r.ReceivedAt, r.DueAt, r.CompletedAt = m.ReceivedAt, s.Calendar.DueAt(KindUnknown, m.ReceivedAt), nil
 	r.Verification, r.InboundID = m.Verification, &m.ID
 	if r.ID == 0 {
-		if err := tx.CreateRequest(ctx, r); err != nil {
+		if err := tx.Requests().CreateRequest(ctx, r); err != nil {
 			return err
 		}
-	} else if err := tx.UpdateRequest(ctx, r); err != nil {
+	} else if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 		return err
 	}
 	m.Outcome, m.Status, m.Kind = EmailIsMalformed, InboundDone, KindUnknown

@@ -86,7 +86,7 @@ func (s *Service) RegisterRequests(ctx context.Context, actor *Admin, in Registe
 // the start of its ReceivedOn date in the operator's time zone (now when
 // that date is today), or now; bad says why it cannot be.
 func (s *Service) receivedAt(in RegisterInput) (time.Time, string) {
-	now := s.now()
+	now := s.Now.Now()
 	received := now
 	switch {
 	case in.ReceivedAt != nil:

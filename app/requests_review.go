@@ -23,11 +23,7 @@ const AuditRequestAssigned = "request_assigned"
 // ReviewQueue lists the requests waiting for review, oldest first, after
 // afterID.
 func (s *Service) ReviewQueue(ctx context.Context, afterID int64, limit int) ([]ReviewItem, error) {
-	is, err := inboundStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
-	reqs, err := s.Store.ListRequests(ctx, RequestFilter{Status: RequestNeedsReview, AfterID: afterID, Limit: limit})
+	reqs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{Status: RequestNeedsReview, AfterID: afterID, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +31,7 @@ func (s *Service) ReviewQueue(ctx context.Context, afterID int64, limit int) ([]
 	for _, r := range reqs {
 		item := ReviewItem{Request: r}
 		if r.InboundID != nil {
-			m, err := is.Inbound(ctx, *r.InboundID)
+			m, err := s.Store.Inbound().InboundMessage(ctx, *r.InboundID)
 			if err != nil && !IsNotFound(err) {
 				return nil, err
 			}
@@ -60,11 +56,7 @@ func (s *Service) AssignRequest(ctx context.Context, actor *Admin, id int64, kin
 	}
 	var out *Request
 	err := s.Store.Tx(ctx, func(tx Store) error {
-		is, err := inboundStore(tx)
-		if err != nil {
-			return err
-		}
-		r, err := tx.Request(ctx, id)
+		r, err := tx.Requests().Request(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -74,7 +66,7 @@ func (s *Service) AssignRequest(ctx context.Context, actor *Admin, id int64, kin
 		if r.InboundID == nil {
 			return Errorf(ECONFLICT, "The request did not come by email.")
 		}
-		m, err := is.LockInbound(ctx, *r.InboundID)
+		m, err := tx.Inbound().LockInbound(ctx, *r.InboundID)
 		if err != nil {
 			return err
 		}
@@ -83,15 +75,14 @@ func (s *Service) AssignRequest(ctx context.Context, actor *Admin, id int64, kin
 		}
 		m.Round++
 		m.ForcedKind, m.Status = kind, InboundReceived
-		if err := is.UpdateInbound(ctx, m); err != nil {
+		if err := tx.Inbound().UpdateInbound(ctx, m); err != nil {
 			return err
 		}
 		r.Kind, r.Status, r.DueAt = kind, RequestReceived, s.Calendar.DueAt(kind, r.ReceivedAt)
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditRequestAssigned, SubjectType: "request",
-			SubjectID: r.ID, Details: "kind " + string(kind)}); err != nil {
+		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestAssigned, "request", r.ID, "kind "+string(kind)); err != nil {
 			return err
 		}
 		out = r
@@ -111,7 +102,7 @@ func (s *Service) RejectRequest(ctx context.Context, actor *Admin, id int64, rea
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Store.Request(ctx, id)
+	r, err := s.Store.Requests().Request(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,8 @@ type Service struct {
 	Operator   Operator
 	ConfirmTTL time.Duration
 	PendingTTL time.Duration
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 	// Wake is called after a commit that wrote outbox rows, so the relay
 	// picks them up at once; nil does nothing.
 	Wake func()
@@ -45,13 +45,6 @@ type Service struct {
 	policyMu sync.Mutex
 	policy   *PolicyVersion
 	policyAt time.Time
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 func (s *Service) wake() {
@@ -79,6 +72,6 @@ func addOutbox(ctx context.Context, tx Store, kind string, payload any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s payload: %w", kind, err)
 	}
-	_, err = tx.AddOutbox(ctx, kind, b)
+	_, err = tx.Outbox().AddOutbox(ctx, kind, b)
 	return err
 }

@@ -5,25 +5,253 @@ import (
 	"time"
 )
 
-// Store is the persistence the use cases need. Methods return an *Error with
-// ENOTFOUND when a single thing asked for does not exist. Tx runs fn inside one
-// transaction, handing it a Store bound to that transaction.
+// Store is the persistence the use cases need, one accessor per area, as a
+// contract the compiler checks: the database store declares
+// `var _ app.Store = (*store.Store)(nil)`. A method belongs to exactly one
+// area; to add one, add it to that area's interface below and implement it
+// in the store's file of the same name.
+//
+// Methods return an *Error with ENOTFOUND when a single thing asked for does
+// not exist. Tx runs fn inside one transaction, handing it a Store bound to
+// that transaction; the areas of that Store run in the transaction.
 type Store interface {
 	Tx(ctx context.Context, fn func(tx Store) error) error
 
+	Admins() AdminStore
+	Logins() LoginStore
+	Subscribers() SubscriberStore
+	Requests() RequestStore
+	Policies() PolicyStore
+	Suppressions() SuppressionStore
+	Campaigns() CampaignStore
+	Feedback() FeedbackStore
+	Inbound() InboundStore
+	Audit() AuditStore
+	Outbox() OutboxStore
+	Retention() RetentionStore
+}
+
+// AdminStore keeps the operators' accounts and API tokens.
+type AdminStore interface {
 	CreateAdmin(ctx context.Context, a *Admin) error
 	Admin(ctx context.Context, id int64) (*Admin, error)
 	AdminByEmail(ctx context.Context, email string) (*Admin, error)
 	CountAdmins(ctx context.Context) (int64, error)
+	ListAdmins(ctx context.Context) ([]AdminAccount, error)
+	// RecordLogin notes the time of an admin's sign-in.
+	RecordLogin(ctx context.Context, adminID int64, at time.Time) error
+	SetAdminPassword(ctx context.Context, adminID int64, hash string) error
+	SetAdminRole(ctx context.Context, adminID int64, role Role) error
+	DeleteAdmin(ctx context.Context, adminID int64) error
+
 	CreateAPIToken(ctx context.Context, adminID int64, name, tokenHash string) error
 	AdminByTokenHash(ctx context.Context, tokenHash string) (*Admin, error)
+	APITokens(ctx context.Context) ([]APITokenInfo, error)
+	DeleteAPIToken(ctx context.Context, id int64) error
+	// DeleteAdminAPITokens revokes every API token of an admin.
+	DeleteAdminAPITokens(ctx context.Context, adminID int64) (int64, error)
+}
 
-	// AddOutbox records a side effect to be relayed to the queue after commit.
-	AddOutbox(ctx context.Context, kind string, payload []byte) (int64, error)
+// LoginStore keeps the sign-in records that throttle failures and the
+// console sessions.
+type LoginStore interface {
+	// LoginRecord returns the sign-in record of account from source (the
+	// zero record when there is none).
+	LoginRecord(ctx context.Context, account, source string) (LoginRecord, error)
+	// AddLoginFailure counts a failed attempt on account from source at
+	// at and returns the failures in a row; a run whose last failure is
+	// older than since starts afresh.
+	AddLoginFailure(ctx context.Context, account, source string, at, since time.Time) (int, error)
+	// BlockLogin makes source wait until until before trying account
+	// again.
+	BlockLogin(ctx context.Context, account, source string, until time.Time) error
+	// LoginSucceeded clears the failures and the wait of account from
+	// source and notes the success.
+	LoginSucceeded(ctx context.Context, account, source string, at time.Time) error
+	// ClearLoginBlocks clears the failures and waits of account from every
+	// source (the sources it succeeded from stay known).
+	ClearLoginBlocks(ctx context.Context, account string) error
+	// LoginBlockedUntil returns the latest wait on account (nil: none).
+	LoginBlockedUntil(ctx context.Context, account string) (*time.Time, error)
+	// PurgeLoginRecords deletes the records untouched since failedBefore
+	// whose last success, if any, is older than succeededBefore.
+	PurgeLoginRecords(ctx context.Context, failedBefore, succeededBefore time.Time) (int64, error)
+
+	CreateAdminSession(ctx context.Context, s *AdminSession) error
+	AdminSession(ctx context.Context, idHash string) (*AdminSession, error)
+	TouchAdminSession(ctx context.Context, idHash string, at time.Time, locale string) error
+	DeleteAdminSession(ctx context.Context, idHash string) error
+	// DeleteAdminSessions ends every session of an admin except keepHash.
+	DeleteAdminSessions(ctx context.Context, adminID int64, keepHash string) (int64, error)
+	PurgeAdminSessions(ctx context.Context, before time.Time) (int64, error)
+}
+
+// SubscriberStore holds subscribers, their consents, confirmations and
+// blocks.
+type SubscriberStore interface {
+	Subscriber(ctx context.Context, id int64) (*Subscriber, error)
+	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
+	// SubscriberIDByHash returns the id of the subscriber whose address has
+	// the keyed hash, or 0.
+	SubscriberIDByHash(ctx context.Context, emailHash string) (int64, error)
+	CreateSubscriber(ctx context.Context, s *Subscriber) error
+	UpdateSubscriber(ctx context.Context, s *Subscriber) error
+	ListSubscribers(ctx context.Context, f SubscriberFilter) ([]Subscriber, error)
+	// LockSubscriber locks a subscriber row until the transaction ends, so
+	// concurrent changes of one person's consents run one after the other.
+	LockSubscriber(ctx context.Context, id int64) error
+	// CountActiveWithout counts active subscribers who have not granted p.
+	CountActiveWithout(ctx context.Context, p Purpose) (int64, error)
+
+	Consents(ctx context.Context, subscriberID int64) ([]Consent, error)
+	SetConsent(ctx context.Context, subscriberID int64, p Purpose, granted bool, at time.Time) error
+	AddConsentEvent(ctx context.Context, e *ConsentEvent) error
+	ConsentEvents(ctx context.Context, subscriberID int64) ([]ConsentEvent, error)
+
+	CreateConfirmation(ctx context.Context, c *Confirmation) error
+	// RecordSubscription stores a subscription from a form atomically: sub
+	// is created (pending) unless a subscriber with its address exists;
+	// then, unless that subscriber is blocked, the confirmation c (for that
+	// subscriber) and an outbox row of kind outboxKind with the payload
+	// {"confirmation_id":ID} (ConfirmationRef) are written. It reports
+	// whether the confirmation was written.
+	RecordSubscription(ctx context.Context, sub *Subscriber, c *Confirmation, outboxKind string) (bool, error)
+	// WithdrawMarketing withdraws a subscriber's marketing consent if it is
+	// granted and the subscriber is not erased, atomically with its consent
+	// event (evidence ev) and a completed marketing_optout request (channel
+	// ev.Channel, verification "link", campaignID when not 0). It reports
+	// whether anything changed; a repeat changes nothing.
+	WithdrawMarketing(ctx context.Context, subscriberID, campaignID int64, ev Evidence) (bool, error)
+	Confirmation(ctx context.Context, id int64) (*Confirmation, error)
+	MarkConfirmationUsed(ctx context.Context, id int64, at time.Time) (bool, error)
+
+	// SetBlocked blocks a subscriber that is pending, active or blocked
+	// (blocked = true), or unblocks a blocked one back to active, or to
+	// pending when it never confirmed and holds no processing consent. It
+	// changes nothing else and reports whether the subscriber was in a
+	// state that allows the change.
+	SetBlocked(ctx context.Context, subscriberID int64, blocked bool, reason string, at time.Time) (bool, error)
+	AddBlockEvent(ctx context.Context, e *BlockEvent) error
+	BlockEvents(ctx context.Context, subscriberID int64) ([]BlockEvent, error)
+}
+
+// RequestStore is the register of data-subject requests.
+type RequestStore interface {
+	CreateRequest(ctx context.Context, r *Request) error
+	UpdateRequest(ctx context.Context, r *Request) error
+	Request(ctx context.Context, id int64) (*Request, error)
+	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
+	QueryRequests(ctx context.Context, q RequestQuery) ([]Request, error)
+	// ExtendRequest moves the deadline of an open, never extended access
+	// request and records the reason; it reports false when the request is
+	// not such a request.
+	ExtendRequest(ctx context.Context, id int64, due time.Time, reason string) (bool, error)
+	// CloseRequest completes or rejects an open request; it reports false
+	// when the request was already closed.
+	CloseRequest(ctx context.Context, id int64, status RequestStatus, note string, at time.Time) (bool, error)
+	// FlagRequests stamps flagged_at on open requests that became overdue
+	// (due before now, and not flagged since they fell due) or are due
+	// before soon (and not flagged yet); it returns the ids of each.
+	FlagRequests(ctx context.Context, now, soon time.Time) (overdue, dueSoon []int64, err error)
+}
+
+// PolicyStore keeps the published versions of the privacy policy.
+type PolicyStore interface {
+	CurrentPolicy(ctx context.Context) (*PolicyVersion, error)
+	Policy(ctx context.Context, version string) (*PolicyVersion, error)
+	ListPolicies(ctx context.Context) ([]PolicyVersion, error)
+	CreatePolicy(ctx context.Context, p *PolicyVersion) error
+}
+
+// SuppressionStore is the suppression list (keyed hashes of addresses) and
+// the record of the entries lifted from it.
+type SuppressionStore interface {
+	// SuppressionReason returns why an address hash is suppressed, or "".
+	SuppressionReason(ctx context.Context, emailHash string) (string, error)
+	Suppress(ctx context.Context, emailHash, reason, note string) error
+	Unsuppress(ctx context.Context, emailHash string) error
+	SuppressionCounts(ctx context.Context) (map[string]int64, error)
+	ListSuppressions(ctx context.Context, q SuppressionQuery) ([]Suppression, error)
+	AddSuppressionLift(ctx context.Context, l *SuppressionLift) error
+	// SuppressionLifts lists lifts, newest first, before beforeID (0: the
+	// newest).
+	SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]SuppressionLift, error)
+}
+
+// CampaignStore keeps campaigns and what their sending left behind.
+// TransitionCampaign returns ECONFLICT when the status is not one of From,
+// ENOTFOUND when there is no such campaign.
+type CampaignStore interface {
+	CreateCampaign(ctx context.Context, c *Campaign) error
+	Campaign(ctx context.Context, id int64) (*Campaign, error)
+	ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign, error)
+	// UpdateCampaignDraft writes the editable fields of a draft; ECONFLICT
+	// when the campaign is no longer a draft.
+	UpdateCampaignDraft(ctx context.Context, c *Campaign) error
+	TransitionCampaign(ctx context.Context, id int64, t CampaignTransition) (*Campaign, error)
+	// RetryFailedDeliveries makes the failed deliveries of a campaign
+	// pending again and reopens it; it returns how many.
+	RetryFailedDeliveries(ctx context.Context, id int64) (int64, error)
+	// FailedDeliveries lists the failed deliveries of a campaign in id
+	// order, after afterID, at most limit.
+	FailedDeliveries(ctx context.Context, campaignID, afterID int64, limit int) ([]FailedDelivery, error)
+	// CampaignFeedback returns the feedback counters of campaigns by id.
+	CampaignFeedback(ctx context.Context, campaignIDs []int64) (map[int64]CampaignFeedback, error)
+	// CampaignOutcomes lists the entries behind one counter of a campaign.
+	CampaignOutcomes(ctx context.Context, q OutcomeQuery) ([]CampaignOutcome, error)
+	// SubscriberDeliveries lists the campaign messages of a subscriber,
+	// for the access export.
+	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]DeliveryRecord, error)
+}
+
+// FeedbackStore is the persistence of delivery feedback.
+type FeedbackStore interface {
+	// FeedbackTarget returns the delivery with id; ENOTFOUND when there is
+	// none.
+	FeedbackTarget(ctx context.Context, deliveryID int64) (*FeedbackTarget, error)
+	// AddFeedbackEvent stores r unless an event with its key exists; it
+	// reports whether it stored it (and sets r.ID).
+	AddFeedbackEvent(ctx context.Context, r *FeedbackRecord) (bool, error)
+	// SetFeedbackRequest links a stored event to the request it caused.
+	SetFeedbackRequest(ctx context.Context, eventID, requestID int64) error
+	// RecordReplayKey remembers key at at, forgetting keys seen before
+	// purgeBefore; it reports false when key was seen already.
+	RecordReplayKey(ctx context.Context, key string, at, purgeBefore time.Time) (bool, error)
+}
+
+// InboundStore is the persistence of emailed requests.
+type InboundStore interface {
+	// AddInbound stores a new message with its raw text; when a message
+	// with the same key exists it stores nothing, sets m.ID to the existing
+	// row and reports false.
+	AddInbound(ctx context.Context, m *InboundMessage, raw []byte) (bool, error)
+	// InboundMessage returns a message without its raw text.
+	InboundMessage(ctx context.Context, id int64) (*InboundMessage, error)
+	// LockInbound returns a message without its raw text and locks it
+	// until the transaction ends.
+	LockInbound(ctx context.Context, id int64) (*InboundMessage, error)
+	// InboundRaw returns the raw message; nil once it was destroyed.
+	InboundRaw(ctx context.Context, id int64) ([]byte, error)
+	// UpdateInbound writes the processing fields of m.
+	UpdateInbound(ctx context.Context, m *InboundMessage) error
+	// ListInbound lists stored inbound messages (without raw text).
+	ListInbound(ctx context.Context, q InboundQuery) ([]InboundMessage, error)
+	// CountReplies counts the messages from senderHash answered since.
+	CountReplies(ctx context.Context, senderHash string, since time.Time) (int, error)
+	// PurgeInboundRaw destroys the raw text of messages received before
+	// cutoff that are done and whose request (if any) is closed.
+	PurgeInboundRaw(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// AuditStore is the append-only audit log.
+type AuditStore interface {
 	AddAudit(ctx context.Context, e *AuditEntry) error
+	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+}
 
-	SubscriberStore
-	RetentionStore
+// OutboxStore records side effects to be relayed to the queue after commit.
+type OutboxStore interface {
+	AddOutbox(ctx context.Context, kind string, payload []byte) (int64, error)
 }
 
 // RetentionStore destroys and purges data as the policy requires.
@@ -59,111 +287,3 @@ type RetentionStore interface {
 	// ScrubMark.
 	Scrub(ctx context.Context, upTo int64, at time.Time) error
 }
-
-// SubscriberStore holds subscribers, their consents, confirmations, requests
-// and policy versions.
-type SubscriberStore interface {
-	Subscriber(ctx context.Context, id int64) (*Subscriber, error)
-	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
-	CreateSubscriber(ctx context.Context, s *Subscriber) error
-	UpdateSubscriber(ctx context.Context, s *Subscriber) error
-	ListSubscribers(ctx context.Context, f SubscriberFilter) ([]Subscriber, error)
-
-	Consents(ctx context.Context, subscriberID int64) ([]Consent, error)
-	SetConsent(ctx context.Context, subscriberID int64, p Purpose, granted bool, at time.Time) error
-	AddConsentEvent(ctx context.Context, e *ConsentEvent) error
-	ConsentEvents(ctx context.Context, subscriberID int64) ([]ConsentEvent, error)
-
-	CreateConfirmation(ctx context.Context, c *Confirmation) error
-	// RecordSubscription stores a subscription from a form atomically: sub
-	// is created (pending) unless a subscriber with its address exists;
-	// then, unless that subscriber is blocked, the confirmation c (for that
-	// subscriber) and an outbox row of kind outboxKind with the payload
-	// {"confirmation_id":ID} (ConfirmationRef) are written. It reports
-	// whether the confirmation was written.
-	RecordSubscription(ctx context.Context, sub *Subscriber, c *Confirmation, outboxKind string) (bool, error)
-	// WithdrawMarketing withdraws a subscriber's marketing consent if it is
-	// granted and the subscriber is not erased, atomically with its consent
-	// event (evidence ev) and a completed marketing_optout request (channel
-	// ev.Channel, verification "link", campaignID when not 0). It reports
-	// whether anything changed; a repeat changes nothing.
-	WithdrawMarketing(ctx context.Context, subscriberID, campaignID int64, ev Evidence) (bool, error)
-	Confirmation(ctx context.Context, id int64) (*Confirmation, error)
-	MarkConfirmationUsed(ctx context.Context, id int64, at time.Time) (bool, error)
-
-	CreateRequest(ctx context.Context, r *Request) error
-	UpdateRequest(ctx context.Context, r *Request) error
-	Request(ctx context.Context, id int64) (*Request, error)
-	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
-
-	CurrentPolicy(ctx context.Context) (*PolicyVersion, error)
-	Policy(ctx context.Context, version string) (*PolicyVersion, error)
-	Policies(ctx context.Context) ([]PolicyVersion, error)
-	CreatePolicy(ctx context.Context, p *PolicyVersion) error
-
-	// SuppressionReason returns why an address hash is suppressed, or "".
-	SuppressionReason(ctx context.Context, emailHash string) (string, error)
-	Suppress(ctx context.Context, emailHash, reason, note string) error
-	Unsuppress(ctx context.Context, emailHash string) error
-}
-
-// SubscriberFilter narrows a subscriber listing.
-type SubscriberFilter struct {
-	Email   string // exact normalized address
-	Query   string // substring of email or name
-	Status  SubscriberStatus
-	AfterID int64
-	Limit   int
-}
-
-// RequestFilter narrows a request listing.
-type RequestFilter struct {
-	Status       RequestStatus
-	Kind         RequestKind
-	SubscriberID int64
-	AfterID      int64
-	Limit        int
-}
-
-// Confirmation is a pending change that takes effect when the person follows
-// the link mailed to them: a subscription, an email change or a revocation.
-type Confirmation struct {
-	ID           int64
-	SubscriberID int64
-	Kind         string // ConfirmSubscribe, ConfirmEmailChange, ConfirmRevocation
-	Email        string
-	Name         string
-	Phone        string
-	Locale       string
-	Purposes     []Purpose
-	ConsentTexts map[Purpose]string
-	Evidence     Evidence
-	RequestID    *int64
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
-	UsedAt       *time.Time
-}
-
-// Confirmation kinds.
-const (
-	ConfirmSubscribe   = "subscribe"
-	ConfirmEmailChange = "email_change"
-	ConfirmRevocation  = "revocation"
-)
-
-// PolicyVersion is one published version of the privacy policy.
-type PolicyVersion struct {
-	ID          int64     `json:"id"`
-	Version     string    `json:"version"`
-	BodyEN      string    `json:"body_en"`
-	BodyRU      string    `json:"body_ru"`
-	PublishedAt time.Time `json:"published_at"`
-}
-
-// Suppression reasons.
-const (
-	SuppressErased     = "erased"
-	SuppressHardBounce = "hard_bounce"
-	SuppressComplaint  = "complaint"
-	SuppressManual     = "manual"
-)

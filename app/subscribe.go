@@ -31,7 +31,7 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	if err := in.Validate(s.Operator.CrossBorderRequired(), s.Operator.Country); err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	ev.At, ev.FormID, ev.Page = now, in.FormID, in.Page
 	if ev.Channel == "" {
 		ev.Channel = ChannelWeb
@@ -60,7 +60,7 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	}
 	// A blocked subscriber gets no confirmation (processing is suspended),
 	// and the answer stays the same so the form reveals nothing.
-	_, err = s.Store.RecordSubscription(ctx, sub, conf, OutboxConfirmation)
+	_, err = s.Store.Subscribers().RecordSubscription(ctx, sub, conf, OutboxConfirmation)
 	if err != nil {
 		return err
 	}
@@ -78,15 +78,15 @@ func (s *Service) currentPolicy(ctx context.Context) (*PolicyVersion, error) {
 	s.policyMu.Lock()
 	p, at := s.policy, s.policyAt
 	s.policyMu.Unlock()
-	if p != nil && s.now().Sub(at) < policyCacheTTL && s.now().Sub(at) >= 0 {
+	if p != nil && s.Now.Now().Sub(at) < policyCacheTTL && s.Now.Now().Sub(at) >= 0 {
 		return p, nil
 	}
-	p, err := s.Store.CurrentPolicy(ctx)
+	p, err := s.Store.Policies().CurrentPolicy(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.policyMu.Lock()
-	s.policy, s.policyAt = p, s.now()
+	s.policy, s.policyAt = p, s.Now.Now()
 	s.policyMu.Unlock()
 	return p, nil
 }
@@ -114,11 +114,11 @@ type ConfirmResult struct {
 // CheckConfirmation verifies a confirmation link without using it, for the
 // page that shows the confirm button (a GET never confirms).
 func (s *Service) CheckConfirmation(ctx context.Context, token string) (*Confirmation, error) {
-	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.Store.Confirmation(ctx, t.ConfirmationID)
+	c, err := s.Store.Subscribers().Confirmation(ctx, t.ConfirmationID)
 	if IsNotFound(err) {
 		return nil, ErrTokenExpired // purged after expiry
 	}
@@ -136,30 +136,30 @@ func (s *Service) CheckConfirmation(ctx context.Context, token string) (*Confirm
 // each consent gets its granted event (with the evidence of the form) and its
 // confirmed event (with the evidence of this click). A link works once.
 func (s *Service) Confirm(ctx context.Context, token string, ev Evidence) (*ConfirmResult, error) {
-	t, err := s.Signer.Verify(token, TokenConfirm, s.now())
+	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Now.Now()
 	ev.At = now
 	if ev.Channel == "" {
 		ev.Channel = ChannelWeb
 	}
 	var res ConfirmResult
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		c, err := tx.Confirmation(ctx, t.ConfirmationID)
+		c, err := tx.Subscribers().Confirmation(ctx, t.ConfirmationID)
 		if IsNotFound(err) {
 			return ErrTokenExpired
 		}
 		if err != nil {
 			return err
 		}
-		if ok, err := tx.MarkConfirmationUsed(ctx, c.ID, now); err != nil {
+		if ok, err := tx.Subscribers().MarkConfirmationUsed(ctx, c.ID, now); err != nil {
 			return err
 		} else if !ok {
 			return ErrLinkUsed
 		}
-		sub, err := tx.Subscriber(ctx, c.SubscriberID)
+		sub, err := tx.Subscribers().Subscriber(ctx, c.SubscriberID)
 		if err != nil {
 			return err
 		}
@@ -190,33 +190,33 @@ func (s *Service) applySubscription(ctx context.Context, tx Store, sub *Subscrib
 	if sub.ConfirmedAt == nil {
 		sub.ConfirmedAt = &ev.At
 	}
-	if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 		return err
 	}
 	for _, p := range c.Purposes {
 		granted := c.Evidence
 		granted.Channel = ChannelWeb
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: p, Action: ConsentGranted,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: p, Action: ConsentGranted,
 			Evidence: granted, ConsentText: c.ConsentTexts[p]}); err != nil {
 			return err
 		}
 		confirmed := ev
 		confirmed.FormID, confirmed.Page, confirmed.PolicyVersion = c.Evidence.FormID, c.Evidence.Page, c.Evidence.PolicyVersion
-		if err := tx.AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: p, Action: ConsentConfirmed,
+		if err := tx.Subscribers().AddConsentEvent(ctx, &ConsentEvent{SubscriberID: sub.ID, Purpose: p, Action: ConsentConfirmed,
 			Evidence: confirmed, ConsentText: c.ConsentTexts[p]}); err != nil {
 			return err
 		}
-		if err := tx.SetConsent(ctx, sub.ID, p, true, ev.At); err != nil {
+		if err := tx.Subscribers().SetConsent(ctx, sub.ID, p, true, ev.At); err != nil {
 			return err
 		}
 	}
 	// A new, confirmed consent lifts a suppression from an earlier erasure
 	// or bounce; one the operator put by hand stays.
 	hash := s.Signer.KeyedHash(sub.Email)
-	if reason, err := tx.SuppressionReason(ctx, hash); err != nil {
+	if reason, err := tx.Suppressions().SuppressionReason(ctx, hash); err != nil {
 		return err
 	} else if reason != "" && reason != SuppressManual {
-		if err := tx.Unsuppress(ctx, hash); err != nil {
+		if err := tx.Suppressions().Unsuppress(ctx, hash); err != nil {
 			return err
 		}
 	}
@@ -225,12 +225,11 @@ func (s *Service) applySubscription(ctx context.Context, tx Store, sub *Subscrib
 
 func (s *Service) applyEmailChange(ctx context.Context, tx Store, sub *Subscriber, c *Confirmation) error {
 	sub.Email, sub.EmailHash = c.Email, s.Signer.KeyedHash(c.Email)
-	if err := tx.UpdateSubscriber(ctx, sub); err != nil {
+	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return Errorf(ECONFLICT, "This address is already subscribed.")
 		}
 		return err
 	}
-	return tx.AddAudit(ctx, &AuditEntry{Actor: fmt.Sprintf("subscriber:%d", sub.ID), Action: "email_changed",
-		SubjectType: "subscriber", SubjectID: sub.ID, Details: fmt.Sprintf("confirmation %d", c.ID)})
+	return audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "email_changed", "subscriber", sub.ID, fmt.Sprintf("confirmation %d", c.ID))
 }

@@ -27,14 +27,6 @@ type SuppressionLift struct {
 	LiftedAt       time.Time `json:"lifted_at"`
 }
 
-// SuppressionLiftStore keeps lifted suppressions.
-type SuppressionLiftStore interface {
-	AddSuppressionLift(ctx context.Context, l *SuppressionLift) error
-	// SuppressionLifts lists lifts, newest first, before beforeID (0: the
-	// newest).
-	SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]SuppressionLift, error)
-}
-
 // LiftSuppression takes a hard-bounce, complaint or manual entry off the
 // suppression list; key is the address or its keyed hash, reason why
 // (required). The lift and its reason are kept, and the audit log names
@@ -50,11 +42,7 @@ func (s *Service) LiftSuppression(ctx context.Context, actor *Admin, key, reason
 	}
 	var out *SuppressionLift
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		fs, err := feedbackStore(tx)
-		if err != nil {
-			return err
-		}
-		cur, err := tx.SuppressionReason(ctx, hash)
+		cur, err := tx.Suppressions().SuppressionReason(ctx, hash)
 		if err != nil {
 			return err
 		}
@@ -64,37 +52,32 @@ func (s *Service) LiftSuppression(ctx context.Context, actor *Admin, key, reason
 		case SuppressErased:
 			return Errorf(ECONFLICT, "An erasure's suppression is lifted only by the person's new confirmed consent.")
 		}
-		if err := tx.Unsuppress(ctx, hash); err != nil {
+		if err := tx.Suppressions().Unsuppress(ctx, hash); err != nil {
 			return err
 		}
-		l := &SuppressionLift{EmailHash: hash, PreviousReason: cur, Reason: reason, Actor: ActorName(actor), LiftedAt: s.now()}
-		id, err := fs.SubscriberIDByHash(ctx, hash)
+		l := &SuppressionLift{EmailHash: hash, PreviousReason: cur, Reason: reason, Actor: AdminActor(actor).String(), LiftedAt: s.Now.Now()}
+		id, err := tx.Subscribers().SubscriberIDByHash(ctx, hash)
 		if err != nil {
 			return err
 		}
 		if id > 0 {
 			l.SubscriberID = &id
 		}
-		if err := fs.AddSuppressionLift(ctx, l); err != nil {
+		if err := tx.Suppressions().AddSuppressionLift(ctx, l); err != nil {
 			return err
 		}
 		out = l
-		return tx.AddAudit(ctx, &AuditEntry{Actor: ActorName(actor), Action: AuditSuppressionLifted, SubjectType: "suppression",
-			SubjectID: l.ID, Details: cur})
+		return audit(ctx, tx.Audit(), AdminActor(actor), AuditSuppressionLifted, "suppression", l.ID, cur)
 	})
 	return out, err
 }
 
 // SuppressionLifts lists lifted suppressions, newest first.
 func (s *Service) SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]SuppressionLift, error) {
-	fs, err := feedbackStore(s.Store)
-	if err != nil {
-		return nil, err
-	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	return fs.SuppressionLifts(ctx, beforeID, limit)
+	return s.Store.Suppressions().SuppressionLifts(ctx, beforeID, limit)
 }
 
 // suppressionKey turns an address or a keyed hash into the hash.

@@ -35,16 +35,16 @@ type SweepReport struct {
 // SweepInbound.)
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
-	now := s.now()
+	now := s.Now.Now()
 	cutoff := now.Add(-s.PendingTTL)
 	var deleted []int64
 	for {
-		ids, err := s.Store.ExpiredPending(ctx, cutoff, 500)
+		ids, err := s.Store.Retention().ExpiredPending(ctx, cutoff, 500)
 		if err != nil {
 			return rep, err
 		}
 		for _, id := range ids {
-			ok, err := s.Store.DeletePendingSubscriber(ctx, id)
+			ok, err := s.Store.Retention().DeletePendingSubscriber(ctx, id)
 			if err != nil {
 				return rep, err
 			}
@@ -64,13 +64,13 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		}
 	}
 	var err error
-	if rep.ConfirmationsDeleted, err = s.Store.DeleteConfirmationsBefore(ctx, cutoff); err != nil {
+	if rep.ConfirmationsDeleted, err = s.Store.Retention().DeleteConfirmationsBefore(ctx, cutoff); err != nil {
 		return rep, err
 	}
-	if rep.DestructionsPurged, err = s.Store.PurgeDestructions(ctx, now.Add(-DestructionRetention)); err != nil {
+	if rep.DestructionsPurged, err = s.Store.Retention().PurgeDestructions(ctx, now.Add(-DestructionRetention)); err != nil {
 		return rep, err
 	}
-	if rep.OutboxPurged, err = s.Store.PurgeOutbox(ctx, now.Add(-7*24*time.Hour)); err != nil {
+	if rep.OutboxPurged, err = s.Store.Retention().PurgeOutbox(ctx, now.Add(-7*24*time.Hour)); err != nil {
 		return rep, fmt.Errorf("sweep: %w", err)
 	}
 	if rep.RequestsOverdue, rep.RequestsDueSoon, err = s.FlagDeadlines(ctx); err != nil {
@@ -91,13 +91,13 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 // erased people written after their erasure by a send already under way.
 // It returns how many erasures it covered.
 func (s *Service) ScrubErasures(ctx context.Context, force bool) (int, error) {
-	mark, err := s.Store.ScrubMark(ctx)
+	mark, err := s.Store.Retention().ScrubMark(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var done []Destruction
 	for {
-		ds, err := s.Store.Destructions(ctx, mark, 1000)
+		ds, err := s.Store.Retention().Destructions(ctx, mark, 1000)
 		if err != nil {
 			return 0, err
 		}
@@ -122,7 +122,7 @@ func (s *Service) ScrubErasures(ctx context.Context, force bool) (int, error) {
 			return 0, fmt.Errorf("scrub: %w", err)
 		}
 	}
-	if err := s.Store.Scrub(ctx, mark, s.now()); err != nil {
+	if err := s.Store.Retention().Scrub(ctx, mark, s.Now.Now()); err != nil {
 		return 0, err
 	}
 	return len(done), nil

@@ -184,3 +184,64 @@ type AuditEntry struct {
 	Details     string    `json:"details"`
 	CreatedAt   time.Time `json:"created_at"`
 }
+
+// SubscriberFilter narrows a subscriber listing.
+type SubscriberFilter struct {
+	Email   string // exact normalized address
+	Query   string // substring of email or name
+	Status  SubscriberStatus
+	AfterID int64
+	Limit   int
+}
+
+// RequestFilter narrows a request listing.
+type RequestFilter struct {
+	Status       RequestStatus
+	Kind         RequestKind
+	SubscriberID int64
+	AfterID      int64
+	Limit        int
+}
+
+// Confirmation is a pending change that takes effect when the person follows
+// the link mailed to them: a subscription, an email change or a revocation.
+type Confirmation struct {
+	ID           int64
+	SubscriberID int64
+	Kind         string // ConfirmSubscribe, ConfirmEmailChange, ConfirmRevocation
+	Email        string
+	Name         string
+	Phone        string
+	Locale       string
+	Purposes     []Purpose
+	ConsentTexts map[Purpose]string
+	Evidence     Evidence
+	RequestID    *int64
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	UsedAt       *time.Time
+}
+
+// Confirmation kinds.
+const (
+	ConfirmSubscribe   = "subscribe"
+	ConfirmEmailChange = "email_change"
+	ConfirmRevocation  = "revocation"
+)
+
+// PolicyVersion is one published version of the privacy policy.
+type PolicyVersion struct {
+	ID          int64     `json:"id"`
+	Version     string    `json:"version"`
+	BodyEN      string    `json:"body_en"`
+	BodyRU      string    `json:"body_ru"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Suppression reasons.
+const (
+	SuppressErased     = "erased"
+	SuppressHardBounce = "hard_bounce"
+	SuppressComplaint  = "complaint"
+	SuppressManual     = "manual"
+)

@@ -20,19 +20,7 @@ import (
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, testenv.Postgres(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openStore(t *testing.T) *store.Store { return testenv.Store(t, store.Postgres) }
 
 func connect(t *testing.T, url string) *jobs.Queue {
 	t.Helper()

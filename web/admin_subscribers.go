@@ -136,11 +136,9 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 	if err != nil {
 		return err
 	}
-	for _, x := range deliveries {
-		if r, ok := x.(app.DeliveryRecord); ok {
-			d.Deliveries = append(d.Deliveries, deliveryView{DeliveryRecord: r, Sent: fmtTimePtr(r.SentAt),
-				StatusLabel: templates.T(loc, "admin.dstatus."+r.Status)})
-		}
+	for _, r := range deliveries {
+		d.Deliveries = append(d.Deliveries, deliveryView{DeliveryRecord: r, Sent: fmtTimePtr(r.SentAt),
+			StatusLabel: templates.T(loc, "admin.dstatus."+r.Status)})
 	}
 	if s.deps.Privacy != nil {
 		d.CanBlock = sub.Status == app.StatusActive || sub.Status == app.StatusPending || sub.Status == app.StatusBlocked
@@ -280,7 +278,7 @@ func (s *Server) adminPolicies(c *fiber.Ctx) error {
 }
 
 func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
-	ps, err := s.deps.Policies.Policies(c.UserContext())
+	ps, err := s.deps.Policies.ListPolicies(c.UserContext())
 	if err != nil {
 		return policiesData{}, err
 	}

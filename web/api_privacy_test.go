@@ -255,7 +255,7 @@ func TestPrivacyAPIExportIsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(entries) != 1 || entries[0].SubjectType != "subscriber" || entries[0].SubjectID != sub.ID ||
-		entries[0].Actor != app.ActorName(officer) {
+		entries[0].Actor != app.AdminActor(officer).String() {
 		t.Fatalf("audit %+v", entries)
 	}
 }

@@ -104,6 +104,6 @@ func (s *Server) apiPublishPolicy(c *fiber.Ctx) error {
 
 // apiPolicies lists the published versions.
 func (s *Server) apiPolicies(c *fiber.Ctx) error {
-	ps, err := s.deps.Policies.Policies(c.UserContext())
+	ps, err := s.deps.Policies.ListPolicies(c.UserContext())
 	return sendList(c, "policies", ps, err)
 }

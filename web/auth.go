@@ -12,6 +12,9 @@ const localAdmin = "admin"
 
 // requireToken authenticates /api/v1 requests by bearer token.
 func (s *Server) requireToken(c *fiber.Ctx) error {
+	if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && s.noToken[c.Path()] {
+		return c.Next()
+	}
 	auth := c.Get(fiber.HeaderAuthorization)
 	token, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || token == "" {

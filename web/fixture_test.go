@@ -48,14 +48,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 func newFixture(t *testing.T, plug ...func(*setup)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Postgres(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.Store(t, store.Postgres)
 	q, err := jobs.Connect(testenv.Redis(t))
 	if err != nil {
 		t.Fatal(err)
@@ -158,8 +151,15 @@ type apiParts struct {
 
 func newAPIParts(t *testing.T) *apiParts {
 	t.Helper()
+	return newAPIPartsOn(t, "", filepath.Join(t.TempDir(), "api.db"))
+}
+
+// newAPIPartsOn is newAPIParts over PostgreSQL at dsn, or, when dsn is
+// empty, the embedded database at path.
+func newAPIPartsOn(t *testing.T, dsn, path string) *apiParts {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", filepath.Join(t.TempDir(), "api.db"))
+	st, err := store.Open(ctx, dsn, path)
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	_, err = st.Migrate(ctx)

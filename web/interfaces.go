@@ -82,7 +82,7 @@ type Unsubscribes interface {
 type Policies interface {
 	CurrentPolicy(ctx context.Context) (*app.PolicyVersion, error)
 	Policy(ctx context.Context, version string) (*app.PolicyVersion, error)
-	Policies(ctx context.Context) ([]app.PolicyVersion, error)
+	ListPolicies(ctx context.Context) ([]app.PolicyVersion, error)
 }
 
 // PolicyPublisher publishes a new version of the privacy policy
@@ -157,8 +157,8 @@ type Dashboard interface {
 	SubscriberCounts(ctx context.Context) (map[app.SubscriberStatus]int64, error)
 	ConsentActivity(ctx context.Context, since time.Time) ([]app.ConsentDay, error)
 	// SubscriberDeliveries lists the campaign mail of a subscriber
-	// (app.DeliveryRecord values).
-	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]any, error)
+	// in id order.
+	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]app.DeliveryRecord, error)
 }
 
 // Campaigns are the campaign use cases (app.Campaigns): the console and

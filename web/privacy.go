@@ -43,7 +43,7 @@ func (s *Server) privacy(c *fiber.Ctx) error {
 	if wantsJSON(c) {
 		return c.JSON(fiber.Map{"version": p.Version, "published_at": p.PublishedAt, "text": body})
 	}
-	all, err := s.deps.Policies.Policies(ctx)
+	all, err := s.deps.Policies.ListPolicies(ctx)
 	if err != nil {
 		return err
 	}

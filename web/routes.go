@@ -105,6 +105,8 @@ func (s *Server) table() []route {
 			{get, "/privacy", s.privacy},
 			{get, "/privacy/:version", s.privacy},
 		}},
+		// The description of the API, for anyone.
+		{access: public, routes: []endpoint{{get, openAPIPath, s.openAPI}}},
 		{access: public, cors: true, routes: []endpoint{{post, "/subscribe", s.subscribe}}},
 		{access: public, limit: inboundLimit, routes: []endpoint{{post, "/inbound/mime", s.inboundMIME}}},
 		{access: public, limit: webhookLimit, routes: []endpoint{{post, "/webhooks/:provider", s.webhook}}},
@@ -280,7 +282,9 @@ func (s *Server) routes() {
 	a := s.app
 	a.Use(recover.New(), requestid.New(), s.observe, s.securityHeaders)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: httpFS(templates.Static()), MaxAge: 3600}))
-	// Every /api/v1 request shows its token first, routed or not.
+	// Every /api/v1 request shows its token first, routed or not, but
+	// those of the public routes there (the API's description).
+	s.noToken = s.tokenless()
 	a.Use("/api/v1", noStore, s.requireToken)
 	s.consoleRoles = map[string][]app.Role{}
 	for _, r := range s.table() {

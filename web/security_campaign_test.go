@@ -268,7 +268,7 @@ func TestSecurityCampaignTemplateBomb(t *testing.T) {
 func TestSecurityCampaignTestSends(t *testing.T) {
 	e := newCampaignSec(t)
 	ctx := context.Background()
-	owner, err := e.auth.Admins.Store.AdminByEmail(ctx, "owner@example.com")
+	owner, err := e.auth.Admins.Store.Admins().AdminByEmail(ctx, "owner@example.com")
 	must(t, err)
 	reader := func(email string, purposes ...app.Purpose) *app.Subscriber {
 		s := &app.Subscriber{Email: email, EmailHash: e.svc.Signer.KeyedHash(email), Name: "Reader", Locale: "en", Status: app.StatusActive}

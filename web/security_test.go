@@ -341,6 +341,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/preferences", kind: kindPublic, json: true, body: `{"email":"active@example.com"}`},
 		{method: "GET", path: "/privacy", kind: kindPublic, query: []string{"lang"}},
 		{method: "GET", path: "/privacy/:version", target: "/privacy/v1", kind: kindPublic, query: []string{"lang"}},
+		{method: "GET", path: "/api/v1/openapi.json", kind: kindPublic},
 
 		// Signed links.
 		{method: "GET", path: "/confirm/:token", kind: kindLink, purpose: app.TokenConfirm, query: []string{"lang"}},

@@ -121,6 +121,8 @@ type Server struct {
 	consoleRoles map[string][]app.Role
 	// ownLimits are the routes with a body limit of their own.
 	ownLimits []route
+	// noToken are the public paths under /api/v1 (see tokenless).
+	noToken map[string]bool
 }
 
 // New builds the server with every route.

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 
 	"newsletter/app"
 )
@@ -26,7 +29,7 @@ func (r *adminRow) admin() *app.Admin {
 func (s *Store) CreateAdmin(ctx context.Context, a *app.Admin) error {
 	r := adminRow{Email: a.Email, Role: string(a.Role), PasswordHash: a.PasswordHash, CreatedAt: now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "an admin with this email exists")
 		}
 		return fmt.Errorf("create admin: %w", err)
@@ -99,24 +102,118 @@ func (s *Store) AdminByTokenHash(ctx context.Context, tokenHash string) (*app.Ad
 	return r.admin(), nil
 }
 
-type auditRow struct {
-	ID          int64
-	Actor       string
-	Action      string
-	SubjectType string
-	SubjectID   int64
-	Details     string
-	CreatedAt   time.Time
+// RecordLogin notes the time of an admin's sign-in.
+func (s *Store) RecordLogin(ctx context.Context, adminID int64, at time.Time) error {
+	if err := s.with(ctx).Exec(`UPDATE admins SET last_login_at = ? WHERE id = ?`, at.UTC(), adminID).Error; err != nil {
+		return fmt.Errorf("record login: %w", err)
+	}
+	return nil
 }
 
-func (auditRow) TableName() string { return "audit_log" }
-
-// AddAudit appends an entry to the audit log.
-func (s *Store) AddAudit(ctx context.Context, e *app.AuditEntry) error {
-	r := auditRow{Actor: e.Actor, Action: e.Action, SubjectType: e.SubjectType, SubjectID: e.SubjectID, Details: e.Details, CreatedAt: now()}
-	if err := s.with(ctx).Create(&r).Error; err != nil {
-		return fmt.Errorf("add audit entry: %w", err)
+// SetAdminPassword replaces an admin's password hash.
+func (s *Store) SetAdminPassword(ctx context.Context, adminID int64, hash string) error {
+	res := s.with(ctx).Exec(`UPDATE admins SET password_hash = ? WHERE id = ?`, hash, adminID)
+	if res.Error != nil {
+		return fmt.Errorf("set admin password: %w", res.Error)
 	}
-	e.ID, e.CreatedAt = r.ID, r.CreatedAt
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "admin not found")
+	}
+	return nil
+}
+
+// SetAdminRole changes an admin's role.
+func (s *Store) SetAdminRole(ctx context.Context, adminID int64, role app.Role) error {
+	res := s.with(ctx).Exec(`UPDATE admins SET role = ? WHERE id = ?`, string(role), adminID)
+	if res.Error != nil {
+		return fmt.Errorf("set admin role: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "admin not found")
+	}
+	return nil
+}
+
+// DeleteAdmin deletes an admin; its sessions and API tokens go with it.
+func (s *Store) DeleteAdmin(ctx context.Context, adminID int64) error {
+	err := s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
+		if err := db.Exec(`DELETE FROM admin_sessions WHERE admin_id = ?`, adminID).Error; err != nil {
+			return err
+		}
+		if err := db.Exec(`DELETE FROM api_tokens WHERE admin_id = ?`, adminID).Error; err != nil {
+			return err
+		}
+		return db.Exec(`DELETE FROM admins WHERE id = ?`, adminID).Error
+	})
+	if err != nil {
+		return fmt.Errorf("delete admin: %w", err)
+	}
+	return nil
+}
+
+// ListAdmins returns every admin in email order, without password hashes.
+func (s *Store) ListAdmins(ctx context.Context) ([]app.AdminAccount, error) {
+	var rows []struct {
+		ID          int64
+		Email       string
+		Role        string
+		LastLoginAt *time.Time
+		CreatedAt   time.Time
+	}
+	err := s.with(ctx).Raw(`SELECT id, email, role, last_login_at, created_at
+		FROM admins ORDER BY email`).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list admins: %w", err)
+	}
+	out := make([]app.AdminAccount, len(rows))
+	for i, r := range rows {
+		out[i] = app.AdminAccount{Admin: app.Admin{ID: r.ID, Email: r.Email, Role: app.Role(r.Role), CreatedAt: r.CreatedAt.UTC()},
+			LastLoginAt: utcPtr(r.LastLoginAt)}
+	}
+	return out, nil
+}
+
+// APITokens lists every API token with its admin, newest first.
+func (s *Store) APITokens(ctx context.Context) ([]app.APITokenInfo, error) {
+	var rows []struct {
+		ID         int64
+		AdminID    int64
+		AdminEmail string
+		Name       string
+		CreatedAt  time.Time
+		LastUsedAt *time.Time
+	}
+	err := s.with(ctx).Raw(`SELECT t.id, t.admin_id, a.email AS admin_email, t.name, t.created_at, t.last_used_at
+		FROM api_tokens t JOIN admins a ON a.id = t.admin_id ORDER BY t.id DESC`).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list api tokens: %w", err)
+	}
+	out := make([]app.APITokenInfo, len(rows))
+	for i, r := range rows {
+		out[i] = app.APITokenInfo{ID: r.ID, AdminID: r.AdminID, AdminEmail: r.AdminEmail, Name: r.Name,
+			CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
+	}
+	return out, nil
+}
+
+// DeleteAdminAPITokens revokes every API token of an admin.
+func (s *Store) DeleteAdminAPITokens(ctx context.Context, adminID int64) (int64, error) {
+	res := s.with(ctx).Exec(`DELETE FROM api_tokens WHERE admin_id = ?`, adminID)
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete admin api tokens: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// DeleteAPIToken revokes an API token.
+func (s *Store) DeleteAPIToken(ctx context.Context, id int64) error {
+	res := s.with(ctx).Exec(`DELETE FROM api_tokens WHERE id = ?`, id)
+	if res.Error != nil {
+		return fmt.Errorf("delete api token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "token not found")
+	}
 	return nil
 }

@@ -24,8 +24,8 @@ func (s *Store) CreateActiveSubscribers(ctx context.Context, prefix string, n in
 			rows = append(rows, subscriberRow{Email: &email, EmailHash: &h, Name: &name, Locale: "en",
 				Status: string(app.StatusActive), CreatedAt: t, UpdatedAt: t, ConfirmedAt: &t})
 		}
-		err := s.Tx(ctx, func(tx app.Store) error {
-			db := tx.(*Store).with(ctx)
+		err := s.tx(ctx, func(tx *Store) error {
+			db := tx.with(ctx)
 			if err := db.Create(&rows).Error; err != nil {
 				return err
 			}

@@ -122,8 +122,8 @@ func (s *Store) PurgeDestructions(ctx context.Context, cutoff time.Time) (int64,
 // pending (it confirmed in the meantime).
 func (s *Store) DeletePendingSubscriber(ctx context.Context, id int64) (bool, error) {
 	deleted := false
-	err := s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	err := s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		var status []string
 		q := db.Raw(`SELECT status FROM subscribers WHERE id = ?`, id)
 		if s.dialect == Postgres {

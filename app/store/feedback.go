@@ -11,8 +11,6 @@ import (
 // Delivery feedback: bounce and complaint events, the campaign counters and
 // lists computed from them, webhook replay keys and lifted suppressions.
 
-var _ app.FeedbackStore = (*Store)(nil)
-
 // FeedbackTarget implements app.FeedbackStore.
 func (s *Store) FeedbackTarget(ctx context.Context, deliveryID int64) (*app.FeedbackTarget, error) {
 	var rows []struct {
@@ -76,19 +74,6 @@ func (s *Store) RecordReplayKey(ctx context.Context, key string, at, purgeBefore
 	return len(keys) == 1, nil
 }
 
-// SubscriberIDByHash implements app.FeedbackStore.
-func (s *Store) SubscriberIDByHash(ctx context.Context, emailHash string) (int64, error) {
-	var ids []int64
-	if err := s.with(ctx).Raw(`SELECT id FROM subscribers WHERE email_hash = ? AND status <> 'erased' ORDER BY id LIMIT 1`,
-		emailHash).Scan(&ids).Error; err != nil {
-		return 0, fmt.Errorf("subscriber by hash: %w", err)
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	return ids[0], nil
-}
-
 // Opt-outs that count as a campaign's unsubscribes: through its links (the
 // one-click POST, the unsubscribe page, the mailto with its token), not a
 // complaint.
@@ -104,7 +89,7 @@ const bouncesSQL = `SELECT campaign_id, delivery_id, kind, status, source FROM f
 	SELECT campaign_id, id, CASE WHEN smtp_code >= 500 THEN 'hard_bounce' ELSE 'soft_bounce' END, CAST(smtp_code AS TEXT), 'smtp'
 		FROM deliveries WHERE campaign_id IN @ids AND status = 'failed' AND smtp_code >= 400`
 
-// CampaignFeedback implements app.CampaignFeedbackStore.
+// CampaignFeedback implements app.CampaignStore.
 func (s *Store) CampaignFeedback(ctx context.Context, ids []int64) (map[int64]app.CampaignFeedback, error) {
 	out := make(map[int64]app.CampaignFeedback, len(ids))
 	if len(ids) == 0 {
@@ -181,7 +166,7 @@ type outcomeRow struct {
 	At           *time.Time
 }
 
-// CampaignOutcomes implements app.CampaignFeedbackStore.
+// CampaignOutcomes implements app.CampaignStore.
 func (s *Store) CampaignOutcomes(ctx context.Context, q app.OutcomeQuery) ([]app.CampaignOutcome, error) {
 	args := map[string]any{"c": q.CampaignID, "ids": []int64{q.CampaignID}, "after": q.AfterID, "lim": q.Limit}
 	var sql string
@@ -245,63 +230,6 @@ func (s *Store) CampaignOutcomes(ctx context.Context, q app.OutcomeQuery) ([]app
 		if j, ok := byID[*out[i].SubscriberID]; ok {
 			out[i].Name, out[i].Email = str(people[j].Name), str(people[j].Email)
 		}
-	}
-	return out, nil
-}
-
-// AddSuppressionLift implements app.SuppressionLiftStore.
-func (s *Store) AddSuppressionLift(ctx context.Context, l *app.SuppressionLift) error {
-	var ids []int64
-	if err := s.with(ctx).Raw(`INSERT INTO suppression_lifts (email_hash, previous_reason, reason, subscriber_id, actor, lifted_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, l.EmailHash, l.PreviousReason, l.Reason, l.SubscriberID, l.Actor,
-		l.LiftedAt.UTC()).Scan(&ids).Error; err != nil {
-		return fmt.Errorf("record suppression lift: %w", err)
-	}
-	if len(ids) == 1 {
-		l.ID = ids[0]
-	}
-	return nil
-}
-
-// SuppressionLifts implements app.SuppressionLiftStore.
-func (s *Store) SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]app.SuppressionLift, error) {
-	q := s.with(ctx).Table("suppression_lifts").Order("id DESC").Limit(limit)
-	if beforeID > 0 {
-		q = q.Where("id < ?", beforeID)
-	}
-	var rows []app.SuppressionLift
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list suppression lifts: %w", err)
-	}
-	for i := range rows {
-		rows[i].LiftedAt = rows[i].LiftedAt.UTC()
-	}
-	return rows, nil
-}
-
-// ListInbound implements app.FeedbackStore.
-func (s *Store) ListInbound(ctx context.Context, q app.InboundQuery) ([]app.InboundMessage, error) {
-	db := s.with(ctx).Select(inboundColumns).Order("id DESC")
-	if len(q.Outcomes) > 0 {
-		db = db.Where("outcome IN ?", q.Outcomes)
-	}
-	if q.BeforeID > 0 {
-		db = db.Where("id < ?", q.BeforeID)
-	}
-	if q.Limit <= 0 || q.Limit > 1000 {
-		q.Limit = 100
-	}
-	var rows []inboundRow
-	if err := db.Limit(q.Limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list inbound messages: %w", err)
-	}
-	out := make([]app.InboundMessage, 0, len(rows))
-	for i := range rows {
-		m, err := rows[i].message()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *m)
 	}
 	return out, nil
 }

@@ -119,8 +119,8 @@ func (s *Store) AddInbound(ctx context.Context, m *app.InboundMessage, raw []byt
 	return false, nil
 }
 
-// Inbound returns a stored message without its raw text.
-func (s *Store) Inbound(ctx context.Context, id int64) (*app.InboundMessage, error) {
+// InboundMessage returns a stored message without its raw text.
+func (s *Store) InboundMessage(ctx context.Context, id int64) (*app.InboundMessage, error) {
 	var r inboundRow
 	if err := s.with(ctx).Select(inboundColumns).Take(&r, id).Error; err != nil {
 		return nil, notFound(err, "inbound message")
@@ -259,4 +259,31 @@ func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 		return fmt.Errorf("release lease: %w", err)
 	}
 	return nil
+}
+
+// ListInbound implements app.FeedbackStore.
+func (s *Store) ListInbound(ctx context.Context, q app.InboundQuery) ([]app.InboundMessage, error) {
+	db := s.with(ctx).Select(inboundColumns).Order("id DESC")
+	if len(q.Outcomes) > 0 {
+		db = db.Where("outcome IN ?", q.Outcomes)
+	}
+	if q.BeforeID > 0 {
+		db = db.Where("id < ?", q.BeforeID)
+	}
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
+	}
+	var rows []inboundRow
+	if err := db.Limit(q.Limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list inbound messages: %w", err)
+	}
+	out := make([]app.InboundMessage, 0, len(rows))
+	for i := range rows {
+		m, err := rows[i].message()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	return out, nil
 }

@@ -36,7 +36,7 @@ func TestInboundMessages(t *testing.T) {
 		if err != nil || !bytes.Equal(got, raw) {
 			t.Fatalf("raw %q %v", got, err)
 		}
-		m, err := s.Inbound(ctx, id)
+		m, err := s.InboundMessage(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestInboundMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = s.Tx(ctx, func(tx app.Store) error {
-			locked, err := tx.(app.InboundStore).LockInbound(ctx, id)
+			locked, err := tx.Inbound().LockInbound(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -86,14 +86,14 @@ func TestInboundMessages(t *testing.T) {
 		if got, _ := s.InboundRaw(ctx, id); got != nil {
 			t.Fatalf("raw after erasure: %q", got)
 		}
-		m, _ = s.Inbound(ctx, id)
+		m, _ = s.InboundMessage(ctx, id)
 		if m.Summary != nil || m.SenderHash != "" {
 			t.Fatalf("summary or sender hash after erasure: %+v", m)
 		}
 		if _, created := addInbound(t, s, "key-1", raw); created {
 			t.Fatal("the erased message was stored again")
 		}
-		if _, err := s.Inbound(ctx, 9999); !app.IsNotFound(err) {
+		if _, err := s.InboundMessage(ctx, 9999); !app.IsNotFound(err) {
 			t.Fatalf("missing message: %v", err)
 		}
 	})

@@ -85,7 +85,7 @@ func TestScrub(t *testing.T) {
 			t.Fatalf("mark %d %v, want 5", mark, err)
 		}
 		must(t, s.CheckpointErasure(ctx))
-		err := s.Tx(ctx, func(tx app.Store) error { return tx.Scrub(ctx, 9, now) })
+		err := s.Tx(ctx, func(tx app.Store) error { return tx.Retention().Scrub(ctx, 9, now) })
 		if err == nil {
 			t.Fatal("a scrub inside a transaction ran")
 		}

@@ -1,5 +1,28 @@
 // Package store keeps the product's data with GORM on PostgreSQL (production)
 // or SQLite (embedded): models, queries, transactions and versioned migrations.
+//
+// The contract is app.Store: one accessor per area (areas.go), each
+// returning the Store as that area's interface, and `var _ app.Store =
+// (*Store)(nil)` makes the compiler check it. A method lives in the file of
+// its area (subscribers.go, requests.go, campaigns.go, ...); to add one,
+// add it to the area's interface in package app and implement it there.
+//
+// Rules of the package:
+//   - GORM for plain reads and writes of one table; SQL (Raw/Exec) for
+//     set-based work, such as claiming or judging many deliveries at once.
+//   - A dialect difference is a pair of named functions, fooPostgres and
+//     fooSQLite, in files named _postgres.go and _sqlite.go when they are
+//     large (deliveries_postgres.go, import_sqlite.go ...), chosen at one
+//     switch on s.dialect in the exported method. Only a difference inside
+//     one statement (a row lock PostgreSQL needs and SQLite's single
+//     writer does not, the SQL of "now" or of a day) is one if on s.dialect
+//     next to the statement.
+//   - Errors are recognized with errors.Is, never by their text: Open sets
+//     gorm.Config{TranslateError: true}, so a unique violation is
+//     gorm.ErrDuplicatedKey on both engines, and not-found is mapped to
+//     app's ENOTFOUND by notFound.
+//   - Multi-statement methods use s.tx, which hands them the transaction's
+//     *Store; the app's use cases use Tx.
 package store
 
 import (
@@ -43,7 +66,10 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                now,
+		// Unique violations arrive as gorm.ErrDuplicatedKey on both
+		// engines (errors.Is), never as driver text to match.
+		TranslateError: true,
 	}
 	var (
 		db      *gorm.DB
@@ -131,6 +157,12 @@ func (s *Store) Close() error {
 // Tx runs fn in one transaction: it commits when fn returns nil and rolls
 // back otherwise. Nested calls run in the enclosing transaction.
 func (s *Store) Tx(ctx context.Context, fn func(tx app.Store) error) error {
+	return s.tx(ctx, func(tx *Store) error { return fn(tx) })
+}
+
+// tx is Tx for the store's own multi-statement methods: fn gets the
+// transaction's *Store.
+func (s *Store) tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
@@ -151,16 +183,6 @@ func notFound(err error, what string) error {
 		return app.Errorf(app.ENOTFOUND, "%s not found", what)
 	}
 	return err
-}
-
-// isUniqueViolation reports a unique-constraint failure on either engine.
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "UNIQUE constraint failed") ||
-		strings.Contains(msg, "duplicate key value")
 }
 
 // errInvalidText is PostgreSQL's refusal of a text parameter it cannot

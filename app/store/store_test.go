@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"newsletter/app"
@@ -11,35 +10,31 @@ import (
 )
 
 // open returns a migrated store on the given engine.
-func open(t *testing.T, dialect store.Dialect) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	var (
-		s   *store.Store
-		err error
-	)
-	if dialect == store.Postgres {
-		s, err = store.Open(ctx, testenv.Postgres(t), "")
-	} else {
-		s, err = store.Open(ctx, "", filepath.Join(t.TempDir(), "test.db"))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func open(t *testing.T, dialect store.Dialect) *store.Store { return testenv.Store(t, dialect) }
 
-func forEachDialect(t *testing.T, fn func(t *testing.T, s *store.Store)) {
-	for _, d := range []store.Dialect{store.Postgres, store.SQLite} {
-		t.Run(string(d), func(t *testing.T) {
-			t.Parallel()
-			fn(t, open(t, d))
-		})
-	}
+var forEachDialect = testenv.ForEachDialect
+
+// TestUniqueViolationIsConflict: a second row with a unique value is the
+// domain's conflict on both engines (gorm.ErrDuplicatedKey, translated by
+// each driver), not an internal error.
+func TestUniqueViolationIsConflict(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sub := &app.Subscriber{Email: "dup@example.com", Status: app.StatusPending, Locale: "en"}
+		if err := s.CreateSubscriber(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		again := &app.Subscriber{Email: "dup@example.com", Status: app.StatusPending, Locale: "en"}
+		if err := s.CreateSubscriber(ctx, again); app.ErrorCode(err) != app.ECONFLICT {
+			t.Fatalf("second subscriber with the address: %v, want %s", err, app.ECONFLICT)
+		}
+		if err := s.CreateAdmin(ctx, &app.Admin{Email: "a@example.com", Role: app.RoleOwner}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAdmin(ctx, &app.Admin{Email: "a@example.com", Role: app.RoleOwner}); app.ErrorCode(err) != app.ECONFLICT {
+			t.Fatalf("second admin with the address: %v, want %s", err, app.ECONFLICT)
+		}
+	})
 }
 
 func TestMigrateTwice(t *testing.T) {

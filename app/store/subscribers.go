@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"newsletter/app"
@@ -86,7 +88,7 @@ func (s *Store) CreateSubscriber(ctx context.Context, sub *app.Subscriber) error
 	sub.UpdatedAt = t
 	r := subscriberToRow(sub)
 	if err := s.with(ctx).Create(&r).Error; err != nil {
-		if isUniqueViolation(err) {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "subscriber exists")
 		}
 		return fmt.Errorf("create subscriber: %w", err)
@@ -101,7 +103,7 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub *app.Subscriber) error
 	r := subscriberToRow(sub)
 	res := s.with(ctx).Model(&subscriberRow{}).Where("id = ?", sub.ID).Select("*").Omit("id", "created_at").Updates(&r)
 	if res.Error != nil {
-		if isUniqueViolation(res.Error) {
+		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "another subscriber has this email")
 		}
 		return fmt.Errorf("update subscriber: %w", res.Error)
@@ -292,7 +294,7 @@ func (s *Store) RecordSubscription(ctx context.Context, sub *app.Subscriber, c *
 		return s.recordSubscriptionPostgres(ctx, sub, c, outboxKind)
 	}
 	written := false
-	err := s.Tx(ctx, func(tx app.Store) error {
+	err := s.tx(ctx, func(tx *Store) error {
 		existing, err := tx.SubscriberByEmail(ctx, sub.Email)
 		switch {
 		case app.IsNotFound(err):
@@ -404,201 +406,6 @@ func (s *Store) MarkConfirmationUsed(ctx context.Context, id int64, at time.Time
 	return res.RowsAffected == 1, nil
 }
 
-type requestRow struct {
-	ID             int64
-	SubscriberID   *int64
-	Kind           string
-	Channel        string
-	Status         string
-	ReceivedAt     time.Time
-	DueAt          *time.Time
-	CompletedAt    *time.Time
-	Verification   string
-	Note           string
-	ExtendedReason string
-	FlaggedAt      *time.Time
-	InboundID      *int64
-	CampaignID     *int64
-}
-
-func (requestRow) TableName() string { return "requests" }
-
-func requestToRow(r *app.Request) requestRow {
-	return requestRow{
-		ID: r.ID, SubscriberID: r.SubscriberID, Kind: string(r.Kind), Channel: string(r.Channel), Status: string(r.Status),
-		ReceivedAt: r.ReceivedAt.UTC(), DueAt: r.DueAt, CompletedAt: r.CompletedAt, Verification: r.Verification,
-		Note: r.Note, ExtendedReason: r.ExtendedReason, FlaggedAt: r.FlaggedAt, InboundID: r.InboundID, CampaignID: r.CampaignID,
-	}
-}
-
-func (r *requestRow) request() app.Request {
-	return app.Request{
-		ID: r.ID, SubscriberID: r.SubscriberID, Kind: app.RequestKind(r.Kind), Channel: app.Channel(r.Channel),
-		Status: app.RequestStatus(r.Status), ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, CompletedAt: r.CompletedAt,
-		Verification: r.Verification, Note: r.Note, ExtendedReason: r.ExtendedReason, FlaggedAt: r.FlaggedAt,
-		InboundID: r.InboundID, CampaignID: r.CampaignID,
-	}
-}
-
-// CreateRequest adds a request to the register.
-func (s *Store) CreateRequest(ctx context.Context, r *app.Request) error {
-	row := requestToRow(r)
-	if err := s.with(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("create request: %w", err)
-	}
-	r.ID = row.ID
-	return nil
-}
-
-// UpdateRequest writes every field of r.
-func (s *Store) UpdateRequest(ctx context.Context, r *app.Request) error {
-	row := requestToRow(r)
-	if err := s.with(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id").Updates(&row).Error; err != nil {
-		return fmt.Errorf("update request: %w", err)
-	}
-	return nil
-}
-
-// Request returns the request with id.
-func (s *Store) Request(ctx context.Context, id int64) (*app.Request, error) {
-	var row requestRow
-	if err := s.with(ctx).Take(&row, id).Error; err != nil {
-		return nil, notFound(err, "request")
-	}
-	r := row.request()
-	return &r, nil
-}
-
-// ListRequests returns requests matching f in id order.
-func (s *Store) ListRequests(ctx context.Context, f app.RequestFilter) ([]app.Request, error) {
-	q := s.with(ctx).Model(&requestRow{}).Order("id")
-	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
-	}
-	if f.Kind != "" {
-		q = q.Where("kind = ?", string(f.Kind))
-	}
-	if f.SubscriberID > 0 {
-		q = q.Where("subscriber_id = ?", f.SubscriberID)
-	}
-	if f.AfterID > 0 {
-		q = q.Where("id > ?", f.AfterID)
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	var rows []requestRow
-	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	out := make([]app.Request, len(rows))
-	for i := range rows {
-		out[i] = rows[i].request()
-	}
-	return out, nil
-}
-
-type policyRow struct {
-	ID          int64
-	Version     string
-	BodyEN      string `gorm:"column:body_en"`
-	BodyRU      string `gorm:"column:body_ru"`
-	PublishedAt time.Time
-}
-
-func (policyRow) TableName() string { return "policy_versions" }
-
-func (r *policyRow) policy() *app.PolicyVersion {
-	return &app.PolicyVersion{ID: r.ID, Version: r.Version, BodyEN: r.BodyEN, BodyRU: r.BodyRU, PublishedAt: r.PublishedAt}
-}
-
-// CurrentPolicy returns the latest published policy version.
-func (s *Store) CurrentPolicy(ctx context.Context) (*app.PolicyVersion, error) {
-	var r policyRow
-	if err := s.with(ctx).Order("id DESC").Take(&r).Error; err != nil {
-		return nil, notFound(err, "policy")
-	}
-	return r.policy(), nil
-}
-
-// Policy returns the policy with that version name.
-func (s *Store) Policy(ctx context.Context, version string) (*app.PolicyVersion, error) {
-	var r policyRow
-	if err := s.with(ctx).Where("version = ?", version).Take(&r).Error; err != nil {
-		return nil, notFound(err, "policy version")
-	}
-	return r.policy(), nil
-}
-
-// Policies returns every published version, newest first.
-func (s *Store) Policies(ctx context.Context) ([]app.PolicyVersion, error) {
-	var rows []policyRow
-	if err := s.with(ctx).Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list policies: %w", err)
-	}
-	out := make([]app.PolicyVersion, len(rows))
-	for i := range rows {
-		out[i] = *rows[i].policy()
-	}
-	return out, nil
-}
-
-// CreatePolicy publishes a new policy version.
-func (s *Store) CreatePolicy(ctx context.Context, p *app.PolicyVersion) error {
-	r := policyRow{Version: p.Version, BodyEN: p.BodyEN, BodyRU: p.BodyRU, PublishedAt: now()}
-	if err := s.with(ctx).Create(&r).Error; err != nil {
-		if isUniqueViolation(err) {
-			return app.Errorf(app.ECONFLICT, "policy version %s exists", p.Version)
-		}
-		return fmt.Errorf("create policy: %w", err)
-	}
-	p.ID, p.PublishedAt = r.ID, r.PublishedAt
-	return nil
-}
-
-type suppressionRow struct {
-	EmailHash string `gorm:"primaryKey"`
-	Reason    string
-	Note      string
-	CreatedAt time.Time
-}
-
-func (suppressionRow) TableName() string { return "suppressions" }
-
-// SuppressionReason returns why the keyed hash of an address is
-// suppressed, or "" when it is not.
-func (s *Store) SuppressionReason(ctx context.Context, emailHash string) (string, error) {
-	var reasons []string
-	if err := s.with(ctx).Model(&suppressionRow{}).Where("email_hash = ?", emailHash).Limit(1).Pluck("reason", &reasons).Error; err != nil {
-		return "", fmt.Errorf("check suppression: %w", err)
-	}
-	if len(reasons) == 0 {
-		return "", nil
-	}
-	return reasons[0], nil
-}
-
-// Suppress adds the keyed hash of an address to the suppression list.
-func (s *Store) Suppress(ctx context.Context, emailHash, reason, note string) error {
-	r := suppressionRow{EmailHash: emailHash, Reason: reason, Note: note, CreatedAt: now()}
-	err := s.with(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "email_hash"}},
-		DoUpdates: clause.AssignmentColumns([]string{"reason", "note"}),
-	}).Create(&r).Error
-	if err != nil {
-		return fmt.Errorf("suppress: %w", err)
-	}
-	return nil
-}
-
-// Unsuppress removes an address's hash from the suppression list.
-func (s *Store) Unsuppress(ctx context.Context, emailHash string) error {
-	if err := s.with(ctx).Where("email_hash = ?", emailHash).Delete(&suppressionRow{}).Error; err != nil {
-		return fmt.Errorf("unsuppress: %w", err)
-	}
-	return nil
-}
-
 // WithdrawMarketing implements app.SubscriberStore. On PostgreSQL it is one
 // statement: the conditional UPDATE locks the consent row, so of two
 // concurrent withdrawals only one finds it granted and records anything.
@@ -636,8 +443,8 @@ SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel
 		return len(n) == 1 && n[0] > 0, nil
 	}
 	changed := false
-	err := s.Tx(ctx, func(tx app.Store) error {
-		db := tx.(*Store).with(ctx)
+	err := s.tx(ctx, func(tx *Store) error {
+		db := tx.with(ctx)
 		res := db.Exec(`UPDATE consents SET granted = false, updated_at = ? WHERE subscriber_id = ? AND purpose = 'marketing' AND granted
 			AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status <> 'erased')`, at, subscriberID, subscriberID)
 		if res.Error != nil || res.RowsAffected == 0 {
@@ -657,4 +464,28 @@ SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel
 		return false, fmt.Errorf("withdraw marketing: %w", err)
 	}
 	return changed, nil
+}
+
+// SubscriberIDByHash implements app.FeedbackStore.
+func (s *Store) SubscriberIDByHash(ctx context.Context, emailHash string) (int64, error) {
+	var ids []int64
+	if err := s.with(ctx).Raw(`SELECT id FROM subscribers WHERE email_hash = ? AND status <> 'erased' ORDER BY id LIMIT 1`,
+		emailHash).Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("subscriber by hash: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// CountActiveWithout counts active subscribers who have not granted p.
+func (s *Store) CountActiveWithout(ctx context.Context, p app.Purpose) (int64, error) {
+	var n int64
+	err := s.with(ctx).Raw(`SELECT COUNT(*) FROM subscribers s WHERE s.status = 'active' AND NOT EXISTS
+		(SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = ? AND c.granted)`, string(p)).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count subscribers without %s consent: %w", p, err)
+	}
+	return n, nil
 }

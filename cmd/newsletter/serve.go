@@ -171,7 +171,7 @@ func bootstrapAdmin(ctx context.Context, cfg *config.Config, admins *app.Admins,
 		fmt.Fprintf(stdout, "created admin %s from ADMIN_EMAIL; log in at %s/admin\n", cfg.AdminEmail, cfg.BaseURL)
 		return nil
 	}
-	n, err := admins.Store.CountAdmins(ctx)
+	n, err := admins.Store.Admins().CountAdmins(ctx)
 	if err != nil || n > 0 {
 		return err
 	}

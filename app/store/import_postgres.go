@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"newsletter/app"
+)
+
+// pgImport writes an import on PostgreSQL.
+type pgImport struct {
+	tx pgx.Tx
+}
+
+func (w *pgImport) CurrentPolicyVersion(ctx context.Context) (string, error) {
+	var v string
+	err := w.tx.QueryRow(ctx, `SELECT version FROM policy_versions ORDER BY id DESC LIMIT 1`).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", app.Errorf(app.ENOTFOUND, "no privacy policy is published")
+	}
+	if err != nil {
+		return "", fmt.Errorf("import: current policy: %w", err)
+	}
+	return v, nil
+}
+
+func (w *pgImport) CreateImport(ctx context.Context, run *app.ImportRun) error {
+	err := w.tx.QueryRow(ctx, `INSERT INTO imports (actor, started_at) VALUES ($1, $2) RETURNING id`,
+		run.Actor, run.StartedAt.UTC()).Scan(&run.ID)
+	if err != nil {
+		return fmt.Errorf("import: record run: %w", err)
+	}
+	return nil
+}
+
+func (w *pgImport) FinishImport(ctx context.Context, run *app.ImportRun) error {
+	_, err := w.tx.Exec(ctx, `UPDATE imports SET file_sha256 = $1, rows_read = $2, imported = $3, existing = $4,
+		suppressed = $5, rejected = $6, finished_at = $7 WHERE id = $8`, run.FileSHA256, run.RowsRead, run.Imported,
+		run.Existing, run.Suppressed, run.Rejected, run.FinishedAt.UTC(), run.ID)
+	if err != nil {
+		return fmt.Errorf("import: finish run: %w", err)
+	}
+	return nil
+}
+
+func (w *pgImport) AddAudit(ctx context.Context, e *app.AuditEntry) error {
+	err := w.tx.QueryRow(ctx, `INSERT INTO audit_log (actor, action, subject_type, subject_id, details, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.Details, now()).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("import: audit: %w", err)
+	}
+	return nil
+}
+
+func (w *pgImport) Suppressed(ctx context.Context, hashes []string) (map[string]string, error) {
+	rows, err := w.tx.Query(ctx, `SELECT email_hash, reason FROM suppressions WHERE email_hash = ANY($1)`, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("import: check suppressions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var h, reason string
+		if err := rows.Scan(&h, &reason); err != nil {
+			return nil, fmt.Errorf("import: check suppressions: %w", err)
+		}
+		out[h] = reason
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("import: check suppressions: %w", err)
+	}
+	return out, nil
+}
+
+// InsertSubscribers inserts the subscribers with one statement over arrays
+// (skipping addresses on file), then copies their consents and consent
+// events.
+func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, consentText string, rows []app.ImportRow) ([]bool, error) {
+	n := len(rows)
+	emails, hashes, names, phones, locales := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ats := make([]time.Time, n)
+	for i := range rows {
+		r := &rows[i]
+		emails[i], hashes[i], names[i], phones[i], locales[i], ats[i] = r.Email, r.EmailHash, r.Name, r.Phone, r.Locale, r.ConsentAt
+	}
+	res, err := w.tx.Query(ctx, `INSERT INTO subscribers (email, email_hash, name, phone, locale, status, created_at, updated_at, confirmed_at)
+		SELECT u.email, u.hash, NULLIF(u.name, ''), NULLIF(u.phone, ''), u.locale, 'active', $7, $7, u.at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(email, hash, name, phone, locale, at)
+		ON CONFLICT (email) DO NOTHING
+		RETURNING id, email`, emails, hashes, names, phones, locales, ats, run.StartedAt.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("import: insert subscribers: %w", err)
+	}
+	ids := make(map[string]int64, n)
+	for res.Next() {
+		var id int64
+		var email string
+		if err := res.Scan(&id, &email); err != nil {
+			res.Close()
+			return nil, fmt.Errorf("import: insert subscribers: %w", err)
+		}
+		ids[email] = id
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("import: insert subscribers: %w", err)
+	}
+	inserted := make([]bool, n)
+	consents := make([][]any, 0, 2*len(ids))
+	events := make([][]any, 0, 2*len(ids))
+	for i := range rows {
+		r := &rows[i]
+		id, ok := ids[r.Email]
+		if !ok {
+			continue
+		}
+		inserted[i] = true
+		for _, p := range importPurposes(r) {
+			consents = append(consents, []any{id, string(p), true, r.ConsentAt})
+			events = append(events, []any{id, string(p), string(app.ConsentGranted), string(app.ChannelImport), nullText(r.IP),
+				nullText(r.UserAgent), r.Source, "", r.PolicyVersion, consentText, r.ConsentAt})
+		}
+	}
+	if len(consents) == 0 {
+		return inserted, nil
+	}
+	if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{"consents"}, []string{"subscriber_id", "purpose", "granted", "updated_at"},
+		pgx.CopyFromRows(consents)); err != nil {
+		return nil, fmt.Errorf("import: copy consents: %w", err)
+	}
+	if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{"consent_events"}, []string{"subscriber_id", "purpose", "action", "channel",
+		"ip", "user_agent", "form_id", "page", "policy_version", "consent_text", "created_at"}, pgx.CopyFromRows(events)); err != nil {
+		return nil, fmt.Errorf("import: copy consent events: %w", err)
+	}
+	return inserted, nil
+}
+
+// importPostgres runs fn in one transaction of pgx on conn.
+func importPostgres(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWriter) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("import: unexpected driver connection %T", dc)
+		}
+		tx, err := c.Conn().Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("import: begin: %w", err)
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it does nothing
+		if err := fn(&pgImport{tx: tx}); err != nil {
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("import: commit: %w", err)
+		}
+		return nil
+	})
+}
