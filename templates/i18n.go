@@ -166,6 +166,7 @@ var catalog = map[string][2]string{
 	"mail.answer.footer":                    {"%s. You receive this message because you made a request about your personal data.", "%s. Вы получили это письмо, потому что обратились к нам по поводу своих персональных данных."},
 	"admin.answer":                          {"Answer the person", "Ответить человеку"},
 	"admin.answer.hint":                     {"Mailed to the address on file, in the person's language (%s), and kept in the thread below. The request stays open until you complete it.", "Уйдёт письмом на адрес из базы, на языке человека (%s), и сохранится в заметках ниже. Обращение останется открытым, пока вы его не закроете."},
+	"admin.answer.text":                     {"Text of the answer", "Текст ответа"},
 	"admin.answer.submit":                   {"Send the answer", "Отправить ответ"},
 	"admin.answer.none":                     {"There is no address on file to answer.", "Адреса для ответа в базе нет."},
 	"admin.ok.answered":                     {"The answer is on its way.", "Ответ отправляется."},

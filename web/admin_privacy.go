@@ -187,7 +187,7 @@ func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 		d.Kinds = append(d.Kinds, option{string(k), templates.T(loc, "admin.kind."+string(k))})
 	}
 	for _, it := range items {
-		r := reviewRow{ReviewItem: it, Received: fmtTime(it.ReceivedAt)}
+		r := reviewRow{ReviewItem: it, Received: s.localTime(it.ReceivedAt)}
 		if it.Message != nil && !it.Message.Date.IsZero() {
 			r.Date = fmtTime(it.Message.Date)
 		}

@@ -66,7 +66,7 @@ func (s *Server) requestPageWith(c *fiber.Ctx, status int, msg string, d request
 		}
 	}
 	for _, n := range notes {
-		d.Notes = append(d.Notes, noteView{RequestNote: n, When: fmtTime(n.CreatedAt),
+		d.Notes = append(d.Notes, noteView{RequestNote: n, When: s.localTime(n.CreatedAt),
 			KindLabel: templates.T(loc, "admin.notekind."+string(n.Kind))})
 	}
 	return s.adminPage(c, status, "admin_request", "requests", templates.T(loc, "admin.review.request", id), d)

@@ -110,6 +110,23 @@ func (s *Server) zone() *time.Location {
 	return s.opts.Zone
 }
 
+// localTime shows a time in the operator's time zone, to the minute, with
+// the zone's name ("2026-12-04 00:00 MSK").
+func (s *Server) localTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.zone()).Format("2006-01-02 15:04 MST")
+}
+
+// localTimePtr shows an optional time; nil shows as a dash.
+func (s *Server) localTimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return s.localTime(*t)
+}
+
 // Server is the HTTP server.
 type Server struct {
 	deps Deps

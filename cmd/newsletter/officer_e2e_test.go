@@ -90,8 +90,10 @@ func TestOfficerPhoneRequestEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#answer-form button")),
 	)
 	waitLocation(t, ctx, "ok=admin.ok.answered")
+	// The person subscribed in English: the answer is in English, while
+	// the console is in Russian.
 	msgs := mp.WaitForCount(t, 1, 30*time.Second)
-	if m := msgs[0]; len(m.To) == 0 || !strings.EqualFold(m.To[0], email) || !strings.HasPrefix(m.Subject, "Ответ на ваше обращение №") {
+	if m := msgs[0]; len(m.To) == 0 || !strings.EqualFold(m.To[0], email) || !strings.HasPrefix(m.Subject, "Your request no. ") {
 		t.Fatalf("answer mailed as %q to %v", m.Subject, m.To)
 	}
 	raw, err := mp.Raw(context.Background(), msgs[0].ID)
@@ -104,14 +106,14 @@ func TestOfficerPhoneRequestEndToEnd(t *testing.T) {
 
 	// Close it.
 	run(t, ctx, 30*time.Second, "complete",
-		chromedp.SendKeys(chromedp.CSS("#close-note"), "ответ отправлен"),
+		chromedp.SendKeys(chromedp.CSS("#close-note"), "закрыто после звонка"),
 		chromedp.Click(chromedp.CSS("#complete")),
 	)
 	waitLocation(t, ctx, "ok=admin.ok.request_closed")
 	run(t, ctx, 10*time.Second, "closed", chromedp.WaitVisible(chromedp.CSS(`#request-status[data-status="completed"]`)))
 	thread := value(t, ctx, "thread", chromedp.Text(chromedp.CSS("#notes")))
 	last := -1
-	for _, want := range []string{"звонок на горячую линию", "Мы храним ваши имя, адрес и телефон.", "ответ отправлен"} {
+	for _, want := range []string{"звонок на горячую линию", "Мы храним ваши имя, адрес и телефон.", "закрыто после звонка"} {
 		i := strings.Index(thread, want)
 		if i < 0 || i < last {
 			t.Errorf("the thread lacks %q or has it out of order:\n%s", want, thread)
