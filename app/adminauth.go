@@ -64,6 +64,8 @@ const (
 type AdminAuth struct {
 	Store  Store
 	Admins *Admins
+	// Issuer names the product in authenticator apps; "" is "Newsletter".
+	Issuer string
 	// Passwords hashes and checks passwords; nil is Argon2id.
 	Passwords PasswordHasher
 	// Keys keys the sign-in records and device cookies, the same on every

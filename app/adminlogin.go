@@ -88,6 +88,9 @@ type LoginResult struct {
 	Admin   *Admin
 	// Device is the device cookie to set (a new one, or the one sent).
 	Device string
+	// Pending, instead of Session, is a sign-in waiting for its second
+	// step (Pending.Stage); its RawID is the cookie to set.
+	Pending *PendingLogin
 }
 
 // ThrottledError refuses an attempt from a source that must wait.
@@ -252,26 +255,39 @@ func (a *AdminAuth) Login(ctx context.Context, at LoginAttempt) (*LoginResult, e
 			return nil, err
 		}
 	}
-	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
-		return nil, err
-	}
 	if _, err := a.Store.Logins().PurgeAdminSessions(ctx, now); err != nil {
 		return nil, err
 	}
 	if _, err := a.Store.Logins().PurgeLoginRecords(ctx, now.Add(-failureMemory), now.Add(-a.knownSourceTTL())); err != nil {
 		return nil, err
 	}
+	// A second step may be due (twofactor_login.go).
+	if res.Pending, err = a.secondStep(ctx, admin, at.UserAgent, res.Device); err != nil || res.Pending != nil {
+		return res, err
+	}
+	if res.Session, err = a.openSession(ctx, admin, at.UserAgent, ""); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// openSession opens a console session of admin, signed in by how, and
+// notes the time of the sign-in.
+func (a *AdminAuth) openSession(ctx context.Context, admin *Admin, userAgent, how string) (*AdminSession, error) {
+	now := a.Now.Now()
+	if err := a.Store.Admins().RecordLogin(ctx, admin.ID, now); err != nil {
+		return nil, err
+	}
 	raw := RandomSecret(32)
 	s := &AdminSession{RawID: raw, IDHash: hashSecret(raw), AdminID: admin.ID, CSRFToken: RandomSecret(32),
-		UserAgentHash: hashSecret(at.UserAgent), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.sessionTTL())}
+		UserAgentHash: hashSecret(userAgent), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.sessionTTL())}
 	if err := a.Store.Logins().CreateAdminSession(ctx, s); err != nil {
 		return nil, err
 	}
-	if err := a.audit(ctx, admin, "admin_signed_in", admin.ID, ""); err != nil {
+	if err := a.audit(ctx, admin, "admin_signed_in", admin.ID, how); err != nil {
 		return nil, err
 	}
-	res.Session = s
-	return res, nil
+	return s, nil
 }
 
 // loginFailed counts a failure against its source and against all sources

@@ -19,6 +19,7 @@ type Store interface {
 
 	Admins() AdminStore
 	Logins() LoginStore
+	TwoFactor() TwoFactorStore
 	Subscribers() SubscriberStore
 	Requests() RequestStore
 	Policies() PolicyStore
@@ -84,6 +85,44 @@ type LoginStore interface {
 	// DeleteAdminSessions ends every session of an admin except keepHash.
 	DeleteAdminSessions(ctx context.Context, adminID int64, keepHash string) (int64, error)
 	PurgeAdminSessions(ctx context.Context, before time.Time) (int64, error)
+}
+
+// TwoFactorStore keeps two-factor sign-in (twofactor.go): enrolments,
+// recovery codes, pending sign-ins and the console's settings.
+type TwoFactorStore interface {
+	// TwoFactorSecret returns an admin's enrolment (ENOTFOUND: none).
+	TwoFactorSecret(ctx context.Context, adminID int64) (*TwoFactorSecret, error)
+	// StartTwoFactor stores a new, unconfirmed enrolment, replacing an
+	// unconfirmed one; it never replaces a confirmed one (ECONFLICT).
+	StartTwoFactor(ctx context.Context, adminID int64, sealed string, at time.Time) error
+	// ConfirmTwoFactor turns the unconfirmed enrolment on, takes step as
+	// its last step and keeps codeHashes as its recovery codes; ECONFLICT
+	// when there is no unconfirmed enrolment.
+	ConfirmTwoFactor(ctx context.Context, adminID, step int64, codeHashes []string, at time.Time) error
+	// TakeTwoFactorStep records step as the last step of a confirmed
+	// enrolment when it is later than the last one; false when not.
+	TakeTwoFactorStep(ctx context.Context, adminID, step int64) (bool, error)
+	// UseRecoveryCode marks an unused recovery code used; false when
+	// there is none with that hash.
+	UseRecoveryCode(ctx context.Context, adminID int64, codeHash string, at time.Time) (bool, error)
+	// RecoveryCodesLeft counts the unused recovery codes.
+	RecoveryCodesLeft(ctx context.Context, adminID int64) (int, error)
+	// DeleteTwoFactor removes an enrolment and its recovery codes; false
+	// when there was none.
+	DeleteTwoFactor(ctx context.Context, adminID int64) (bool, error)
+	// TwoFactorAdmins returns the ids of the admins with two-factor on.
+	TwoFactorAdmins(ctx context.Context) (map[int64]bool, error)
+
+	// ConsoleSetting returns a setting's value ("" when unset).
+	ConsoleSetting(ctx context.Context, name string) (string, error)
+	SetConsoleSetting(ctx context.Context, name, value string, at time.Time) error
+
+	CreatePendingLogin(ctx context.Context, p *PendingLogin) error
+	PendingLogin(ctx context.Context, idHash string) (*PendingLogin, error)
+	// AddPendingFailure counts a wrong code and returns the count.
+	AddPendingFailure(ctx context.Context, idHash string) (int, error)
+	DeletePendingLogin(ctx context.Context, idHash string) error
+	PurgePendingLogins(ctx context.Context, before time.Time) error
 }
 
 // SubscriberStore holds subscribers, their consents, confirmations and

@@ -39,10 +39,11 @@ import (
 // commit of its row: a worker killed inside it sends those messages again.
 // That window is bounded by count: a batch sends its next message only
 // once the result of its previous one is committed (in a group commit with
-// the results of the other batches), and a message goes out only with one
-// of Senders slots, given back at that commit; so a killed process sends
-// at most Senders messages again (its task handlers), however slow its
-// database was; a slow database slows sending instead. A message sent
+// the results of the other batches; several group commits may be under
+// way at once), and a message goes out only with one of Senders slots,
+// given back at that commit; so a killed process sends at most Senders
+// messages again (its task handlers), however slow its database was; a
+// slow database slows sending instead. A message sent
 // again keeps its Message-ID, which lets receiving systems drop the copy.
 // A graceful stop (SIGTERM) leaves no window: sending stops and every
 // result is written first.

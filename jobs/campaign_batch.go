@@ -99,7 +99,7 @@ func maxTime(a, b time.Time) time.Time {
 // sendRange is the claim-send loop of a batch.
 func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, refusal error,
 	aud app.Audience, claimID int64, claimStart time.Time, p CampaignBatchPayload) error {
-	var last uint64 // ticket of this batch's latest result
+	var last *resultGroup // ticket of this batch's latest result
 	for {
 		if !r.lease.ok(claimStart, r.opt.Lease) {
 			return errLeaseAtRisk

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,31 +17,46 @@ import (
 	"newsletter/app"
 )
 
-// recorder writes delivery results in group commits: one transaction at a
-// time, each with every result that arrived while the previous one was
-// being written. A sender does not start its next message before the
-// result of its previous one is committed (Add, then Wait), so a process
-// never holds more messages that the SMTP server accepted and whose rows
-// do not say so yet than it has senders: the most a crash can send again.
-// Slots enforce that bound for the whole process, whatever the senders do
-// (a sender that gives up waiting keeps its slot taken until its result is
-// written). When the database is slow, sending waits for it.
+// recorder writes delivery results in group commits, with several
+// writers: a result waiting to be written goes into the next group, and
+// an idle writer takes that group at once and writes it in one
+// transaction while the other writers write theirs. A sender does not
+// start its next message before the result of its previous one is
+// committed (Add, then Wait), so a process never holds more messages that
+// the SMTP server accepted and whose rows do not say so yet than it has
+// senders: the most a crash can send again. Slots enforce that bound for
+// the whole process, whatever the senders do (a sender that gives up
+// waiting keeps its slot taken until its result is written). When the
+// database is slow, sending waits for it. Writers working at the same time
+// keep that wait to about one commit: a result need not wait for the
+// commit under way when it arrives (the store counts messages sent so that
+// such commits do not wait for each other).
 type recorder struct {
-	store CampaignStore
-	log   *slog.Logger
-	slots chan struct{} // one token per message sent or being sent and not yet recorded
+	store   CampaignStore
+	log     *slog.Logger
+	slots   chan struct{} // one token per message sent or being sent and not yet recorded
+	writers int
 
-	mu      sync.Mutex
-	pending []app.DeliveryOutcome
-	added   uint64        // results added so far
-	written uint64        // results written so far, in the order added
-	done    chan struct{} // closed and replaced after each write
-	wake    chan struct{}
-	stopped chan struct{} // closed when the recorder stops writing
+	mu        sync.Mutex
+	open      *resultGroup   // results no writer has taken yet, or nil
+	unwritten []*resultGroup // groups not committed yet, in the order they were opened
+	wake      chan struct{}
+	stopped   chan struct{} // closed when the recorder stops writing
 }
 
+// resultGroup is the results one transaction writes; a sender's ticket
+// for Wait.
+type resultGroup struct {
+	outs []app.DeliveryOutcome
+	done chan struct{} // closed once committed
+}
+
+// recordWriters is how many group commits a process has under way at
+// most.
+const recordWriters = 4
+
 func newRecorder(store CampaignStore, log *slog.Logger, slots int) *recorder {
-	return &recorder{store: store, log: log, slots: make(chan struct{}, slots), done: make(chan struct{}),
+	return &recorder{store: store, log: log, slots: make(chan struct{}, slots), writers: recordWriters,
 		wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 }
 
@@ -72,123 +88,151 @@ func (r *recorder) Release() { <-r.slots }
 // Add queues the result of the message of an acquired slot for writing and
 // returns its ticket for Wait; the slot is given back once the result is
 // committed.
-func (r *recorder) Add(o app.DeliveryOutcome) uint64 {
+func (r *recorder) Add(o app.DeliveryOutcome) *resultGroup {
 	r.mu.Lock()
-	r.pending = append(r.pending, o)
-	r.added++
-	ticket := r.added
+	g := r.open
+	if g == nil {
+		g = &resultGroup{done: make(chan struct{})}
+		r.open = g
+		r.unwritten = append(r.unwritten, g)
+	}
+	g.outs = append(g.outs, o)
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
-	return ticket
+	return g
 }
 
-// Wait waits until the result of ticket, and every result added before
-// it, is written. The zero ticket is written from the start.
-func (r *recorder) Wait(ctx context.Context, ticket uint64) error {
-	r.mu.Lock()
-	for r.written < ticket {
-		done := r.done
-		r.mu.Unlock()
-		select {
-		case <-done:
-		case <-r.stopped:
-			r.mu.Lock()
-			ok := r.written >= ticket
-			r.mu.Unlock()
-			if ok {
-				return nil
-			}
-			return errRecorderStopped
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		r.mu.Lock()
+// Wait waits until the result of ticket is written. The nil ticket is
+// written from the start.
+func (r *recorder) Wait(ctx context.Context, ticket *resultGroup) error {
+	if ticket == nil {
+		return nil
 	}
-	r.mu.Unlock()
-	return nil
+	select {
+	case <-ticket.done:
+		return nil
+	case <-r.stopped:
+		select {
+		case <-ticket.done:
+			return nil
+		default:
+			return errRecorderStopped
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Sync waits until every result added before the call is written.
 func (r *recorder) Sync(ctx context.Context) error {
 	r.mu.Lock()
-	target := r.added
+	groups := slices.Clone(r.unwritten)
 	r.mu.Unlock()
-	return r.Wait(ctx, target)
+	for _, g := range groups {
+		if err := r.Wait(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // run writes results until ctx ends, then writes what is left (bounded by
-// a few seconds). A write starts as soon as a result waits and the
-// previous write is over: results that arrive meanwhile share the next
-// transaction.
+// a few seconds).
 func (r *recorder) run(ctx context.Context) {
-	backoff := 100 * time.Millisecond
-	failing := false
+	var wg sync.WaitGroup
+	for range r.writers {
+		wg.Go(func() { r.writer(ctx) })
+	}
+	wg.Wait()
+	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	for {
-		select {
-		case <-r.wake:
-		case <-ctx.Done():
-			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			for final.Err() == nil && r.flush(final) != nil {
-				time.Sleep(200 * time.Millisecond)
-			}
-			cancel()
-			close(r.stopped)
-			return
+		r.mu.Lock()
+		r.open = nil // every group is taken: written below
+		var g *resultGroup
+		if len(r.unwritten) > 0 {
+			g = r.unwritten[0]
 		}
+		r.mu.Unlock()
+		if g == nil || final.Err() != nil {
+			break
+		}
+		if r.write(final, g) != nil {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	close(r.stopped)
+}
+
+// writer writes one group at a time until ctx ends: the group waiting when
+// it is free, retried until it is written. A group that ctx interrupts is
+// left to run's final writes.
+func (r *recorder) writer(ctx context.Context) {
+	for {
+		g := r.take()
+		if g == nil {
+			select {
+			case <-r.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		backoff := 100 * time.Millisecond
+		failing := false
 		for {
-			err := r.flush(ctx)
+			err := r.write(ctx, g)
 			if err == nil {
 				if failing {
 					r.log.Info("delivery results are written again")
-					failing = false
 				}
-				backoff = 100 * time.Millisecond
 				break
 			}
 			if ctx.Err() != nil {
-				break
+				return
 			}
 			if !failing {
 				r.log.Warn("writing delivery results failed; sending waits, retrying", "err", err)
 				failing = true
 			}
-			time.Sleep(backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return
+			}
 			backoff = min(backoff*2, 5*time.Second)
 		}
 	}
 }
 
-// flush writes everything pending in one transaction and gives back the
-// slots of what it wrote; on failure the results stay pending.
-func (r *recorder) flush(ctx context.Context) error {
+// take returns the open group, closed to new results, or nil when no
+// result waits.
+func (r *recorder) take() *resultGroup {
 	r.mu.Lock()
-	batch := r.pending
-	r.mu.Unlock()
-	if len(batch) == 0 {
-		return nil
-	}
-	if err := r.store.RecordDeliveries(ctx, batch); err != nil {
+	defer r.mu.Unlock()
+	g := r.open
+	r.open = nil
+	return g
+}
+
+// write commits the results of g in one transaction, gives back their
+// slots and then wakes their senders; on failure g stays unwritten.
+func (r *recorder) write(ctx context.Context, g *resultGroup) error {
+	if err := r.store.RecordDeliveries(ctx, g.outs); err != nil {
 		return err
 	}
-	for range batch {
+	for range g.outs {
 		<-r.slots
 	}
 	r.mu.Lock()
-	r.pending = append(r.pending[:0:0], r.pending[len(batch):]...)
-	r.written += uint64(len(batch))
-	close(r.done)
-	r.done = make(chan struct{})
-	more := len(r.pending) > 0
-	r.mu.Unlock()
-	if more {
-		select {
-		case r.wake <- struct{}{}:
-		default:
-		}
+	if i := slices.Index(r.unwritten, g); i >= 0 {
+		r.unwritten = slices.Delete(r.unwritten, i, i+1)
 	}
+	r.mu.Unlock()
+	close(g.done)
 	return nil
 }
 

@@ -154,7 +154,9 @@ type adminView struct {
 	Section string
 	Flash   string
 	Nav     []navGroup
-	D       any
+	// TwoFactor says the two-factor page exists.
+	TwoFactor bool
+	D         any
 }
 
 type navItem struct {
@@ -233,7 +235,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 // adminPage renders a console page.
 func (s *Server) adminPage(c *fiber.Ctx, status int, name, section, title string, data any) error {
 	loc := adminLocale(c)
-	v := &adminView{Me: currentAdmin(c), Section: section, D: data}
+	v := &adminView{Me: currentAdmin(c), Section: section, D: data, TwoFactor: s.deps.TwoFactor != nil}
 	if sess := currentSession(c); sess != nil {
 		v.CSRF = sess.CSRFToken
 		v.Nav = s.adminNav(c, loc, section)

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ const (
 
 type loginData struct {
 	Email, Next, CSRF, Error string
+	// SSO names the single sign-on provider, when there is one.
+	SSO string
 }
 
 // safeNext keeps a post-sign-in destination inside the console.
@@ -50,14 +53,14 @@ func (s *Server) adminLoginPage(c *fiber.Ctx) error {
 		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
 	}
 	loc := adminLocale(c)
-	d := loginData{Next: safeNext(c.Query("next")), CSRF: s.loginToken(c)}
+	d := loginData{Next: safeNext(c.Query("next")), CSRF: s.loginToken(c), SSO: s.ssoName()}
 	return s.adminPage(c, fiber.StatusOK, "admin_login", "login", templates.T(loc, "admin.login.title"), d)
 }
 
 // adminLogin checks the credentials and opens a session.
 func (s *Server) adminLogin(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	d := loginData{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
+	d := loginData{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next")), SSO: s.ssoName()}
 	again := func(status int, msg string) error {
 		d.Error, d.CSRF = msg, s.loginToken(c)
 		return s.adminPage(c, status, "admin_login", "login", templates.T(loc, "admin.login.title"), d)
@@ -89,15 +92,36 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 	default:
 		return err
 	}
+	if res.Pending != nil {
+		// The password was right; the second step comes next.
+		s.clearCookie(c, s.loginCSRFCookieName())
+		s.setCookie(c, s.pendingCookieName(), res.Pending.RawID, res.Pending.ExpiresAt)
+		path := "/admin/login/verify"
+		if res.Pending.Stage == app.StageEnrol {
+			path = "/admin/login/enrol"
+		}
+		return c.Redirect(path+"?next="+url.QueryEscape(d.Next)+"&lang="+loc, fiber.StatusSeeOther)
+	}
+	if err := s.signedIn(c, res, loc); err != nil {
+		return err
+	}
+	return c.Redirect(d.Next, fiber.StatusSeeOther)
+}
+
+// signedIn sets the cookies of a session just opened.
+func (s *Server) signedIn(c *fiber.Ctx, res *app.LoginResult, loc string) error {
 	if err := s.deps.Auth.SetLocale(c.UserContext(), res.Session, loc); err != nil {
 		return err
 	}
 	s.clearCookie(c, s.loginCSRFCookieName())
+	s.clearCookie(c, s.pendingCookieName())
 	s.setCookie(c, s.sessionCookieName(), res.Session.RawID, res.Session.ExpiresAt)
 	// The device cookie lets this browser sign in to this account while
 	// others' failures slow everyone else down.
-	s.setCookie(c, s.deviceCookieName(), res.Device, time.Now().Add(app.DefaultDeviceTTL))
-	return c.Redirect(d.Next, fiber.StatusSeeOther)
+	if res.Device != "" {
+		s.setCookie(c, s.deviceCookieName(), res.Device, time.Now().Add(app.DefaultDeviceTTL))
+	}
+	return nil
 }
 
 // adminLogout ends the session.

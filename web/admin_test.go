@@ -196,6 +196,9 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin", "/admin", all},
 		{"GET", "/admin/password", "/admin/password", all},
 		{"POST", "/admin/password", "/admin/password", all},
+		{"GET", "/admin/twofactor", "/admin/twofactor", all},
+		{"POST", "/admin/twofactor", "/admin/twofactor", all},
+		{"POST", "/admin/twofactor/disable", "/admin/twofactor/disable", all},
 
 		{"GET", "/admin/campaigns", "/admin/campaigns", marketing},
 		{"GET", "/admin/campaigns/new", "/admin/campaigns/new", marketing},
@@ -247,6 +250,8 @@ func TestAdminRoles(t *testing.T) {
 		{"POST", "/admin/users/:id<int>/unlock", "/admin/users/" + missing + "/unlock", owner},
 		{"POST", "/admin/users/:id<int>/password", "/admin/users/" + missing + "/password", owner},
 		{"POST", "/admin/users/:id<int>/delete", "/admin/users/" + missing + "/delete", owner},
+		{"POST", "/admin/users/:id<int>/twofactor", "/admin/users/" + missing + "/twofactor", owner},
+		{"POST", "/admin/users/twofactor-required", "/admin/users/twofactor-required", owner},
 		{"GET", "/admin/tokens", "/admin/tokens", owner},
 		{"POST", "/admin/tokens", "/admin/tokens", owner},
 		{"POST", "/admin/tokens/:id<int>/revoke", "/admin/tokens/" + missing + "/revoke", owner},

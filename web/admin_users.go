@@ -17,6 +17,8 @@ type accountRow struct {
 	LastLogin string
 	Locked    bool
 	Self      bool
+	// TwoFactor says the account has two-factor sign-in on.
+	TwoFactor bool
 }
 
 type usersData struct {
@@ -30,6 +32,10 @@ type usersData struct {
 	NewPassword string
 	// Reset is a password reset to show once.
 	Reset *passwordResetView
+	// TwoFactorOn says two-factor sign-in is available; Required that
+	// owners require it; SSO names the single sign-on provider.
+	TwoFactorOn, TwoFactorRequired bool
+	SSO                            string
 }
 
 // passwordResetView shows a reset password once, with what else the
@@ -52,10 +58,21 @@ func (s *Server) usersData(c *fiber.Ctx) (usersData, error) {
 	if err != nil {
 		return usersData{}, err
 	}
-	d := usersData{Roles: roleOptions(loc), Role: string(app.RoleMarketer)}
+	d := usersData{Roles: roleOptions(loc), Role: string(app.RoleMarketer), SSO: s.ssoName()}
+	enrolled := map[int64]bool{}
+	if s.deps.TwoFactor != nil {
+		d.TwoFactorOn = true
+		if enrolled, err = s.deps.TwoFactor.TwoFactorAdmins(c.UserContext()); err != nil {
+			return usersData{}, err
+		}
+		if d.TwoFactorRequired, err = s.deps.TwoFactor.TwoFactorRequired(c.UserContext()); err != nil {
+			return usersData{}, err
+		}
+	}
 	for _, a := range list {
 		d.Rows = append(d.Rows, accountRow{AdminAccount: a, RoleLabel: templates.T(loc, "admin.role."+string(a.Role)),
-			LastLogin: fmtTimePtr(a.LastLoginAt), Locked: a.LockedUntil != nil && a.LockedUntil.After(now), Self: a.ID == me.ID})
+			LastLogin: fmtTimePtr(a.LastLoginAt), Locked: a.LockedUntil != nil && a.LockedUntil.After(now), Self: a.ID == me.ID,
+			TwoFactor: enrolled[a.ID]})
 	}
 	return d, nil
 }

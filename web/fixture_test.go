@@ -88,8 +88,8 @@ func (s *setup) plugOptOut() {
 // the campaign use cases camps, and the outbox page when c has one.
 func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 	c.auth = &app.AdminAuth{Store: s.store, Admins: s.admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
-		SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute}
-	s.Auth, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, s.store, s.svc, camps, c.outbox
+		SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute, Keys: s.signer}
+	s.Auth, s.TwoFactor, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, c.auth, s.store, s.svc, camps, c.outbox
 }
 
 func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {

@@ -48,6 +48,8 @@ const (
 	campaignsPart
 	privacyPart
 	outboxPart
+	twoFactorPart
+	ssoPart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -129,6 +131,27 @@ func (s *Server) table() []route {
 		{access: signIn, routes: []endpoint{
 			{get, "/admin/login", s.adminLoginPage},
 			{post, "/admin/login", s.adminLogin},
+		}},
+		// The second step after the password (admin_twofactor.go).
+		{access: signIn, part: twoFactorPart, routes: []endpoint{
+			{get, "/admin/login/verify", s.adminCodePage},
+			{post, "/admin/login/verify", s.adminVerifyCode},
+			{get, "/admin/login/enrol", s.adminPendingEnrolPage},
+			{post, "/admin/login/enrol", s.adminPendingEnrol},
+		}},
+		// Single sign-on (admin_sso.go).
+		{access: signIn, part: ssoPart, routes: []endpoint{
+			{get, "/admin/login/oidc", s.adminSSOStart},
+			{get, "/admin/login/oidc/callback", s.adminSSOCallback},
+		}},
+		{access: console, roles: anyRole, part: twoFactorPart, routes: []endpoint{
+			{get, "/admin/twofactor", s.adminTwoFactor},
+			{post, "/admin/twofactor", s.adminConfirmTwoFactor},
+			{post, "/admin/twofactor/disable", s.adminDisableTwoFactor},
+		}},
+		{access: console, roles: ownerOnly, part: twoFactorPart, routes: []endpoint{
+			{post, "/admin/users/:id<int>/twofactor", s.adminResetTwoFactor},
+			{post, "/admin/users/twofactor-required", s.adminRequireTwoFactor},
 		}},
 		{access: console, roles: anyRole, routes: []endpoint{
 			{get, "/admin", s.adminDashboard},
@@ -334,6 +357,10 @@ func (s *Server) has(p part) bool {
 		return s.deps.Privacy != nil
 	case outboxPart:
 		return s.opts.OutboxDir != ""
+	case twoFactorPart:
+		return s.deps.TwoFactor != nil
+	case ssoPart:
+		return s.deps.TwoFactor != nil && s.deps.SSO != nil
 	}
 	return true
 }

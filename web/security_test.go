@@ -183,6 +183,7 @@ func newSecEnv(t *testing.T) *secEnv {
 		e.lim.inner = s.Limiter
 		s.Limiter = e.lim
 		s.LimitIP, s.LimitAddress, s.BodyLimit, s.InboundBodyLimit = secLimitIP, secLimitAddress, secBodyLimit, secInboundLimit
+		plugSSO(s, startOIDC(t))
 	})
 	e.console = c
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
@@ -366,6 +367,19 @@ func (e *secEnv) routes() []secRoute {
 		// The console.
 		{method: "GET", path: "/admin/login", kind: kindLogin, query: []string{"next", "lang", "ok"}},
 		{method: "POST", path: "/admin/login", kind: kindLogin},
+		// The second step after the password, and single sign-on: the
+		// forms' own token, a pending sign-in bound to the browser, the
+		// provider's state bound to a cookie (admin_twofactor_test.go,
+		// admin_sso_test.go).
+		{method: "GET", path: "/admin/login/verify", kind: kindLogin, query: []string{"next", "lang"}},
+		{method: "POST", path: "/admin/login/verify", kind: kindLogin},
+		{method: "GET", path: "/admin/login/enrol", kind: kindLogin, query: []string{"next", "lang"}},
+		{method: "POST", path: "/admin/login/enrol", kind: kindLogin},
+		{method: "GET", path: "/admin/login/oidc", kind: kindLogin},
+		{method: "GET", path: "/admin/login/oidc/callback", kind: kindLogin, query: []string{"code", "state", "error", "lang"}},
+		{method: "GET", path: "/admin/twofactor", kind: kindAdmin, roles: all, query: q()},
+		{method: "POST", path: "/admin/twofactor", kind: kindAdmin, roles: all, form: form("code", "123456")},
+		{method: "POST", path: "/admin/twofactor/disable", kind: kindAdmin, roles: all, form: form("code", "123456")},
 		{method: "POST", path: "/admin/logout", kind: kindAdmin, roles: all, form: url.Values{}},
 		{method: "GET", path: "/admin", kind: kindAdmin, roles: all, query: q()},
 		{method: "GET", path: "/admin/password", kind: kindAdmin, roles: all, query: q()},
@@ -436,6 +450,9 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/users/:id<int>/unlock", target: "/admin/users/" + usr + "/unlock", kind: kindAdmin, roles: own, form: url.Values{}},
 		{method: "POST", path: "/admin/users/:id<int>/password", target: "/admin/users/" + usr + "/password", kind: kindAdmin, roles: own,
 			form: form("revoke_tokens", "yes")},
+		{method: "POST", path: "/admin/users/:id<int>/twofactor", target: "/admin/users/" + usr + "/twofactor", kind: kindAdmin, roles: own,
+			form: url.Values{}},
+		{method: "POST", path: "/admin/users/twofactor-required", kind: kindAdmin, roles: own, form: form("required", "no")},
 		{method: "POST", path: "/admin/users/:id<int>/delete", target: "/admin/users/" + usr + "/delete", kind: kindAdmin, roles: own, form: url.Values{}},
 		{method: "GET", path: "/admin/tokens", kind: kindAdmin, roles: own, query: q()},
 		{method: "POST", path: "/admin/tokens", kind: kindAdmin, roles: own, form: form("name", "stolen", "admin_id", id(e.admins[o].ID))},

@@ -47,7 +47,12 @@ type Deps struct {
 	APITokens APITokens
 	Publisher PolicyPublisher
 	// Auth signs operators in to the console; nil turns the console off.
-	Auth      ConsoleAuth
+	Auth ConsoleAuth
+	// TwoFactor is two-factor sign-in; nil turns it (and single sign-on)
+	// off.
+	TwoFactor TwoFactor
+	// SSO is the OpenID Connect provider of the console; nil: none.
+	SSO       SingleSignOn
 	Directory Directory
 	Dashboard Dashboard
 	// Campaigns are the campaign use cases; nil turns campaigns off.

@@ -58,6 +58,8 @@ type Config struct {
 
 	AdminEmail    string
 	AdminPassword string
+	// OIDC is the console's single sign-on; off when not configured.
+	OIDC OIDC
 
 	// ConfirmTTL is how long a confirmation link stays valid.
 	ConfirmTTL time.Duration
@@ -300,6 +302,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	if err := loadFeedback(c, get); err != nil {
+		return nil, err
+	}
+	if err := loadOIDC(c, get); err != nil {
 		return nil, err
 	}
 	switch c.LogFormat {

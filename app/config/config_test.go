@@ -64,6 +64,20 @@ func TestLoad(t *testing.T) {
 					t.Errorf("metrics %q %q", c.MetricsToken, c.MetricsAddr)
 				}
 			}},
+		{name: "OIDCPartial", env: map[string]string{"OIDC_ISSUER": "https://id.example.com"},
+			wantErr: "OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together"},
+		{name: "OIDCNoSecret", env: map[string]string{"OIDC_ISSUER": "https://id.example.com", "OIDC_CLIENT_ID": "news"},
+			wantErr: "OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together"},
+		{name: "OIDCPlainHTTP", env: map[string]string{"OIDC_ISSUER": "http://id.example.com", "OIDC_CLIENT_ID": "news", "OIDC_CLIENT_SECRET": "s"},
+			wantErr: "OIDC_ISSUER: "},
+		{name: "OIDCNameAlone", env: map[string]string{"OIDC_PROVIDER_NAME": "Okta"}, wantErr: "OIDC_PROVIDER_NAME: "},
+		{name: "OIDC", env: map[string]string{"OIDC_ISSUER": "https://id.example.com/", "OIDC_CLIENT_ID": "news", "OIDC_CLIENT_SECRET": "s"},
+			check: func(t *testing.T, c *config.Config) {
+				if !c.OIDC.On() || c.OIDC.Issuer != "https://id.example.com" || c.OIDC.ClientID != "news" {
+					t.Errorf("oidc %+v", c.OIDC)
+				}
+			}},
+		{name: "OIDCLoopbackHTTP", env: map[string]string{"OIDC_ISSUER": "http://127.0.0.1:5556/dex", "OIDC_CLIENT_ID": "news", "OIDC_CLIENT_SECRET": "s"}},
 		{name: "MetricsShortToken", env: map[string]string{"METRICS_TOKEN": "short"}, wantErr: "METRICS_TOKEN: at least 16"},
 		{name: "MetricsAddr", env: map[string]string{"METRICS_ADDR": "9100"}, wantErr: "METRICS_ADDR: "},
 		{name: "MetricsAddrIsTheWebAddr", env: map[string]string{"METRICS_ADDR": ":8080"}, wantErr: "METRICS_ADDR: must differ from NEWSLETTER_ADDR"},

@@ -13,6 +13,9 @@ func (s *Store) Admins() app.AdminStore { return s }
 // Logins implements app.Store (login_records.go, sessions.go).
 func (s *Store) Logins() app.LoginStore { return s }
 
+// TwoFactor implements app.Store (twofactor.go).
+func (s *Store) TwoFactor() app.TwoFactorStore { return s }
+
 // Subscribers implements app.Store (subscribers.go, blocks.go).
 func (s *Store) Subscribers() app.SubscriberStore { return s }
 

@@ -92,7 +92,11 @@ func (s *Store) Campaign(ctx context.Context, id int64) (*app.Campaign, error) {
 	if err := s.with(ctx).Take(&r, id).Error; err != nil {
 		return nil, notFound(err, "campaign")
 	}
-	return r.campaign(), nil
+	c := r.campaign()
+	if err := s.addSentShards(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // ListCampaigns returns campaigns, newest first.
@@ -112,8 +116,13 @@ func (s *Store) ListCampaigns(ctx context.Context, f app.CampaignFilter) ([]app.
 		return nil, fmt.Errorf("list campaigns: %w", err)
 	}
 	out := make([]app.Campaign, len(rows))
+	ptrs := make([]*app.Campaign, len(rows))
 	for i := range rows {
 		out[i] = *rows[i].campaign()
+		ptrs[i] = &out[i]
+	}
+	if err := s.addSentShards(ctx, ptrs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -266,7 +275,7 @@ func (s *Store) StalledCampaigns(ctx context.Context, quiet time.Duration) ([]ap
 	q := `SELECT c.id, c.version FROM campaigns c WHERE c.status = 'running' AND c.updated_at < @since AND (
 		EXISTS (SELECT 1 FROM delivery_claims k WHERE k.campaign_id = c.id AND k.lease_until <= ` + nowSQL + `
 			AND EXISTS (SELECT 1 FROM deliveries d WHERE d.claim_id = k.id AND d.status = 'sending'))
-		OR (COALESCE(c.progress_at, c.updated_at) < @since
+		OR (COALESCE(c.progress_at, c.updated_at) < @since AND ` + sentShardsQuietSQL + `
 			AND NOT EXISTS (SELECT 1 FROM delivery_claims k WHERE k.campaign_id = c.id AND k.lease_until > ` + nowSQL + `)
 			AND (c.materialized_at IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id
 				AND d.status IN ('pending', 'sending')

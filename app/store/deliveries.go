@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -376,7 +377,10 @@ func (s *Store) RecordDeliveries(ctx context.Context, outs []app.DeliveryOutcome
 				}
 			}
 		}
-		for cid, c := range perCampaign {
+		// Campaigns in id order: commits under way at the same time lock
+		// their rows in the same order.
+		for _, cid := range slices.Sorted(maps.Keys(perCampaign)) {
+			c := perCampaign[cid]
 			set := map[string]any{"progress_at": t}
 			if c.sent > 0 {
 				set["sent"] = gorm.Expr("sent + ?", c.sent)

@@ -11,6 +11,7 @@ import (
 	"newsletter/app/config"
 	"newsletter/app/mail"
 	"newsletter/app/metrics"
+	"newsletter/app/sso"
 	"newsletter/app/store"
 	"newsletter/jobs"
 	"newsletter/templates"
@@ -171,14 +172,19 @@ func (s *system) mailboxPoller() *jobs.MailboxPoller {
 
 // webDeps are the parts the web server calls.
 func (s *system) webDeps() web.Deps {
-	auth := &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer}
+	auth := &app.AdminAuth{Store: s.store, Admins: s.admins, Keys: s.signer, Issuer: s.cfg.OperatorName}
+	var single web.SingleSignOn
+	if o := s.cfg.OIDC; o.On() {
+		single = sso.New(sso.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			RedirectURL: s.cfg.BaseURL.String() + "/admin/login/oidc/callback", Name: o.ProviderName})
+	}
 	return web.Deps{
 		Log: s.log, Metrics: s.metrics, Pages: s.pages,
 		Checks:        []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
 		Subscriptions: s.svc, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store.Policies(), Keys: s.signer,
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.svc,
 		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
-		APITokens: s.admins, Publisher: s.admins, Auth: auth,
+		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
 		Directory: s.store, Dashboard: s.store, Privacy: s.svc,
 	}
 }
