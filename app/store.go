@@ -30,6 +30,8 @@ type Store interface {
 	Audit() AuditStore
 	Outbox() OutboxStore
 	Retention() RetentionStore
+	// Events records the events of event webhooks (webhooks.go).
+	Events() EventRecorder
 }
 
 // AdminStore keeps the operators' accounts and API tokens.

@@ -186,6 +186,10 @@ func (s *Service) applySubscription(ctx context.Context, tx Store, sub *Subscrib
 	sub.Name, sub.Phone, sub.Locale = c.Name, c.Phone, c.Locale
 	if sub.Status == StatusPending {
 		sub.Status = StatusActive
+		if err := tx.Events().RecordEvent(ctx, Event{Type: EventSubscriberConfirmed, At: ev.At,
+			Data: EventData{SubscriberID: sub.ID, Purposes: c.Purposes}}); err != nil {
+			return err
+		}
 	}
 	if sub.ConfirmedAt == nil {
 		sub.ConfirmedAt = &ev.At

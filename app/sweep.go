@@ -16,6 +16,9 @@ type SweepReport struct {
 	ConfirmationsDeleted int64 `json:"confirmations_deleted"`
 	DestructionsPurged   int64 `json:"destructions_purged"`
 	OutboxPurged         int64 `json:"outbox_purged"`
+	// WebhookEventsPurged counts event webhooks' events older than
+	// WebhookEventRetention deleted with their deliveries.
+	WebhookEventsPurged int64 `json:"webhook_events_purged"`
 	// RequestsOverdue and RequestsDueSoon count the requests this sweep
 	// flagged (flagged_at) as past their deadline or close to it.
 	RequestsOverdue int64 `json:"requests_overdue"`
@@ -71,6 +74,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		return rep, err
 	}
 	if rep.OutboxPurged, err = s.Store.Retention().PurgeOutbox(ctx, now.Add(-7*24*time.Hour)); err != nil {
+		return rep, fmt.Errorf("sweep: %w", err)
+	}
+	if rep.WebhookEventsPurged, err = s.Store.Events().PurgeWebhookEvents(ctx, now.Add(-WebhookEventRetention)); err != nil {
 		return rep, fmt.Errorf("sweep: %w", err)
 	}
 	if rep.RequestsOverdue, rep.RequestsDueSoon, err = s.FlagDeadlines(ctx); err != nil {

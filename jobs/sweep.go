@@ -33,6 +33,7 @@ func (h SweepHandler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 	}
 	h.Log.Info("sweep done", "pending_deleted", rep.PendingDeleted, "confirmations_deleted", rep.ConfirmationsDeleted,
 		"destructions_purged", rep.DestructionsPurged, "outbox_purged", rep.OutboxPurged,
+		"webhook_events_purged", rep.WebhookEventsPurged,
 		"requests_overdue", rep.RequestsOverdue, "requests_due_soon", rep.RequestsDueSoon)
 	return nil
 }

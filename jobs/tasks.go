@@ -31,6 +31,7 @@ var taskSpecs = map[string]taskSpec{
 	app.OutboxRequestAnswer:   {QueueCritical, 25, time.Minute},
 	app.OutboxDeadlineAlert:   {QueueDefault, 25, time.Minute},
 	app.OutboxErase:           {QueueDefault, 25, 5 * time.Minute},
+	app.OutboxWebhook:         {QueueDefault, len(webhookSchedule), 30 * time.Second},
 	TypeSweep:                 {QueueDefault, 3, 10 * time.Minute},
 	TypeNoop:                  {QueueDefault, 3, time.Minute},
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"newsletter/app"
 	"newsletter/app/metrics"
 )
 
@@ -69,7 +70,11 @@ func NewWorker(q *Queue, opt WorkerOptions, handlers ...Handler) *Worker {
 // retryDelay backs off exponentially from one second (1, 2, 4, ... s) up to
 // ten minutes, with up to 20% jitter, so a short outage of the mail server
 // or the database is ridden out in seconds and a long one costs little.
-func retryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+// Webhook deliveries follow their own schedule (webhookRetryDelay).
+func retryDelay(n int, _ error, t *asynq.Task) time.Duration {
+	if t != nil && t.Type() == app.OutboxWebhook {
+		return webhookRetryDelay(n)
+	}
 	d := 10 * time.Minute
 	if n < 10 {
 		d = min(time.Duration(1<<n)*time.Second, d)

@@ -144,7 +144,9 @@ func (r *Renderer) Mail(name, locale string, data any) (subject, html, text stri
 func T(locale, key string, args ...any) string {
 	e, ok := catalog[key]
 	if !ok {
-		return key
+		if e, ok = webhookCatalog[key]; !ok {
+			return key
+		}
 	}
 	s := e[0]
 	if normLocale(locale) == "ru" && e[1] != "" {

@@ -215,6 +215,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 			{"admin.nav.outbox", "/admin/outbox", "outbox"},
 			{"admin.nav.users", "/admin/users", "users"},
 			{"admin.nav.tokens", "/admin/tokens", "tokens"},
+			{"admin.nav.webhooks", "/admin/webhooks", "webhooks"},
 		}},
 	}
 	var out []navGroup

@@ -90,6 +90,7 @@ func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 	c.auth = &app.AdminAuth{Store: s.store, Admins: s.admins, Now: c.clock.Now, MaxFailures: 3, Lockout: 15 * time.Minute,
 		SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute, Keys: s.signer}
 	s.Auth, s.TwoFactor, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, c.auth, s.store, s.svc, camps, c.outbox
+	s.EventHooks = &app.Webhooks{Store: s.store, Wake: s.svc.Wake}
 }
 
 func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {

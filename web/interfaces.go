@@ -279,3 +279,15 @@ type Privacy interface {
 	AuditLog
 	Transfers
 }
+
+// EventHooks are the owner's event webhooks: endpoints, their recent
+// deliveries and replays (app.Webhooks); the console and the API call the
+// same ones.
+type EventHooks interface {
+	Create(ctx context.Context, actor *app.Admin, in app.WebhookInput) (*app.WebhookEndpoint, error)
+	List(ctx context.Context) ([]app.WebhookEndpoint, error)
+	Delete(ctx context.Context, actor *app.Admin, id int64) error
+	RotateSecret(ctx context.Context, actor *app.Admin, id int64) (*app.WebhookEndpoint, error)
+	Deliveries(ctx context.Context, endpointID int64, limit int) ([]app.WebhookDelivery, error)
+	Replay(ctx context.Context, actor *app.Admin, deliveryID int64) error
+}

@@ -32,6 +32,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 			uc := &app.Campaigns{Store: p.st, Queue: fake, Tester: fake, Signer: p.svc.Signer}
 			deps := p.deps()
 			deps.Campaigns, deps.Feedback = uc, p.svc
+			deps.EventHooks = &app.Webhooks{Store: p.st}
 			api := p.serve(deps)
 			r := &specRun{spec: loadAPISpec(t, api.srv), api: api, seen: map[string]map[int]bool{}}
 			exerciseAPI(t, r, p, uc)
@@ -199,4 +200,23 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 	r.call(t, pr, "GET", "/api/v1/inbound?limit=10", "", 200)
 	r.call(t, pr, "GET", "/api/v1/audit?limit=10&since=2000-01-01", "", 200)
 	r.call(t, pr, "GET", "/api/v1/audit?since=yesterday", "", 422)
+
+	// Event webhooks, owners only.
+	r.call(t, o, "POST", "/api/v1/webhooks", `{"url":"http://hooks.example.com/in","events":["consent.withdrawn"]}`, 422)
+	r.call(t, o, "POST", "/api/v1/webhooks", `{"url":"https://hooks.example.com/in","events":["subscriber.deleted"]}`, 422)
+	hook := r.call(t, o, "POST", "/api/v1/webhooks", `{"url":"https://hooks.example.com/in","events":["consent.withdrawn"]}`, 201)
+	hookID := fmt.Sprint(hook["id"])
+	r.call(t, m, "GET", "/api/v1/webhooks", "", 403)
+	r.call(t, o, "GET", "/api/v1/webhooks", "", 200)
+	must(t, p.st.RecordEvent(ctx, app.Event{Type: app.EventConsentWithdrawn, Data: app.EventData{SubscriberID: 1, Purpose: app.PurposeMarketing}}))
+	deliveries := r.call(t, o, "GET", "/api/v1/webhooks/"+hookID+"/deliveries?limit=10", "", 200)
+	list, _ := deliveries["deliveries"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("deliveries %v", deliveries)
+	}
+	r.call(t, o, "POST", "/api/v1/webhooks/deliveries/"+fmt.Sprint(list[0].(map[string]any)["id"])+"/replay", "", 202)
+	r.call(t, o, "POST", "/api/v1/webhooks/deliveries/999999/replay", "", 404)
+	r.call(t, o, "POST", "/api/v1/webhooks/"+hookID+"/rotate-secret", "", 200)
+	r.call(t, o, "DELETE", "/api/v1/webhooks/"+hookID, "", 204)
+	r.call(t, o, "GET", "/api/v1/webhooks/"+hookID+"/deliveries", "", 404)
 }

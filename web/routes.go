@@ -48,6 +48,7 @@ const (
 	campaignsPart
 	privacyPart
 	outboxPart
+	eventHooksPart
 	twoFactorPart
 	ssoPart
 )
@@ -222,6 +223,13 @@ func (s *Server) table() []route {
 			{get, "/admin/inbound", s.adminInbound},
 			{get, "/admin/audit", s.adminAudit},
 		}},
+		{access: console, roles: ownerOnly, part: eventHooksPart, routes: []endpoint{
+			{get, "/admin/webhooks", s.adminWebhooks},
+			{post, "/admin/webhooks", s.adminCreateWebhook},
+			{post, "/admin/webhooks/:id<int>/rotate", s.adminRotateWebhook},
+			{post, "/admin/webhooks/:id<int>/delete", s.adminDeleteWebhook},
+			{post, "/admin/webhooks/deliveries/:id<int>/replay", s.adminReplayWebhook},
+		}},
 		{access: console, roles: ownerOnly, part: outboxPart, routes: []endpoint{
 			{get, "/admin/outbox", s.adminOutbox},
 			{get, "/admin/outbox/:name", s.adminOutboxMessage},
@@ -236,6 +244,14 @@ func (s *Server) table() []route {
 			{post, "/api/v1/policies", s.apiPublishPolicy},
 			{get, "/api/v1/subscribers", s.apiListSubscribers},
 			{get, "/api/v1/subscribers/:id<int>", s.apiSubscriber},
+		}},
+		{access: api, roles: ownerOnly, part: eventHooksPart, routes: []endpoint{
+			{post, "/api/v1/webhooks", s.apiCreateWebhook},
+			{get, "/api/v1/webhooks", s.apiWebhooks},
+			{del, "/api/v1/webhooks/:id<int>", s.apiDeleteWebhook},
+			{post, "/api/v1/webhooks/:id<int>/rotate-secret", s.apiRotateWebhook},
+			{get, "/api/v1/webhooks/:id<int>/deliveries", s.apiWebhookDeliveries},
+			{post, "/api/v1/webhooks/deliveries/:id<int>/replay", s.apiReplayWebhook},
 		}},
 		// No personal data: every role may see it.
 		{access: api, roles: anyRole, part: privacyPart, routes: []endpoint{
@@ -357,6 +373,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.Privacy != nil
 	case outboxPart:
 		return s.opts.OutboxDir != ""
+	case eventHooksPart:
+		return s.deps.EventHooks != nil
 	case twoFactorPart:
 		return s.deps.TwoFactor != nil
 	case ssoPart:

@@ -165,6 +165,7 @@ type secEnv struct {
 	erasedID                                  int64
 	pendingConf, revokeConf                   int64
 	requestID, reviewID, tokenID              int64
+	hookID, hookDeliveryID                    int64
 	hash, outboxName                          string
 }
 
@@ -271,6 +272,16 @@ func newSecEnv(t *testing.T) *secEnv {
 	e.requestID = r.ID
 	e.hash, err = e.svc.SuppressManually(ctx, owner, "suppressed@example.com", "by hand")
 	must(t, err)
+
+	// An event webhook endpoint with one delivery.
+	hooks := &app.Webhooks{Store: e.store}
+	ep, err := hooks.Create(ctx, owner, app.WebhookInput{URL: "https://hooks.example.com/in", Events: []string{"consent.granted"}})
+	must(t, err)
+	e.hookID = ep.ID
+	must(t, e.store.RecordEvent(ctx, app.Event{Type: app.EventConsentGranted, Data: app.EventData{SubscriberID: e.active.ID}}))
+	ds, err := hooks.Deliveries(ctx, ep.ID, 1)
+	must(t, err)
+	e.hookDeliveryID = ds[0].ID
 
 	// A message in the embedded outbox with hostile headers and text.
 	e.outboxName = "20260102T100000.000000000Z-2@example.com.eml"
@@ -458,12 +469,30 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/tokens", kind: kindAdmin, roles: own, form: form("name", "stolen", "admin_id", id(e.admins[o].ID))},
 		{method: "POST", path: "/admin/tokens/:id<int>/revoke", target: "/admin/tokens/" + id(e.tokenID) + "/revoke", kind: kindAdmin, roles: own,
 			form: url.Values{}},
+		{method: "GET", path: "/admin/webhooks", kind: kindAdmin, roles: own, query: q()},
+		{method: "POST", path: "/admin/webhooks", kind: kindAdmin, roles: own, form: form("url", "https://evil.example.com/x", "events", "consent.withdrawn")},
+		{method: "POST", path: "/admin/webhooks/:id<int>/rotate", target: "/admin/webhooks/" + id(e.hookID) + "/rotate", kind: kindAdmin, roles: own,
+			form: url.Values{}},
+		{method: "POST", path: "/admin/webhooks/:id<int>/delete", target: "/admin/webhooks/" + id(e.hookID) + "/delete", kind: kindAdmin, roles: own,
+			form: url.Values{}},
+		{method: "POST", path: "/admin/webhooks/deliveries/:id<int>/replay", target: "/admin/webhooks/deliveries/" + id(e.hookDeliveryID) + "/replay",
+			kind: kindAdmin, roles: own, form: url.Values{}},
 		{method: "GET", path: "/admin/outbox", kind: kindAdmin, roles: own, query: q()},
 		{method: "GET", path: "/admin/outbox/:name", target: "/admin/outbox/" + e.outboxName, kind: kindAdmin, roles: own, query: q()},
 		{method: "GET", path: "/admin/outbox/:name/html", target: "/admin/outbox/" + e.outboxName + "/html", kind: kindAdmin, roles: own},
 
 		// The API.
 		{method: "GET", path: "/api/v1/me", kind: kindAPI, roles: all},
+		{method: "POST", path: "/api/v1/webhooks", kind: kindAPI, roles: own, json: true,
+			body: `{"url":"https://evil.example.com/x","events":["consent.withdrawn"]}`},
+		{method: "GET", path: "/api/v1/webhooks", kind: kindAPI, roles: own},
+		{method: "DELETE", path: "/api/v1/webhooks/:id<int>", target: "/api/v1/webhooks/" + id(e.hookID), kind: kindAPI, roles: own},
+		{method: "POST", path: "/api/v1/webhooks/:id<int>/rotate-secret", target: "/api/v1/webhooks/" + id(e.hookID) + "/rotate-secret",
+			kind: kindAPI, roles: own},
+		{method: "GET", path: "/api/v1/webhooks/:id<int>/deliveries", target: "/api/v1/webhooks/" + id(e.hookID) + "/deliveries",
+			kind: kindAPI, roles: own, query: []string{"limit"}},
+		{method: "POST", path: "/api/v1/webhooks/deliveries/:id<int>/replay", target: "/api/v1/webhooks/deliveries/" + id(e.hookDeliveryID) + "/replay",
+			kind: kindAPI, roles: own},
 		{method: "GET", path: "/api/v1/policies", kind: kindAPI, roles: all},
 		{method: "GET", path: "/api/v1/cross-border", kind: kindAPI, roles: all},
 		{method: "POST", path: "/api/v1/campaigns", kind: kindAPI, roles: mkt, json: true, body: draft},

@@ -59,6 +59,8 @@ type Deps struct {
 	Campaigns Campaigns
 	// Privacy are the privacy officer's operations; nil turns them off.
 	Privacy Privacy
+	// EventHooks are the owner's event webhooks; nil turns them off.
+	EventHooks EventHooks
 }
 
 // Options are the web layer's settings.

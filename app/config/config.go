@@ -103,6 +103,9 @@ type Config struct {
 	MailgunSigningKey       string
 	PostmarkWebhookUser     string
 	PostmarkWebhookPassword string
+	// WebhookAllowPrivate lets event webhooks use plain http:// and reach
+	// loopback, private and link-local addresses (WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
 	// OutboxLease is how long an outbox row handed to the queue may stay
 	// unfinished before it is handed over again (the queue may lose it).
 	OutboxLease time.Duration
@@ -237,6 +240,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	} else if c.DatabaseURL != "" {
 		return nil, bad("NEWSLETTER_SECRET", "required when DATABASE_URL is set (at least 32 characters)")
+	}
+	switch v := strings.ToLower(get("WEBHOOK_ALLOW_PRIVATE", "false")); v {
+	case "true", "1", "yes":
+		c.WebhookAllowPrivate = true
+	case "false", "0", "no", "":
+	default:
+		return nil, bad("WEBHOOK_ALLOW_PRIVATE", "must be true or false")
 	}
 	if c.ConfirmTTL, err = duration(get, "NEWSLETTER_CONFIRM_TTL", "168h"); err != nil {
 		return nil, err

@@ -240,14 +240,22 @@ func (s *Store) StartCampaign(ctx context.Context, id, version int64, at time.Ti
 // delivery exists and none is pending or being sent.
 func (s *Store) FinishCampaignIfDone(ctx context.Context, id int64) (bool, error) {
 	t := now()
-	res := s.with(ctx).Exec(`UPDATE campaigns SET status = 'finished', finished_at = ?, updated_at = ?
+	finished := false
+	err := s.tx(ctx, func(tx *Store) error {
+		res := tx.with(ctx).Exec(`UPDATE campaigns SET status = 'finished', finished_at = ?, updated_at = ?
 		WHERE id = ? AND status = 'running' AND materialized_at IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.campaign_id = ? AND d.status IN ('pending', 'sending'))`,
-		t, t, id, id)
-	if res.Error != nil {
-		return false, fmt.Errorf("finish campaign: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+			t, t, id, id)
+		if res.Error != nil {
+			return fmt.Errorf("finish campaign: %w", res.Error)
+		}
+		finished = res.RowsAffected == 1
+		if !finished {
+			return nil
+		}
+		return tx.RecordEvent(ctx, app.Event{Type: app.EventCampaignFinished, At: t, Data: app.EventData{CampaignID: id}})
+	})
+	return finished, err
 }
 
 // DueCampaigns lists scheduled campaigns whose send time has come.

@@ -375,6 +375,13 @@ func (s *Store) RecordDeliveries(ctx context.Context, outs []app.DeliveryOutcome
 					fmt.Sprintf("campaign %d delivery %d: %s", o.CampaignID, o.DeliveryID, truncate(o.Error, 200)), t).Error; err != nil {
 					return fmt.Errorf("suppress bounced address: %w", err)
 				}
+				if res.RowsAffected == 1 {
+					bounced := app.Event{Type: app.EventDeliveryBounced, At: t, Data: app.EventData{DeliveryID: o.DeliveryID,
+						CampaignID: o.CampaignID, Bounce: "hard", Source: "smtp"}}
+					if err := (&Store{db: tx, dialect: s.dialect, inTx: true}).RecordEvent(ctx, bounced); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		// Campaigns in id order: commits under way at the same time lock

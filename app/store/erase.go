@@ -35,7 +35,7 @@ func (s *Store) ErasePersonalData(ctx context.Context, subscriberID int64, at ti
 			return fmt.Errorf("erase: %w", err)
 		}
 	}
-	return nil
+	return s.RecordEvent(ctx, app.Event{Type: app.EventSubscriberErased, At: at, Data: app.EventData{SubscriberID: subscriberID}})
 }
 
 // eraseExtra are statements (one ? for the subscriber id) that destroy a

@@ -49,7 +49,7 @@ func (s *Store) AddFeedbackEvent(ctx context.Context, r *app.FeedbackRecord) (bo
 		return false, nil
 	}
 	r.ID = ids[0]
-	return true, nil
+	return true, s.recordFeedbackEvent(ctx, r)
 }
 
 // SetFeedbackRequest implements app.FeedbackStore.

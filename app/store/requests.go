@@ -50,20 +50,31 @@ func (r *requestRow) request() app.Request {
 // CreateRequest adds a request to the register.
 func (s *Store) CreateRequest(ctx context.Context, r *app.Request) error {
 	row := requestToRow(r)
-	if err := s.with(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("create request: %w", err)
-	}
-	r.ID = row.ID
-	return nil
+	return s.tx(ctx, func(tx *Store) error {
+		if err := tx.with(ctx).Create(&row).Error; err != nil {
+			return fmt.Errorf("create request: %w", err)
+		}
+		r.ID = row.ID
+		return tx.recordRequestCreated(ctx, r)
+	})
 }
 
 // UpdateRequest writes every field of r.
 func (s *Store) UpdateRequest(ctx context.Context, r *app.Request) error {
 	row := requestToRow(r)
-	if err := s.with(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id").Updates(&row).Error; err != nil {
-		return fmt.Errorf("update request: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *Store) error {
+		completes, err := tx.completesRequest(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := tx.with(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id").Updates(&row).Error; err != nil {
+			return fmt.Errorf("update request: %w", err)
+		}
+		if completes {
+			return tx.recordRequestEvent(ctx, app.EventRequestCompleted, r)
+		}
+		return nil
+	})
 }
 
 // Request returns the request with id.

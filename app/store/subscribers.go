@@ -214,11 +214,13 @@ func (s *Store) AddConsentEvent(ctx context.Context, e *app.ConsentEvent) error 
 		IP: nullable(e.IP), UserAgent: nullable(e.UserAgent), FormID: e.FormID, Page: e.Page,
 		PolicyVersion: e.PolicyVersion, ConsentText: e.ConsentText, RequestID: e.RequestID, CreatedAt: at.UTC(),
 	}
-	if err := s.with(ctx).Create(&r).Error; err != nil {
-		return fmt.Errorf("add consent event: %w", err)
-	}
-	e.ID, e.At = r.ID, r.CreatedAt
-	return nil
+	return s.tx(ctx, func(tx *Store) error {
+		if err := tx.with(ctx).Create(&r).Error; err != nil {
+			return fmt.Errorf("add consent event: %w", err)
+		}
+		e.ID, e.At = r.ID, r.CreatedAt
+		return tx.recordConsentEvent(ctx, e)
+	})
 }
 
 // ConsentEvents returns a subscriber's consent history, oldest first.
@@ -418,7 +420,13 @@ func (s *Store) WithdrawMarketing(ctx context.Context, subscriberID, campaignID 
 	if campaignID > 0 {
 		campaign = &campaignID
 	}
-	if s.dialect == Postgres && !s.inTx {
+	// The one statement below records no events: with an endpoint that
+	// asks for them, the transaction further down does.
+	hooked, err := s.anyWebhooks(ctx, app.EventConsentWithdrawn, app.EventRequestCreated, app.EventRequestCompleted)
+	if err != nil {
+		return false, fmt.Errorf("withdraw marketing: %w", err)
+	}
+	if s.dialect == Postgres && !s.inTx && !hooked {
 		var n []int64
 		err := s.with(ctx).Raw(`
 WITH upd AS (
@@ -443,7 +451,7 @@ SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel
 		return len(n) == 1 && n[0] > 0, nil
 	}
 	changed := false
-	err := s.tx(ctx, func(tx *Store) error {
+	err = s.tx(ctx, func(tx *Store) error {
 		db := tx.with(ctx)
 		res := db.Exec(`UPDATE consents SET granted = false, updated_at = ? WHERE subscriber_id = ? AND purpose = 'marketing' AND granted
 			AND EXISTS (SELECT 1 FROM subscribers WHERE id = ? AND status <> 'erased')`, at, subscriberID, subscriberID)

@@ -13,6 +13,7 @@ import (
 	"newsletter/app/metrics"
 	"newsletter/app/sso"
 	"newsletter/app/store"
+	"newsletter/app/webhook"
 	"newsletter/jobs"
 	"newsletter/templates"
 	"newsletter/web"
@@ -32,6 +33,7 @@ type system struct {
 	pages     *templates.Renderer
 	transport mail.Transport
 	relay     *jobs.Relay
+	hooks     *app.Webhooks
 }
 
 // defaultPolicyVersion names the built-in policy on a new installation.
@@ -102,6 +104,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	if files, ok := s.transport.(*mail.FileOutbox); ok {
 		s.svc.MailFiles = files // an erasure deletes the person's mail files
 	}
+	s.hooks = &app.Webhooks{Store: s.store, AllowPrivate: cfg.WebhookAllowPrivate, Wake: s.relay.Wake}
 	s.admins = &app.Admins{Store: s.store}
 	en, ru := templates.DefaultPolicy()
 	if err := s.admins.EnsurePolicy(ctx, defaultPolicyVersion, en, ru); err != nil {
@@ -149,6 +152,7 @@ func (s *system) handlers() []jobs.Handler {
 		jobs.RequestAnswerMail{Transactional: tx, Answers: answers{s.svc, s.store}},
 		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Admins: s.store, Location: s.svc.Calendar.Location},
 		jobs.EraseHandler{Eraser: s.svc},
+		jobs.WebhookHandler{Store: s.store, Sender: webhook.NewSender(webhook.Options{AllowPrivate: s.cfg.WebhookAllowPrivate})},
 		jobs.SweepHandler{Sweeper: s.svc, Log: s.log.With("component", "sweep")},
 		jobs.InboundProcessor{Requests: s.svc, Mail: tx, Sent: s.store, TrustedAuthservID: s.cfg.InboundTrustedAuthservID,
 			OwnAddresses: []string{s.cfg.MailFrom, s.cfg.OperatorEmail}, ReplyTo: s.cfg.OperatorEmail,
@@ -185,7 +189,7 @@ func (s *system) webDeps() web.Deps {
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.svc,
 		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
-		Directory: s.store, Dashboard: s.store, Privacy: s.svc,
+		Directory: s.store, Dashboard: s.store, Privacy: s.svc, EventHooks: s.hooks,
 	}
 }
 
