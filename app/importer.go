@@ -28,6 +28,9 @@ type ImportRow struct {
 	CrossBorder bool
 	IP          string
 	UserAgent   string
+	// PolicyVersion is the policy the person consented under, from the
+	// file; PolicyVersionUnknown when the file does not say.
+	PolicyVersion string
 }
 
 // ImportRun is the record of one import: who ran it, on what file, and the
@@ -87,6 +90,8 @@ type ImportWriter interface {
 //	cross_border                 optional: yes/no, the separate cross-border consent
 //	ip, user_agent               optional: more evidence of the consent
 //	locale (language)            optional: en or ru
+//	policy_version (policy)      optional: the policy version the person consented under;
+//	                             without it the consent is recorded under version "unknown"
 //
 // The separator is a comma, a semicolon or a tab, whichever the header uses;
 // a UTF-8 byte order mark is skipped. consent_at is RFC 3339
@@ -108,8 +113,9 @@ type ImportWriter interface {
 //   - any other row becomes an active subscriber whose consents
 //     (processing, and marketing and cross-border when "yes") are recorded
 //     as consent events with channel "import", the time and source from the
-//     file (source in form_id), the current policy version, and the import
-//     run in the consent text.
+//     file (source in form_id), the policy version from the file (or
+//     "unknown", never the version in force today), and the import run in
+//     the consent text.
 //
 // All or nothing: the whole file is imported in one database transaction.
 // A fatal error (unreadable file, broken CSV quoting, a database failure,
@@ -203,6 +209,7 @@ const (
 	colIP
 	colUserAgent
 	colLocale
+	colPolicyVersion
 	numImportCols
 )
 

@@ -22,7 +22,7 @@ import (
 )
 
 var importColNames = [numImportCols]string{"name", "email", "phone", "consent_at", "consent_source", "marketing",
-	"cross_border", "ip", "user_agent", "locale"}
+	"cross_border", "ip", "user_agent", "locale", "policy_version"}
 
 // importColumnAliases maps a normalized header to its column.
 var importColumnAliases = map[string]int{
@@ -36,6 +36,7 @@ var importColumnAliases = map[string]int{
 	"ip": colIP, "consent_ip": colIP, "ip_address": colIP,
 	"user_agent": colUserAgent, "consent_user_agent": colUserAgent,
 	"locale": colLocale, "language": colLocale, "lang": colLocale,
+	"policy_version": colPolicyVersion, "policy": colPolicyVersion, "consent_policy_version": colPolicyVersion,
 }
 
 // countingReader counts and hashes what is read through it; the count may
@@ -305,6 +306,9 @@ func (p *importParser) row(rec []string, line int) (ImportRow, string) {
 	r.Locale = p.locale
 	if l := p.field(rec, colLocale); l != "" {
 		r.Locale = NormalizeLocale(l)
+	}
+	if r.PolicyVersion, err = importPolicyVersion(p.field(rec, colPolicyVersion)); err != nil {
+		return r, "policy_version: " + err.Error()
 	}
 	r.EmailHash = p.im.Signer.hashNormalized(r.Email)
 	return r, ""

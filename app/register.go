@@ -62,10 +62,17 @@ func (s *Service) DeadlineState(r *Request) string {
 type RegisterInput struct {
 	SubscriberID int64       `json:"subscriber_id"`
 	Kind         RequestKind `json:"kind"`
-	Channel      Channel     `json:"channel"`
-	ReceivedAt   *time.Time  `json:"received_at"`
-	Verification string      `json:"verification"`
-	Note         string      `json:"note"`
+	// Kinds registers one request of each kind, at once, when one letter
+	// asks for several things (RegisterRequests); Kind is then unused.
+	Kinds   []RequestKind `json:"kinds,omitempty"`
+	Channel Channel       `json:"channel"`
+	// ReceivedAt, or ReceivedOn (a date, YYYY-MM-DD, in the operator's
+	// time zone), is when the request arrived: its deadline runs from
+	// then. Neither means now.
+	ReceivedAt   *time.Time `json:"received_at"`
+	ReceivedOn   string     `json:"received_on,omitempty"`
+	Verification string     `json:"verification"`
+	Note         string     `json:"note"`
 }
 
 // RegisterRequest enters a request in the register with its legal
@@ -75,74 +82,40 @@ type RegisterInput struct {
 // once (152-FZ art. 21 part 1: inaccurate data is blocked on receipt);
 // completing it unblocks them.
 func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in RegisterInput) (*Request, error) {
-	fields := map[string]string{}
-	switch in.Kind {
-	case KindAccess, KindDataUpdate, KindUnknown:
-	default:
-		fields["kind"] = "access, data_update or unknown (erase a subscriber to register a revocation)"
-	}
-	if in.Channel == "" {
-		in.Channel = ChannelAPI
-	}
-	switch in.Channel {
-	case ChannelEmail, ChannelWeb, ChannelAdmin, ChannelAPI:
-	default:
-		fields["channel"] = "email, web, admin or api"
-	}
-	now := s.Now.Now()
-	received := now
-	if in.ReceivedAt != nil {
-		received = in.ReceivedAt.UTC()
-		if received.After(now.Add(time.Minute)) {
-			fields["received_at"] = "must not be in the future"
-		}
-	}
-	if in.Kind == KindDataUpdate && in.SubscriberID == 0 {
-		fields["subscriber_id"] = "required for data_update"
-	}
-	note, err := cleanReason("note", in.Note, false)
+	in.Kinds = nil
+	rs, err := s.RegisterRequests(ctx, actor, in)
 	if err != nil {
 		return nil, err
 	}
-	verification, err := cleanReason("verification", in.Verification, false)
-	if err != nil {
-		return nil, err
-	}
-	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Message: "invalid request", Fields: fields}
-	}
-	if verification == "" {
-		verification = "operator"
-	}
-	r := &Request{Kind: in.Kind, Channel: in.Channel, Status: RequestReceived, ReceivedAt: received,
-		DueAt: s.Calendar.DueAt(in.Kind, received), Verification: verification, Note: note}
-	err = s.Store.Tx(ctx, func(tx Store) error {
-		if in.SubscriberID > 0 {
-			sub, err := tx.Subscribers().Subscriber(ctx, in.SubscriberID)
-			if err != nil {
-				return err
-			}
-			if sub.Status == StatusErased {
-				return Errorf(ECONFLICT, "The subscriber is erased.")
-			}
-			r.SubscriberID = &sub.ID
-		}
-		if err := tx.Requests().CreateRequest(ctx, r); err != nil {
+	return rs[0], nil
+}
+
+// registerOne enters request r (checked by RegisterRequests) in tx.
+func (s *Service) registerOne(ctx context.Context, tx Store, actor *Admin, r *Request, subscriberID int64, note string) error {
+	if subscriberID > 0 {
+		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
+		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestRegistered, "request", r.ID, string(r.Kind)); err != nil {
-			return err
+		if sub.Status == StatusErased {
+			return Errorf(ECONFLICT, "The subscriber is erased.")
 		}
-		if r.Kind == KindDataUpdate {
-			_, err := s.block(ctx, tx, actor, *r.SubscriberID, fmt.Sprintf("data disputed: request %d", r.ID), &r.ID)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		r.SubscriberID = &sub.ID
 	}
-	return r, nil
+	if err := tx.Requests().CreateRequest(ctx, r); err != nil {
+		return err
+	}
+	if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestRegistered, "request", r.ID, string(r.Kind)); err != nil {
+		return err
+	}
+	if err := s.addNote(ctx, tx, actor, r.ID, NoteText, note); err != nil {
+		return err
+	}
+	if r.Kind == KindDataUpdate {
+		_, err := s.block(ctx, tx, actor, *r.SubscriberID, fmt.Sprintf("data disputed: request %d", r.ID), &r.ID)
+		return err
+	}
+	return nil
 }
 
 // ExtendRequest extends the deadline of an open access request by 5
@@ -180,6 +153,9 @@ func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, rea
 			return Errorf(ECONFLICT, "The request has been extended already.")
 		}
 		if err := audit(ctx, tx.Audit(), AdminActor(actor), AuditRequestExtended, "request", id, "due "+due.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+		if err := s.addNote(ctx, tx, actor, id, NoteExtended, reason); err != nil {
 			return err
 		}
 		if r.SubscriberID != nil {
@@ -259,6 +235,9 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 		if err := audit(ctx, s.Store.Audit(), AdminActor(actor), AuditRequestCompleted, "request", id, "erased"); err != nil {
 			return nil, err
 		}
+		if err := s.addNote(ctx, s.Store, actor, id, NoteCompleted, note); err != nil {
+			return nil, err
+		}
 		return s.Store.Requests().Request(ctx, id)
 	}
 	status, action := RequestCompleted, AuditRequestCompleted
@@ -267,7 +246,8 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 	}
 	var out *Request
 	err = s.Store.Tx(ctx, func(tx Store) error {
-		ok, err := tx.Requests().CloseRequest(ctx, id, status, note, s.Now.Now())
+		// The note joins the thread; the one written at registration stays.
+		ok, err := tx.Requests().CloseRequest(ctx, id, status, "", s.Now.Now())
 		if err != nil {
 			return err
 		}
@@ -280,6 +260,13 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 			}
 		}
 		if err := audit(ctx, tx.Audit(), AdminActor(actor), action, "request", id, ""); err != nil {
+			return err
+		}
+		kind := NoteCompleted
+		if reject {
+			kind = NoteRejected
+		}
+		if err := s.addNote(ctx, tx, actor, id, kind, note); err != nil {
 			return err
 		}
 		out, err = tx.Requests().Request(ctx, id)

@@ -146,7 +146,8 @@ func newInbox(t *testing.T) *inbox {
 		LookupTXT: in.keys.LookupTXT, OwnAddresses: []string{shopFrom, op.Email}, ReplyTo: op.Email, Log: quietLog()}
 	in.handlers = map[string]jobs.Handler{}
 	for _, h := range []jobs.Handler{proc, jobs.EraseHandler{Eraser: svc}, jobs.ExtensionNoticeMail{Transactional: tx, Notices: svc},
-		jobs.DeadlineAlertMail{Transactional: tx, Requests: st, Admins: st}} {
+		jobs.DeadlineAlertMail{Transactional: tx, Requests: st, Admins: st},
+		jobs.RequestAnswerMail{Transactional: tx, Answers: answerSource{svc, st}}} {
 		in.handlers[h.Type()] = h
 	}
 	return in

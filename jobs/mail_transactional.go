@@ -249,10 +249,11 @@ func (h ExtensionNoticeMail) ProcessTask(ctx context.Context, task *asynq.Task) 
 var monthsRU = [...]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
 
 // civilDate writes the date of t out in a language: "2 December 2026",
-// "2 декабря 2026 г.".
+// "2 декабря 2026 года" (the word, not "г.", so that a sentence ending on
+// the date does not end on two full stops).
 func civilDate(locale string, t time.Time) string {
 	if locale == app.LocaleRU {
-		return fmt.Sprintf("%d %s %d г.", t.Day(), monthsRU[t.Month()-1], t.Year())
+		return fmt.Sprintf("%d %s %d года", t.Day(), monthsRU[t.Month()-1], t.Year())
 	}
 	return t.Format("2 January 2006")
 }

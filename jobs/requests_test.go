@@ -23,7 +23,7 @@ func TestExtensionNotice(t *testing.T) {
 		received, due    string
 	}{
 		{"ru", "Ваш запрос о персональных данных: срок ответа продлён", "статьи 14 Федерального закона № 152-ФЗ",
-			"26 ноября 2026 г.", "17 декабря 2026 г."},
+			"26 ноября 2026 года", "17 декабря 2026 года"},
 		{"en", "Your request about your personal data: the answer will take longer", "article 14 part 3 of Federal Law No. 152-FZ",
 			"26 November 2026", "17 December 2026"},
 	} {
@@ -72,6 +72,9 @@ func TestExtensionNotice(t *testing.T) {
 					if !strings.Contains(part, want) {
 						t.Errorf("the notice lacks %q:\n%s", want, part)
 					}
+				}
+				if strings.Contains(part, "..") || strings.Contains(part, ". .") {
+					t.Errorf("a sentence of the notice ends on two full stops:\n%s", part)
 				}
 			}
 			// The task again (a retry, a second relay): no second notice.
@@ -127,13 +130,13 @@ func TestDeadlineAlert(t *testing.T) {
 		t.Fatalf("%d messages after the sweep, want the alert", len(sent))
 	}
 	m := sent[0]
-	if m.To != "privacy@shop.example" || m.Subject != "Запросы субъектов ПДн: просрочено 1, скоро срок 1" {
+	if m.To != "privacy@shop.example" || m.Subject != "Запросы субъектов ПДн: просрочено — 1, срок истекает — 1" {
 		t.Fatalf("alert to %q, subject %q", m.To, m.Subject)
 	}
 	for _, part := range []string{m.Text, m.HTML} {
 		for _, want := range []string{
-			fmt.Sprintf("№%d Запрос сведений (email), срок %s", late.ID, "20 ноября 2026 г."), "просрочен",
-			fmt.Sprintf("№%d Отзыв согласия (email), срок 27 ноября 2026 г.", soon.ID),
+			fmt.Sprintf("№%d Запрос сведений (email), срок %s", late.ID, "20 ноября 2026 года"), "просрочен",
+			fmt.Sprintf("№%d Отзыв согласия (email), срок 27 ноября 2026 года", soon.ID),
 			in.links.Base.Host + "/admin/requests", "Персональных данных не содержит",
 		} {
 			if !strings.Contains(part, want) {
@@ -182,8 +185,8 @@ func TestDeadlineAlert(t *testing.T) {
 		t.Fatalf("after the revocation fell due: %d alerts (%v)", len(sent), sent)
 	}
 	for _, m := range sent {
-		if m.Subject != "Запросы субъектов ПДн: просрочено 1, скоро срок 0" ||
-			!strings.Contains(m.Text, fmt.Sprintf("№%d Отзыв согласия (email), срок 27 ноября 2026 г. — просрочен", soon.ID)) {
+		if m.Subject != "Запросы субъектов ПДн: просрочено — 1, срок истекает — 0" ||
+			!strings.Contains(m.Text, fmt.Sprintf("№%d Отзыв согласия (email), срок 27 ноября 2026 года — просрочен", soon.ID)) {
 			t.Fatalf("alert %q:\n%s", m.Subject, m.Text)
 		}
 	}

@@ -28,6 +28,7 @@ var taskSpecs = map[string]taskSpec{
 	app.OutboxConfirmation:    {QueueCritical, 25, time.Minute},
 	app.OutboxPreferences:     {QueueCritical, 25, time.Minute},
 	app.OutboxRequestExtended: {QueueCritical, 25, time.Minute},
+	app.OutboxRequestAnswer:   {QueueCritical, 25, time.Minute},
 	app.OutboxDeadlineAlert:   {QueueDefault, 25, time.Minute},
 	app.OutboxErase:           {QueueDefault, 25, 5 * time.Minute},
 	app.OutboxWebhook:         {QueueDefault, len(webhookSchedule), 30 * time.Second},

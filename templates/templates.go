@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	texttemplate "text/template"
@@ -152,15 +153,37 @@ func T(locale, key string, args ...any) string {
 		s = e[1]
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		return fmt.Sprintf(s, deref(args)...)
 	}
 	return s
+}
+
+// deref replaces pointer arguments by what they point to, so that a
+// template passing an optional id (*int64) prints the number, never the
+// pointer; a nil pointer prints as an empty text.
+func deref(args []any) []any {
+	out := make([]any, len(args))
+	copy(out, args)
+	for i, a := range args {
+		v := reflect.ValueOf(a)
+		if v.Kind() != reflect.Pointer {
+			continue
+		}
+		if v.IsNil() {
+			out[i] = ""
+			continue
+		}
+		out[i] = v.Elem().Interface()
+	}
+	return out
 }
 
 func funcMap(locale string) template.FuncMap {
 	return template.FuncMap{
 		"t":      func(key string, args ...any) string { return T(locale, key, args...) },
 		"locale": func() string { return locale },
+		"days":   func(n int) string { return Days(locale, n) },
+		"paras":  paragraphsOf,
 		"other":  func() string { return map[string]string{"en": "ru", "ru": "en"}[locale] },
 		"join":   strings.Join,
 		"paragraphs": func(s string) template.HTML {
@@ -202,6 +225,21 @@ type Mail struct {
 	Overdue, DueSoon int64
 	Requests         []AlertRequest
 	More             bool
+	// RequestID and Body are a staff member's free-text answer to a
+	// person's request.
+	RequestID int64
+	Body      string
+}
+
+// paragraphsOf splits a text into its paragraphs (blank lines between).
+func paragraphsOf(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // OperatorLine is the operator's name and, when configured, postal address:

@@ -73,3 +73,36 @@ func TestPageEscapesData(t *testing.T) {
 		t.Fatal("page not in Russian")
 	}
 }
+
+func TestTranslateDereferencesPointers(t *testing.T) {
+	id := int64(42)
+	for _, tc := range []struct {
+		locale string
+		arg    any
+		want   string
+	}{
+		{"en", &id, "Subscriber #42"},
+		{"ru", &id, "Подписчик №42"},
+		{"en", id, "Subscriber #42"},
+	} {
+		if got := templates.T(tc.locale, "admin.subscriber.title", tc.arg); got != tc.want {
+			t.Errorf("T(%s, %v) = %q, want %q", tc.locale, tc.arg, got, tc.want)
+		}
+	}
+}
+
+func TestDays(t *testing.T) {
+	for _, tc := range []struct {
+		locale string
+		n      int
+		want   string
+	}{
+		{"en", 1, "1 day"}, {"en", 7, "7 days"},
+		{"ru", 1, "1 день"}, {"ru", 2, "2 дня"}, {"ru", 5, "5 дней"}, {"ru", 11, "11 дней"},
+		{"ru", 12, "12 дней"}, {"ru", 21, "21 день"}, {"ru", 22, "22 дня"}, {"ru", 111, "111 дней"},
+	} {
+		if got := templates.Days(tc.locale, tc.n); got != tc.want {
+			t.Errorf("Days(%s, %d) = %q, want %q", tc.locale, tc.n, got, tc.want)
+		}
+	}
+}

@@ -153,7 +153,7 @@ type adminView struct {
 	CSRF    string
 	Section string
 	Flash   string
-	Nav     []navItem
+	Nav     []navGroup
 	// TwoFactor says the two-factor page exists.
 	TwoFactor bool
 	D         any
@@ -162,6 +162,13 @@ type adminView struct {
 type navItem struct {
 	Href, Label string
 	Current     bool
+}
+
+// navGroup is a titled group of the menu: the daily work, personal data,
+// the administration of the console.
+type navGroup struct {
+	Label string
+	Items []navItem
 }
 
 // can reports whether admin may use routes for roles.
@@ -180,30 +187,47 @@ func can(a *app.Admin, roles []app.Role) bool {
 	return false
 }
 
-// adminNav is the console's menu: the pages this process has that the
-// signed-in admin may open (the route table decides both).
-func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navItem {
+// adminNav is the console's menu, in groups: the pages this process has
+// that the signed-in admin may open (the route table decides both). A
+// group with nothing to open is left out.
+func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 	me := currentAdmin(c)
-	items := []struct{ key, href, section string }{
-		{"admin.nav.dashboard", "/admin", "dashboard"},
-		{"admin.nav.campaigns", "/admin/campaigns", "campaigns"},
-		{"admin.nav.subscribers", "/admin/subscribers", "subscribers"},
-		{"admin.nav.requests", "/admin/requests", "requests"},
-		{"admin.nav.review", "/admin/review", "review"},
-		{"admin.nav.destructions", "/admin/destructions", "destructions"},
-		{"admin.nav.suppressions", "/admin/suppressions", "suppressions"},
-		{"admin.nav.inbound", "/admin/inbound", "inbound"},
-		{"admin.nav.policies", "/admin/policies", "policies"},
-		{"admin.nav.audit", "/admin/audit", "audit"},
-		{"admin.nav.outbox", "/admin/outbox", "outbox"},
-		{"admin.nav.users", "/admin/users", "users"},
-		{"admin.nav.tokens", "/admin/tokens", "tokens"},
-		{"admin.nav.webhooks", "/admin/webhooks", "webhooks"},
+	type entry struct{ key, href, section string }
+	groups := []struct {
+		key   string
+		items []entry
+	}{
+		{"admin.navgroup.work", []entry{
+			{"admin.nav.dashboard", "/admin", "dashboard"},
+			{"admin.nav.campaigns", "/admin/campaigns", "campaigns"},
+		}},
+		{"admin.navgroup.privacy", []entry{
+			{"admin.nav.subscribers", "/admin/subscribers", "subscribers"},
+			{"admin.nav.requests", "/admin/requests", "requests"},
+			{"admin.nav.review", "/admin/review", "review"},
+			{"admin.nav.destructions", "/admin/destructions", "destructions"},
+			{"admin.nav.suppressions", "/admin/suppressions", "suppressions"},
+			{"admin.nav.inbound", "/admin/inbound", "inbound"},
+			{"admin.nav.policies", "/admin/policies", "policies"},
+			{"admin.nav.audit", "/admin/audit", "audit"},
+		}},
+		{"admin.navgroup.admin", []entry{
+			{"admin.nav.outbox", "/admin/outbox", "outbox"},
+			{"admin.nav.users", "/admin/users", "users"},
+			{"admin.nav.tokens", "/admin/tokens", "tokens"},
+			{"admin.nav.webhooks", "/admin/webhooks", "webhooks"},
+		}},
 	}
-	var out []navItem
-	for _, it := range items {
-		if s.mayOpen(me, it.href) {
-			out = append(out, navItem{Href: it.href, Label: templates.T(loc, it.key), Current: it.section == section})
+	var out []navGroup
+	for _, g := range groups {
+		ng := navGroup{Label: templates.T(loc, g.key)}
+		for _, it := range g.items {
+			if s.mayOpen(me, it.href) {
+				ng.Items = append(ng.Items, navItem{Href: it.href, Label: templates.T(loc, it.key), Current: it.section == section})
+			}
+		}
+		if len(ng.Items) > 0 {
+			out = append(out, ng)
 		}
 	}
 	return out
@@ -268,6 +292,9 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 		msg = "Something went wrong on our side. Please try again later."
 	}
 	loc := adminLocale(c)
+	if fe != nil && status == fiber.StatusNotFound {
+		msg = templates.T(loc, "admin.notfound.text") // not fiber's "Cannot GET /admin/..."
+	}
 	heading := errorHeading(loc, status)
 	if status == fiber.StatusForbidden {
 		heading = templates.T(loc, "admin.forbidden")

@@ -225,7 +225,7 @@ type requestRow struct {
 }
 
 func (s *Server) newRequestRow(loc string, r app.Request, now time.Time) requestRow {
-	row := requestRow{Request: r, Received: fmtTime(r.ReceivedAt), Due: fmtTimePtr(r.DueAt), Completed: fmtTimePtr(r.CompletedAt),
+	row := requestRow{Request: r, Received: s.localTime(r.ReceivedAt), Due: s.localTimePtr(r.DueAt), Completed: s.localTimePtr(r.CompletedAt),
 		KindLabel: templates.T(loc, "admin.kind."+string(r.Kind)), StatusLbl: templates.T(loc, "admin.reqstatus."+string(r.Status))}
 	row.Open = r.Status != app.RequestCompleted && r.Status != app.RequestRejected
 	if row.Open && r.DueAt != nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -95,5 +96,36 @@ func TestAdminMenuByRole(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAdminNotFound: a mistyped console address answers the console's own
+// "not found" page, in its frame (the menu) and in the admin's language,
+// never the router's "Cannot GET ..."; the menu comes in titled groups.
+func TestAdminNotFound(t *testing.T) {
+	c := newConsole(t)
+	s := c.login(t, app.RolePrivacyOfficer)
+	for _, tc := range []struct{ loc, heading, text, group string }{
+		{"en", "Page not found", "The console has no such page.", "Personal data"},
+		{"ru", "Страница не найдена", "В консоли нет такой страницы.", "Персональные данные"},
+	} {
+		resp, body := c.get(t, s, "/admin/policy?lang="+tc.loc)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s: /admin/policy answers %d", tc.loc, resp.StatusCode)
+		}
+		if strings.Contains(body, "Cannot GET") || !strings.Contains(body, tc.heading) || !strings.Contains(body, tc.text) {
+			t.Errorf("%s: not the console's 404 page:\n%s", tc.loc, body)
+		}
+		if nav := menuNav.FindStringSubmatch(body); nav == nil || !strings.Contains(nav[1], tc.group) {
+			t.Errorf("%s: the 404 page has no grouped menu", tc.loc)
+		}
+	}
+	// Someone not signed in is sent to the sign-in page, learning nothing.
+	resp, err := c.srv.App().Test(httptest.NewRequest("GET", "/admin/policy", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/login") {
+		t.Errorf("signed out: /admin/policy answers %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -45,10 +45,21 @@ func (s *Server) adminRegisterRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := app.RegisterInput{SubscriberID: id, Kind: app.RequestKind(c.FormValue("kind")), Channel: app.ChannelAdmin,
-		Note: c.FormValue("note"), Verification: c.FormValue("verification")}
-	if _, err := s.deps.Privacy.RegisterRequest(c.UserContext(), currentAdmin(c), in); err != nil {
+	in := app.RegisterInput{SubscriberID: id, Channel: app.Channel(c.FormValue("channel", string(app.ChannelAdmin))),
+		ReceivedOn: c.FormValue("received_on"), Note: c.FormValue("note"), Verification: c.FormValue("verification")}
+	for _, k := range c.Request().PostArgs().PeekMulti("kind") {
+		in.Kinds = append(in.Kinds, app.RequestKind(k))
+	}
+	if len(in.Kinds) == 0 {
+		return s.subscriberAgain(c, id, &app.Error{Code: app.EINVALID, Message: templates.T(adminLocale(c), "admin.register.nokind"),
+			Fields: map[string]string{"kind": "required"}})
+	}
+	rs, err := s.deps.Privacy.RegisterRequests(c.UserContext(), currentAdmin(c), in)
+	if err != nil {
 		return s.subscriberAgain(c, id, err)
+	}
+	if len(rs) == 1 {
+		return redirectOK(c, requestPath(rs[0].ID), "admin.ok.request_registered")
 	}
 	return redirectOK(c, subscriberPath(id), "admin.ok.request_registered")
 }
@@ -119,10 +130,15 @@ func (s *Server) adminCloseRequest(c *fiber.Ctx) error {
 		return err
 	}
 	reject := c.FormValue("reject") == "1"
-	if _, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, reject, c.FormValue("note")); err != nil {
-		return s.requestsAgain(c, err)
+	note := c.FormValue("note")
+	if _, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, reject, note); err != nil {
+		msg, _, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.requestPage(c, fiber.StatusUnprocessableEntity, msg, "")
 	}
-	return redirectOK(c, "/admin/requests", "admin.ok.request_closed")
+	return redirectOK(c, requestPath(id), "admin.ok.request_closed")
 }
 
 // adminExtendRequest extends the deadline of an access request by five
@@ -133,18 +149,13 @@ func (s *Server) adminExtendRequest(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Privacy.ExtendRequest(c.UserContext(), currentAdmin(c), id, c.FormValue("reason")); err != nil {
-		return s.requestsAgain(c, err)
+		msg, _, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		return s.requestPage(c, fiber.StatusUnprocessableEntity, msg, "")
 	}
-	return redirectOK(c, "/admin/requests", "admin.ok.request_extended")
-}
-
-// requestsAgain shows the register with the message of a refused action.
-func (s *Server) requestsAgain(c *fiber.Ctx, err error) error {
-	msg, _, err := formErrors(err)
-	if err != nil {
-		return err
-	}
-	return s.requestsPage(c, fiber.StatusUnprocessableEntity, msg)
+	return redirectOK(c, requestPath(id), "admin.ok.request_extended")
 }
 
 type reviewRow struct {
@@ -176,7 +187,7 @@ func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 		d.Kinds = append(d.Kinds, option{string(k), templates.T(loc, "admin.kind."+string(k))})
 	}
 	for _, it := range items {
-		r := reviewRow{ReviewItem: it, Received: fmtTime(it.ReceivedAt)}
+		r := reviewRow{ReviewItem: it, Received: s.localTime(it.ReceivedAt)}
 		if it.Message != nil && !it.Message.Date.IsZero() {
 			r.Date = fmtTime(it.Message.Date)
 		}

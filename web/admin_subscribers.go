@@ -79,6 +79,8 @@ type subscriberData struct {
 	CanUnblock  bool
 	CanErase    bool
 	CanExport   bool
+	// Today is the date in the operator's time zone (YYYY-MM-DD).
+	Today string
 }
 
 type deliveryView struct {
@@ -144,6 +146,7 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 		d.CanErase = sub.Status != app.StatusErased
 		d.CanExport = sub.Status != app.StatusErased
 	}
+	d.Today = time.Now().In(s.zone()).Format(time.DateOnly)
 	title := templates.T(loc, "admin.subscriber.title", sub.ID)
 	return s.adminPage(c, status, "admin_subscriber", "subscribers", title, d)
 }

@@ -131,11 +131,24 @@ func (s *Server) apiRequest(c *fiber.Ctx) error {
 }
 
 // apiRegisterRequest enters a request received outside the product:
-// {"kind", "subscriber_id", "channel", "received_at", "note"}.
+// {"kind", "subscriber_id", "channel", "received_at" or "received_on",
+// "note"}; with "kinds" (a list) one request of each kind, answered as
+// {"requests": [...]}.
 func (s *Server) apiRegisterRequest(c *fiber.Ctx) error {
 	var in app.RegisterInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
+	}
+	if len(in.Kinds) > 0 {
+		rs, err := s.deps.Privacy.RegisterRequests(c.UserContext(), currentAdmin(c), in)
+		if err != nil {
+			return err
+		}
+		out := make([]requestView, len(rs))
+		for i, r := range rs {
+			out[i] = s.viewRequest(r)
+		}
+		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"requests": out})
 	}
 	r, err := s.deps.Privacy.RegisterRequest(c.UserContext(), currentAdmin(c), in)
 	return s.sendRequest(c, fiber.StatusCreated, r, err)

@@ -88,6 +88,9 @@ func (s *Server) downDependency(c *fiber.Ctx) string {
 func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
 	if s.deps.Pages != nil {
 		loc := locale(c)
+		if status == fiber.StatusNotFound && strings.HasPrefix(msg, "Cannot ") {
+			msg = templates.T(loc, "notfound.text") // not fiber's "Cannot GET /path"
+		}
 		if err := s.message(c, status, loc, messageData{Heading: errorHeading(loc, status), Paragraphs: []string{msg}, Kind: "error"}); err == nil {
 			return nil
 		}

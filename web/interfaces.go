@@ -234,9 +234,13 @@ type Register interface {
 	Requests(ctx context.Context, q app.RequestQuery) ([]app.Request, error)
 	Request(ctx context.Context, id int64) (*app.Request, error)
 	RegisterRequest(ctx context.Context, actor *app.Admin, in app.RegisterInput) (*app.Request, error)
+	RegisterRequests(ctx context.Context, actor *app.Admin, in app.RegisterInput) ([]*app.Request, error)
 	DeadlineState(r *app.Request) string
 	CloseRequest(ctx context.Context, actor *app.Admin, id int64, reject bool, note string) (*app.Request, error)
 	ExtendRequest(ctx context.Context, actor *app.Admin, id int64, reason string) (*app.Request, error)
+	AddRequestNote(ctx context.Context, actor *app.Admin, id int64, body string) (*app.RequestNote, error)
+	RequestNotes(ctx context.Context, id int64) ([]app.RequestNote, error)
+	AnswerRequest(ctx context.Context, actor *app.Admin, id int64, text string) (*app.RequestNote, error)
 	ReviewQueue(ctx context.Context, afterID int64, limit int) ([]app.ReviewItem, error)
 	AssignRequest(ctx context.Context, actor *app.Admin, id int64, kind app.RequestKind) (*app.Request, error)
 	RejectRequest(ctx context.Context, actor *app.Admin, id int64, reason string) (*app.Request, error)

@@ -208,6 +208,9 @@ func (s *Server) table() []route {
 			{get, "/admin/destructions", s.adminDestructions},
 			{get, "/admin/destructions.csv", s.adminDestructionsCSV},
 			{get, "/admin/requests", s.adminRequests},
+			{get, "/admin/requests/:id<int>", s.adminRequest},
+			{post, "/admin/requests/:id<int>/notes", s.adminAddNote},
+			{post, "/admin/requests/:id<int>/answer", s.adminAnswer},
 			{post, "/admin/requests/:id<int>/close", s.adminCloseRequest},
 			{post, "/admin/requests/:id<int>/extend", s.adminExtendRequest},
 			{get, "/admin/review", s.adminReview},
@@ -284,6 +287,9 @@ func (s *Server) table() []route {
 			{get, "/api/v1/requests", s.apiRequests},
 			{post, "/api/v1/requests", s.apiRegisterRequest},
 			{get, "/api/v1/requests/:id<int>", s.apiRequest},
+			{get, "/api/v1/requests/:id<int>/notes", s.apiRequestNotes},
+			{post, "/api/v1/requests/:id<int>/notes", s.apiAddRequestNote},
+			{post, "/api/v1/requests/:id<int>/answer", s.apiAnswerRequest},
 			{post, "/api/v1/requests/:id<int>/extend", s.apiExtendRequest},
 			{post, "/api/v1/requests/:id<int>/complete", s.apiCompleteRequest},
 			{get, "/api/v1/destructions", s.apiDestructions},
@@ -349,6 +355,12 @@ func (s *Server) routes() {
 			a.Head(r.path, hs...) // console pages answer GET only
 		}
 		a.Add(r.method, r.path, hs...)
+	}
+	if s.deps.Auth != nil {
+		// A console address that matched no route: the console's own
+		// "not found" page, in its frame and language, for a signed-in
+		// admin; the sign-in page for anyone else.
+		a.Use("/admin", s.adminNoStore, s.adminSession, func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	}
 }
 

@@ -104,6 +104,34 @@ type Options struct {
 	// OutboxDir is where the embedded mode writes outgoing mail; the
 	// console shows it when set.
 	OutboxDir string
+	// Zone is the operator's time zone, in which the console counts
+	// dates (the day a request was received); nil means UTC.
+	Zone *time.Location
+}
+
+// zone is the operator's time zone.
+func (s *Server) zone() *time.Location {
+	if s.opts.Zone == nil {
+		return time.UTC
+	}
+	return s.opts.Zone
+}
+
+// localTime shows a time in the operator's time zone, to the minute, with
+// the zone's name ("2026-12-04 00:00 MSK").
+func (s *Server) localTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.zone()).Format("2006-01-02 15:04 MST")
+}
+
+// localTimePtr shows an optional time; nil shows as a dash.
+func (s *Server) localTimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return s.localTime(*t)
 }
 
 // Server is the HTTP server.

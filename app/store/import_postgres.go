@@ -122,7 +122,7 @@ func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, co
 		for _, p := range importPurposes(r) {
 			consents = append(consents, []any{id, string(p), true, r.ConsentAt})
 			events = append(events, []any{id, string(p), string(app.ConsentGranted), string(app.ChannelImport), nullText(r.IP),
-				nullText(r.UserAgent), r.Source, "", run.PolicyVersion, consentText, r.ConsentAt})
+				nullText(r.UserAgent), r.Source, "", r.PolicyVersion, consentText, r.ConsentAt})
 		}
 	}
 	if len(consents) == 0 {

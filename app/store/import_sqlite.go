@@ -133,7 +133,7 @@ func (w *liteImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, 
 			for _, p := range importPurposes(r) {
 				consents = append(consents, id, string(p), true, r.ConsentAt)
 				events = append(events, id, string(p), string(app.ConsentGranted), string(app.ChannelImport), nullText(r.IP),
-					nullText(r.UserAgent), r.Source, "", run.PolicyVersion, consentText, r.ConsentAt)
+					nullText(r.UserAgent), r.Source, "", r.PolicyVersion, consentText, r.ConsentAt)
 				nc++
 			}
 		}

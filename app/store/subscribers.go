@@ -125,9 +125,10 @@ func (s *Store) ListSubscribers(ctx context.Context, f app.SubscriberFilter) ([]
 		q = q.Where("email = ?", f.Email)
 	}
 	if f.Query != "" {
-		// The search is for the text as typed: % _ and \ match themselves.
-		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
-		q = q.Where(`email LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\'`, like, like)
+		// The search is for the text as typed, in any case and language
+		// (nl_fold, see fold.go): % _ and \ match themselves.
+		like := "%" + likeEscaper.Replace(fold(f.Query)) + "%"
+		q = q.Where(`nl_fold(email) LIKE ? ESCAPE '\' OR nl_fold(name) LIKE ? ESCAPE '\'`, like, like)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))

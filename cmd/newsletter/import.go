@@ -24,7 +24,9 @@ const importUsage = `Usage: newsletter import [--dry-run] [--actor NAME] FILE.cs
 
 Imports subscribers with their recorded consent. The header row names the
 columns: email, consent_at, consent_source (required), name, phone,
-marketing (yes/no), cross_border (yes/no), ip, user_agent, locale.
+marketing (yes/no), cross_border (yes/no), ip, user_agent, locale,
+policy_version (the policy the person consented under; without it the
+consent is recorded under version "unknown").
 
 Rows without consent evidence or with invalid data are rejected with their
 line number; suppressed addresses are skipped; addresses already on file are

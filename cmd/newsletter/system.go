@@ -149,6 +149,7 @@ func (s *system) handlers() []jobs.Handler {
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
 		jobs.ExtensionNoticeMail{Transactional: tx, Notices: s.svc},
+		jobs.RequestAnswerMail{Transactional: tx, Answers: answers{s.svc, s.store}},
 		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Admins: s.store, Location: s.svc.Calendar.Location},
 		jobs.EraseHandler{Eraser: s.svc},
 		jobs.WebhookHandler{Store: s.store, Sender: webhook.NewSender(webhook.Options{AllowPrivate: s.cfg.WebhookAllowPrivate})},
@@ -200,6 +201,7 @@ func (s *system) webOptions() web.Options {
 		LimitIP: s.cfg.SubscribeLimitIP, LimitAddress: s.cfg.SubscribeLimitAddress,
 		InboundToken: s.cfg.InboundToken, OutboxDir: s.consoleOutboxDir(),
 		MetricsToken: s.cfg.MetricsToken, MetricsOwnAddr: s.cfg.MetricsAddr != "",
+		Zone: s.svc.Calendar.Location,
 	}
 }
 
@@ -222,4 +224,17 @@ func (s *system) close() {
 	if s.store != nil {
 		s.store.Close()
 	}
+}
+
+// answers gives the answer mail the use case's answer and the store's raw
+// inbound messages.
+type answers struct {
+	*app.Service
+	raw interface {
+		InboundRaw(ctx context.Context, id int64) ([]byte, error)
+	}
+}
+
+func (a answers) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
+	return a.raw.InboundRaw(ctx, id)
 }
