@@ -329,10 +329,7 @@ func (t *CampaignTemplate) locale(recipientLocale string) string {
 	if loc == "" {
 		loc = recipientLocale
 	}
-	if loc != "ru" {
-		loc = "en"
-	}
-	return loc
+	return NormalizeLocale(loc)
 }
 
 // Locale returns the language of the footer and mailto subject for a

@@ -28,7 +28,7 @@ func (l *Links) url(path string) string {
 // ConfirmToken signs the double opt-in link of a confirmation.
 func (l *Links) ConfirmToken(confirmationID, subscriberID int64, expires time.Time) string {
 	return l.Signer.Sign(Token{Purpose: TokenConfirm, ConfirmationID: confirmationID, SubscriberID: subscriberID,
-		IssuedAt: time.Now(), ExpiresAt: expires})
+		IssuedAt: l.Now.Now(), ExpiresAt: expires})
 }
 
 // Confirm is the double opt-in page of a confirmation.
@@ -38,7 +38,7 @@ func (l *Links) Confirm(confirmationID, subscriberID int64, expires time.Time) s
 
 // UnsubscribeToken signs a person and a campaign (0 for none); it never expires.
 func (l *Links) UnsubscribeToken(subscriberID, campaignID int64) string {
-	return l.Signer.Sign(Token{Purpose: TokenUnsubscribe, SubscriberID: subscriberID, CampaignID: campaignID, IssuedAt: time.Now()})
+	return l.Signer.Sign(Token{Purpose: TokenUnsubscribe, SubscriberID: subscriberID, CampaignID: campaignID, IssuedAt: l.Now.Now()})
 }
 
 // Unsubscribe is the unsubscribe page and RFC 8058 one-click endpoint.
@@ -81,7 +81,7 @@ func (l *Links) PreferencesRequestToken(subscriberID int64) string {
 // Revoke confirms a revocation of consent asked for by email.
 func (l *Links) Revoke(confirmationID, subscriberID int64, expires time.Time) string {
 	return l.url("/revoke/" + l.Signer.Sign(Token{Purpose: TokenRevoke, ConfirmationID: confirmationID, SubscriberID: subscriberID,
-		IssuedAt: time.Now(), ExpiresAt: expires}))
+		IssuedAt: l.Now.Now(), ExpiresAt: expires}))
 }
 
 // Page is an absolute URL of a public page path such as "/privacy".

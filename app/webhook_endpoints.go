@@ -39,18 +39,11 @@ type Webhooks struct {
 	// AllowPrivate lets endpoints use plain http:// and addresses on
 	// private networks (WEBHOOK_ALLOW_PRIVATE).
 	AllowPrivate bool
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// Now is the clock; nil is the system clock.
+	Now Clock
 	// Wake is called after a commit that wrote outbox rows; nil does
 	// nothing.
 	Wake func()
-}
-
-func (w *Webhooks) now() time.Time {
-	if w.Now != nil {
-		return w.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 // Create registers an endpoint and returns it with its secret, the only
@@ -79,7 +72,7 @@ func (w *Webhooks) Create(ctx context.Context, actor *Admin, in WebhookInput) (*
 	if err != nil {
 		return nil, err
 	}
-	e := &WebhookEndpoint{URL: u, Events: events, Secret: secret, CreatedAt: w.now()}
+	e := &WebhookEndpoint{URL: u, Events: events, Secret: secret, CreatedAt: w.Now.Now()}
 	if actor != nil {
 		e.CreatedBy = &actor.ID
 	}
@@ -123,7 +116,7 @@ func (w *Webhooks) RotateSecret(ctx context.Context, actor *Admin, id int64) (*W
 	if err != nil {
 		return nil, err
 	}
-	if err := w.Store.RotateWebhookSecret(ctx, id, secret, w.now().Add(WebhookSecretOverlap)); err != nil {
+	if err := w.Store.RotateWebhookSecret(ctx, id, secret, w.Now.Now().Add(WebhookSecretOverlap)); err != nil {
 		return nil, err
 	}
 	e, err := w.Store.WebhookEndpoint(ctx, id)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"newsletter/app"
 	"path"
 	"reflect"
 	"slices"
@@ -90,12 +91,8 @@ func exists(name string) bool {
 	return err == nil
 }
 
-func normLocale(locale string) string {
-	if locale == "ru" {
-		return "ru"
-	}
-	return "en"
-}
+// normLocale is the product's one locale rule, app.NormalizeLocale.
+func normLocale(locale string) string { return app.NormalizeLocale(locale) }
 
 // Page writes the page name in locale with data.
 func (r *Renderer) Page(w io.Writer, name, locale string, data any) error {

@@ -27,7 +27,7 @@ func (r *adminRow) admin() *app.Admin {
 
 // CreateAdmin inserts an admin; the email must be unused.
 func (s *Store) CreateAdmin(ctx context.Context, a *app.Admin) error {
-	r := adminRow{Email: a.Email, Role: string(a.Role), PasswordHash: a.PasswordHash, CreatedAt: now()}
+	r := adminRow{Email: a.Email, Role: string(a.Role), PasswordHash: a.PasswordHash, CreatedAt: s.now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "an admin with this email exists")
@@ -78,7 +78,7 @@ func (apiTokenRow) TableName() string { return "api_tokens" }
 
 // CreateAPIToken stores the hash of a new API token.
 func (s *Store) CreateAPIToken(ctx context.Context, adminID int64, name, tokenHash string) error {
-	r := apiTokenRow{AdminID: adminID, Name: name, TokenHash: tokenHash, CreatedAt: now()}
+	r := apiTokenRow{AdminID: adminID, Name: name, TokenHash: tokenHash, CreatedAt: s.now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		return fmt.Errorf("create api token: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) AdminByTokenHash(ctx context.Context, tokenHash string) (*app.Ad
 		return nil, notFound(err, "token")
 	}
 	// Record when the token was last used, at most once a minute.
-	t := now()
+	t := s.now()
 	if err := s.with(ctx).Exec(`UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
 		t, tokenHash, t.Add(-time.Minute)).Error; err != nil {
 		return nil, fmt.Errorf("record token use: %w", err)

@@ -24,7 +24,7 @@ func (auditRow) TableName() string { return "audit_log" }
 
 // AddAudit appends an entry to the audit log.
 func (s *Store) AddAudit(ctx context.Context, e *app.AuditEntry) error {
-	r := auditRow{Actor: e.Actor, Action: e.Action, SubjectType: e.SubjectType, SubjectID: e.SubjectID, Details: e.Details, CreatedAt: now()}
+	r := auditRow{Actor: e.Actor, Action: e.Action, SubjectType: e.SubjectType, SubjectID: e.SubjectID, Details: e.Details, CreatedAt: s.now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		return fmt.Errorf("add audit entry: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 // returns their ids. hash gives the keyed hash of an address.
 func (s *Store) CreateActiveSubscribers(ctx context.Context, prefix string, n int, hash func(string) string) ([]int64, error) {
 	ids := make([]int64, 0, n)
-	t := now()
+	t := s.now()
 	const batch = 1000
 	for lo := 0; lo < n; lo += batch {
 		hi := min(lo+batch, n)

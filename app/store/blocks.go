@@ -55,7 +55,7 @@ func (blockEventRow) TableName() string { return "block_events" }
 func (s *Store) AddBlockEvent(ctx context.Context, e *app.BlockEvent) error {
 	at := e.CreatedAt
 	if at.IsZero() {
-		at = now()
+		at = s.now()
 	}
 	r := blockEventRow{SubscriberID: e.SubscriberID, Action: e.Action, Reason: e.Reason, RequestID: e.RequestID,
 		Actor: e.Actor, CreatedAt: at.UTC()}

@@ -69,7 +69,7 @@ func utcPtr(t *time.Time) *time.Time {
 
 // CreateCampaign inserts a campaign.
 func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
-	t := now()
+	t := s.now()
 	r := campaignRow{Name: c.Name, Subject: c.Subject, Purpose: string(c.Purpose), Locale: c.Locale,
 		BodyHTML: c.BodyHTML, BodyText: c.BodyText, Status: string(c.Status), SendAt: c.SendAt,
 		CreatedAt: t, UpdatedAt: t}
@@ -129,7 +129,7 @@ func (s *Store) ListCampaigns(ctx context.Context, f app.CampaignFilter) ([]app.
 
 // UpdateCampaignDraft writes the editable fields of a draft.
 func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error {
-	t := now()
+	t := s.now()
 	res := s.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
 		Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
 			"body_html": c.BodyHTML, "body_text": c.BodyText, "updated_at": t})
@@ -148,7 +148,7 @@ func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error 
 
 // TransitionCampaign changes a campaign's status when it is one of t.From.
 func (s *Store) TransitionCampaign(ctx context.Context, id int64, t app.CampaignTransition) (*app.Campaign, error) {
-	at := now()
+	at := s.now()
 	from := make([]string, len(t.From))
 	for i, f := range t.From {
 		from[i] = string(f)
@@ -209,7 +209,7 @@ func (s *Store) RetryFailedDeliveries(ctx context.Context, id int64) (int64, err
 		if n == 0 {
 			return nil
 		}
-		at := now()
+		at := s.now()
 		set := map[string]any{"failed": gorm.Expr("failed - ?", n), "version": gorm.Expr("version + 1"),
 			"progress_at": at, "updated_at": at}
 		if app.CampaignStatus(r.Status) == app.CampaignFinished {
@@ -226,7 +226,7 @@ func (s *Store) RetryFailedDeliveries(ctx context.Context, id int64) (int64, err
 // StartCampaign moves a scheduled campaign whose time has come to running,
 // if version is still its round. It reports whether it did.
 func (s *Store) StartCampaign(ctx context.Context, id, version int64, at time.Time) (bool, error) {
-	t := now()
+	t := s.now()
 	res := s.with(ctx).Exec(`UPDATE campaigns SET status = 'running', started_at = COALESCE(started_at, ?),
 		progress_at = ?, updated_at = ? WHERE id = ? AND status = 'scheduled' AND version = ? AND (send_at IS NULL OR send_at <= ?)`,
 		t, t, t, id, version, at.UTC())
@@ -239,7 +239,7 @@ func (s *Store) StartCampaign(ctx context.Context, id, version int64, at time.Ti
 // FinishCampaignIfDone marks a running campaign finished once every
 // delivery exists and none is pending or being sent.
 func (s *Store) FinishCampaignIfDone(ctx context.Context, id int64) (bool, error) {
-	t := now()
+	t := s.now()
 	finished := false
 	err := s.tx(ctx, func(tx *Store) error {
 		res := tx.with(ctx).Exec(`UPDATE campaigns SET status = 'finished', finished_at = ?, updated_at = ?
@@ -277,9 +277,9 @@ func (s *Store) StalledCampaigns(ctx context.Context, quiet time.Duration) ([]ap
 	nowSQL, args := "now()", map[string]any{}
 	if s.dialect != Postgres {
 		nowSQL = "@now"
-		args["now"] = now()
+		args["now"] = s.now()
 	}
-	args["since"] = now().Add(-quiet)
+	args["since"] = s.now().Add(-quiet)
 	q := `SELECT c.id, c.version FROM campaigns c WHERE c.status = 'running' AND c.updated_at < @since AND (
 		EXISTS (SELECT 1 FROM delivery_claims k WHERE k.campaign_id = c.id AND k.lease_until <= ` + nowSQL + `
 			AND EXISTS (SELECT 1 FROM deliveries d WHERE d.claim_id = k.id AND d.status = 'sending'))
@@ -302,7 +302,7 @@ func (s *Store) StalledCampaigns(ctx context.Context, quiet time.Duration) ([]ap
 // version is still its round; it reports whether it did (another process
 // may have done it first).
 func (s *Store) BumpCampaignVersion(ctx context.Context, id, version int64) (bool, error) {
-	t := now()
+	t := s.now()
 	res := s.with(ctx).Exec(`UPDATE campaigns SET version = version + 1, updated_at = ?, progress_at = ?
 		WHERE id = ? AND version = ? AND status = 'running'`, t, t, id, version)
 	if res.Error != nil {

@@ -63,7 +63,7 @@ func (s *Store) MaterializeDeliveries(ctx context.Context, id int64, a app.Audie
 			return fmt.Errorf("materialize deliveries: %w", res.Error)
 		}
 		n = res.RowsAffected
-		t := now()
+		t := s.now()
 		upto := gorm.Expr("CASE WHEN materialized_upto < ? THEN ? ELSE materialized_upto END", to, to)
 		if err := tx.Model(&campaignRow{}).Where("id = ?", id).Updates(map[string]any{
 			"materialized_upto": upto, "recipients": gorm.Expr("recipients + ?", n), "progress_at": t}).Error; err != nil {
@@ -76,7 +76,7 @@ func (s *Store) MaterializeDeliveries(ctx context.Context, id int64, a app.Audie
 
 // FinishMaterialization records that every delivery of a campaign exists.
 func (s *Store) FinishMaterialization(ctx context.Context, id int64) error {
-	t := now()
+	t := s.now()
 	if err := s.with(ctx).Exec(`UPDATE campaigns SET materialized_at = ?, progress_at = ? WHERE id = ? AND materialized_at IS NULL`,
 		t, t, id).Error; err != nil {
 		return fmt.Errorf("finish materialization: %w", err)
@@ -255,7 +255,7 @@ func claimableSQL(nowSQL string) string {
 // same range share it; SQLite has a single writer.
 func (s *Store) ClaimDeliveries(ctx context.Context, r app.ClaimRequest) ([]app.Recipient, error) {
 	var rows []claimedRow
-	args := map[string]any{"cid": r.CampaignID, "lo": r.Lo, "hi": r.Hi, "lim": r.Limit, "claim": r.ClaimID}
+	args := map[string]any{"cid": r.CampaignID, "lo": r.Lo, "hi": r.Hi, "lim": r.Limit, "claim": r.ClaimID, "now": s.now()}
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		claim := claimSQLite
 		if s.dialect == Postgres {
@@ -274,7 +274,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, r app.ClaimRequest) ([]app.
 				optedOut++
 			}
 		}
-		set := map[string]any{"progress_at": now()}
+		set := map[string]any{"progress_at": s.now()}
 		if skipped > 0 {
 			set["skipped"] = gorm.Expr("skipped + ?", skipped)
 		}
@@ -333,7 +333,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, outs []app.DeliveryOutcome
 			sentIDs[o.CampaignID] = append(sentIDs[o.CampaignID], o.DeliveryID)
 		}
 	}
-	t := now()
+	t := s.now()
 	return s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		for cid, ids := range sentIDs {
 			for len(ids) > 0 {
@@ -378,7 +378,7 @@ func (s *Store) RecordDeliveries(ctx context.Context, outs []app.DeliveryOutcome
 				if res.RowsAffected == 1 {
 					bounced := app.Event{Type: app.EventDeliveryBounced, At: t, Data: app.EventData{DeliveryID: o.DeliveryID,
 						CampaignID: o.CampaignID, Bounce: "hard", Source: "smtp"}}
-					if err := (&Store{db: tx, dialect: s.dialect, inTx: true}).RecordEvent(ctx, bounced); err != nil {
+					if err := (&Store{db: tx, dialect: s.dialect, inTx: true, clock: s.clock}).RecordEvent(ctx, bounced); err != nil {
 						return err
 					}
 				}
@@ -432,7 +432,7 @@ func (s *Store) NextRetryAt(ctx context.Context, campaignID, lo, hi int64) (*tim
 		return nil, nil
 	}
 	if rows[0].NextAttemptAt == nil {
-		t := now()
+		t := s.now()
 		return &t, nil
 	}
 	t := rows[0].NextAttemptAt.UTC()
@@ -452,7 +452,7 @@ func (s *Store) DeliveryClaimOwners(ctx context.Context) ([]string, error) {
 // known to be dead) and returns the campaigns they were on.
 func (s *Store) ExpireDeliveryClaims(ctx context.Context, owner string) ([]int64, error) {
 	var ids []int64
-	past := now().Add(-time.Hour)
+	past := s.now().Add(-time.Hour)
 	if err := s.with(ctx).Raw(`UPDATE delivery_claims SET lease_until = ? WHERE owner = ? RETURNING campaign_id`,
 		past, owner).Scan(&ids).Error; err != nil {
 		return nil, fmt.Errorf("expire claims: %w", err)

@@ -13,21 +13,20 @@ import (
 // createDeliveryClaimSQLite takes the lease from this process's clock (one
 // machine writes an SQLite file).
 func (s *Store) createDeliveryClaimSQLite(ctx context.Context, campaignID int64, owner string, lease time.Duration) (int64, error) {
-	r := claimRow{CampaignID: campaignID, Owner: owner, LeaseUntil: now().Add(lease), CreatedAt: now()}
+	r := claimRow{CampaignID: campaignID, Owner: owner, LeaseUntil: s.now().Add(lease), CreatedAt: s.now()}
 	err := s.with(ctx).Create(&r).Error
 	return r.ID, err
 }
 
 // renewDeliveryClaimsSQLite extends the leases from this process's clock.
 func (s *Store) renewDeliveryClaimsSQLite(ctx context.Context, owner string, lease time.Duration) *gorm.DB {
-	return s.with(ctx).Exec(`UPDATE delivery_claims SET lease_until = ? WHERE owner = ?`, now().Add(lease), owner)
+	return s.with(ctx).Exec(`UPDATE delivery_claims SET lease_until = ? WHERE owner = ?`, s.now().Add(lease), owner)
 }
 
 // claimSQLite selects and judges the rows, then marks them by verdict
 // (SQLite has one writer, so nothing moves in between).
 func claimSQLite(tx *gorm.DB, r app.ClaimRequest, args map[string]any) ([]claimedRow, error) {
 	var rows []claimedRow
-	args["now"] = now()
 	q := `SELECT id, subscriber_id, attempts, email, name, locale, reason, ` + verdictOf("reason") + ` AS verdict FROM (
 			SELECT d.id, d.subscriber_id, d.attempts, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
 			FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id

@@ -43,7 +43,7 @@ func (s *Store) recordSentPostgres(ctx context.Context, outs []app.DeliveryOutco
 		ids.WriteString(strconv.FormatInt(o.DeliveryID, 10))
 	}
 	ids.WriteByte('}')
-	t := now()
+	t := s.now()
 	// Campaigns in id order: two commits that picked the same shard lock
 	// their rows in the same order.
 	err := s.with(ctx).Exec(`WITH sent AS (

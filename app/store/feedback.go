@@ -41,7 +41,7 @@ func (s *Store) AddFeedbackEvent(ctx context.Context, r *app.FeedbackRecord) (bo
 		status, request_id, inbound_id, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (event_key) DO NOTHING RETURNING id`,
 		r.Key, r.Source, r.Kind, r.DeliveryID, r.CampaignID, r.SubscriberID, r.Status, r.RequestID, r.InboundID,
-		r.OccurredAt.UTC(), now()).Scan(&ids).Error
+		r.OccurredAt.UTC(), s.now()).Scan(&ids).Error
 	if err != nil {
 		return false, fmt.Errorf("add feedback event: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"newsletter/app"
 )
@@ -25,9 +26,9 @@ func (s *Store) Import(ctx context.Context, fn func(w app.ImportWriter) error) e
 	}
 	defer conn.Close()
 	if s.dialect == Postgres {
-		return importPostgres(ctx, conn, fn)
+		return importPostgres(ctx, conn, s.now, fn)
 	}
-	return importSQLite(ctx, conn, fn)
+	return importSQLite(ctx, conn, s.now, fn)
 }
 
 // importPurposes lists the consents an imported row grants.
@@ -64,7 +65,10 @@ type importSQL interface {
 
 // importRecords are the writes of an import that are the same SQL on both
 // engines: the run, its audit entry and the policy it records.
-type importRecords struct{ db importSQL }
+type importRecords struct {
+	db  importSQL
+	now func() time.Time
+}
 
 func (w importRecords) CurrentPolicyVersion(ctx context.Context) (string, error) {
 	var v string
@@ -99,7 +103,7 @@ func (w importRecords) FinishImport(ctx context.Context, run *app.ImportRun) err
 
 func (w importRecords) AddAudit(ctx context.Context, e *app.AuditEntry) error {
 	err := w.db.queryRow(ctx, `INSERT INTO audit_log (actor, action, subject_type, subject_id, details, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.Details, now())(&e.ID)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.Actor, e.Action, e.SubjectType, e.SubjectID, e.Details, w.now())(&e.ID)
 	if err != nil {
 		return fmt.Errorf("import: audit: %w", err)
 	}

@@ -140,7 +140,7 @@ func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, co
 }
 
 // importPostgres runs fn in one transaction of pgx on conn.
-func importPostgres(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWriter) error) error {
+func importPostgres(ctx context.Context, conn *sql.Conn, now func() time.Time, fn func(w app.ImportWriter) error) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -151,7 +151,7 @@ func importPostgres(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWri
 			return fmt.Errorf("import: begin: %w", err)
 		}
 		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it does nothing
-		if err := fn(&pgImport{importRecords: importRecords{pgRows{tx}}, tx: tx}); err != nil {
+		if err := fn(&pgImport{importRecords: importRecords{pgRows{tx}, now}, tx: tx}); err != nil {
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"newsletter/app"
 )
@@ -161,7 +162,7 @@ func (w *liteImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, 
 }
 
 // importSQLite runs fn in one transaction on conn with prepared statements.
-func importSQLite(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWriter) error) error {
+func importSQLite(ctx context.Context, conn *sql.Conn, now func() time.Time, fn func(w app.ImportWriter) error) error {
 	// A bulk load touches every page of five indexes: give the
 	// connection a page cache of 64 MB instead of SQLite's 2 MB.
 	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -65536`); err != nil {
@@ -171,7 +172,7 @@ func importSQLite(ctx context.Context, conn *sql.Conn, fn func(w app.ImportWrite
 	if err != nil {
 		return fmt.Errorf("import: begin: %w", err)
 	}
-	w := &liteImport{importRecords: importRecords{liteRows{tx}}, tx: tx, stmts: map[string]*sql.Stmt{}}
+	w := &liteImport{importRecords: importRecords{liteRows{tx}, now}, tx: tx, stmts: map[string]*sql.Stmt{}}
 	defer func() {
 		for _, st := range w.stmts {
 			st.Close()

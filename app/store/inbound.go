@@ -205,7 +205,7 @@ func (s *Store) PurgeInboundRaw(ctx context.Context, cutoff time.Time) (int64, e
 // AcquireLease takes or renews the lease name for owner until ttl from now;
 // it reports false when another owner holds an unexpired lease.
 func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	t := now()
+	t := s.now()
 	res := s.with(ctx).Exec(`INSERT INTO inbound_leases (name, owner, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 		WHERE inbound_leases.owner = excluded.owner OR inbound_leases.expires_at < ?`, name, owner, t.Add(ttl), t)
@@ -233,7 +233,7 @@ func (s *Store) LeaseHolder(ctx context.Context, name string) (string, error) {
 // longer holds it. It is for a holder known to be dead.
 func (s *Store) TakeOverLease(ctx context.Context, name, from, owner string, ttl time.Duration) (bool, error) {
 	res := s.with(ctx).Exec(`UPDATE inbound_leases SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?`,
-		owner, now().Add(ttl), name, from)
+		owner, s.now().Add(ttl), name, from)
 	if res.Error != nil {
 		return false, fmt.Errorf("take over lease: %w", res.Error)
 	}

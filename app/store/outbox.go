@@ -24,7 +24,7 @@ func (outboxRow) TableName() string { return "outbox" }
 // AddOutbox records a side effect; call it inside the transaction that makes
 // the change, so the effect exists if and only if the change does.
 func (s *Store) AddOutbox(ctx context.Context, kind string, payload []byte) (int64, error) {
-	r := outboxRow{Kind: kind, Payload: string(payload), CreatedAt: now()}
+	r := outboxRow{Kind: kind, Payload: string(payload), CreatedAt: s.now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		return 0, fmt.Errorf("add outbox %s: %w", kind, err)
 	}
@@ -79,7 +79,7 @@ func (s *Store) relayOutbox(ctx context.Context, pick func(*gorm.DB) *gorm.DB, s
 		if len(ids) == 0 {
 			return nil
 		}
-		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).Update("relayed_at", now()).Error; err != nil {
+		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).Update("relayed_at", s.now()).Error; err != nil {
 			return fmt.Errorf("mark outbox relayed: %w", err)
 		}
 		relayed = len(ids)
@@ -93,7 +93,7 @@ func (s *Store) relayOutbox(ctx context.Context, pick func(*gorm.DB) *gorm.DB, s
 
 // MarkOutboxDone records that the task made from an outbox row finished.
 func (s *Store) MarkOutboxDone(ctx context.Context, id int64) error {
-	if err := s.with(ctx).Model(&outboxRow{}).Where("id = ? AND done_at IS NULL", id).Update("done_at", now()).Error; err != nil {
+	if err := s.with(ctx).Model(&outboxRow{}).Where("id = ? AND done_at IS NULL", id).Update("done_at", s.now()).Error; err != nil {
 		return fmt.Errorf("mark outbox done: %w", err)
 	}
 	return nil

@@ -60,7 +60,7 @@ func (s *Store) ListPolicies(ctx context.Context) ([]app.PolicyVersion, error) {
 
 // CreatePolicy publishes a new policy version.
 func (s *Store) CreatePolicy(ctx context.Context, p *app.PolicyVersion) error {
-	r := policyRow{Version: p.Version, BodyEN: p.BodyEN, BodyRU: p.BodyRU, PublishedAt: now()}
+	r := policyRow{Version: p.Version, BodyEN: p.BodyEN, BodyRU: p.BodyRU, PublishedAt: s.now()}
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return app.Errorf(app.ECONFLICT, "policy version %s exists", p.Version)

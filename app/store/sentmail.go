@@ -15,7 +15,7 @@ const staleClaim = 5 * time.Minute
 // reports false when the message was already sent, or is being sent by a
 // live attempt.
 func (s *Store) ClaimMail(ctx context.Context, key string) (bool, error) {
-	t := now()
+	t := s.now()
 	res := s.with(ctx).Exec(`INSERT INTO sent_mail (key, status, created_at) VALUES (?, 'sending', ?) ON CONFLICT (key) DO NOTHING`, key, t)
 	if res.Error != nil {
 		return false, fmt.Errorf("claim mail: %w", res.Error)
@@ -37,7 +37,7 @@ func (s *Store) ClaimMail(ctx context.Context, key string) (bool, error) {
 func (s *Store) FinishMail(ctx context.Context, key, status, errText string) error {
 	var sentAt *time.Time
 	if status == "sent" {
-		t := now()
+		t := s.now()
 		sentAt = &t
 	}
 	if err := s.with(ctx).Exec(`UPDATE sent_mail SET status = ?, error = ?, sent_at = ? WHERE key = ?`, status, errText, sentAt, key).Error; err != nil {

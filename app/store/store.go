@@ -57,6 +57,9 @@ type Store struct {
 	db      *gorm.DB
 	dialect Dialect
 	inTx    bool
+	// clock is the time of the rows the store writes; nil is the system
+	// clock (SetClock).
+	clock app.Clock
 }
 
 // Open connects to databaseURL (postgres://...) or, when it is empty, to the
@@ -66,7 +69,6 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
-		NowFunc:                now,
 		// Unique violations arrive as gorm.ErrDuplicatedKey on both
 		// engines (errors.Is), never as driver text to match.
 		TranslateError: true,
@@ -109,6 +111,7 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, dialect: dialect}
+	db.Config.NowFunc = s.now
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pingCtx); err != nil {
@@ -167,7 +170,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(s)
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, inTx: true})
+		return fn(&Store{db: tx, dialect: s.dialect, inTx: true, clock: s.clock})
 	})
 }
 
@@ -209,4 +212,9 @@ func registerInvalidText(db *gorm.DB) error {
 	return nil
 }
 
-func now() time.Time { return time.Now().UTC() }
+// now is the store's clock: the time it writes into the rows it creates.
+func (s *Store) now() time.Time { return s.clock.Now() }
+
+// SetClock sets the time the store writes into the rows it creates; nil
+// is the system clock. Set it before the store is used.
+func (s *Store) SetClock(c app.Clock) { s.clock = c }

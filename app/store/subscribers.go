@@ -81,7 +81,7 @@ func (s *Store) SubscriberByEmail(ctx context.Context, email string) (*app.Subsc
 
 // CreateSubscriber inserts a subscriber; the address must be unused.
 func (s *Store) CreateSubscriber(ctx context.Context, sub *app.Subscriber) error {
-	t := now()
+	t := s.now()
 	if sub.CreatedAt.IsZero() {
 		sub.CreatedAt = t
 	}
@@ -99,7 +99,7 @@ func (s *Store) CreateSubscriber(ctx context.Context, sub *app.Subscriber) error
 
 // UpdateSubscriber writes every field of sub.
 func (s *Store) UpdateSubscriber(ctx context.Context, sub *app.Subscriber) error {
-	sub.UpdatedAt = now()
+	sub.UpdatedAt = s.now()
 	r := subscriberToRow(sub)
 	res := s.with(ctx).Model(&subscriberRow{}).Where("id = ?", sub.ID).Select("*").Omit("id", "created_at").Updates(&r)
 	if res.Error != nil {
@@ -207,7 +207,7 @@ func (consentEventRow) TableName() string { return "consent_events" }
 func (s *Store) AddConsentEvent(ctx context.Context, e *app.ConsentEvent) error {
 	at := e.At
 	if at.IsZero() {
-		at = now()
+		at = s.now()
 	}
 	r := consentEventRow{
 		SubscriberID: e.SubscriberID, Purpose: string(e.Purpose), Action: string(e.Action), Channel: string(e.Channel),
@@ -327,7 +327,7 @@ func (s *Store) RecordSubscription(ctx context.Context, sub *app.Subscriber, c *
 func (s *Store) recordSubscriptionPostgres(ctx context.Context, sub *app.Subscriber, c *app.Confirmation, outboxKind string) (bool, error) {
 	r := confirmationToRow(c)
 	if sub.CreatedAt.IsZero() {
-		sub.CreatedAt = now()
+		sub.CreatedAt = s.now()
 	}
 	var out []struct {
 		SubscriberID   int64
@@ -414,7 +414,7 @@ func (s *Store) MarkConfirmationUsed(ctx context.Context, id int64, at time.Time
 func (s *Store) WithdrawMarketing(ctx context.Context, subscriberID, campaignID int64, ev app.Evidence) (bool, error) {
 	at := ev.At.UTC()
 	if at.IsZero() {
-		at = now()
+		at = s.now()
 	}
 	var campaign *int64
 	if campaignID > 0 {

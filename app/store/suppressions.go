@@ -36,7 +36,7 @@ func (s *Store) SuppressionReason(ctx context.Context, emailHash string) (string
 
 // Suppress adds the keyed hash of an address to the suppression list.
 func (s *Store) Suppress(ctx context.Context, emailHash, reason, note string) error {
-	r := suppressionRow{EmailHash: emailHash, Reason: reason, Note: note, CreatedAt: now()}
+	r := suppressionRow{EmailHash: emailHash, Reason: reason, Note: note, CreatedAt: s.now()}
 	err := s.with(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "email_hash"}},
 		DoUpdates: clause.AssignmentColumns([]string{"reason", "note"}),

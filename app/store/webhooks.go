@@ -100,14 +100,14 @@ func (s *Store) RecordEvent(ctx context.Context, e app.Event) error {
 		return nil
 	}
 	if e.At.IsZero() {
-		e.At = now()
+		e.At = s.now()
 	}
 	body, err := e.Body()
 	if err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *Store) error {
-		ev := webhookEventRow{Type: string(e.Type), Body: string(body), CreatedAt: now()}
+		ev := webhookEventRow{Type: string(e.Type), Body: string(body), CreatedAt: s.now()}
 		if err := tx.with(ctx).Create(&ev).Error; err != nil {
 			return fmt.Errorf("record event %s: %w", e.Type, err)
 		}
