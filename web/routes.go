@@ -200,6 +200,7 @@ func (s *Server) table() []route {
 		}},
 		{access: console, roles: officerOnly, part: privacyPart, routes: []endpoint{
 			{get, "/admin/subscribers/:id<int>/export", s.adminExportSubscriber},
+			{get, "/admin/subscribers/:id<int>/export.html", s.adminExportSubscriberHTML},
 			{post, "/admin/subscribers/:id<int>/block", s.adminBlock},
 			{post, "/admin/subscribers/:id<int>/requests", s.adminRegisterRequest},
 			{post, "/admin/subscribers/:id<int>/unblock", s.adminUnblock},

@@ -420,6 +420,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/subscribers", kind: kindAdmin, roles: prv, query: q("q", "status", "after")},
 		{method: "GET", path: "/admin/subscribers/:id<int>", target: "/admin/subscribers/" + sub, kind: kindAdmin, roles: prv, query: q()},
 		{method: "GET", path: "/admin/subscribers/:id<int>/export", target: "/admin/subscribers/" + sub + "/export", kind: kindAdmin, roles: prv},
+		{method: "GET", path: "/admin/subscribers/:id<int>/export.html", target: "/admin/subscribers/" + sub + "/export.html", kind: kindAdmin, roles: prv},
 		{method: "POST", path: "/admin/subscribers/:id<int>/block", target: "/admin/subscribers/" + sub + "/block", kind: kindAdmin, roles: prv,
 			form: form("reason", "disputed")},
 		{method: "POST", path: "/admin/subscribers/:id<int>/requests", target: "/admin/subscribers/" + sub + "/requests", kind: kindAdmin, roles: prv,
