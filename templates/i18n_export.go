@@ -51,6 +51,14 @@ var exportCatalog = map[string][2]string{
 	"export.f.campaign":            {"Campaign", "Рассылка"},
 	"export.f.subject":             {"Subject", "Тема"},
 	"export.f.sent":                {"Sent", "Отправлено"},
+	"export.expired.title":         {"This link has expired", "Срок действия ссылки истёк"},
+	"export.expired.text":          {"The link to your data works for a limited time, and only while the address it was sent to stays on file. Ask us again for your data, or open your preference centre from any of our messages.", "Ссылка на ваши данные действует ограниченное время и только пока адрес, на который она отправлена, указан в подписке. Запросите данные у нас ещё раз или откройте настройки подписки из любого нашего письма."},
+	"admin.subscriber.export_mail": {"Mail the export to the person", "Отправить выгрузку человеку"},
+	"admin.ok.export_mailed":       {"A link to the export is on its way to the address on file.", "Ссылка на выгрузку отправляется на адрес, указанный в подписке."},
+	"mail.export.subject":          {"Your personal data", "Ваши персональные данные"},
+	"mail.export.text":             {"As asked, here is the link to everything %s holds about you: your details, your consents, your requests and the mail sent to you. The page can be printed, and the same data downloaded as a file.", "По вашему запросу направляем ссылку на всё, что хранит о вас %s: ваши данные, согласия, обращения и отправленные вам письма. Страницу можно распечатать, а те же данные — скачать файлом."},
+	"mail.export.button":           {"Open my data", "Открыть мои данные"},
+	"mail.export.validity":         {"The link works for %s, and only while this address stays on file. Do not forward this message: the link opens your personal data.", "Ссылка действует %s и только пока этот адрес указан в подписке. Не пересылайте это письмо: по ссылке открываются ваши персональные данные."},
 }
 
 func init() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -119,3 +120,90 @@ func TestAdminExportHTML(t *testing.T) {
 		t.Errorf("export not audited: %+v", entries)
 	}
 }
+
+// TestExportMailedLink: the console mails the person a link to their
+// export (audited, queued with ids only); the link opens the printable
+// export and a JSON download, never cached or indexed; after seven days,
+// or once the address has changed, it is refused with a page in the
+// person's language.
+func TestExportMailedLink(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	c.svc.Now, c.svc.Links.Now = c.clock.Now, c.clock.Now
+	sub, err := c.store.Subscriber(ctx, c.subID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.Locale = "ru"
+	if err := c.store.UpdateSubscriber(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	m := c.login(t, app.RoleMarketer)
+	path := "/admin/subscribers/" + strconv.FormatInt(c.subID, 10)
+	if resp, _ := c.post(t, m, path+"/export/mail", nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a marketer mailed an export: %d", resp.StatusCode)
+	}
+	s := c.login(t, app.RolePrivacyOfficer)
+	resp, _ := c.post(t, s, path+"/export/mail", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path+"?ok=admin.ok.export_mailed" {
+		t.Fatalf("mail the export: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	entries, err := c.store.ListAudit(ctx, app.AuditQuery{Action: app.AuditSubscriberExportMailed})
+	if err != nil || len(entries) != 1 || entries[0].SubjectID != c.subID {
+		t.Fatalf("audit %+v %v", entries, err)
+	}
+	db, err := c.store.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payload string
+	if err := db.QueryRowContext(ctx, "SELECT payload FROM outbox WHERE kind = $1", app.OutboxExportMail).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	if payload != fmt.Sprintf(`{"subscriber_id":%d}`, c.subID) {
+		t.Errorf("queued payload %s, want the subscriber id only", payload)
+	}
+
+	// The link the mail carries (jobs.ExportMail signs it the same way).
+	link := strings.TrimPrefix(c.svc.Links.Export(sub), "https://news.example.com")
+	resp, doc := c.fixture.do(t, httptestGet(link))
+	if resp.StatusCode != 200 || !strings.Contains(doc, "anna.petrova@example.com") || !strings.Contains(doc, `lang="ru"`) ||
+		!strings.Contains(doc, "Ваши персональные данные") {
+		t.Fatalf("the link: %d %.300s", resp.StatusCode, doc)
+	}
+	if resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(resp.Header.Get("X-Robots-Tag"), "noindex") {
+		t.Errorf("headers %v", resp.Header)
+	}
+	resp, raw := c.fixture.do(t, httptestGet(link+"/json"))
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(raw, `"email":"anna.petrova@example.com"`) {
+		t.Fatalf("the JSON download: %d %s", resp.StatusCode, raw)
+	}
+
+	// Six days on it still opens; eight days on it has expired.
+	c.clock.Add(6 * 24 * time.Hour)
+	if resp, _ := c.fixture.do(t, httptestGet(link)); resp.StatusCode != 200 {
+		t.Fatalf("six days on: %d", resp.StatusCode)
+	}
+	c.clock.Add(2 * 24 * time.Hour)
+	for _, p := range []string{link, link + "/json"} {
+		resp, body := c.fixture.do(t, httptestGet(p))
+		if resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "anna.petrova") {
+			t.Errorf("%s after expiry: %d", p, resp.StatusCode)
+		}
+	}
+	if _, body := c.fixture.do(t, httptestGet(link)); !strings.Contains(body, "Срок действия ссылки истёк") {
+		t.Errorf("the expiry page is not in the person's language: %.400s", body)
+	}
+
+	// A fresh link dies with a change of address.
+	link = strings.TrimPrefix(c.svc.Links.Export(sub), "https://news.example.com")
+	sub.Email = "anna.new@example.com"
+	if err := c.store.UpdateSubscriber(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := c.fixture.do(t, httptestGet(link)); resp.StatusCode != http.StatusBadRequest || strings.Contains(body, "anna.new") {
+		t.Errorf("after a change of address: %d", resp.StatusCode)
+	}
+}
+
+func httptestGet(path string) *http.Request { return httptest.NewRequest("GET", path, nil) }
