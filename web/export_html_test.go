@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -160,8 +161,27 @@ func TestExportMailedLink(t *testing.T) {
 	if err := db.QueryRowContext(ctx, "SELECT payload FROM outbox WHERE kind = $1", app.OutboxExportMail).Scan(&payload); err != nil {
 		t.Fatal(err)
 	}
-	if payload != fmt.Sprintf(`{"subscriber_id":%d}`, c.subID) {
+	if payload != fmt.Sprintf(`{"subscriber_id":%d}`, c.subID) || strings.Contains(payload, "@") || strings.Contains(payload, "Anna") {
 		t.Errorf("queued payload %s, want the subscriber id only", payload)
+	}
+
+	// An access request's page offers the same, and leads back to it.
+	sid := c.subID
+	req := &app.Request{SubscriberID: &sid, Kind: app.KindAccess, Channel: app.ChannelPhone, Status: app.RequestReceived,
+		ReceivedAt: c.clock.Now(), Verification: "operator"}
+	if err := c.store.CreateRequest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	reqPath := "/admin/requests/" + strconv.FormatInt(req.ID, 10)
+	if _, page := c.get(t, s, reqPath); !strings.Contains(page, `id="export-mail-form"`) || !strings.Contains(page, `action="`+path+`/export/mail"`) {
+		t.Fatal("the access request's page does not offer to mail the export")
+	}
+	resp, _ = c.post(t, s, path+"/export/mail", url.Values{"request": {strconv.FormatInt(req.ID, 10)}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != reqPath+"?ok=admin.ok.export_mailed" {
+		t.Fatalf("mail the export from the request: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := c.get(t, s, reqPath+"?ok=admin.ok.export_mailed"); !strings.Contains(page, "A link to the export is on its way") {
+		t.Error("no confirmation on the request's page")
 	}
 
 	// The link the mail carries (jobs.ExportMail signs it the same way).

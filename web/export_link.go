@@ -58,7 +58,9 @@ func (s *Server) exportLinkProblem(c *fiber.Ctx, loc string, err error) error {
 }
 
 // adminMailExport mails the subscriber a link to their data export, at the
-// address on file and in their language; the action is audited.
+// address on file and in their language; the action is audited. It leads
+// back to the subscriber's page, or to the access request it was mailed
+// from (form field request).
 func (s *Server) adminMailExport(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
@@ -67,5 +69,9 @@ func (s *Server) adminMailExport(c *fiber.Ctx) error {
 	if err := s.deps.Privacy.MailExport(c.UserContext(), currentAdmin(c), id); err != nil {
 		return err
 	}
-	return c.Redirect("/admin/subscribers/"+strconv.FormatInt(id, 10)+"?ok=admin.ok.export_mailed", fiber.StatusSeeOther)
+	back := "/admin/subscribers/" + strconv.FormatInt(id, 10)
+	if r, err := strconv.ParseInt(c.FormValue("request"), 10, 64); err == nil && r > 0 {
+		back = "/admin/requests/" + strconv.FormatInt(r, 10) // mailed from an access request's page
+	}
+	return c.Redirect(back+"?ok=admin.ok.export_mailed", fiber.StatusSeeOther)
 }
