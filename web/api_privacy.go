@@ -1,11 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -200,12 +196,8 @@ func (s *Server) apiDestructions(c *fiber.Ctx) error {
 		}
 		return c.JSON(fiber.Map{"destructions": ds})
 	}
-	var buf bytes.Buffer
-	if c.Query("bom") == "1" {
-		buf.WriteString("\ufeff")
-	}
-	w := csv.NewWriter(&buf)
-	_ = w.Write(destructionColumns)
+	f := newCSVFile(c)
+	_ = f.w.Write(destructionColumns)
 	var after int64
 	for {
 		page, err := s.deps.Privacy.Destructions(ctx, after, 1000)
@@ -213,34 +205,18 @@ func (s *Server) apiDestructions(c *fiber.Ctx) error {
 			return err
 		}
 		for _, d := range page {
-			_ = w.Write([]string{strconv.FormatInt(d.ID, 10), strconv.FormatInt(d.SubscriberID, 10), csvCell(d.FullName),
-				csvCell(d.Categories), csvCell(d.System), csvCell(d.Reason), d.DestroyedAt.UTC().Format(time.RFC3339)})
+			f.row(strconv.FormatInt(d.ID, 10), strconv.FormatInt(d.SubscriberID, 10), d.FullName,
+				d.Categories, d.System, d.Reason, csvTime(d.DestroyedAt))
 			after = d.ID
 		}
 		if len(page) < 1000 {
 			break
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
 	if err := s.deps.Privacy.RecordAction(ctx, currentAdmin(c), app.AuditDestructionsExport, "destruction", 0, "csv"); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="destructions-`+time.Now().UTC().Format("20060102")+`.csv"`)
-	return c.Send(buf.Bytes())
-}
-
-// csvCell keeps a spreadsheet from taking a cell for a formula: a cell
-// starting with = + - @ (or a tab or carriage return) gets a leading
-// apostrophe. Quoting and escaping are encoding/csv's.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return f.send(c, "destructions")
 }
 
 // apiSuppressions returns the suppression list's counts by reason; with
