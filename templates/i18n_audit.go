@@ -31,6 +31,7 @@ var auditCatalog = map[string][2]string{
 	"admin.csv.completed":                        {"Closed", "Закрыт"},
 	"admin.csv.verification":                     {"Verification", "Проверка личности"},
 	"admin.csv.extended":                         {"Extension reason", "Причина продления"},
+	"admin.destructions.by":                      {"Destroyed by", "Кто уничтожил"},
 	"admin.csv":                                  {"Download CSV", "Скачать CSV"},
 	"admin.csv.bom":                              {"for Excel", "для Excel"},
 	"audit.action.admin_created":                 {"Staff account created", "Создана учётная запись сотрудника"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,3 +135,33 @@ func TestAdminRequestsCSV(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A destruction record names who ordered it: the officer's address on the
+// page and in the CSV, in the console's language, Cyrillic intact.
+func TestAdminDestructionsByWhom(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	if err := c.store.CreateDestruction(ctx, &app.Destruction{SubscriberID: 424242, FullName: "Пётр Сидоров", Categories: "email address",
+		System: "newsletter", Reason: "отзыв согласия", DestroyedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	s := c.login(t, app.RolePrivacyOfficer)
+	path := "/admin/subscribers/" + itoa(c.subID) + "/erase"
+	if resp, _ := c.post(t, s, path, url.Values{"reason": {"court order"}, "confirm": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("erasure: %d", resp.StatusCode)
+	}
+	officer := c.emails[app.RolePrivacyOfficer]
+	_, body := c.get(t, s, "/admin/destructions.csv?bom=1&lang=ru")
+	rows, bom := readCSV(t, body)
+	if !bom || len(rows) != 3 || rows[0][7] != "destroyed_by" {
+		t.Fatalf("destructions CSV: %v %q", bom, rows)
+	}
+	if rows[1][2] != "Пётр Сидоров" || rows[1][7] != "Система" || rows[2][2] != "Anna Petrova" || rows[2][7] != officer {
+		t.Errorf("destructions CSV rows: %q", rows)
+	}
+	_, page := c.get(t, s, "/admin/destructions?lang=en")
+	if !strings.Contains(page, "Destroyed by") || !strings.Contains(page, "<td>"+officer+"</td>") || strings.Contains(page, "admin:") ||
+		!strings.Contains(page, "ordered by the operator ("+officer+"): court order") {
+		t.Errorf("destructions page:\n%s", page)
+	}
+}

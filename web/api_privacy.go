@@ -176,7 +176,7 @@ func (s *Server) apiCompleteRequest(c *fiber.Ctx) error {
 }
 
 // destructionColumns are the columns of the CSV export.
-var destructionColumns = []string{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at"}
+var destructionColumns = []string{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at", "destroyed_by"}
 
 // apiDestructions returns destruction records (order No. 179): JSON pages
 // (?after=, ?limit=), or every record as CSV when the client asks for
@@ -204,9 +204,13 @@ func (s *Server) apiDestructions(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		by, err := s.destructionWords(c, page)
+		if err != nil {
+			return err
+		}
 		for _, d := range page {
 			f.row(strconv.FormatInt(d.ID, 10), strconv.FormatInt(d.SubscriberID, 10), d.FullName,
-				d.Categories, d.System, d.Reason, csvTime(d.DestroyedAt))
+				d.Categories, d.System, d.Reason, csvTime(d.DestroyedAt), by[d.SubscriberID])
 			after = d.ID
 		}
 		if len(page) < 1000 {
