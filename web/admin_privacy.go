@@ -325,29 +325,39 @@ func (s *Server) adminUnsuppress(c *fiber.Ctx) error {
 
 type auditRow struct {
 	app.AuditEntry
-	When string
+	When       string
+	ActorName  string
+	ActionName string
 }
 
 type auditData struct {
 	Action      string
 	SubjectType string
 	SubjectID   string
+	From, To    string
 	Rows        []auditRow
 	Next        int64
 }
 
-// adminAudit shows the audit log, newest first.
+// adminAudit shows the audit log, newest first; ?from= and ?to= (dates,
+// YYYY-MM-DD, both days included) narrow it.
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	q := app.AuditQuery{Action: strings.TrimSpace(c.Query("action")), SubjectType: strings.TrimSpace(c.Query("subject_type")),
-		BeforeID: queryID(c, "before"), Limit: adminPageLimit}
-	q.SubjectID = queryID(c, "subject_id")
-	d := auditData{Action: q.Action, SubjectType: q.SubjectType, SubjectID: c.Query("subject_id")}
+	q, d, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
+	q.BeforeID, q.Limit = queryID(c, "before"), adminPageLimit
 	list, err := s.deps.Privacy.Audit(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
+	names, err := s.actorNames(c, auditActors(list))
+	if err != nil {
+		return err
+	}
 	for _, e := range list {
-		d.Rows = append(d.Rows, auditRow{AuditEntry: e, When: fmtTime(e.CreatedAt)})
+		d.Rows = append(d.Rows, auditRow{AuditEntry: e, When: fmtTime(e.CreatedAt), ActorName: names.name(e.Actor),
+			ActionName: templates.AuditAction(names.loc, e.Action)})
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID

@@ -221,6 +221,7 @@ func (s *Server) requestsPage(c *fiber.Ctx, status int, msg string) error {
 type destructionRow struct {
 	app.Destruction
 	When string
+	By   string
 }
 
 type destructionsData struct {
@@ -234,9 +235,13 @@ func (s *Server) adminDestructions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	by, err := s.destructionWords(c, list)
+	if err != nil {
+		return err
+	}
 	d := destructionsData{}
 	for _, x := range list {
-		d.Rows = append(d.Rows, destructionRow{Destruction: x, When: fmtTime(x.DestroyedAt)})
+		d.Rows = append(d.Rows, destructionRow{Destruction: x, When: fmtTime(x.DestroyedAt), By: by[x.SubscriberID]})
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
