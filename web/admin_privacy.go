@@ -162,6 +162,8 @@ type reviewRow struct {
 	app.ReviewItem
 	Received string
 	Date     string
+	// Due is the day the deadline ends, in the operator's time zone.
+	Due string
 }
 
 type reviewData struct {
@@ -188,8 +190,11 @@ func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 	}
 	for _, it := range items {
 		r := reviewRow{ReviewItem: it, Received: s.localTime(it.ReceivedAt)}
+		if it.DueAt != nil {
+			r.Due = it.DueAt.In(s.zone()).Format(time.DateOnly)
+		}
 		if it.Message != nil && !it.Message.Date.IsZero() {
-			r.Date = fmtTime(it.Message.Date)
+			r.Date = s.localTime(it.Message.Date)
 		}
 		d.Rows = append(d.Rows, r)
 	}
@@ -282,7 +287,7 @@ func (s *Server) suppressionsPage(c *fiber.Ctx, status int, d suppressionsData) 
 		return err
 	}
 	for _, x := range list {
-		d.Rows = append(d.Rows, suppressionRow{Suppression: x, When: fmtTime(x.CreatedAt), Label: templates.T(loc, "admin.suppress."+x.Reason),
+		d.Rows = append(d.Rows, suppressionRow{Suppression: x, When: s.localTime(x.CreatedAt), Label: templates.T(loc, "admin.suppress."+x.Reason),
 			Manual: x.Reason == app.SuppressManual, Liftable: x.Reason != app.SuppressErased})
 	}
 	if d.Lifts, err = s.liftRows(c, loc); err != nil {
@@ -356,7 +361,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 		return err
 	}
 	for _, e := range list {
-		d.Rows = append(d.Rows, auditRow{AuditEntry: e, When: fmtTime(e.CreatedAt), ActorName: names.name(e.Actor),
+		d.Rows = append(d.Rows, auditRow{AuditEntry: e, When: s.localTime(e.CreatedAt), ActorName: names.name(e.Actor),
 			ActionName: templates.AuditAction(names.loc, e.Action)})
 	}
 	if len(list) == adminPageLimit {
