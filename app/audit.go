@@ -12,6 +12,8 @@ type AuditQuery struct {
 	Action      string
 	SubjectType string
 	SubjectID   int64
+	// SubjectIDs narrows to any of these subjects (with SubjectType).
+	SubjectIDs []int64
 	// BeforeID pages backwards: entries with a smaller id.
 	BeforeID int64
 	Since    *time.Time

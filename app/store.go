@@ -41,6 +41,9 @@ type AdminStore interface {
 	AdminByEmail(ctx context.Context, email string) (*Admin, error)
 	CountAdmins(ctx context.Context) (int64, error)
 	ListAdmins(ctx context.Context) ([]AdminAccount, error)
+	// AdminEmails returns the addresses of the admins with these ids, in
+	// one query (deleted admins are missing).
+	AdminEmails(ctx context.Context, ids []int64) (map[int64]string, error)
 	// RecordLogin notes the time of an admin's sign-in.
 	RecordLogin(ctx context.Context, adminID int64, at time.Time) error
 	SetAdminPassword(ctx context.Context, adminID int64, hash string) error

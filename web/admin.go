@@ -336,19 +336,3 @@ func formOutcome(err error) (int, string, map[string]string, error) {
 	msg, fields, err := formErrors(err)
 	return fiber.StatusUnprocessableEntity, msg, fields, err
 }
-
-// fmtTime shows a time in UTC, to the minute.
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04") + " UTC"
-}
-
-// fmtTimePtr shows an optional time; nil shows as a dash.
-func fmtTimePtr(t *time.Time) string {
-	if t == nil {
-		return "—"
-	}
-	return fmtTime(*t)
-}

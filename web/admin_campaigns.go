@@ -25,10 +25,10 @@ type campaignRow struct {
 	loc          string // the page's language, for the rates
 }
 
-func newCampaignRow(loc string, c *app.Campaign) campaignRow {
+func (s *Server) newCampaignRow(loc string, c *app.Campaign) campaignRow {
 	r := campaignRow{Campaign: *c, StatusLabel: templates.T(loc, "admin.cstatus."+string(c.Status)),
-		PurposeLabel: templates.T(loc, "admin.purpose."+string(c.Purpose)), Created: fmtTime(c.CreatedAt),
-		SendAtText: fmtTimePtr(c.SendAt), loc: loc}
+		PurposeLabel: templates.T(loc, "admin.purpose."+string(c.Purpose)), Created: s.localTime(c.CreatedAt),
+		SendAtText: s.localTimePtr(c.SendAt), loc: loc}
 	r.Done, r.Percent = campaignProgress(c)
 	r.Live = c.Status == app.CampaignScheduled || c.Status == app.CampaignRunning || c.Status == app.CampaignPaused
 	return r
@@ -70,7 +70,7 @@ func (s *Server) adminCampaigns(c *fiber.Ctx) error {
 		d.States = append(d.States, option{string(st), templates.T(loc, "admin.cstatus."+string(st))})
 	}
 	for i := range list {
-		d.Rows = append(d.Rows, newCampaignRow(loc, &list[i]))
+		d.Rows = append(d.Rows, s.newCampaignRow(loc, &list[i]))
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
@@ -87,7 +87,7 @@ func (s *Server) activeCampaigns(c *fiber.Ctx, loc string) ([]campaignRow, error
 			return nil, err
 		}
 		for i := range list {
-			out = append(out, newCampaignRow(loc, &list[i]))
+			out = append(out, s.newCampaignRow(loc, &list[i]))
 		}
 	}
 	return out, nil
@@ -227,7 +227,7 @@ func (s *Server) adminCampaign(c *fiber.Ctx) error {
 
 func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg string, fields map[string]string, testTo string) error {
 	loc := adminLocale(c)
-	d := campaignData{campaignRow: newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
+	d := campaignData{campaignRow: s.newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
 	if m, err := s.renderCampaign(loc, camp); err != nil {
 		var l interface{ Localize(string) *app.Error }
 		if errors.As(err, &l) {
@@ -301,7 +301,7 @@ func (s *Server) adminCampaignProgress(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r := newCampaignRow(adminLocale(c), camp)
+	r := s.newCampaignRow(adminLocale(c), camp)
 	return c.JSON(campaignProgressJSON{ID: camp.ID, Status: camp.Status, StatusLabel: r.StatusLabel, Percent: r.Percent,
 		Done: r.Done, Live: r.Live, CampaignCounters: camp.CampaignCounters, CampaignFeedback: camp.CampaignFeedback})
 }

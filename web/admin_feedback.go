@@ -89,7 +89,7 @@ func (s *Server) adminCampaignOutcomes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := outcomesData{Campaign: newCampaignRow(loc, camp), List: list, People: me.Role != app.RoleMarketer,
+	d := outcomesData{Campaign: s.newCampaignRow(loc, camp), List: list, People: me.Role != app.RoleMarketer,
 		Back: s.mayOpen(me, "/admin/campaigns/:id<int>")}
 	for _, l := range app.OutcomeLists {
 		d.Lists = append(d.Lists, option{l, templates.T(loc, "admin.outcomes."+l)})
@@ -97,7 +97,7 @@ func (s *Server) adminCampaignOutcomes(c *fiber.Ctx) error {
 	for _, r := range rows {
 		row := outcomeRow{CampaignOutcome: r, KindLabel: templates.T(loc, "admin.outcome."+r.Kind), DetailText: r.Detail}
 		if r.At != nil {
-			row.When = fmtTime(*r.At)
+			row.When = s.localTime(*r.At)
 		}
 		switch {
 		case r.Kind == "skipped":
@@ -159,7 +159,7 @@ func (s *Server) adminInbound(c *fiber.Ctx) error {
 	}
 	d := inboundData{}
 	for _, m := range list {
-		row := inboundRow{InboundItem: m, When: fmtTime(m.ReceivedAt), OutcomeLabel: templates.T(loc, "admin.inbound."+m.Outcome)}
+		row := inboundRow{InboundItem: m, When: s.localTime(m.ReceivedAt), OutcomeLabel: templates.T(loc, "admin.inbound."+m.Outcome)}
 		switch {
 		case m.Outcome != app.EmailIsUnproven:
 			row.Detail = ""
@@ -188,7 +188,7 @@ func (s *Server) recentCampaigns(c *fiber.Ctx, loc string) ([]campaignRow, error
 	var out []campaignRow
 	for i := range list {
 		if list[i].Sent > 0 && len(out) < 10 {
-			out = append(out, newCampaignRow(loc, &list[i]))
+			out = append(out, s.newCampaignRow(loc, &list[i]))
 		}
 	}
 	return out, nil
@@ -207,7 +207,7 @@ func (s *Server) liftRows(c *fiber.Ctx, loc string) ([]liftRow, error) {
 	}
 	out := make([]liftRow, len(lifts))
 	for i, l := range lifts {
-		out[i] = liftRow{SuppressionLift: l, When: fmtTime(l.LiftedAt), Label: templates.T(loc, "admin.suppress."+l.PreviousReason)}
+		out[i] = liftRow{SuppressionLift: l, When: s.localTime(l.LiftedAt), Label: templates.T(loc, "admin.suppress."+l.PreviousReason)}
 	}
 	return out, nil
 }

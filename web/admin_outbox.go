@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-message/mail"
 	"github.com/gofiber/fiber/v2"
@@ -16,8 +18,8 @@ import (
 	"newsletter/app"
 )
 
-// outboxShown is how many of the newest messages the outbox page lists.
-const outboxShown = 200
+// outboxPageSize is how many messages a page of the outbox lists.
+const outboxPageSize = 50
 
 // outboxName is the shape of the files the embedded mode writes.
 var outboxName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,250}\.eml$`)
@@ -31,8 +33,14 @@ type outboxRow struct {
 }
 
 type outboxData struct {
-	Rows  []outboxRow
-	Total int
+	Rows []outboxRow
+	// Total is how many messages the outbox holds; Found how many match
+	// Q (all of them without one).
+	Total, Found int
+	Q            string
+	// Page is the page shown (from 1) of Pages; Prev and Next are the
+	// pages before and after it, 0 when there is none.
+	Page, Pages, Prev, Next int
 }
 
 // outboxMessage is one .eml file read for the console.
@@ -53,7 +61,7 @@ type outboxHeader struct {
 }
 
 // readOutboxMessage parses a stored message: headers, text and HTML parts.
-func readOutboxMessage(raw []byte, withBodies bool) (*outboxMessage, error) {
+func readOutboxMessage(raw []byte, withBodies bool, zone *time.Location) (*outboxMessage, error) {
 	r, err := mail.CreateReader(bytes.NewReader(raw))
 	if err != nil && r == nil {
 		return nil, app.Errorf(app.EINVALID, "The message cannot be read.")
@@ -72,7 +80,7 @@ func readOutboxMessage(raw []byte, withBodies bool) (*outboxMessage, error) {
 	m.From = decode(h.Get("From"))
 	m.To = decode(h.Get("To"))
 	if t, err := h.Date(); err == nil {
-		m.Date = fmtTime(t)
+		m.Date = formatTime(t, zone)
 	}
 	if !withBodies {
 		return m, nil
@@ -112,7 +120,9 @@ func readOutboxMessage(raw []byte, withBodies bool) (*outboxMessage, error) {
 	return m, nil
 }
 
-// adminOutbox lists the newest messages the embedded mode wrote.
+// adminOutbox lists the messages the embedded mode wrote, newest first,
+// outboxPageSize a page; ?q= keeps those whose recipient or subject holds
+// the words (any case, any script) and ?page= picks the page.
 func (s *Server) adminOutbox(c *fiber.Ctx) error {
 	entries, err := os.ReadDir(s.opts.OutboxDir)
 	if err != nil && !os.IsNotExist(err) {
@@ -125,24 +135,70 @@ func (s *Server) adminOutbox(c *fiber.Ctx) error {
 		}
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(names))) // names start with the time written
-	d := outboxData{Total: len(names)}
-	if len(names) > outboxShown {
-		names = names[:outboxShown]
+	d := outboxData{Total: len(names), Q: strings.TrimSpace(c.Query("q")), Page: 1}
+	if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 1 {
+		d.Page = n
 	}
-	for _, n := range names {
-		path := filepath.Join(s.opts.OutboxDir, n)
-		row := outboxRow{Name: n}
-		if fi, err := os.Stat(path); err == nil {
-			row.Size = fi.Size()
-		}
-		if raw, err := readHead(path); err == nil {
-			if m, err := readOutboxMessage(raw, false); err == nil {
-				row.Subject, row.To, row.Date = m.Subject, m.To, m.Date
+	// hits are the rows found when searching; without a query only the
+	// page shown is read.
+	var hits []outboxRow
+	d.Found = len(names)
+	if d.Q != "" {
+		// A search reads every message's headers: the outbox is the
+		// embedded mode's, small by design.
+		words := strings.Fields(strings.ToLower(d.Q))
+		for _, n := range names {
+			if r := s.outboxListRow(n); r.matches(words) {
+				hits = append(hits, r)
 			}
 		}
-		d.Rows = append(d.Rows, row)
+		d.Found = len(hits)
+	}
+	d.Pages = (d.Found + outboxPageSize - 1) / outboxPageSize
+	d.Page = max(min(d.Page, d.Pages), 1)
+	from := (d.Page - 1) * outboxPageSize
+	to := min(from+outboxPageSize, d.Found)
+	if d.Q != "" {
+		d.Rows = hits[from:to]
+	} else {
+		for _, n := range names[from:to] {
+			d.Rows = append(d.Rows, s.outboxListRow(n))
+		}
+	}
+	if d.Page > 1 {
+		d.Prev = d.Page - 1
+	}
+	if d.Page < d.Pages {
+		d.Next = d.Page + 1
 	}
 	return s.sectionPage(c, fiber.StatusOK, "outbox", d)
+}
+
+// outboxListRow reads one message's headers for the list.
+func (s *Server) outboxListRow(name string) outboxRow {
+	path := filepath.Join(s.opts.OutboxDir, name)
+	row := outboxRow{Name: name}
+	if fi, err := os.Stat(path); err == nil {
+		row.Size = fi.Size()
+	}
+	if raw, err := readHead(path); err == nil {
+		if m, err := readOutboxMessage(raw, false, s.zone()); err == nil {
+			row.Subject, row.To, row.Date = m.Subject, m.To, m.Date
+		}
+	}
+	return row
+}
+
+// matches says whether every word (lower case) is in the row's recipient
+// or subject.
+func (r outboxRow) matches(words []string) bool {
+	hay := strings.ToLower(r.To + "\n" + r.Subject)
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // readHead reads the start of a file, enough for its headers.
@@ -174,7 +230,7 @@ func (s *Server) outboxFile(c *fiber.Ctx) (*outboxMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := readOutboxMessage(raw, true)
+	m, err := readOutboxMessage(raw, true, s.zone())
 	if err != nil {
 		return nil, err
 	}

@@ -162,6 +162,8 @@ type reviewRow struct {
 	app.ReviewItem
 	Received string
 	Date     string
+	// Due is the day the deadline ends, in the operator's time zone.
+	Due string
 }
 
 type reviewData struct {
@@ -188,8 +190,11 @@ func (s *Server) reviewPage(c *fiber.Ctx, status int, msg string) error {
 	}
 	for _, it := range items {
 		r := reviewRow{ReviewItem: it, Received: s.localTime(it.ReceivedAt)}
+		if it.DueAt != nil {
+			r.Due = it.DueAt.In(s.zone()).Format(time.DateOnly)
+		}
 		if it.Message != nil && !it.Message.Date.IsZero() {
-			r.Date = fmtTime(it.Message.Date)
+			r.Date = s.localTime(it.Message.Date)
 		}
 		d.Rows = append(d.Rows, r)
 	}
@@ -282,7 +287,7 @@ func (s *Server) suppressionsPage(c *fiber.Ctx, status int, d suppressionsData) 
 		return err
 	}
 	for _, x := range list {
-		d.Rows = append(d.Rows, suppressionRow{Suppression: x, When: fmtTime(x.CreatedAt), Label: templates.T(loc, "admin.suppress."+x.Reason),
+		d.Rows = append(d.Rows, suppressionRow{Suppression: x, When: s.localTime(x.CreatedAt), Label: templates.T(loc, "admin.suppress."+x.Reason),
 			Manual: x.Reason == app.SuppressManual, Liftable: x.Reason != app.SuppressErased})
 	}
 	if d.Lifts, err = s.liftRows(c, loc); err != nil {
@@ -325,29 +330,39 @@ func (s *Server) adminUnsuppress(c *fiber.Ctx) error {
 
 type auditRow struct {
 	app.AuditEntry
-	When string
+	When       string
+	ActorName  string
+	ActionName string
 }
 
 type auditData struct {
 	Action      string
 	SubjectType string
 	SubjectID   string
+	From, To    string
 	Rows        []auditRow
 	Next        int64
 }
 
-// adminAudit shows the audit log, newest first.
+// adminAudit shows the audit log, newest first; ?from= and ?to= (dates,
+// YYYY-MM-DD, both days included) narrow it.
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	q := app.AuditQuery{Action: strings.TrimSpace(c.Query("action")), SubjectType: strings.TrimSpace(c.Query("subject_type")),
-		BeforeID: queryID(c, "before"), Limit: adminPageLimit}
-	q.SubjectID = queryID(c, "subject_id")
-	d := auditData{Action: q.Action, SubjectType: q.SubjectType, SubjectID: c.Query("subject_id")}
+	q, d, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
+	q.BeforeID, q.Limit = queryID(c, "before"), adminPageLimit
 	list, err := s.deps.Privacy.Audit(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
+	names, err := s.actorNames(c, auditActors(list))
+	if err != nil {
+		return err
+	}
 	for _, e := range list {
-		d.Rows = append(d.Rows, auditRow{AuditEntry: e, When: fmtTime(e.CreatedAt)})
+		d.Rows = append(d.Rows, auditRow{AuditEntry: e, When: s.localTime(e.CreatedAt), ActorName: names.name(e.Actor),
+			ActionName: templates.AuditAction(names.loc, e.Action)})
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID

@@ -42,7 +42,7 @@ func (s *Server) adminSubscribers(c *fiber.Ctx) error {
 	d := subscribersData{Q: f.Query, Status: string(f.Status)}
 	for _, sub := range list {
 		d.Rows = append(d.Rows, subscriberListRow{Subscriber: sub, StatusLabel: templates.T(loc, "admin.status."+string(sub.Status)),
-			Created: fmtTime(sub.CreatedAt)})
+			Created: s.localTime(sub.CreatedAt)})
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
@@ -105,22 +105,22 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 	if err != nil {
 		return err
 	}
-	d := subscriberData{Sub: sub, Message: msg, StatusLabel: templates.T(loc, "admin.status."+string(sub.Status)), Created: fmtTime(sub.CreatedAt),
-		Confirmed: fmtTimePtr(sub.ConfirmedAt), Erased: fmtTimePtr(sub.ErasedAt)}
+	d := subscriberData{Sub: sub, Message: msg, StatusLabel: templates.T(loc, "admin.status."+string(sub.Status)), Created: s.localTime(sub.CreatedAt),
+		Confirmed: s.localTimePtr(sub.ConfirmedAt), Erased: s.localTimePtr(sub.ErasedAt)}
 	consents, err := s.deps.Directory.Consents(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, cn := range consents {
 		d.Consents = append(d.Consents, consentView{Purpose: templates.T(loc, "admin.purpose."+string(cn.Purpose)), Granted: cn.Granted,
-			Updated: fmtTime(cn.UpdatedAt)})
+			Updated: s.localTime(cn.UpdatedAt)})
 	}
 	events, err := s.deps.Directory.ConsentEvents(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, e := range events {
-		d.Events = append(d.Events, eventView{ConsentEvent: e, When: fmtTime(e.At), Purpose: templates.T(loc, "admin.purpose."+string(e.Purpose)),
+		d.Events = append(d.Events, eventView{ConsentEvent: e, When: s.localTime(e.At), Purpose: templates.T(loc, "admin.purpose."+string(e.Purpose)),
 			Action: templates.T(loc, "admin.action."+string(e.Action)), Channel: templates.T(loc, "admin.channel."+string(e.Channel))})
 	}
 	if s.deps.Privacy != nil {
@@ -137,7 +137,7 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 		return err
 	}
 	for _, r := range deliveries {
-		d.Deliveries = append(d.Deliveries, deliveryView{DeliveryRecord: r, Sent: fmtTimePtr(r.SentAt),
+		d.Deliveries = append(d.Deliveries, deliveryView{DeliveryRecord: r, Sent: s.localTimePtr(r.SentAt),
 			StatusLabel: templates.T(loc, "admin.dstatus."+r.Status)})
 	}
 	if s.deps.Privacy != nil {
@@ -221,6 +221,7 @@ func (s *Server) requestsPage(c *fiber.Ctx, status int, msg string) error {
 type destructionRow struct {
 	app.Destruction
 	When string
+	By   string
 }
 
 type destructionsData struct {
@@ -234,9 +235,13 @@ func (s *Server) adminDestructions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	by, err := s.destructionWords(c, list)
+	if err != nil {
+		return err
+	}
 	d := destructionsData{}
 	for _, x := range list {
-		d.Rows = append(d.Rows, destructionRow{Destruction: x, When: fmtTime(x.DestroyedAt)})
+		d.Rows = append(d.Rows, destructionRow{Destruction: x, When: s.localTime(x.DestroyedAt), By: by[x.SubscriberID]})
 	}
 	if len(list) == adminPageLimit {
 		d.Next = list[len(list)-1].ID
@@ -285,7 +290,7 @@ func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].PublishedAt.After(ps[j].PublishedAt) })
 	d := policiesData{}
 	for i, p := range ps {
-		d.Rows = append(d.Rows, policyRow{PolicyVersion: p, Published: fmtTime(p.PublishedAt), Current: i == 0})
+		d.Rows = append(d.Rows, policyRow{PolicyVersion: p, Published: s.localTime(p.PublishedAt), Current: i == 0})
 	}
 	return d, nil
 }

@@ -243,6 +243,8 @@ func TestAdminRoles(t *testing.T) {
 		{"POST", "/admin/suppressions/lift", "/admin/suppressions/lift", privacy},
 		{"GET", "/admin/inbound", "/admin/inbound", privacy},
 		{"GET", "/admin/audit", "/admin/audit", privacy},
+		{"GET", "/admin/audit.csv", "/admin/audit.csv", privacy},
+		{"GET", "/admin/requests.csv", "/admin/requests.csv", privacy},
 		{"GET", "/admin/policies", "/admin/policies", privacy},
 		{"POST", "/admin/policies", "/admin/policies", privacy},
 

@@ -71,7 +71,7 @@ func (s *Server) usersData(c *fiber.Ctx) (usersData, error) {
 	}
 	for _, a := range list {
 		d.Rows = append(d.Rows, accountRow{AdminAccount: a, RoleLabel: templates.T(loc, "admin.role."+string(a.Role)),
-			LastLogin: fmtTimePtr(a.LastLoginAt), Locked: a.LockedUntil != nil && a.LockedUntil.After(now), Self: a.ID == me.ID,
+			LastLogin: s.localTimePtr(a.LastLoginAt), Locked: a.LockedUntil != nil && a.LockedUntil.After(now), Self: a.ID == me.ID,
 			TwoFactor: enrolled[a.ID]})
 	}
 	return d, nil
@@ -199,7 +199,7 @@ func (s *Server) tokensData(c *fiber.Ctx) (tokensData, error) {
 	}
 	d := tokensData{Accounts: accounts, AdminID: currentAdmin(c).ID}
 	for _, t := range list {
-		d.Rows = append(d.Rows, tokenRow{APITokenInfo: t, Created: fmtTime(t.CreatedAt), LastUsed: fmtTimePtr(t.LastUsedAt)})
+		d.Rows = append(d.Rows, tokenRow{APITokenInfo: t, Created: s.localTime(t.CreatedAt), LastUsed: s.localTimePtr(t.LastUsedAt)})
 	}
 	return d, nil
 }

@@ -1,11 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -180,7 +176,7 @@ func (s *Server) apiCompleteRequest(c *fiber.Ctx) error {
 }
 
 // destructionColumns are the columns of the CSV export.
-var destructionColumns = []string{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at"}
+var destructionColumns = []string{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at", "destroyed_by"}
 
 // apiDestructions returns destruction records (order No. 179): JSON pages
 // (?after=, ?limit=), or every record as CSV when the client asks for
@@ -200,47 +196,31 @@ func (s *Server) apiDestructions(c *fiber.Ctx) error {
 		}
 		return c.JSON(fiber.Map{"destructions": ds})
 	}
-	var buf bytes.Buffer
-	if c.Query("bom") == "1" {
-		buf.WriteString("\ufeff")
-	}
-	w := csv.NewWriter(&buf)
-	_ = w.Write(destructionColumns)
+	f := newCSVFile(c)
+	_ = f.w.Write(destructionColumns)
 	var after int64
 	for {
 		page, err := s.deps.Privacy.Destructions(ctx, after, 1000)
 		if err != nil {
 			return err
 		}
+		by, err := s.destructionWords(c, page)
+		if err != nil {
+			return err
+		}
 		for _, d := range page {
-			_ = w.Write([]string{strconv.FormatInt(d.ID, 10), strconv.FormatInt(d.SubscriberID, 10), csvCell(d.FullName),
-				csvCell(d.Categories), csvCell(d.System), csvCell(d.Reason), d.DestroyedAt.UTC().Format(time.RFC3339)})
+			f.row(strconv.FormatInt(d.ID, 10), strconv.FormatInt(d.SubscriberID, 10), d.FullName,
+				d.Categories, d.System, d.Reason, csvTime(d.DestroyedAt), by[d.SubscriberID])
 			after = d.ID
 		}
 		if len(page) < 1000 {
 			break
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
 	if err := s.deps.Privacy.RecordAction(ctx, currentAdmin(c), app.AuditDestructionsExport, "destruction", 0, "csv"); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="destructions-`+time.Now().UTC().Format("20060102")+`.csv"`)
-	return c.Send(buf.Bytes())
-}
-
-// csvCell keeps a spreadsheet from taking a cell for a formula: a cell
-// starting with = + - @ (or a tab or carriage return) gets a leading
-// apostrophe. Quoting and escaping are encoding/csv's.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return f.send(c, "destructions")
 }
 
 // apiSuppressions returns the suppression list's counts by reason; with

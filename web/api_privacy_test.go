@@ -194,9 +194,9 @@ func TestPrivacyAPIDestructionsCSV(t *testing.T) {
 		t.Fatalf("the export is not valid CSV: %v\n%s", err, body)
 	}
 	want := [][]string{
-		{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at"},
-		{"1", "1", "Анна Петрова", "full name, email address", "newsletter", `said "stop", twice`, "2026-03-01T12:00:00Z"},
-		{"2", "2", "O'Brien-Smith", "email address", "newsletter", "'=HYPERLINK(\"x\")\nsecond line", "2026-03-01T12:00:00Z"},
+		{"id", "subscriber_id", "full_name", "categories", "system", "reason", "destroyed_at", "destroyed_by"},
+		{"1", "1", "Анна Петрова", "full name, email address", "newsletter", `said "stop", twice`, "2026-03-01T12:00:00Z", "System"},
+		{"2", "2", "O'Brien-Smith", "email address", "newsletter", "'=HYPERLINK(\"x\")\nsecond line", "2026-03-01T12:00:00Z", "System"},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Fatalf("csv rows\n%q\nwant\n%q", rows, want)

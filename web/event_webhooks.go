@@ -119,11 +119,11 @@ func (s *Server) webhooksData(c *fiber.Ctx) (webhooksData, error) {
 	urls := map[int64]string{}
 	for _, e := range list {
 		urls[e.ID] = e.URL
-		d.Rows = append(d.Rows, hookEndpointRow{WebhookEndpoint: e, Created: fmtTime(e.CreatedAt), PreviousUntil: fmtTimePtr(e.PreviousUntil)})
+		d.Rows = append(d.Rows, hookEndpointRow{WebhookEndpoint: e, Created: s.localTime(e.CreatedAt), PreviousUntil: s.localTimePtr(e.PreviousUntil)})
 	}
 	for _, x := range deliveries {
-		r := hookDeliveryRow{WebhookDelivery: x, URL: urls[x.EndpointID], Created: fmtTime(x.CreatedAt),
-			LastTry: fmtTimePtr(x.LastAttemptAt), Code: "—"}
+		r := hookDeliveryRow{WebhookDelivery: x, URL: urls[x.EndpointID], Created: s.localTime(x.CreatedAt),
+			LastTry: s.localTimePtr(x.LastAttemptAt), Code: "—"}
 		if x.ResponseCode != nil {
 			r.Code = strconv.Itoa(*x.ResponseCode)
 		}

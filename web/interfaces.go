@@ -266,6 +266,9 @@ type SuppressionList interface {
 type AuditLog interface {
 	Audit(ctx context.Context, q app.AuditQuery) ([]app.AuditEntry, error)
 	RecordAction(ctx context.Context, actor *app.Admin, action, subjectType string, subjectID int64, details string) error
+	// ActorEmails returns the addresses of the operators among actors, by
+	// admin id, in one query.
+	ActorEmails(ctx context.Context, actors []string) (map[int64]string, error)
 }
 
 // Transfers reports how the cross-border rule applies (app.Service).

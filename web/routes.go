@@ -215,6 +215,7 @@ func (s *Server) table() []route {
 			{get, "/admin/destructions", s.adminDestructions},
 			{get, "/admin/destructions.csv", s.adminDestructionsCSV},
 			{get, "/admin/requests", s.adminRequests},
+			{get, "/admin/requests.csv", s.adminRequestsCSV},
 			{get, "/admin/requests/:id<int>", s.adminRequest},
 			{post, "/admin/requests/:id<int>/notes", s.adminAddNote},
 			{post, "/admin/requests/:id<int>/answer", s.adminAnswer},
@@ -229,6 +230,7 @@ func (s *Server) table() []route {
 			{post, "/admin/suppressions/lift", s.adminLiftSuppression},
 			{get, "/admin/inbound", s.adminInbound},
 			{get, "/admin/audit", s.adminAudit},
+			{get, "/admin/audit.csv", s.adminAuditCSV},
 		}},
 		{access: console, roles: ownerOnly, part: eventHooksPart, routes: []endpoint{
 			{get, "/admin/webhooks", s.adminWebhooks},

@@ -455,7 +455,9 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/suppressions/remove", kind: kindAdmin, roles: prv, form: form("key", e.hash)},
 		{method: "POST", path: "/admin/suppressions/lift", kind: kindAdmin, roles: prv, form: form("key", e.hash, "reason", "asked again")},
 		{method: "GET", path: "/admin/inbound", kind: kindAdmin, roles: prv, query: q("before")},
-		{method: "GET", path: "/admin/audit", kind: kindAdmin, roles: prv, query: q("action", "subject_type", "subject_id", "before")},
+		{method: "GET", path: "/admin/audit", kind: kindAdmin, roles: prv, query: q("action", "subject_type", "subject_id", "before", "from", "to")},
+		{method: "GET", path: "/admin/audit.csv", kind: kindAdmin, roles: prv, query: q("action", "subject_type", "subject_id", "from", "to", "bom")},
+		{method: "GET", path: "/admin/requests.csv", kind: kindAdmin, roles: prv, query: q("kind", "status", "bom")},
 		{method: "GET", path: "/admin/policies", kind: kindAdmin, roles: prv, query: q()},
 		{method: "POST", path: "/admin/policies", kind: kindAdmin, roles: prv, form: form("version", "v7", "body_en", "New.", "body_ru", "Новая.")},
 

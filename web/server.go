@@ -117,13 +117,22 @@ func (s *Server) zone() *time.Location {
 	return s.opts.Zone
 }
 
-// localTime shows a time in the operator's time zone, to the minute, with
-// the zone's name ("2026-12-04 00:00 MSK").
+// localTime shows a time in the operator's time zone (see formatTime).
 func (s *Server) localTime(t time.Time) string {
+	return formatTime(t, s.zone())
+}
+
+// formatTime shows a time in zone, to the minute, with the zone's
+// abbreviation ("2026-12-04 00:00 MSK"); the zero time shows as nothing.
+// Every time the console shows goes through it.
+func formatTime(t time.Time, zone *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(s.zone()).Format("2006-01-02 15:04 MST")
+	if zone == nil {
+		zone = time.UTC
+	}
+	return t.In(zone).Format("2006-01-02 15:04 MST")
 }
 
 // localTimePtr shows an optional time; nil shows as a dash.

@@ -47,6 +47,10 @@ type Config struct {
 	OperatorAddress string
 	OperatorCountry string
 	SMTPCountry     string
+	// OperatorZone is the operator's time zone (OPERATOR_TIMEZONE, an IANA
+	// name; by default the zone of OperatorCountry): the console shows
+	// times in it and request deadlines end at its end of day.
+	OperatorZone *time.Location
 
 	IMAPURL                  string
 	InboundToken             string
@@ -213,6 +217,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if !isCountryCode(c.SMTPCountry) {
 		return nil, bad("SMTP_COUNTRY", "%q is not a two-letter ISO 3166 country code", c.SMTPCountry)
+	}
+	if c.OperatorZone, err = loadZone(get("OPERATOR_TIMEZONE", countryZone(c.OperatorCountry))); err != nil {
+		return nil, err
 	}
 	dkimSet := 0
 	for _, v := range []string{c.DKIMDomain, c.DKIMSelector, c.DKIMKeyFile} {

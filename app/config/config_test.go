@@ -64,6 +64,24 @@ func TestLoad(t *testing.T) {
 					t.Errorf("metrics %q %q", c.MetricsToken, c.MetricsAddr)
 				}
 			}},
+		{name: "ZoneFromCountry", env: map[string]string{}, check: func(t *testing.T, c *config.Config) {
+			if c.OperatorZone == nil || c.OperatorZone.String() != "Europe/Moscow" {
+				t.Errorf("zone %v, want Europe/Moscow for RU", c.OperatorZone)
+			}
+		}},
+		{name: "ZoneOtherCountry", env: map[string]string{"OPERATOR_COUNTRY": "ZW"}, check: func(t *testing.T, c *config.Config) {
+			if c.OperatorZone == nil || c.OperatorZone.String() != "UTC" {
+				t.Errorf("zone %v, want UTC for a country without a default", c.OperatorZone)
+			}
+		}},
+		{name: "ZoneSet", env: map[string]string{"OPERATOR_TIMEZONE": "Asia/Vladivostok"}, check: func(t *testing.T, c *config.Config) {
+			if c.OperatorZone == nil || c.OperatorZone.String() != "Asia/Vladivostok" {
+				t.Errorf("zone %v, want Asia/Vladivostok", c.OperatorZone)
+			}
+		}},
+		{name: "ZoneUnknown", env: map[string]string{"OPERATOR_TIMEZONE": "Mars/Olympus"},
+			wantErr: `OPERATOR_TIMEZONE: "Mars/Olympus" is not an IANA time zone name`},
+		{name: "ZoneLocal", env: map[string]string{"OPERATOR_TIMEZONE": "Local"}, wantErr: "OPERATOR_TIMEZONE: "},
 		{name: "OIDCPartial", env: map[string]string{"OIDC_ISSUER": "https://id.example.com"},
 			wantErr: "OIDC_ISSUER: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together"},
 		{name: "OIDCNoSecret", env: map[string]string{"OIDC_ISSUER": "https://id.example.com", "OIDC_CLIENT_ID": "news"},

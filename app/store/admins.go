@@ -217,3 +217,23 @@ func (s *Store) DeleteAPIToken(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// AdminEmails returns the addresses of the admins with the given ids, in
+// one query; ids of deleted admins are missing from the map.
+func (s *Store) AdminEmails(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID    int64
+		Email string
+	}
+	if err := s.with(ctx).Raw(`SELECT id, email FROM admins WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("admin emails: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Email
+	}
+	return out, nil
+}

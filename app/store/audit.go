@@ -47,6 +47,9 @@ func (s *Store) ListAudit(ctx context.Context, q app.AuditQuery) ([]app.AuditEnt
 	if q.SubjectID > 0 {
 		db = db.Where("subject_id = ?", q.SubjectID)
 	}
+	if len(q.SubjectIDs) > 0 {
+		db = db.Where("subject_id IN ?", q.SubjectIDs)
+	}
 	if q.BeforeID > 0 {
 		db = db.Where("id < ?", q.BeforeID)
 	}

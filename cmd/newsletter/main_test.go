@@ -331,6 +331,7 @@ func TestBadConfigExitsWithCode2(t *testing.T) {
 		{map[string]string{"NEWSLETTER_WORKERS": "lots"}, []string{"worker"}, "NEWSLETTER_WORKERS:"},
 		{map[string]string{"NEWSLETTER_DATA_DIR": "/nonexistent-dir-x"}, []string{"web"}, "REDIS_URL: required"},
 		{nil, []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{map[string]string{"OPERATOR_TIMEZONE": "Mars/Olympus"}, nil, `OPERATOR_TIMEZONE: "Mars/Olympus" is not an IANA time zone name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -85,11 +85,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 		return nil, err
 	}
 	holidays := append(append([]string{}, app.DefaultHolidaysRU...), cfg.Holidays...)
-	loc, err := time.LoadLocation("Europe/Moscow")
-	if err != nil {
-		loc = time.FixedZone("MSK", 3*3600)
-	}
-	calendar, err := app.NewCalendar(loc, holidays)
+	calendar, err := app.NewCalendar(cfg.OperatorZone, holidays)
 	if err != nil {
 		return nil, &config.Error{Var: "NEWSLETTER_HOLIDAYS", Reason: err.Error()}
 	}

@@ -1,0 +1,20 @@
+package templates
+
+// outboxCatalog holds the texts of the console's outbox search and pages:
+// key -> {English, Russian}.
+var outboxCatalog = map[string][2]string{
+	"admin.outbox.search":             {"Recipient or subject", "Получатель или тема"},
+	"admin.outbox.search.placeholder": {"part of an address or a subject", "часть адреса или темы"},
+	"admin.outbox.found":              {"Messages found: %d.", "Найдено писем: %d."},
+	"admin.outbox.page":               {"Page %d of %d", "Страница %d из %d"},
+	"admin.prev":                      {"Previous page", "Предыдущая страница"},
+}
+
+func init() {
+	for k, v := range outboxCatalog {
+		if _, dup := catalog[k]; dup {
+			panic("templates: text " + k + " is defined twice")
+		}
+		catalog[k] = v
+	}
+}
