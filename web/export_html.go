@@ -43,36 +43,36 @@ type exportDelivery struct {
 	Sent, Purpose, Status string
 }
 
-// newExportDoc puts x in words of loc.
-func newExportDoc(loc string, x *app.Export, jsonURL string) exportDoc {
+// newExportDoc puts x in words of loc, its times in the operator's time zone.
+func (s *Server) newExportDoc(loc string, x *app.Export, jsonURL string) exportDoc {
 	tr := func(prefix, code string) string { return templates.T(loc, prefix+code) }
 	sub := x.Subscriber
-	d := exportDoc{Sub: sub, Status: tr("admin.status.", string(sub.Status)), Created: fmtTime(sub.CreatedAt),
-		Updated: fmtTime(sub.UpdatedAt), Confirmed: fmtTimePtr(sub.ConfirmedAt), Erased: fmtTimePtr(sub.ErasedAt),
-		ExportedAt: fmtTime(x.ExportedAt), JSONURL: jsonURL}
+	d := exportDoc{Sub: sub, Status: tr("admin.status.", string(sub.Status)), Created: s.localTime(sub.CreatedAt),
+		Updated: s.localTime(sub.UpdatedAt), Confirmed: s.localTimePtr(sub.ConfirmedAt), Erased: s.localTimePtr(sub.ErasedAt),
+		ExportedAt: s.localTime(x.ExportedAt), JSONURL: jsonURL}
 	for _, c := range x.Consents {
 		granted := tr("export.", "no")
 		if c.Granted {
 			granted = tr("export.", "yes")
 		}
 		d.Consents = append(d.Consents, exportConsent{Purpose: tr("admin.purpose.", string(c.Purpose)), Code: string(c.Purpose),
-			Granted: granted, Updated: fmtTime(c.UpdatedAt)})
+			Granted: granted, Updated: s.localTime(c.UpdatedAt)})
 	}
 	for _, e := range x.ConsentEvents {
-		d.Events = append(d.Events, exportEvent{ConsentEvent: e, When: fmtTime(e.At), Purpose: tr("admin.purpose.", string(e.Purpose)),
+		d.Events = append(d.Events, exportEvent{ConsentEvent: e, When: s.localTime(e.At), Purpose: tr("admin.purpose.", string(e.Purpose)),
 			Action: tr("admin.action.", string(e.Action)), Channel: tr("admin.channel.", string(e.Channel))})
 	}
 	for _, r := range x.Requests {
 		flagged := ""
 		if r.FlaggedAt != nil {
-			flagged = fmtTime(*r.FlaggedAt)
+			flagged = s.localTime(*r.FlaggedAt)
 		}
 		d.Requests = append(d.Requests, exportRequest{Request: r, Kind: tr("admin.kind.", string(r.Kind)),
 			Channel: tr("admin.channel.", string(r.Channel)), Status: tr("admin.reqstatus.", string(r.Status)),
-			Received: fmtTime(r.ReceivedAt), Due: fmtTimePtr(r.DueAt), Completed: fmtTimePtr(r.CompletedAt), Flagged: flagged})
+			Received: s.localTime(r.ReceivedAt), Due: s.localTimePtr(r.DueAt), Completed: s.localTimePtr(r.CompletedAt), Flagged: flagged})
 	}
 	for _, r := range x.Deliveries {
-		d.Deliveries = append(d.Deliveries, exportDelivery{DeliveryRecord: r, Sent: fmtTimePtr(r.SentAt),
+		d.Deliveries = append(d.Deliveries, exportDelivery{DeliveryRecord: r, Sent: s.localTimePtr(r.SentAt),
 			Purpose: tr("admin.purpose.", r.Purpose), Status: tr("admin.dstatus.", r.Status)})
 	}
 	return d
@@ -103,5 +103,5 @@ func (s *Server) adminExportSubscriberHTML(c *fiber.Ctx) error {
 		return err
 	}
 	loc := adminLocale(c)
-	return s.sendExportDoc(c, loc, newExportDoc(loc, x, "/admin/subscribers/"+strconv.FormatInt(id, 10)+"/export"))
+	return s.sendExportDoc(c, loc, s.newExportDoc(loc, x, "/admin/subscribers/"+strconv.FormatInt(id, 10)+"/export"))
 }

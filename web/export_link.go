@@ -32,7 +32,7 @@ func (s *Server) exportLinkPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.exportLinkProblem(c, loc, err)
 	}
-	return s.sendExportDoc(c, loc, newExportDoc(loc, x, "/export/"+token+"/json"))
+	return s.sendExportDoc(c, loc, s.newExportDoc(loc, x, "/export/"+token+"/json"))
 }
 
 // exportLinkJSON downloads the export a mailed link names, as JSON.
