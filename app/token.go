@@ -20,7 +20,7 @@ import (
 //
 //	version (1 byte, currently 1)
 //	key id (1 byte, derived from the signing key)
-//	purpose (1 byte: 'c', 'u', 'p' or 'r')
+//	purpose (1 byte: 'c', 'u', 'p', 'r' or 'e')
 //	flags (1 byte: bit 0 = has an expiry, bit 1 = bound to an address)
 //	subscriber id, campaign id, confirmation id (uvarint each)
 //	issued at (varint, seconds since 2025-01-01 UTC)
@@ -50,11 +50,14 @@ const (
 	TokenPreferences TokenPurpose = "p"
 	// TokenRevoke confirms a revocation of consent asked for by email.
 	TokenRevoke TokenPurpose = "r"
+	// TokenExport opens a person's data export mailed to them; it expires
+	// and is bound to the address it was mailed to.
+	TokenExport TokenPurpose = "e"
 )
 
 func (p TokenPurpose) valid() bool {
 	switch p {
-	case TokenConfirm, TokenUnsubscribe, TokenPreferences, TokenRevoke:
+	case TokenConfirm, TokenUnsubscribe, TokenPreferences, TokenRevoke, TokenExport:
 		return true
 	}
 	return false

@@ -27,6 +27,7 @@ type taskSpec struct {
 var taskSpecs = map[string]taskSpec{
 	app.OutboxConfirmation:    {QueueCritical, 25, time.Minute},
 	app.OutboxPreferences:     {QueueCritical, 25, time.Minute},
+	app.OutboxExportMail:      {QueueCritical, 25, time.Minute},
 	app.OutboxRequestExtended: {QueueCritical, 25, time.Minute},
 	app.OutboxRequestAnswer:   {QueueCritical, 25, time.Minute},
 	app.OutboxDeadlineAlert:   {QueueDefault, 25, time.Minute},

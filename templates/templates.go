@@ -58,7 +58,11 @@ func New() (*Renderer, error) {
 			if strings.HasPrefix(name, "admin_") {
 				layout = "pages/admin_layout.html" // the console's own frame
 			}
-			t, err := template.New(path.Base(layout)).Funcs(funcs).ParseFS(files, layout, p)
+			parts := []string{layout, p}
+			if strings.HasPrefix(name, "doc_") {
+				parts = []string{p} // a document of its own, made to print
+			}
+			t, err := template.New(path.Base(parts[0])).Funcs(funcs).ParseFS(files, parts...)
 			if err != nil {
 				return nil, fmt.Errorf("parse page %s: %w", name, err)
 			}

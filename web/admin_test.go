@@ -219,6 +219,8 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin/subscribers", "/admin/subscribers?q=anna", privacy},
 		{"GET", "/admin/subscribers/:id<int>", "/admin/subscribers/" + sub, privacy},
 		{"GET", "/admin/subscribers/:id<int>/export", "/admin/subscribers/" + sub + "/export", privacy},
+		{"GET", "/admin/subscribers/:id<int>/export.html", "/admin/subscribers/" + sub + "/export.html", privacy},
+		{"POST", "/admin/subscribers/:id<int>/export/mail", "/admin/subscribers/" + missing + "/export/mail", privacy},
 		{"POST", "/admin/subscribers/:id<int>/block", "/admin/subscribers/" + missing + "/block", privacy},
 		{"POST", "/admin/subscribers/:id<int>/requests", "/admin/subscribers/" + missing + "/requests", privacy},
 		{"POST", "/admin/subscribers/:id<int>/unblock", "/admin/subscribers/" + missing + "/unblock", privacy},

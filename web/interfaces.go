@@ -226,6 +226,10 @@ type PersonalData interface {
 	ExportSubscriber(ctx context.Context, subscriberID int64) (*app.Export, error)
 	EraseByOperator(ctx context.Context, actor *app.Admin, ch app.Channel, subscriberID int64, reason string) (*app.ErasureResult, error)
 	Destructions(ctx context.Context, afterID int64, limit int) ([]app.Destruction, error)
+	// MailExport and ExportForLink mail a person a link to their export
+	// and open it.
+	MailExport(ctx context.Context, actor *app.Admin, subscriberID int64) error
+	ExportForLink(ctx context.Context, token string) (x *app.Export, locale string, err error)
 }
 
 // Register is the register of data-subject requests, its review queue, and

@@ -128,6 +128,11 @@ func (s *Server) table() []route {
 			{get, "/revoke/:token", s.revokePage},
 			{post, "/revoke/:token", s.revoke},
 		}},
+		// A person's data export, mailed at an operator's hand (export_link.go).
+		{access: link, part: privacyPart, routes: []endpoint{
+			{get, "/export/:token", s.exportLinkPage},
+			{get, "/export/:token/json", s.exportLinkJSON},
+		}},
 
 		{access: signIn, routes: []endpoint{
 			{get, "/admin/login", s.adminLoginPage},
@@ -200,6 +205,8 @@ func (s *Server) table() []route {
 		}},
 		{access: console, roles: officerOnly, part: privacyPart, routes: []endpoint{
 			{get, "/admin/subscribers/:id<int>/export", s.adminExportSubscriber},
+			{get, "/admin/subscribers/:id<int>/export.html", s.adminExportSubscriberHTML},
+			{post, "/admin/subscribers/:id<int>/export/mail", s.adminMailExport},
 			{post, "/admin/subscribers/:id<int>/block", s.adminBlock},
 			{post, "/admin/subscribers/:id<int>/requests", s.adminRegisterRequest},
 			{post, "/admin/subscribers/:id<int>/unblock", s.adminUnblock},

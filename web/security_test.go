@@ -367,6 +367,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/u/:token", kind: kindLink, purpose: app.TokenUnsubscribe, query: []string{"lang"}},
 		{method: "POST", path: "/u/:token", kind: kindLink, purpose: app.TokenUnsubscribe, json: true, form: form("List-Unsubscribe", "One-Click")},
 		{method: "GET", path: "/revoke/:token", kind: kindLink, purpose: app.TokenRevoke, query: []string{"lang"}},
+		{method: "GET", path: "/export/:token", kind: kindLink, purpose: app.TokenExport, query: []string{"lang"}},
+		{method: "GET", path: "/export/:token/json", kind: kindLink, purpose: app.TokenExport},
 		{method: "POST", path: "/revoke/:token", kind: kindLink, purpose: app.TokenRevoke, form: form("choice", "revoke")},
 
 		{method: "POST", path: "/inbound/mime", kind: kindInbound, bodyLimit: secInboundLimit,
@@ -420,6 +422,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/subscribers", kind: kindAdmin, roles: prv, query: q("q", "status", "after")},
 		{method: "GET", path: "/admin/subscribers/:id<int>", target: "/admin/subscribers/" + sub, kind: kindAdmin, roles: prv, query: q()},
 		{method: "GET", path: "/admin/subscribers/:id<int>/export", target: "/admin/subscribers/" + sub + "/export", kind: kindAdmin, roles: prv},
+		{method: "GET", path: "/admin/subscribers/:id<int>/export.html", target: "/admin/subscribers/" + sub + "/export.html", kind: kindAdmin, roles: prv},
+		{method: "POST", path: "/admin/subscribers/:id<int>/export/mail", target: "/admin/subscribers/" + sub + "/export/mail", kind: kindAdmin, roles: prv, form: url.Values{}},
 		{method: "POST", path: "/admin/subscribers/:id<int>/block", target: "/admin/subscribers/" + sub + "/block", kind: kindAdmin, roles: prv,
 			form: form("reason", "disputed")},
 		{method: "POST", path: "/admin/subscribers/:id<int>/requests", target: "/admin/subscribers/" + sub + "/requests", kind: kindAdmin, roles: prv,
@@ -569,6 +573,8 @@ func (e *secEnv) goodToken(p app.TokenPurpose) string {
 		return e.svc.Links.UnsubscribeToken(e.active.ID, e.campID)
 	case app.TokenPreferences:
 		return e.svc.Links.PreferencesToken(e.active)
+	case app.TokenExport:
+		return e.svc.Links.ExportToken(e.active)
 	default:
 		return e.svc.Signer.Sign(app.Token{Purpose: p, SubscriberID: e.revoker.ID, ConfirmationID: e.revokeConf, IssuedAt: now,
 			ExpiresAt: now.Add(time.Hour)})
@@ -799,15 +805,15 @@ func TestSecurityLinks(t *testing.T) {
 			expired.IssuedAt, expired.ExpiresAt = now.Add(-2*time.Hour), now.Add(-time.Hour)
 			out["Expired"] = e.svc.Signer.Sign(expired)
 		}
-		for _, p := range []app.TokenPurpose{app.TokenConfirm, app.TokenUnsubscribe, app.TokenPreferences, app.TokenRevoke} {
+		for _, p := range []app.TokenPurpose{app.TokenConfirm, app.TokenUnsubscribe, app.TokenPreferences, app.TokenRevoke, app.TokenExport} {
 			if p != r.purpose {
 				tk := claims(p)
 				tk.Purpose = p
 				out["Purpose-"+string(p)] = e.svc.Signer.Sign(tk)
 			}
 		}
-		if r.purpose == app.TokenPreferences {
-			out["ErasedSubscriber"] = e.svc.Signer.Sign(app.Token{Purpose: app.TokenPreferences, SubscriberID: e.erasedID,
+		if r.purpose == app.TokenPreferences || r.purpose == app.TokenExport {
+			out["ErasedSubscriber"] = e.svc.Signer.Sign(app.Token{Purpose: r.purpose, SubscriberID: e.erasedID,
 				IssuedAt: now, ExpiresAt: now.Add(time.Hour), AddressTag: e.svc.Signer.AddressTag(e.erasedEmail)})
 		}
 		return out

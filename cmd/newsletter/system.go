@@ -144,6 +144,7 @@ func (s *system) handlers() []jobs.Handler {
 	return []jobs.Handler{
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
+		jobs.ExportMail{Transactional: tx},
 		jobs.ExtensionNoticeMail{Transactional: tx, Notices: s.svc},
 		jobs.RequestAnswerMail{Transactional: tx, Answers: answers{s.svc, s.store}},
 		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Admins: s.store, Location: s.svc.Calendar.Location},
