@@ -143,7 +143,11 @@ func testWebhookDeliveries(t *testing.T, s *store.Store) {
 	defer w.Shutdown()
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go relay.Run(rctx)
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		relay.Run(rctx)
+	}()
 
 	// Done when the three deliveries are recorded as delivered.
 	delivered := func() bool {
@@ -212,6 +216,9 @@ func testWebhookDeliveries(t *testing.T, s *store.Store) {
 		payload, _ := json.Marshal(app.WebhookDeliveryRef{DeliveryID: d.ID})
 		must(t, handler.ProcessTask(ctx, asynq.NewTask(app.OutboxWebhook, payload)))
 	}
+	// The running relay reads Lease: stop it before the change.
+	stop()
+	<-relayDone
 	relay.Lease = time.Nanosecond
 	if _, _, err := relay.RelayExpired(ctx); err != nil {
 		t.Fatal(err)
@@ -219,6 +226,11 @@ func testWebhookDeliveries(t *testing.T, s *store.Store) {
 	if n, err := relay.RelayOnce(ctx); err != nil || n != 0 {
 		t.Fatalf("relayed %d more, %v", n, err)
 	}
+	// The relay runs again, with its usual lease, for the replay below.
+	relay.Lease = 0
+	rctx2, stop2 := context.WithCancel(ctx)
+	defer stop2()
+	go relay.Run(rctx2)
 	_, ok2, _, _ := rcv.snapshot()
 	for id, n := range ok2 {
 		if n != 1 {

@@ -72,6 +72,7 @@ var auditCatalog = map[string][2]string{
 	"audit.action.subscriber_blocked":            {"Subscriber's data blocked", "Данные подписчика заблокированы"},
 	"audit.action.subscriber_erased":             {"Subscriber's data destroyed", "Данные подписчика уничтожены"},
 	"audit.action.subscriber_exported":           {"Subscriber's data downloaded", "Выгружены данные подписчика"},
+	"audit.action.subscriber_export_mailed":      {"Subscriber's data mailed to them", "Данные отправлены подписчику по почте"},
 	"audit.action.subscriber_unblocked":          {"Subscriber's data unblocked", "Данные подписчика разблокированы"},
 	"audit.action.subscribers_imported":          {"Subscribers imported", "Импорт подписчиков"},
 	"audit.action.suppression_added":             {"Added to the suppression list", "Адрес добавлен в стоп-лист"},
