@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"newsletter/internal/testenv"
 )
 
 var exportLink = regexp.MustCompile(`https?://[^\s"<>]+/export/[A-Za-z0-9_-]+`)
@@ -19,41 +17,8 @@ var exportLink = regexp.MustCompile(`https?://[^\s"<>]+/export/[A-Za-z0-9_-]+`)
 // person; the mail arrives in Mailpit in the person's language, and its
 // link opens the export and the JSON download.
 func TestOfficerMailsExportEndToEnd(t *testing.T) {
-	ctx := browser(t)
-	mp := testenv.Mailpit(t)
-	env := productionEnv(t)
-	env["REDIS_URL"] = testenv.StartRedisServer(t).URL()
-	env["SMTP_URL"] = mp.SMTPURL()
-	env["OPERATOR_NAME"] = "Example LLC"
-	env["OPERATOR_EMAIL"] = "privacy@example.com"
-	env["MAIL_FROM"] = "Example News <news@example.com>"
-	env["ADMIN_EMAIL"] = "owner@example.com"
-	env["ADMIN_PASSWORD"] = "owner-password-123"
-	p := start(t, env)
-
 	const email = "reader@example.com"
-	link := subscribeAndConfirm(t, p, email, func() []byte {
-		m := mp.WaitForCount(t, 1, 20*time.Second)[0]
-		raw, err := mp.Raw(context.Background(), m.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
-	})
-	if code, _ := do(t, "POST", link, "application/x-www-form-urlencoded", "", "User-Agent", agent); code != 200 {
-		t.Fatalf("confirm: %d", code)
-	}
-	if err := mp.DeleteAll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	run(t, ctx, 30*time.Second, "sign in",
-		chromedp.Navigate(p.base+"/admin?lang=ru"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owner@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "owner-password-123"),
-		chromedp.Click(chromedp.CSS("#login-button")),
-		chromedp.WaitVisible(chromedp.CSS("#subscriber-counts")),
-	)
+	ctx, mp, p := officerSignedIn(t, email)
 	run(t, ctx, 30*time.Second, "subscriber",
 		chromedp.Navigate(p.base+"/admin/subscribers?q=reader"),
 		chromedp.WaitVisible(chromedp.CSS(`#subscribers a[href^="/admin/subscribers/"]`)),

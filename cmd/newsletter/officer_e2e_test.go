@@ -17,42 +17,8 @@ import (
 // from the request's page (the answer arrives in Mailpit, in their
 // language), and close the request; the thread keeps every step.
 func TestOfficerPhoneRequestEndToEnd(t *testing.T) {
-	ctx := browser(t)
-	mp := testenv.Mailpit(t)
-	env := productionEnv(t)
-	env["REDIS_URL"] = testenv.StartRedisServer(t).URL()
-	env["SMTP_URL"] = mp.SMTPURL()
-	env["OPERATOR_NAME"] = "Example LLC"
-	env["OPERATOR_EMAIL"] = "privacy@example.com"
-	env["MAIL_FROM"] = "Example News <news@example.com>"
-	env["ADMIN_EMAIL"] = "owner@example.com"
-	env["ADMIN_PASSWORD"] = "owner-password-123"
-	p := start(t, env)
-
 	const email = "caller@example.com"
-	link := subscribeAndConfirm(t, p, email, func() []byte {
-		m := mp.WaitForCount(t, 1, 20*time.Second)[0]
-		raw, err := mp.Raw(context.Background(), m.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
-	})
-	if code, _ := do(t, "POST", link, "application/x-www-form-urlencoded", "", "User-Agent", agent); code != 200 {
-		t.Fatalf("confirm: %d", code)
-	}
-	if err := mp.DeleteAll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-
-	run(t, ctx, 30*time.Second, "sign in",
-		chromedp.Navigate(p.base+"/admin?lang=ru"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owner@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "owner-password-123"),
-		chromedp.Click(chromedp.CSS("#login-button")),
-		chromedp.WaitVisible(chromedp.CSS("#subscriber-counts")),
-	)
+	ctx, mp, p := officerSignedIn(t, email)
 	// The person rang on an earlier day and asked two things: what we
 	// hold about them, and to correct their data.
 	received := time.Now().In(moscow()).AddDate(0, 0, -3).Format(time.DateOnly)
@@ -135,4 +101,45 @@ func moscow() *time.Location {
 		return time.FixedZone("MSK", 3*3600)
 	}
 	return loc
+}
+
+// officerSignedIn starts the product with Redis and Mailpit, subscribes
+// and confirms email, empties the mailbox, and signs the owner in to the
+// Russian console in a real browser.
+func officerSignedIn(t *testing.T, email string) (context.Context, *testenv.MailpitServer, *proc) {
+	t.Helper()
+	ctx := browser(t)
+	mp := testenv.Mailpit(t)
+	env := productionEnv(t)
+	env["REDIS_URL"] = testenv.StartRedisServer(t).URL()
+	env["SMTP_URL"] = mp.SMTPURL()
+	env["OPERATOR_NAME"] = "Example LLC"
+	env["OPERATOR_EMAIL"] = "privacy@example.com"
+	env["MAIL_FROM"] = "Example News <news@example.com>"
+	env["ADMIN_EMAIL"] = "owner@example.com"
+	env["ADMIN_PASSWORD"] = "owner-password-123"
+	p := start(t, env)
+	link := subscribeAndConfirm(t, p, email, func() []byte {
+		m := mp.WaitForCount(t, 1, 20*time.Second)[0]
+		raw, err := mp.Raw(context.Background(), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	})
+	if code, _ := do(t, "POST", link, "application/x-www-form-urlencoded", "", "User-Agent", agent); code != 200 {
+		t.Fatalf("confirm: %d", code)
+	}
+	if err := mp.DeleteAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, 30*time.Second, "sign in",
+		chromedp.Navigate(p.base+"/admin?lang=ru"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "owner@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "owner-password-123"),
+		chromedp.Click(chromedp.CSS("#login-button")),
+		chromedp.WaitVisible(chromedp.CSS("#subscriber-counts")),
+	)
+	return ctx, mp, p
 }
