@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -69,4 +70,25 @@ func joinChosen(ctx context.Context, tx Store, subscriberID int64, c *Confirmati
 	_, err := tx.Newsletters().JoinNewsletters(ctx, NewsletterChange{SubscriberID: subscriberID, NewsletterIDs: c.Newsletters,
 		Evidence: ev, RequestID: c.RequestID})
 	return err
+}
+
+// leaveByMail carries out the mailto of a campaign's List-Unsubscribe: the
+// person leaves the campaign's newsletters they are on, for request r. It
+// reports false when the token named no campaign still held (the caller
+// then stops all advertising).
+func (s *Service) leaveByMail(ctx context.Context, tx Store, subscriberID, campaignID int64, ev Evidence, r *Request) (bool, error) {
+	if campaignID == 0 {
+		return false, nil
+	}
+	if _, err := tx.Campaigns().Campaign(ctx, campaignID); IsNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	ids, err := leaveCampaignNewsletters(ctx, tx, subscriberID, campaignID, ev, &r.ID)
+	if err != nil {
+		return false, err
+	}
+	r.Note = fmt.Sprintf("left the newsletters the message was sent for: %v", ids)
+	return true, nil
 }
