@@ -193,6 +193,10 @@ type Directory interface {
 	Subscriber(ctx context.Context, id int64) (*app.Subscriber, error)
 	Consents(ctx context.Context, subscriberID int64) ([]app.Consent, error)
 	ConsentEvents(ctx context.Context, subscriberID int64) ([]app.ConsentEvent, error)
+	// Memberships and NewsletterEvents are a subscriber's newsletters and
+	// their joins and leaves.
+	Memberships(ctx context.Context, subscriberID int64) ([]app.NewsletterMembership, error)
+	NewsletterEvents(ctx context.Context, subscriberID int64) ([]app.NewsletterEvent, error)
 }
 
 // Dashboard reads the console's counts and a subscriber's mail (the

@@ -51,6 +51,7 @@ const (
 	eventHooksPart
 	twoFactorPart
 	ssoPart
+	newslettersPart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -262,6 +263,16 @@ func (s *Server) table() []route {
 			{get, "/api/v1/webhooks/:id<int>/deliveries", s.apiWebhookDeliveries},
 			{post, "/api/v1/webhooks/deliveries/:id<int>/replay", s.apiReplayWebhook},
 		}},
+		// Newsletters hold no personal data: every role reads them,
+		// owners write them.
+		{access: api, roles: anyRole, part: newslettersPart, routes: []endpoint{
+			{get, "/api/v1/newsletters", s.apiNewsletters},
+			{get, "/api/v1/newsletters/:id<int>", s.apiNewsletter},
+		}},
+		{access: api, roles: ownerOnly, part: newslettersPart, routes: []endpoint{
+			{post, "/api/v1/newsletters", s.apiCreateNewsletter},
+			{patch, "/api/v1/newsletters/:id<int>", s.apiPatchNewsletter},
+		}},
 		// No personal data: every role may see it.
 		{access: api, roles: anyRole, part: privacyPart, routes: []endpoint{
 			{get, "/api/v1/cross-border", s.apiCrossBorder},
@@ -388,6 +399,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.TwoFactor != nil
 	case ssoPart:
 		return s.deps.TwoFactor != nil && s.deps.SSO != nil
+	case newslettersPart:
+		return s.deps.Newsletters != nil
 	}
 	return true
 }
