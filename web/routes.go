@@ -233,6 +233,11 @@ func (s *Server) table() []route {
 			{get, "/admin/audit", s.adminAudit},
 			{get, "/admin/audit.csv", s.adminAuditCSV},
 		}},
+		{access: console, roles: ownerOnly, part: newslettersPart, routes: []endpoint{
+			{get, "/admin/newsletters", s.adminNewsletters},
+			{post, "/admin/newsletters", s.adminCreateNewsletter},
+			{post, "/admin/newsletters/:id<int>", s.adminSaveNewsletter},
+		}},
 		{access: console, roles: ownerOnly, part: eventHooksPart, routes: []endpoint{
 			{get, "/admin/webhooks", s.adminWebhooks},
 			{post, "/admin/webhooks", s.adminCreateWebhook},
