@@ -136,3 +136,43 @@ func TestNewsletterChoiceAndLeaving(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPreferenceCentreNewsletters: the preference centre joins the
+// newsletters ticked and leaves the ones unticked, and refuses a new
+// marketing newsletter without the consent to advertising.
+func TestPreferenceCentreNewsletters(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		name, purpose, public := "Offers", app.CampaignMarketing, true
+		offers, err := (&app.Newsletters{Store: e.store}).Create(ctx, nil, app.NewsletterInput{Name: &name, Purpose: &purpose, Public: &public})
+		must(t, err)
+		sub := e.activeSubscriber(t, "prefs@example.com")
+		defM, err := e.store.DefaultNewsletter(ctx, app.CampaignMarketing)
+		must(t, err)
+		defI, err := e.store.DefaultNewsletter(ctx, app.CampaignInformational)
+		must(t, err)
+		token := e.svc.Links.PreferencesToken(sub)
+		in := app.ProfileInput{Name: sub.Name, Phone: sub.Phone, Marketing: true, ChoseNewsletters: true,
+			Newsletters: []int64{offers.ID, defI.ID}}
+		must(t, e.svc.UpdateProfile(ctx, token, in, formEvidence))
+		on, err := e.store.CurrentNewsletters(ctx, []int64{sub.ID})
+		must(t, err)
+		if got, want := on[sub.ID], []int64{defI.ID, offers.ID}; !slices.Equal(got, want) {
+			t.Fatalf("on %v, want %v (left %d)", got, want, defM.ID)
+		}
+		// Without the consent, unticking it leaves every marketing one;
+		// ticking a new marketing one is refused.
+		in = app.ProfileInput{Name: sub.Name, Phone: sub.Phone, Marketing: false, ChoseNewsletters: true,
+			Newsletters: []int64{offers.ID, defI.ID}}
+		must(t, e.svc.UpdateProfile(ctx, token, in, formEvidence))
+		on, err = e.store.CurrentNewsletters(ctx, []int64{sub.ID})
+		must(t, err)
+		if got, want := on[sub.ID], []int64{defI.ID}; !slices.Equal(got, want) {
+			t.Fatalf("after withdrawing advertising: on %v, want %v", got, want)
+		}
+		in.Newsletters = []int64{defM.ID, defI.ID}
+		if err := e.svc.UpdateProfile(ctx, token, in, formEvidence); app.ErrorFields(err)[app.FieldNewsletters] == "" {
+			t.Fatalf("a marketing newsletter without the consent: %v", err)
+		}
+	})
+}
