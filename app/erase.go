@@ -115,6 +115,10 @@ type Export struct {
 	ConsentEvents []ConsentEvent   `json:"consent_history"`
 	Requests      []Request        `json:"requests"`
 	Deliveries    []DeliveryRecord `json:"deliveries"`
+	// Newsletters and NewsletterEvents are the newsletters the person is
+	// or was on and every join and leave, with its evidence.
+	Newsletters      []NewsletterMembership `json:"newsletters"`
+	NewsletterEvents []NewsletterEvent      `json:"newsletter_history"`
 }
 
 // ExportSubscriber returns everything held about a subscriber.
@@ -131,6 +135,12 @@ func (s *Service) ExportSubscriber(ctx context.Context, subscriberID int64) (*Ex
 		return nil, err
 	}
 	if x.Requests, err = s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
+		return nil, err
+	}
+	if x.Newsletters, err = s.Store.Newsletters().Memberships(ctx, sub.ID); err != nil {
+		return nil, err
+	}
+	if x.NewsletterEvents, err = s.Store.Newsletters().NewsletterEvents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
 	if x.Deliveries, err = s.Store.Campaigns().SubscriberDeliveries(ctx, sub.ID); err != nil {

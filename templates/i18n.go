@@ -333,6 +333,8 @@ var catalog = map[string][2]string{
 	"admin.channel.admin":                   {"console", "консоль"},
 	"admin.channel.api":                     {"API", "API"},
 	"admin.channel.import":                  {"import", "импорт"},
+	"admin.channel.consent":                 {"with a consent", "вместе с согласием"},
+	"admin.channel.migration":               {"when newsletters were introduced", "при введении рассылок"},
 	"admin.kind":                            {"Kind", "Вид"},
 	"admin.kind.marketing_optout":           {"Marketing opt-out", "Отказ от рекламы"},
 	"admin.kind.data_update":                {"Data update", "Актуализация данных"},
