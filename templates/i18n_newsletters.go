@@ -4,6 +4,7 @@ package templates
 // and in the preference centre, leaving one from the unsubscribe page and
 // by mail, and the console's page: key -> {English, Russian}.
 var newslettersCatalog = map[string][2]string{
+	"admin.kind.newsletter_left":              {"left the newsletter", "отписка от рассылки"},
 	"admin.channel.consent":                   {"with a consent", "вместе с согласием"},
 	"admin.channel.migration":                 {"when newsletters were introduced", "при введении рассылок"},
 	"unsub.newsletter.title":                  {"This newsletter", "Эта рассылка"},
