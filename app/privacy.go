@@ -50,7 +50,7 @@ type CrossBorderStatus struct {
 }
 
 // CrossBorder reports how the cross-border rule applies.
-func (s *Service) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
+func (s *Privacy) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
 	st := &CrossBorderStatus{OperatorCountry: s.Operator.Country, SMTPCountry: s.Operator.SMTPCountry,
 		ConsentRequired: s.Operator.CrossBorderRequired(), AdequateCountries: AdequateCountries(s.Operator.Country)}
 	if st.SMTPCountry == "" {
@@ -72,7 +72,7 @@ func (s *Service) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
 // without adequate protection, only to people who gave the cross-border
 // consent (already granted, or given in the form the message confirms:
 // pending). Blocked and erased subscribers are refused by the callers.
-func (s *Service) MayMail(ctx context.Context, subscriberID int64, to string, pending []Purpose) (bool, error) {
+func (s *Privacy) MayMail(ctx context.Context, subscriberID int64, to string, pending []Purpose) (bool, error) {
 	if to != "" {
 		reason, err := s.Store.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(to))
 		if err != nil {
