@@ -1,6 +1,7 @@
 package templates
 
-// catalog holds every interface text: key -> {English, Russian}.
+// catalog holds the texts of the pages and mail: key -> {English,
+// Russian}. They go into the product's one catalog (package i18n).
 var catalog = map[string][2]string{
 	"lang.name":   {"English", "Русский"},
 	"lang.switch": {"Русский", "English"},
