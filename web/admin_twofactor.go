@@ -272,11 +272,7 @@ func (s *Server) adminDisableTwoFactor(c *fiber.Ctx) error {
 
 // adminResetTwoFactor turns another admin's two-factor off (owners).
 func (s *Server) adminResetTwoFactor(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.TwoFactor.ResetTwoFactor(c.UserContext(), currentAdmin(c), id); err != nil {
+	if _, err := actOnID(c, s.deps.TwoFactor.ResetTwoFactor); err != nil {
 		return err
 	}
 	return redirectOK(c, "/admin/users", "admin.ok.twofactor_reset")
