@@ -8,11 +8,12 @@ import (
 	"unicode/utf8"
 )
 
-// Privacy operations of the operator, one file per noun: blocking
-// (block.go), erasure on the operator's order (erase.go), the request
-// register with its deadlines (register.go), the suppression list
-// (suppression.go) and the audit log (audit.go); here the rules they share
-// and the cross-border consent. Every change an operator makes is written
+// Privacy operations of the operator (the Privacy type), one file per
+// noun: blocking (block.go), erasure on the operator's order (erase.go),
+// exports (export.go, export_mail.go), the suppression list
+// (suppression.go) and the audit log (audit.go); the request register with
+// its deadlines is the Register type's (register.go, requests_*.go). Here
+// the rules they share and the cross-border consent. Every change an operator makes is written
 // to the append-only audit log with ids only, in the same transaction as
 // the change.
 

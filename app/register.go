@@ -20,7 +20,7 @@ type RequestQuery struct {
 	Flagged bool
 	// DueBefore keeps requests due before it.
 	DueBefore *time.Time
-	// Now is the time Overdue is judged at; the Service sets it.
+	// Now is the time Overdue is judged at; the Register sets it.
 	Now     time.Time
 	AfterID int64
 	Limit   int
