@@ -9,7 +9,7 @@ var layoutCatalog = map[string][2]string{
 	"layout.preferences":   {"Manage your preferences", "Настройки подписки"},
 	"layout.privacy":       {"Privacy policy", "Политика обработки персональных данных"},
 
-	"admin.nav.mail_layout":        {"Mail layout", "Оформление писем"},
+	"admin.nav.layout":             {"Mail layout", "Оформление писем"},
 	"admin.ok.layout_saved":        {"The layout is saved.", "Оформление сохранено."},
 	"admin.layout.title":           {"Mail layout", "Оформление писем"},
 	"admin.layout.lead":            {"Every HTML message (campaigns, confirmations, answers) is written in this layout. Each language has its own. The footer with the unsubscribe link, the reason the person gets the mail and your name and address is always added; the text below goes under it.", "Все HTML-письма (рассылки, подтверждения, ответы) оформляются по этому макету. У каждого языка свой. Подвал со ссылкой для отписки, причиной получения письма и вашими названием и адресом добавляется всегда; текст ниже ставится под ним."},

@@ -59,7 +59,13 @@ func (s *Server) adminMailLayout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.sectionPage(c, fiber.StatusOK, "mail_layout", mailLayoutData{Lang: lang, Langs: templates.Locales, Layout: ls.Of(lang)})
+	return s.layoutPage(c, fiber.StatusOK, mailLayoutData{Lang: lang, Langs: templates.Locales, Layout: ls.Of(lang)})
+}
+
+// layoutPage renders the layout page (its template is admin_mail_layout:
+// admin_layout is the console's frame).
+func (s *Server) layoutPage(c *fiber.Ctx, status int, d mailLayoutData) error {
+	return s.adminPage(c, status, "admin_mail_layout", "layout", templates.T(adminLocale(c), "admin.nav.layout"), d)
 }
 
 // adminSaveMailLayout saves the layout of one language (the owner only);
@@ -76,7 +82,7 @@ func (s *Server) adminSaveMailLayout(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.sectionPage(c, status, "mail_layout", mailLayoutData{Lang: lang, Langs: templates.Locales, Layout: in,
+	return s.layoutPage(c, status, mailLayoutData{Lang: lang, Langs: templates.Locales, Layout: in,
 		Message: msg, Errors: fields})
 }
 
