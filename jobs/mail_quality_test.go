@@ -25,10 +25,12 @@ type qualityStore struct {
 	sub  *app.Subscriber
 }
 
-func (q qualityStore) Confirmation(context.Context, int64) (*app.Confirmation, error) { return q.conf, nil }
-func (q qualityStore) Subscriber(context.Context, int64) (*app.Subscriber, error)     { return q.sub, nil }
-func (q qualityStore) ClaimMail(context.Context, string) (bool, error)                { return true, nil }
-func (q qualityStore) FinishMail(context.Context, string, string, string) error       { return nil }
+func (q qualityStore) Confirmation(context.Context, int64) (*app.Confirmation, error) {
+	return q.conf, nil
+}
+func (q qualityStore) Subscriber(context.Context, int64) (*app.Subscriber, error) { return q.sub, nil }
+func (q qualityStore) ClaimMail(context.Context, string) (bool, error)            { return true, nil }
+func (q qualityStore) FinishMail(context.Context, string, string, string) error   { return nil }
 
 type qualityAnswers struct{ a *app.RequestAnswer }
 
