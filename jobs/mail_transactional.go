@@ -28,7 +28,7 @@ type TransactionalStore interface {
 
 // MailRenderer renders a mail template in a language.
 type MailRenderer interface {
-	Mail(name, locale string, data any) (subject, html, text string, err error)
+	Mail(name, locale string, data MailData) (subject, html, text string, err error)
 }
 
 // MailData is what transactional templates receive.
@@ -50,6 +50,9 @@ type Transactional struct {
 	// Gate, when set, may refuse a confirmation or preferences message
 	// (the cross-border rule, a manual suppression).
 	Gate MailGate
+	// Layouts, when set, reads the owner's mail layout of each language
+	// (app.Service); nil: the defaults.
+	Layouts func(ctx context.Context) (app.MailLayouts, error)
 }
 
 // MailGate decides whether a message may reach a subscriber's address
@@ -81,6 +84,14 @@ func (t *Transactional) send(ctx context.Context, key, template, locale, to, toN
 	}
 	data.Operator, data.OperatorAddress = t.Operator.Name, t.Operator.Address
 	data.SiteURL = t.Links.Page("")
+	if t.Layouts != nil {
+		ls, err := t.Layouts(ctx)
+		if err != nil {
+			_ = t.Store.FinishMail(ctx, key, "failed_temporary", err.Error())
+			return fmt.Errorf("mail layout: %w", err)
+		}
+		data.Layout = ls.Of(locale)
+	}
 	subject, html, text, err := t.Render.Mail(template, locale, data)
 	if err != nil {
 		_ = t.Store.FinishMail(ctx, key, "failed_temporary", err.Error())
@@ -173,6 +184,27 @@ func (h ConfirmationMail) ProcessTask(ctx context.Context, task *asynq.Task) err
 	return h.send(ctx, fmt.Sprintf("confirmation:%d", c.ID), tmpl, c.Locale, c.Email, c.Name, c.SubscriberID, data, nil)
 }
 
+// recipient decodes a task's SubscriberRef and reads its subscriber. It
+// returns nil, with a nil error when there is nothing to send, when
+// wanted refuses the subscriber or the gate refuses their address.
+func (t *Transactional) recipient(ctx context.Context, task *asynq.Task, wanted func(*app.Subscriber) bool) (*app.Subscriber, error) {
+	var p app.SubscriberRef
+	if err := decode(task, &p); err != nil {
+		return nil, err
+	}
+	sub, err := t.Store.Subscriber(ctx, p.SubscriberID)
+	if err != nil {
+		return nil, err
+	}
+	if !wanted(sub) {
+		return nil, nil
+	}
+	if ok, err := t.mayMail(ctx, sub.ID, sub.Email, nil); err != nil || !ok {
+		return nil, err
+	}
+	return sub, nil
+}
+
 // PreferencesMail sends a link to the preference centre.
 type PreferencesMail struct{ *Transactional }
 
@@ -181,18 +213,10 @@ func (PreferencesMail) Type() string { return app.OutboxPreferences }
 
 // ProcessTask implements Handler.
 func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
-	var p app.SubscriberRef
-	if err := decode(task, &p); err != nil {
-		return err
-	}
-	sub, err := h.Store.Subscriber(ctx, p.SubscriberID)
-	if err != nil {
-		return err
-	}
-	if sub.Status != app.StatusActive && sub.Status != app.StatusBlocked {
-		return nil
-	}
-	if ok, err := h.mayMail(ctx, sub.ID, sub.Email, nil); err != nil || !ok {
+	sub, err := h.recipient(ctx, task, func(sub *app.Subscriber) bool {
+		return sub.Status == app.StatusActive || sub.Status == app.StatusBlocked
+	})
+	if sub == nil {
 		return err
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
