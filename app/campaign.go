@@ -85,7 +85,7 @@ type Campaign struct {
 	// language; the fields above are the default language's.
 	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
 	Status       CampaignStatus                 `json:"status"`
-	SendAt   *time.Time     `json:"send_at"`
+	SendAt       *time.Time                     `json:"send_at"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
@@ -125,10 +125,10 @@ type CampaignInput struct {
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
 type CampaignPatch struct {
-	Name     *string          `json:"name"`
-	Subject  *string          `json:"subject"`
-	Purpose  *CampaignPurpose `json:"purpose"`
-	Locale   *string          `json:"locale"`
+	Name         *string                         `json:"name"`
+	Subject      *string                         `json:"subject"`
+	Purpose      *CampaignPurpose                `json:"purpose"`
+	Locale       *string                         `json:"locale"`
 	Format       *CampaignFormat                 `json:"format"`
 	Body         *string                         `json:"body"`
 	BodyHTML     *string                         `json:"body_html"`

@@ -48,10 +48,14 @@ func unknownField(n parse.Node) string {
 
 // suggestField returns the merge field closest to name when it is close
 // enough to be a typing mistake (an edit distance, ignoring case, of at
-// most a third of its length, and at least 2), else "".
+// most a third of its length, and at least 2) or a shortening (the same
+// first four letters), else "".
 func suggestField(name string) string {
 	best, bestD := "", 1<<30
 	for _, k := range mergeFieldNames {
+		if len(name) >= 4 && strings.HasPrefix(strings.ToLower(k), strings.ToLower(name[:4])) {
+			return k
+		}
 		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
 			best, bestD = k, d
 		}
