@@ -164,6 +164,18 @@ func (p CampaignPatch) apply(c *Campaign) {
 // subject are templates that render with the merge fields. It returns an
 // *Error with code EINVALID and a message per field.
 func (c *Campaign) Validate() error {
+	if err := c.ValidateFields(); err != nil {
+		return err
+	}
+	if _, err := CompileCampaign(c, Operator{}, nil); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateFields is Validate without the templates: the fields' presence,
+// lengths and choices.
+func (c *Campaign) ValidateFields() error {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Subject = strings.TrimSpace(c.Subject)
 	c.Locale = strings.ToLower(strings.TrimSpace(c.Locale))
@@ -196,9 +208,6 @@ func (c *Campaign) Validate() error {
 	}
 	c.validateContent(fields)
 	if len(fields) == 0 {
-		if _, err := CompileCampaign(c, Operator{}, nil); err != nil {
-			return err
-		}
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}

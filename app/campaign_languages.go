@@ -184,8 +184,18 @@ func (c *Campaign) inLanguage(lang string) (out *Campaign, names map[string]stri
 // in c's default language. Errors name the campaign's own fields (body for
 // Markdown, translations.ru.subject, ...) and Markdown's lines.
 func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string) (*CampaignTemplate, error) {
+	return compileLanguages(c, op, textFromHTML, c.Languages())
+}
+
+// CompileCampaignFor compiles only the language a recipient whose own
+// language is recipientLocale gets: for a preview, which needs no other.
+func CompileCampaignFor(c *Campaign, op Operator, recipientLocale string, textFromHTML func(string) string) (*CampaignTemplate, error) {
+	return compileLanguages(c, op, textFromHTML, []string{c.LanguageFor(recipientLocale)})
+}
+
+func compileLanguages(c *Campaign, op Operator, textFromHTML func(string) string, langs []string) (*CampaignTemplate, error) {
 	var first *CampaignTemplate
-	for _, lang := range c.Languages() {
+	for _, lang := range langs {
 		lc, names, lines, err := c.inLanguage(lang)
 		if err != nil {
 			return nil, err

@@ -159,7 +159,12 @@ func (s *Server) adminEditorPreview(c *fiber.Ctx) error {
 	if !slices.Contains(app.CampaignLanguages, lang) {
 		lang = loc
 	}
-	in := campaignFormInput(c)
+	return sendPreview(c, s.editorPreview(campaignFormInput(c), lang, loc))
+}
+
+// editorPreview is the preview page of a campaign form for the sample
+// recipient of lang, or its errors in the console's language loc.
+func (s *Server) editorPreview(in app.CampaignInput, lang, loc string) string {
 	camp := &app.Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
 		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations}
 	if strings.TrimSpace(camp.Name) == "" {
@@ -168,19 +173,25 @@ func (s *Server) adminEditorPreview(c *fiber.Ctx) error {
 	if camp.Purpose == "" {
 		camp.Purpose = app.CampaignMarketing
 	}
-	err := camp.Validate()
+	// Only the language previewed is compiled, without the text part:
+	// the frame shows the HTML and this language's errors.
+	err := camp.ValidateFields()
 	var m app.RenderedMail
 	if err == nil {
-		m, err = s.previewMail(camp, lang)
+		var tpl *app.CampaignTemplate
+		if tpl, err = app.CompileCampaignFor(camp, s.opts.Operator, lang, nil); err == nil {
+			tpl.SetPrivacyURL(strings.TrimSuffix(s.opts.BaseURL.String(), "/") + "/privacy")
+			m, err = tpl.Render(lang, s.previewRecipient(lang))
+		}
 	}
 	if err != nil {
 		msg, fields, ferr := campaignFormErrors(loc, err)
 		if ferr != nil {
 			msg, fields = templates.T(loc, "admin.editor.preview.failed"), nil
 		}
-		return sendPreview(c, previewErrorPage(loc, msg, fields))
+		return previewErrorPage(loc, msg, fields)
 	}
-	return sendPreview(c, withSubjectBar(m.HTML, templates.T(loc, "admin.campaign.subject")+": "+m.Subject))
+	return withSubjectBar(m.HTML, templates.T(loc, "admin.campaign.subject")+": "+m.Subject)
 }
 
 // previewErrorPage is the preview frame's page for a campaign with
