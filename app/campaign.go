@@ -167,7 +167,7 @@ func (c *Campaign) Validate() error {
 	if err := c.ValidateFields(); err != nil {
 		return err
 	}
-	if _, err := CompileCampaign(c, Operator{}, nil); err != nil {
+	if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
 		return err
 	}
 	return nil

@@ -35,7 +35,7 @@ func TestCampaignMarkdown(t *testing.T) {
 			if err := c.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd"}, func(h string) string { return h })
+			tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd"}, func(h string) string { return h }, testFrame(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +96,7 @@ func TestCampaignLanguages(t *testing.T) {
 			if err := c.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd"}, func(h string) string { return h })
+			tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd"}, func(h string) string { return h }, testFrame(t))
 			if err != nil {
 				t.Fatal(err)
 			}

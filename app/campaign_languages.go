@@ -179,28 +179,29 @@ func (c *Campaign) inLanguage(lang string) (out *Campaign, names map[string]stri
 	return out, names, lines, nil
 }
 
-// CompileCampaign compiles each language of c (see compileLanguage): a
+// CompileCampaign compiles each language of c in frame's layout (see
+// compileLanguage): a
 // recipient's message is in their language when c is written in it, else
 // in c's default language. Errors name the campaign's own fields (body for
 // Markdown, translations.ru.subject, ...) and Markdown's lines.
-func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string) (*CampaignTemplate, error) {
-	return compileLanguages(c, op, textFromHTML, c.Languages())
+func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
+	return compileLanguages(c, op, textFromHTML, frame, c.Languages())
 }
 
 // CompileCampaignFor compiles only the language a recipient whose own
 // language is recipientLocale gets: for a preview, which needs no other.
-func CompileCampaignFor(c *Campaign, op Operator, recipientLocale string, textFromHTML func(string) string) (*CampaignTemplate, error) {
-	return compileLanguages(c, op, textFromHTML, []string{c.LanguageFor(recipientLocale)})
+func CompileCampaignFor(c *Campaign, op Operator, recipientLocale string, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
+	return compileLanguages(c, op, textFromHTML, frame, []string{c.LanguageFor(recipientLocale)})
 }
 
-func compileLanguages(c *Campaign, op Operator, textFromHTML func(string) string, langs []string) (*CampaignTemplate, error) {
+func compileLanguages(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame, langs []string) (*CampaignTemplate, error) {
 	var first *CampaignTemplate
 	for _, lang := range langs {
 		lc, names, lines, err := c.inLanguage(lang)
 		if err != nil {
 			return nil, err
 		}
-		t, err := compileLanguage(lc, op, textFromHTML)
+		t, err := compileLanguage(lc, op, textFromHTML, frame)
 		if err != nil {
 			return nil, renameFields(err, names, lines)
 		}

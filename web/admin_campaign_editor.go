@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html"
 	"slices"
 	"sort"
@@ -140,8 +141,8 @@ func (s *Server) previewRecipient(lang string) app.MergeFields {
 }
 
 // previewMail renders a campaign as the sample recipient of lang gets it.
-func (s *Server) previewMail(camp *app.Campaign, lang string) (app.RenderedMail, error) {
-	tpl, err := app.CompileCampaign(camp, s.opts.Operator, appmail.HTMLToText)
+func (s *Server) previewMail(ctx context.Context, camp *app.Campaign, lang string) (app.RenderedMail, error) {
+	tpl, err := app.CompileCampaign(camp, s.opts.Operator, appmail.HTMLToText, s.mailFrame(ctx))
 	if err != nil {
 		return app.RenderedMail{}, err
 	}
@@ -159,12 +160,12 @@ func (s *Server) adminEditorPreview(c *fiber.Ctx) error {
 	if !slices.Contains(app.CampaignLanguages, lang) {
 		lang = loc
 	}
-	return sendPreview(c, s.editorPreview(campaignFormInput(c), lang, loc))
+	return sendPreview(c, s.editorPreview(c.UserContext(), campaignFormInput(c), lang, loc))
 }
 
 // editorPreview is the preview page of a campaign form for the sample
 // recipient of lang, or its errors in the console's language loc.
-func (s *Server) editorPreview(in app.CampaignInput, lang, loc string) string {
+func (s *Server) editorPreview(ctx context.Context, in app.CampaignInput, lang, loc string) string {
 	camp := &app.Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
 		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations}
 	if strings.TrimSpace(camp.Name) == "" {
@@ -179,7 +180,7 @@ func (s *Server) editorPreview(in app.CampaignInput, lang, loc string) string {
 	var m app.RenderedMail
 	if err == nil {
 		var tpl *app.CampaignTemplate
-		if tpl, err = app.CompileCampaignFor(camp, s.opts.Operator, lang, nil); err == nil {
+		if tpl, err = app.CompileCampaignFor(camp, s.opts.Operator, lang, nil, s.mailFrame(ctx)); err == nil {
 			tpl.SetPrivacyURL(strings.TrimSuffix(s.opts.BaseURL.String(), "/") + "/privacy")
 			m, err = tpl.Render(lang, s.previewRecipient(lang))
 		}

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
 	"newsletter/app"
+	"newsletter/templates"
 )
 
 // benchMarkdown is a Markdown newsletter of about 50 KB with merge fields.
@@ -27,15 +29,19 @@ func benchMarkdown(lang string) string {
 // the Russian sample recipient (the target: under 200 ms).
 func BenchmarkEditorPreview(b *testing.B) {
 	base, _ := url.Parse("https://news.example.com/")
-	s := &Server{opts: Options{BaseURL: base, Operator: app.Operator{Name: "Example Ltd", Address: "1 Main Street"}}}
+	pages, err := templates.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Server{deps: Deps{Layout: pages}, opts: Options{BaseURL: base, Operator: app.Operator{Name: "Example Ltd", Address: "1 Main Street"}}}
 	in := app.CampaignInput{Name: "Bench", Subject: "News for {{.Name}}", Purpose: app.CampaignMarketing, Locale: "en",
 		Format: app.FormatMarkdown, Body: benchMarkdown("en"),
 		Translations: map[string]app.CampaignTranslation{"ru": {Subject: "Новости", Body: benchMarkdown("ru")}}}
-	if out := s.editorPreview(in, "ru", "en"); !strings.Contains(out, "Anna") && !strings.Contains(out, "Анна") {
+	if out := s.editorPreview(context.Background(), in, "ru", "en"); !strings.Contains(out, "Anna") && !strings.Contains(out, "Анна") {
 		b.Fatalf("preview: %.500s", out)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s.editorPreview(in, "ru", "en")
+		s.editorPreview(context.Background(), in, "ru", "en")
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -203,8 +204,8 @@ type campaignData struct {
 
 // render renders a campaign as a recipient named by the catalog would get
 // it, with links that lead nowhere personal.
-func (s *Server) renderCampaign(loc string, camp *app.Campaign) (app.RenderedMail, error) {
-	return s.previewMail(camp, loc)
+func (s *Server) renderCampaign(ctx context.Context, loc string, camp *app.Campaign) (app.RenderedMail, error) {
+	return s.previewMail(ctx, camp, loc)
 }
 
 // adminCampaign shows a campaign: counters, live progress, preview and
@@ -223,7 +224,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	for _, l := range campaignPreviewLangs(camp) {
 		d.PreviewLangs = append(d.PreviewLangs, option{l, templates.T(loc, "admin.editor.lang."+l)})
 	}
-	if m, err := s.renderCampaign(loc, camp); err != nil {
+	if m, err := s.renderCampaign(c.UserContext(), loc, camp); err != nil {
 		var l interface{ Localize(string) *app.Error }
 		if errors.As(err, &l) {
 			err = l.Localize(loc)
@@ -275,7 +276,7 @@ func (s *Server) adminCampaignPreview(c *fiber.Ctx) error {
 	if !slices.Contains(app.CampaignLanguages, lang) {
 		lang = adminLocale(c)
 	}
-	m, err := s.renderCampaign(lang, camp)
+	m, err := s.renderCampaign(c.UserContext(), lang, camp)
 	if err != nil {
 		return err
 	}
