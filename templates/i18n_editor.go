@@ -15,6 +15,7 @@ var editorCatalog = map[string][2]string{
 	"admin.editor.default":            {"default", "основной"},
 	"admin.editor.optional":           {"optional: leave empty and these subscribers get the default language", "необязательно: если оставить пустым, эти подписчики получат основной язык"},
 	"admin.editor.body":               {"Body", "Текст письма"},
+	"admin.editor.body.placeholder":   {"# Hello, {{.Name}}!", "# Здравствуйте, {{.Name}}!"},
 	"admin.editor.insert":             {"Insert a merge field", "Вставить поле подстановки"},
 	"admin.editor.insert.name":        {"Name", "Имя"},
 	"admin.editor.insert.unsubscribe": {"Unsubscribe link", "Ссылка для отписки"},

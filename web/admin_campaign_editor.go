@@ -187,8 +187,11 @@ func (s *Server) editorPreview(ctx context.Context, in app.CampaignInput, lang, 
 	}
 	if err != nil {
 		msg, fields, ferr := campaignFormErrors(loc, err)
-		if ferr != nil {
+		switch {
+		case ferr != nil:
 			msg, fields = templates.T(loc, "admin.editor.preview.failed"), nil
+		case msg == "The campaign has errors.":
+			msg = templates.T(loc, "admin.editor.preview.errors")
 		}
 		return previewErrorPage(loc, msg, fields)
 	}

@@ -27,7 +27,7 @@ func TestAdminCampaignEditor(t *testing.T) {
 	s := c.login(t, app.RoleMarketer)
 	_, page := c.get(t, s, "/admin/campaigns/new")
 	for _, want := range []string{`name="subject_en"`, `name="body_ru"`, `<option value="markdown" selected>`, `data-insert-md="[Unsubscribe link]({{.UnsubscribeURL}})"`,
-		`formaction="/admin/campaigns/preview?language=ru"`, `name="preview-ru"`, `sandbox="allow-popups allow-popups-to-escape-sandbox"`} {
+		`formaction="/admin/campaigns/preview?language=ru"`, `name="preview-ru"`, `sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the form lacks %s", want)
 		}

@@ -122,8 +122,7 @@ const testRetryAfter = "600"
 // adminNewCampaign shows an empty campaign form.
 func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	d := campaignForm(loc, 0, app.CampaignInput{Purpose: app.CampaignMarketing, Format: app.FormatMarkdown,
-		Body: "{{.Name}},\n\n"}, "", nil)
+	d := campaignForm(loc, 0, app.CampaignInput{Purpose: app.CampaignMarketing, Format: app.FormatMarkdown}, "", nil)
 	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"), d)
 }
 

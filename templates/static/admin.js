@@ -71,6 +71,18 @@
         btn.addEventListener("click", function () { insert(btn); });
       });
     }
+    // The part of the default language is marked as such.
+    var locale = form.querySelector("[name=locale]");
+    function markDefault() {
+      var def = (locale && locale.value) || "en";
+      Array.prototype.forEach.call(form.querySelectorAll("fieldset[id^=part-]"), function (fs) {
+        var is = fs.id === "part-" + def;
+        var mark = fs.querySelector("[data-default-mark]"), hint = fs.querySelector("[data-optional-hint]");
+        if (mark) { mark.hidden = !is; }
+        if (hint) { hint.hidden = is; }
+      });
+    }
+    if (locale) { locale.addEventListener("change", markDefault); }
     var buttons = form.querySelectorAll("[data-preview]");
     function preview() {
       var action = form.getAttribute("action"), target = form.getAttribute("target");
