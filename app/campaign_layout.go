@@ -139,9 +139,8 @@ func layoutKey(f MergeFields) int {
 	return k
 }
 
-// campaignLocales are the languages a campaign is laid out in, by index.
-var campaignLocales = [2]string{"en", "ru"}
-
+// localeIndex is the index of a campaign's language (en, ru) in its
+// layouts.
 func localeIndex(loc string) int {
 	if loc == "ru" {
 		return 1

@@ -14,8 +14,10 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"newsletter/app"
+	appmail "newsletter/app/mail"
 	"newsletter/internal/testenv"
 	"newsletter/jobs"
+	"newsletter/templates"
 )
 
 // qualityStore is the little a transactional message needs from the
@@ -25,10 +27,12 @@ type qualityStore struct {
 	sub  *app.Subscriber
 }
 
-func (q qualityStore) Confirmation(context.Context, int64) (*app.Confirmation, error) { return q.conf, nil }
-func (q qualityStore) Subscriber(context.Context, int64) (*app.Subscriber, error)     { return q.sub, nil }
-func (q qualityStore) ClaimMail(context.Context, string) (bool, error)                { return true, nil }
-func (q qualityStore) FinishMail(context.Context, string, string, string) error       { return nil }
+func (q qualityStore) Confirmation(context.Context, int64) (*app.Confirmation, error) {
+	return q.conf, nil
+}
+func (q qualityStore) Subscriber(context.Context, int64) (*app.Subscriber, error) { return q.sub, nil }
+func (q qualityStore) ClaimMail(context.Context, string) (bool, error)            { return true, nil }
+func (q qualityStore) FinishMail(context.Context, string, string, string) error   { return nil }
 
 type qualityAnswers struct{ a *app.RequestAnswer }
 
@@ -48,7 +52,8 @@ const qualityBody = `<h1>Spring offers</h1><p>Hello, {{.Name}}!</p>` +
 
 // TestEveryHTMLMailPassesTheHTMLCheck sends each kind of HTML message the
 // product sends through a real Mailpit: a confirmation, a campaign in
-// English and in Russian, an answer to a request and an export link. Each
+// English and in Russian, an answer to a request and an export link
+// through their handlers, and every other template (replies, notices). Each
 // scores at least 95 % in Mailpit's HTML compatibility check (caniemail's
 // data), and its text part carries every link of its HTML.
 func TestEveryHTMLMailPassesTheHTMLCheck(t *testing.T) {
@@ -79,6 +84,25 @@ func TestEveryHTMLMailPassesTheHTMLCheck(t *testing.T) {
 		}
 	}
 
+	// Every other message of the product's templates (replies to emailed
+	// requests, notices, alerts), rendered as the handlers do, in Russian.
+	others := []string{"email_change", "preferences", "deadline_alert", "reply_access", "reply_nothing", "reply_optout",
+		"reply_review", "reply_revoke", "reply_revoke_confirm", "reply_update", "reply_update_done", "request_extended"}
+	for _, name := range others {
+		subject, htmlPart, text, err := testPages(t).Mail(name, "ru", jobs.MailData{Name: "Анна", Operator: testOperator.Name,
+			OperatorAddress: testOperator.Address, SiteURL: "https://news.example.com", URL: "https://news.example.com/p/TOKEN",
+			Days: 3, Received: "1 декабря 2026", Due: "15 декабря 2026", Reason: "много данных", Overdue: 1, DueSoon: 2,
+			Requests: []templates.AlertRequest{{ID: 3, Kind: "access", Channel: "email", Due: "15 декабря 2026", Overdue: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := tr.Send(ctx, []*appmail.Message{{From: "News <news@example.com>", To: name + "@example.com", Subject: subject,
+			HTML: htmlPart, Text: text, MessageID: name + "@example.com"}})
+		if !res[0].OK() {
+			t.Fatalf("%s: %v", name, res[0].Err)
+		}
+	}
+
 	// A campaign, to a person of each language.
 	p, m := app.PurposeProcessing, app.PurposeMarketing
 	for _, loc := range []string{"en", "ru"} {
@@ -100,7 +124,7 @@ func TestEveryHTMLMailPassesTheHTMLCheck(t *testing.T) {
 	}
 	e.waitStatus(t, c.ID, app.CampaignFinished, 30*time.Second)
 
-	msgs := mp.WaitForCount(t, 5, 20*time.Second)
+	msgs := mp.WaitForCount(t, 5+len(others), 20*time.Second)
 	kinds := map[string]bool{}
 	for _, sum := range msgs {
 		kind := sum.Subject
@@ -115,6 +139,8 @@ func TestEveryHTMLMailPassesTheHTMLCheck(t *testing.T) {
 			kind = "campaign ru"
 		case sum.To[0] == "anna@example.com":
 			kind = "export"
+		case strings.HasSuffix(sum.To[0], "@example.com"):
+			kind = strings.TrimSuffix(sum.To[0], "@example.com")
 		}
 		kinds[kind] = true
 		check, err := mp.HTMLCheck(ctx, sum.ID)
@@ -136,7 +162,7 @@ func TestEveryHTMLMailPassesTheHTMLCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 		hrefs := linksOf(t, parts.HTML)
-		if len(hrefs) == 0 && kind != "answer" { // an answer is free text
+		if len(hrefs) == 0 && !slices.Contains([]string{"answer", "reply_nothing", "reply_review", "reply_revoke"}, kind) {
 			t.Errorf("%s: no link in the HTML", kind)
 		}
 		for _, href := range hrefs {
@@ -145,7 +171,7 @@ func TestEveryHTMLMailPassesTheHTMLCheck(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"confirmation", "answer", "export", "campaign en", "campaign ru"} {
+	for _, k := range append([]string{"confirmation", "answer", "export", "campaign en", "campaign ru"}, others...) {
 		if !kinds[k] {
 			t.Errorf("no %s message among %v", k, kinds)
 		}
