@@ -90,6 +90,7 @@ func inputOf(camp *app.Campaign) app.CampaignInput {
 // campaignForm is the data of the campaign form for in, with the
 // messages of a refused save.
 func campaignForm(loc string, id int64, in app.CampaignInput, msg string, fields map[string]string) campaignFormData {
+	msg, fields = localizeFields(loc, msg, fields)
 	d := campaignFormData{ID: id, In: in, Message: msg, Errors: fields}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
@@ -121,6 +122,41 @@ func campaignForm(loc string, id int64, in app.CampaignInput, msg string, fields
 		d.Langs = append(d.Langs, el)
 	}
 	return d
+}
+
+// fieldMessagesRU are the Russian texts of the campaign's field checks
+// (app.Campaign.ValidateFields), which are English; the template checks
+// are localized by app.
+var fieldMessagesRU = map[string]string{
+	"required":                 "обязательное поле",
+	"must be one line":         "должна быть в одну строку",
+	"must be markdown or html": "должен быть markdown или html",
+	"required: a markdown campaign's body is body":  "обязательное поле: текст письма в Markdown",
+	"required: a html campaign's body is body_html": "обязательное поле: текст письма в HTML",
+	"must be one of: en, ru":                        "допустимы только en и ru",
+	"The campaign has errors.":                      "В рассылке есть ошибки.",
+}
+
+// localizeFields gives the field checks' messages in the console's
+// language; messages without a translation stay as they are.
+func localizeFields(loc, msg string, fields map[string]string) (string, map[string]string) {
+	if loc != app.LocaleRU {
+		return msg, fields
+	}
+	tr := func(s string) string {
+		if r, ok := fieldMessagesRU[s]; ok {
+			return r
+		}
+		if strings.HasPrefix(s, "is the campaign's default language") {
+			return "это основной язык рассылки: его тема и текст пишутся в основной части"
+		}
+		return s
+	}
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		out[k] = tr(v)
+	}
+	return tr(msg), out
 }
 
 func firstOf(fields map[string]string, keys ...string) string {
@@ -190,8 +226,8 @@ func (s *Server) editorPreview(ctx context.Context, in app.CampaignInput, lang, 
 		switch {
 		case ferr != nil:
 			msg, fields = templates.T(loc, "admin.editor.preview.failed"), nil
-		case msg == "The campaign has errors.":
-			msg = templates.T(loc, "admin.editor.preview.errors")
+		default:
+			msg, fields = localizeFields(loc, msg, fields)
 		}
 		return previewErrorPage(loc, msg, fields)
 	}

@@ -43,6 +43,12 @@ func TestAdminCampaignEditor(t *testing.T) {
 	if !strings.Contains(body, "Привет\n\n{{.Nmae}}</textarea>") {
 		t.Error("the refused form lost the Russian body")
 	}
+	ru := editorForm("Привет")
+	ru.Set("subject_ru", "")
+	resp, body = c.post(t, s, "/admin/campaigns?lang=ru", ru)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "В рассылке есть ошибки.") || !strings.Contains(body, "обязательное поле") {
+		t.Errorf("a translation without its subject, in the Russian console: %d", resp.StatusCode)
+	}
 	resp, _ = c.post(t, s, "/admin/campaigns", editorForm("# Привет, {{.Name}}!"))
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusSeeOther {
