@@ -74,11 +74,18 @@ type Campaign struct {
 	Purpose CampaignPurpose `json:"purpose"`
 	// Locale ("en" or "ru") is the language of the footer and of the
 	// List-Unsubscribe mailto subject; empty means each recipient's own.
-	Locale   string         `json:"locale"`
+	Locale string `json:"locale"`
+	// Format is how the bodies are written: Markdown (Body) or HTML
+	// (BodyHTML).
+	Format   CampaignFormat `json:"format"`
+	Body     string         `json:"body,omitempty"`
 	BodyHTML string         `json:"body_html"`
 	BodyText string         `json:"body_text"`
-	Status   CampaignStatus `json:"status"`
-	SendAt   *time.Time     `json:"send_at"`
+	// Translations are the subject and body in the other languages, by
+	// language; the fields above are the default language's.
+	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
+	Status       CampaignStatus                 `json:"status"`
+	SendAt       *time.Time                     `json:"send_at"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
@@ -104,22 +111,29 @@ const (
 // CampaignInput is what a marketer writes: a new campaign, or all fields of
 // a draft (PUT).
 type CampaignInput struct {
-	Name     string          `json:"name"`
-	Subject  string          `json:"subject"`
-	Purpose  CampaignPurpose `json:"purpose"`
-	Locale   string          `json:"locale"`
-	BodyHTML string          `json:"body_html"`
-	BodyText string          `json:"body_text"`
+	Name    string          `json:"name"`
+	Subject string          `json:"subject"`
+	Purpose CampaignPurpose `json:"purpose"`
+	Locale  string          `json:"locale"`
+	// Format is markdown or html; empty is html, as before formats.
+	Format       CampaignFormat                 `json:"format"`
+	Body         string                         `json:"body"`
+	BodyHTML     string                         `json:"body_html"`
+	BodyText     string                         `json:"body_text"`
+	Translations map[string]CampaignTranslation `json:"translations"`
 }
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
 type CampaignPatch struct {
-	Name     *string          `json:"name"`
-	Subject  *string          `json:"subject"`
-	Purpose  *CampaignPurpose `json:"purpose"`
-	Locale   *string          `json:"locale"`
-	BodyHTML *string          `json:"body_html"`
-	BodyText *string          `json:"body_text"`
+	Name         *string                         `json:"name"`
+	Subject      *string                         `json:"subject"`
+	Purpose      *CampaignPurpose                `json:"purpose"`
+	Locale       *string                         `json:"locale"`
+	Format       *CampaignFormat                 `json:"format"`
+	Body         *string                         `json:"body"`
+	BodyHTML     *string                         `json:"body_html"`
+	BodyText     *string                         `json:"body_text"`
+	Translations *map[string]CampaignTranslation `json:"translations"`
 }
 
 // apply writes the fields of p that are set onto c.
@@ -134,8 +148,15 @@ func (p CampaignPatch) apply(c *Campaign) {
 	set(&c.Locale, p.Locale)
 	set(&c.BodyHTML, p.BodyHTML)
 	set(&c.BodyText, p.BodyText)
+	set(&c.Body, p.Body)
 	if p.Purpose != nil {
 		c.Purpose = *p.Purpose
+	}
+	if p.Format != nil {
+		c.Format = *p.Format
+	}
+	if p.Translations != nil {
+		c.Translations = *p.Translations
 	}
 }
 
@@ -143,6 +164,18 @@ func (p CampaignPatch) apply(c *Campaign) {
 // subject are templates that render with the merge fields. It returns an
 // *Error with code EINVALID and a message per field.
 func (c *Campaign) Validate() error {
+	if err := c.ValidateFields(); err != nil {
+		return err
+	}
+	if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateFields is Validate without the templates: the fields' presence,
+// lengths and choices.
+func (c *Campaign) ValidateFields() error {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Subject = strings.TrimSpace(c.Subject)
 	c.Locale = strings.ToLower(strings.TrimSpace(c.Locale))
@@ -173,19 +206,8 @@ func (c *Campaign) Validate() error {
 	default:
 		fields["locale"] = "must be en, ru or empty (each recipient's language)"
 	}
-	switch {
-	case strings.TrimSpace(c.BodyHTML) == "":
-		fields["body_html"] = "required"
-	case len(c.BodyHTML) > campaignBodyMax:
-		fields["body_html"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
-	}
-	if len(c.BodyText) > campaignBodyMax {
-		fields["body_text"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
-	}
+	c.validateContent(fields)
 	if len(fields) == 0 {
-		if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
-			return err
-		}
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}
@@ -274,8 +296,8 @@ func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
 
 // Create validates and stores a new draft.
 func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) (*Campaign, error) {
-	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale,
-		BodyHTML: in.BodyHTML, BodyText: in.BodyText, Status: CampaignDraft}
+	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
+		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft}
 	if actor != nil {
 		c.CreatedBy = actor.ID
 	}
@@ -341,7 +363,8 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 // Replace sets every editable field of a draft.
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
-		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText})
+		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
+		Translations: &in.Translations})
 }
 
 // Schedule plans a draft (or re-plans a scheduled campaign) for at; a nil
