@@ -184,11 +184,20 @@ func (c *Campaign) inLanguage(lang string) (out *Campaign, names map[string]stri
 // in c's default language. Errors name the campaign's own fields (body for
 // Markdown, translations.ru.subject, ...) and Markdown's lines.
 func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string) (*CampaignTemplate, error) {
+	return compileCampaign(c, op, textFromHTML, nil)
+}
+
+// compileCampaign is CompileCampaign with rewrite, when not nil, applied
+// to each language's HTML body before it is compiled (campaign_clicks.go).
+func compileCampaign(c *Campaign, op Operator, textFromHTML func(string) string, rewrite func(string) string) (*CampaignTemplate, error) {
 	var first *CampaignTemplate
 	for _, lang := range c.Languages() {
 		lc, names, lines, err := c.inLanguage(lang)
 		if err != nil {
 			return nil, err
+		}
+		if rewrite != nil {
+			lc.BodyHTML = rewrite(lc.BodyHTML)
 		}
 		t, err := compileLanguage(lc, op, textFromHTML)
 		if err != nil {

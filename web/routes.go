@@ -51,6 +51,7 @@ const (
 	eventHooksPart
 	twoFactorPart
 	ssoPart
+	archivePart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -108,6 +109,14 @@ func (s *Server) table() []route {
 			{get, "/privacy", s.privacy},
 			{get, "/privacy/:version", s.privacy},
 		}},
+		// The public archive of campaigns (archive.go): no cookie, no
+		// personal data.
+		{access: public, part: archivePart, routes: []endpoint{
+			{get, "/archive", s.archivePage},
+			{get, "/archive.atom", s.archiveFeed},
+			{get, "/archive/:id<int>", s.archiveCampaignPage},
+			{get, "/archive/:id<int>/content", s.archiveContent},
+		}},
 		// The description of the API, for anyone.
 		{access: public, routes: []endpoint{{get, openAPIPath, s.openAPI}}},
 		{access: public, cors: true, routes: []endpoint{{post, "/subscribe", s.subscribe}}},
@@ -128,6 +137,9 @@ func (s *Server) table() []route {
 			{get, "/revoke/:token", s.revokePage},
 			{post, "/revoke/:token", s.revoke},
 		}},
+		// A counted link of a campaign (archive.go): the signed id names
+		// the campaign and the link, never a person.
+		{access: link, part: archivePart, routes: []endpoint{{get, "/l/:id", s.followLink}}},
 		// A person's data export, mailed at an operator's hand (export_link.go).
 		{access: link, part: privacyPart, routes: []endpoint{
 			{get, "/export/:token", s.exportLinkPage},
@@ -389,6 +401,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.TwoFactor != nil
 	case ssoPart:
 		return s.deps.TwoFactor != nil && s.deps.SSO != nil
+	case archivePart:
+		return s.deps.Archive != nil && s.deps.Clicks != nil
 	}
 	return true
 }

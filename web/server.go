@@ -61,6 +61,10 @@ type Deps struct {
 	Privacy Privacy
 	// EventHooks are the owner's event webhooks; nil turns them off.
 	EventHooks EventHooks
+	// Archive and Clicks are the public archive of campaigns and their
+	// counted links; nil turns both off.
+	Archive Archive
+	Clicks  Clicks
 }
 
 // Options are the web layer's settings.

@@ -187,6 +187,10 @@ func (s *system) webDeps() web.Deps {
 		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
 		Directory: s.store, Dashboard: s.store, Privacy: s.svc, EventHooks: s.hooks,
+		Archive: &app.Archive{Store: s.store, PreferencesURL: s.svc.Links.Page("/preferences")},
+		Clicks: &app.Clicks{Store: s.store, Signer: s.signer, CountFailed: func(id string, err error) {
+			s.log.Warn("click not counted", "link", id, "err", err)
+		}},
 	}
 }
 
