@@ -86,7 +86,7 @@ type Campaign struct {
 	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
 	CampaignPublishing
 	Status CampaignStatus `json:"status"`
-	SendAt       *time.Time                     `json:"send_at"`
+	SendAt *time.Time     `json:"send_at"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
