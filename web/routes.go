@@ -138,8 +138,8 @@ func (s *Server) table() []route {
 			{post, "/revoke/:token", s.revoke},
 		}},
 		// A counted link of a campaign (archive.go): the signed id names
-		// the campaign and the link, never a person.
-		{access: link, part: archivePart, routes: []endpoint{{get, "/l/:id", s.followLink}}},
+		// the campaign and the link, never a person; a forged one is 404.
+		{access: public, part: archivePart, routes: []endpoint{{get, "/l/:id", s.followLink}}},
 		// A person's data export, mailed at an operator's hand (export_link.go).
 		{access: link, part: privacyPart, routes: []endpoint{
 			{get, "/export/:token", s.exportLinkPage},
