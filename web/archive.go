@@ -130,13 +130,18 @@ func (s *Server) archiveContent(c *fiber.Ctx) error {
 	}
 	doc := `<!doctype html><html lang="` + a.Language + `"><head><meta charset="utf-8">` +
 		`<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">` +
-		`</head><body>` + a.HTML + `</body></html>`
+		archiveFrameStyle + `</head><body>` + a.HTML + `</body></html>`
 	if err := sendPreview(c, doc); err != nil {
 		return err
 	}
 	archiveCached(c)
 	return nil
 }
+
+// archiveFrameStyle is the frame's default look, which the body's own
+// styles override: the font of the public pages, images within the frame.
+const archiveFrameStyle = `<style>body{margin:16px;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;` +
+	`color:#1d2430;background:#fff}img{max-width:100%;height:auto}a{color:#1f5fbf}</style>`
 
 // Atom (RFC 4287) elements of the archive feed.
 type (
