@@ -30,7 +30,7 @@ func TestCampaignClicksThroughMailpit(t *testing.T) {
 	e.addSubscriber(t, "reader@example.com", app.StatusActive, app.PurposeProcessing, app.PurposeMarketing)
 	e.startWorker(t, e.runner(t, smtpTransport(t, mp.SMTPURL(), nil), fastOptions))
 	c, err := e.uc.Create(ctx, marketer, app.CampaignInput{Name: "Clicks", Subject: "News", Purpose: app.CampaignMarketing,
-		BodyHTML: `<p>Hello {{.Name}}, see <a href="https://shop.example.com/spring?a=1&amp;b=2">the shop</a>.</p>`,
+		BodyHTML:    `<p>Hello {{.Name}}, see <a href="https://shop.example.com/spring?a=1&amp;b=2">the shop</a>.</p>`,
 		TrackClicks: true})
 	if err != nil {
 		t.Fatal(err)
