@@ -81,61 +81,49 @@ func (s *Server) archivePage(c *fiber.Ctx) error {
 	return nil
 }
 
-// archivedCampaign finds the campaign of the path; a page for a person
-// when it is not in the archive.
-func (s *Server) archivedCampaign(c *fiber.Ctx, loc string) (*app.ArchivedCampaign, error) {
+// archived calls show with the campaign of the path in the visitor's
+// language; a campaign not in the archive is a page saying so.
+func (s *Server) archived(c *fiber.Ctx, show func(loc string, a *app.ArchivedCampaign) error) error {
+	loc := locale(c)
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil {
-		return nil, app.Errorf(app.ENOTFOUND, "campaign not found")
+	var a *app.ArchivedCampaign
+	if err == nil {
+		a, err = s.deps.Archive.Campaign(c.UserContext(), id, loc)
+	} else {
+		err = app.Errorf(app.ENOTFOUND, "campaign not found")
 	}
-	return s.deps.Archive.Campaign(c.UserContext(), id, loc)
-}
-
-// archiveNotFound is the page of a campaign not in the archive.
-func (s *Server) archiveNotFound(c *fiber.Ctx, loc string) error {
-	return s.message(c, fiber.StatusNotFound, loc, messageData{Heading: templates.T(loc, "archive.notfound"),
-		Paragraphs: []string{templates.T(loc, "archive.notfound.text")}, Kind: "error"})
+	if app.IsNotFound(err) {
+		return s.message(c, fiber.StatusNotFound, loc, messageData{Heading: templates.T(loc, "archive.notfound"),
+			Paragraphs: []string{templates.T(loc, "archive.notfound.text")}, Kind: "error"})
+	}
+	if err != nil {
+		return err
+	}
+	if err := show(loc, a); err != nil {
+		return err
+	}
+	archiveCached(c)
+	return nil
 }
 
 // archiveCampaignPage shows one archived campaign: its subject and date,
 // and its body in a sandboxed frame (the body's own styles need a policy
 // of their own).
 func (s *Server) archiveCampaignPage(c *fiber.Ctx) error {
-	loc := locale(c)
-	a, err := s.archivedCampaign(c, loc)
-	if app.IsNotFound(err) {
-		return s.archiveNotFound(c, loc)
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.page(c, fiber.StatusOK, "archive_campaign", loc, a.Subject, s.archiveEntry(loc, *a)); err != nil {
-		return err
-	}
-	archiveCached(c)
-	return nil
+	return s.archived(c, func(loc string, a *app.ArchivedCampaign) error {
+		return s.page(c, fiber.StatusOK, "archive_campaign", loc, a.Subject, s.archiveEntry(loc, *a))
+	})
 }
 
 // archiveContent answers the body of an archived campaign for the frame
 // of its page: no script can run in it (previewCSP, and the frame's
 // sandbox), and its links open apart.
 func (s *Server) archiveContent(c *fiber.Ctx) error {
-	loc := locale(c)
-	a, err := s.archivedCampaign(c, loc)
-	if app.IsNotFound(err) {
-		return s.archiveNotFound(c, loc)
-	}
-	if err != nil {
-		return err
-	}
-	doc := `<!doctype html><html lang="` + a.Language + `"><head><meta charset="utf-8">` +
-		`<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">` +
-		archiveFrameStyle + `</head><body>` + a.HTML + `</body></html>`
-	if err := sendPreview(c, doc); err != nil {
-		return err
-	}
-	archiveCached(c)
-	return nil
+	return s.archived(c, func(_ string, a *app.ArchivedCampaign) error {
+		return sendPreview(c, `<!doctype html><html lang="`+a.Language+`"><head><meta charset="utf-8">`+
+			`<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">`+
+			archiveFrameStyle+`</head><body>`+a.HTML+`</body></html>`)
+	})
 }
 
 // archiveFrameStyle is the frame's default look, which the body's own
