@@ -1,5 +1,7 @@
 package templates
 
+import "newsletter/i18n"
+
 // archiveCatalog holds the texts of the public archive, of counted links
 // and of the console's publishing options: key -> {English, Russian}.
 var archiveCatalog = map[string][2]string{
@@ -38,11 +40,4 @@ var archiveCatalog = map[string][2]string{
 	"admin.campaign.archive.later":     {"Appears in the archive when sending has finished.", "Появится в архиве, когда отправка завершится."},
 }
 
-func init() {
-	for k, v := range archiveCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(archiveCatalog) }
