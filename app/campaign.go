@@ -84,8 +84,9 @@ type Campaign struct {
 	// Translations are the subject and body in the other languages, by
 	// language; the fields above are the default language's.
 	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
-	Status       CampaignStatus                 `json:"status"`
-	SendAt       *time.Time                     `json:"send_at"`
+	CampaignPublishing
+	Status CampaignStatus `json:"status"`
+	SendAt *time.Time     `json:"send_at"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
@@ -121,6 +122,8 @@ type CampaignInput struct {
 	BodyHTML     string                         `json:"body_html"`
 	BodyText     string                         `json:"body_text"`
 	Translations map[string]CampaignTranslation `json:"translations"`
+	Archive      bool                           `json:"archive"`
+	TrackClicks  bool                           `json:"track_clicks"`
 }
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
@@ -134,6 +137,8 @@ type CampaignPatch struct {
 	BodyHTML     *string                         `json:"body_html"`
 	BodyText     *string                         `json:"body_text"`
 	Translations *map[string]CampaignTranslation `json:"translations"`
+	Archive      *bool                           `json:"archive"`
+	TrackClicks  *bool                           `json:"track_clicks"`
 }
 
 // apply writes the fields of p that are set onto c.
@@ -158,6 +163,7 @@ func (p CampaignPatch) apply(c *Campaign) {
 	if p.Translations != nil {
 		c.Translations = *p.Translations
 	}
+	p.applyPublishing(c)
 }
 
 // Validate checks the fields a marketer writes, and that the bodies and
@@ -297,7 +303,8 @@ func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
 // Create validates and stores a new draft.
 func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) (*Campaign, error) {
 	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
-		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft}
+		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft,
+		CampaignPublishing: CampaignPublishing{Archive: in.Archive, TrackClicks: in.TrackClicks}}
 	if actor != nil {
 		c.CreatedBy = actor.ID
 	}
@@ -317,6 +324,9 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 func (s *Campaigns) Get(ctx context.Context, id int64) (*Campaign, error) {
 	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.withLinks(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, s.withFeedback(ctx, c)
@@ -344,6 +354,9 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if err != nil {
 		return nil, err
 	}
+	if c.Status != CampaignDraft && p.archiveOnly() {
+		return s.setArchive(ctx, actor, c, *p.Archive)
+	}
 	if c.Status != CampaignDraft {
 		return nil, Errorf(ECONFLICT, "Only a draft can be edited; this campaign is %s.", c.Status)
 	}
@@ -364,7 +377,7 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
 		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
-		Translations: &in.Translations})
+		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks})
 }
 
 // Schedule plans a draft (or re-plans a scheduled campaign) for at; a nil

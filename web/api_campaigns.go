@@ -55,19 +55,27 @@ func (s *Server) apiPutCampaign(c *fiber.Ctx) error {
 	return sendJSON(c, camp, err)
 }
 
-// apiPatchCampaign changes the fields of a draft that the body names.
+// apiPatchCampaign changes the fields of a draft that the body names; a
+// body with "archive" alone publishes or withdraws a campaign of any
+// status.
 func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 	var p app.CampaignPatch
 	id, err := idAndBody(c, &p)
 	if err != nil {
 		return err
 	}
+	if publishOnly(p) {
+		camp, err := s.deps.Campaigns.Update(c.UserContext(), currentAdmin(c), id, p)
+		return sendJSON(c, camp, err)
+	}
 	cur, err := s.deps.Campaigns.Get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	in := app.CampaignInput{Name: cur.Name, Subject: cur.Subject, Purpose: cur.Purpose, Locale: cur.Locale,
-		Format: cur.Format, Body: cur.Body, BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, Translations: cur.Translations}
+		Format: cur.Format, Body: cur.Body, BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, Translations: cur.Translations,
+		Archive: cur.Archive, TrackClicks: cur.TrackClicks}
+	patchPublishing(&in, p)
 	for _, f := range []struct {
 		dst *string
 		src *string

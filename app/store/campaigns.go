@@ -24,6 +24,8 @@ type campaignRow struct {
 	BodyText         string
 	Format           string
 	Translations     string
+	Archive          bool
+	TrackClicks      bool
 	Status           string
 	SendAt           *time.Time
 	Version          int64
@@ -59,6 +61,7 @@ func (r *campaignRow) campaign() *app.Campaign {
 		c.CreatedBy = *r.CreatedBy
 	}
 	setContent(c, r.Format, r.Translations)
+	c.Archive, c.TrackClicks = r.Archive, r.TrackClicks
 	return c
 }
 
@@ -79,7 +82,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	}
 	r := campaignRow{Name: c.Name, Subject: c.Subject, Purpose: string(c.Purpose), Locale: c.Locale,
 		BodyHTML: body, BodyText: c.BodyText, Format: format, Translations: translations, Status: string(c.Status),
-		SendAt: c.SendAt, CreatedAt: t, UpdatedAt: t}
+		SendAt: c.SendAt, CreatedAt: t, UpdatedAt: t, Archive: c.Archive, TrackClicks: c.TrackClicks}
 	if r.Status == "" {
 		r.Status = string(app.CampaignDraft)
 	}
@@ -143,7 +146,8 @@ func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error 
 	}
 	res := s.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
 		Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
-			"body_html": body, "body_text": c.BodyText, "format": format, "translations": translations, "updated_at": t})
+			"body_html": body, "body_text": c.BodyText, "format": format, "translations": translations, "updated_at": t,
+			"archive": c.Archive, "track_clicks": c.TrackClicks})
 	if res.Error != nil {
 		return fmt.Errorf("update campaign: %w", res.Error)
 	}
