@@ -78,11 +78,19 @@ type Campaign struct {
 	NewsletterIDs []int64 `json:"newsletter_ids"`
 	// Locale ("en" or "ru") is the language of the footer and of the
 	// List-Unsubscribe mailto subject; empty means each recipient's own.
-	Locale   string         `json:"locale"`
+	Locale string `json:"locale"`
+	// Format is how the bodies are written: Markdown (Body) or HTML
+	// (BodyHTML).
+	Format   CampaignFormat `json:"format"`
+	Body     string         `json:"body,omitempty"`
 	BodyHTML string         `json:"body_html"`
 	BodyText string         `json:"body_text"`
-	Status   CampaignStatus `json:"status"`
-	SendAt   *time.Time     `json:"send_at"`
+	// Translations are the subject and body in the other languages, by
+	// language; the fields above are the default language's.
+	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
+	CampaignPublishing
+	Status CampaignStatus `json:"status"`
+	SendAt *time.Time     `json:"send_at"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
@@ -108,12 +116,18 @@ const (
 // CampaignInput is what a marketer writes: a new campaign, or all fields of
 // a draft (PUT).
 type CampaignInput struct {
-	Name     string          `json:"name"`
-	Subject  string          `json:"subject"`
-	Purpose  CampaignPurpose `json:"purpose"`
-	Locale   string          `json:"locale"`
-	BodyHTML string          `json:"body_html"`
-	BodyText string          `json:"body_text"`
+	Name    string          `json:"name"`
+	Subject string          `json:"subject"`
+	Purpose CampaignPurpose `json:"purpose"`
+	Locale  string          `json:"locale"`
+	// Format is markdown or html; empty is html, as before formats.
+	Format       CampaignFormat                 `json:"format"`
+	Body         string                         `json:"body"`
+	BodyHTML     string                         `json:"body_html"`
+	BodyText     string                         `json:"body_text"`
+	Translations map[string]CampaignTranslation `json:"translations"`
+	Archive      bool                           `json:"archive"`
+	TrackClicks  bool                           `json:"track_clicks"`
 	// NewsletterIDs are the newsletters to send to; none: the default
 	// newsletter of Purpose.
 	NewsletterIDs []int64 `json:"newsletter_ids"`
@@ -121,12 +135,17 @@ type CampaignInput struct {
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
 type CampaignPatch struct {
-	Name     *string          `json:"name"`
-	Subject  *string          `json:"subject"`
-	Purpose  *CampaignPurpose `json:"purpose"`
-	Locale   *string          `json:"locale"`
-	BodyHTML *string          `json:"body_html"`
-	BodyText *string          `json:"body_text"`
+	Name         *string                         `json:"name"`
+	Subject      *string                         `json:"subject"`
+	Purpose      *CampaignPurpose                `json:"purpose"`
+	Locale       *string                         `json:"locale"`
+	Format       *CampaignFormat                 `json:"format"`
+	Body         *string                         `json:"body"`
+	BodyHTML     *string                         `json:"body_html"`
+	BodyText     *string                         `json:"body_text"`
+	Translations *map[string]CampaignTranslation `json:"translations"`
+	Archive      *bool                           `json:"archive"`
+	TrackClicks  *bool                           `json:"track_clicks"`
 	// NewsletterIDs replaces the newsletters when set; a new purpose
 	// without them goes to its default newsletter.
 	NewsletterIDs *[]int64 `json:"newsletter_ids"`
@@ -144,15 +163,35 @@ func (p CampaignPatch) apply(c *Campaign) {
 	set(&c.Locale, p.Locale)
 	set(&c.BodyHTML, p.BodyHTML)
 	set(&c.BodyText, p.BodyText)
+	set(&c.Body, p.Body)
 	if p.Purpose != nil {
 		c.Purpose = *p.Purpose
 	}
+	if p.Format != nil {
+		c.Format = *p.Format
+	}
+	if p.Translations != nil {
+		c.Translations = *p.Translations
+	}
+	p.applyPublishing(c)
 }
 
 // Validate checks the fields a marketer writes, and that the bodies and
 // subject are templates that render with the merge fields. It returns an
 // *Error with code EINVALID and a message per field.
 func (c *Campaign) Validate() error {
+	if err := c.ValidateFields(); err != nil {
+		return err
+	}
+	if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateFields is Validate without the templates: the fields' presence,
+// lengths and choices.
+func (c *Campaign) ValidateFields() error {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Subject = strings.TrimSpace(c.Subject)
 	c.Locale = strings.ToLower(strings.TrimSpace(c.Locale))
@@ -183,19 +222,8 @@ func (c *Campaign) Validate() error {
 	default:
 		fields["locale"] = "must be en, ru or empty (each recipient's language)"
 	}
-	switch {
-	case strings.TrimSpace(c.BodyHTML) == "":
-		fields["body_html"] = "required"
-	case len(c.BodyHTML) > campaignBodyMax:
-		fields["body_html"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
-	}
-	if len(c.BodyText) > campaignBodyMax {
-		fields["body_text"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
-	}
+	c.validateContent(fields)
 	if len(fields) == 0 {
-		if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
-			return err
-		}
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}
@@ -284,8 +312,9 @@ func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
 
 // Create validates and stores a new draft.
 func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) (*Campaign, error) {
-	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale,
-		BodyHTML: in.BodyHTML, BodyText: in.BodyText, Status: CampaignDraft}
+	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
+		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft,
+		CampaignPublishing: CampaignPublishing{Archive: in.Archive, TrackClicks: in.TrackClicks}}
 	if actor != nil {
 		c.CreatedBy = actor.ID
 	}
@@ -310,6 +339,9 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 func (s *Campaigns) Get(ctx context.Context, id int64) (*Campaign, error) {
 	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.withLinks(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, s.withFeedback(ctx, c)
@@ -337,6 +369,9 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if err != nil {
 		return nil, err
 	}
+	if c.Status != CampaignDraft && p.archiveOnly() {
+		return s.setArchive(ctx, actor, c, *p.Archive)
+	}
 	if c.Status != CampaignDraft {
 		return nil, Errorf(ECONFLICT, "Only a draft can be edited; this campaign is %s.", c.Status)
 	}
@@ -360,7 +395,8 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 // Replace sets every editable field of a draft.
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
-		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText, NewsletterIDs: &in.NewsletterIDs})
+		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
+		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks, NewsletterIDs: &in.NewsletterIDs})
 }
 
 // patchNewsletters sets the newsletters of c after a change: the ones

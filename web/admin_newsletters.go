@@ -101,8 +101,9 @@ func (s *Server) newsletterSaved(c *fiber.Ctx, id int64, in app.NewsletterInput,
 	return s.sectionPage(c, status, "newsletters", d)
 }
 
-// campaignForm renders the campaign form with the choice of newsletters.
-func (s *Server) campaignForm(c *fiber.Ctx, status int, title string, d campaignFormData) error {
+// campaignFormPage renders the campaign form with the choice of
+// newsletters.
+func (s *Server) campaignFormPage(c *fiber.Ctx, status int, title string, d campaignFormData) error {
 	if s.deps.Newsletters != nil {
 		list, err := s.deps.Newsletters.List(c.UserContext())
 		if err != nil {

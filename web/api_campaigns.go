@@ -9,8 +9,9 @@ import (
 	"newsletter/app"
 )
 
-// apiCreateCampaign creates a draft: name, subject, purpose, body_html,
-// body_text and locale.
+// apiCreateCampaign creates a draft: name, subject, purpose, format
+// (html when absent), body_html or body (Markdown), body_text, locale and
+// translations.
 func (s *Server) apiCreateCampaign(c *fiber.Ctx) error {
 	var in app.CampaignInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -54,29 +55,44 @@ func (s *Server) apiPutCampaign(c *fiber.Ctx) error {
 	return sendJSON(c, camp, err)
 }
 
-// apiPatchCampaign changes the fields of a draft that the body names.
+// apiPatchCampaign changes the fields of a draft that the body names; a
+// body with "archive" alone publishes or withdraws a campaign of any
+// status.
 func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 	var p app.CampaignPatch
 	id, err := idAndBody(c, &p)
 	if err != nil {
 		return err
 	}
+	if publishOnly(p) {
+		camp, err := s.deps.Campaigns.Update(c.UserContext(), currentAdmin(c), id, p)
+		return sendJSON(c, camp, err)
+	}
 	cur, err := s.deps.Campaigns.Get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	in := app.CampaignInput{Name: cur.Name, Subject: cur.Subject, Purpose: cur.Purpose, Locale: cur.Locale,
-		BodyHTML: cur.BodyHTML, BodyText: cur.BodyText}
+		Format: cur.Format, Body: cur.Body, BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, Translations: cur.Translations,
+		Archive: cur.Archive, TrackClicks: cur.TrackClicks}
+	patchPublishing(&in, p)
 	for _, f := range []struct {
 		dst *string
 		src *string
-	}{{&in.Name, p.Name}, {&in.Subject, p.Subject}, {&in.Locale, p.Locale}, {&in.BodyHTML, p.BodyHTML}, {&in.BodyText, p.BodyText}} {
+	}{{&in.Name, p.Name}, {&in.Subject, p.Subject}, {&in.Locale, p.Locale}, {&in.Body, p.Body}, {&in.BodyHTML, p.BodyHTML},
+		{&in.BodyText, p.BodyText}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}
 	}
 	if p.Purpose != nil {
 		in.Purpose = *p.Purpose
+	}
+	if p.Format != nil {
+		in.Format = *p.Format
+	}
+	if p.Translations != nil {
+		in.Translations = *p.Translations
 	}
 	// The newsletters stay unless named; a new purpose without them goes
 	// to its default newsletter.
