@@ -72,6 +72,10 @@ type Campaign struct {
 	Name    string          `json:"name"`
 	Subject string          `json:"subject"`
 	Purpose CampaignPurpose `json:"purpose"`
+	// NewsletterIDs are the newsletters the campaign goes to, all of its
+	// purpose; a campaign written without them goes to the default
+	// newsletter of its purpose.
+	NewsletterIDs []int64 `json:"newsletter_ids"`
 	// Locale ("en" or "ru") is the language of the footer and of the
 	// List-Unsubscribe mailto subject; empty means each recipient's own.
 	Locale string `json:"locale"`
@@ -124,6 +128,9 @@ type CampaignInput struct {
 	Translations map[string]CampaignTranslation `json:"translations"`
 	Archive      bool                           `json:"archive"`
 	TrackClicks  bool                           `json:"track_clicks"`
+	// NewsletterIDs are the newsletters to send to; none: the default
+	// newsletter of Purpose.
+	NewsletterIDs []int64 `json:"newsletter_ids"`
 }
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
@@ -139,6 +146,9 @@ type CampaignPatch struct {
 	Translations *map[string]CampaignTranslation `json:"translations"`
 	Archive      *bool                           `json:"archive"`
 	TrackClicks  *bool                           `json:"track_clicks"`
+	// NewsletterIDs replaces the newsletters when set; a new purpose
+	// without them goes to its default newsletter.
+	NewsletterIDs *[]int64 `json:"newsletter_ids"`
 }
 
 // apply writes the fields of p that are set onto c.
@@ -311,6 +321,11 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	ids, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), c.Purpose, in.NewsletterIDs)
+	if err != nil {
+		return nil, err
+	}
+	c.NewsletterIDs = ids
 	if err := s.Store.Campaigns().CreateCampaign(ctx, c); err != nil {
 		return nil, err
 	}
@@ -360,8 +375,12 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if c.Status != CampaignDraft {
 		return nil, Errorf(ECONFLICT, "Only a draft can be edited; this campaign is %s.", c.Status)
 	}
+	before := c.Purpose
 	p.apply(c)
 	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.patchNewsletters(ctx, c, before, p.NewsletterIDs); err != nil {
 		return nil, err
 	}
 	if err := s.Store.Campaigns().UpdateCampaignDraft(ctx, c); err != nil {
@@ -377,7 +396,26 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
 		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
-		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks})
+		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks, NewsletterIDs: &in.NewsletterIDs})
+}
+
+// patchNewsletters sets the newsletters of c after a change: the ones
+// given, or, when none are given and the purpose changed from before, the
+// new purpose's default.
+func (s *Campaigns) patchNewsletters(ctx context.Context, c *Campaign, before CampaignPurpose, ids *[]int64) error {
+	want := c.NewsletterIDs
+	switch {
+	case ids != nil:
+		want = *ids
+	case c.Purpose != before:
+		want = nil
+	}
+	checked, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), c.Purpose, want)
+	if err != nil {
+		return err
+	}
+	c.NewsletterIDs = checked
+	return nil
 }
 
 // Schedule plans a draft (or re-plans a scheduled campaign) for at; a nil
@@ -391,6 +429,11 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 	if cur.Status == CampaignDraft || cur.Status == CampaignScheduled {
 		check := *cur
 		if err := check.Validate(); err != nil {
+			return nil, err
+		}
+		// A newsletter may have changed purpose since the campaign was
+		// saved: it must still be the campaign's.
+		if _, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), cur.Purpose, cur.NewsletterIDs); err != nil {
 			return nil, err
 		}
 	}

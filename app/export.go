@@ -14,6 +14,10 @@ type Export struct {
 	ConsentEvents []ConsentEvent   `json:"consent_history"`
 	Requests      []Request        `json:"requests"`
 	Deliveries    []DeliveryRecord `json:"deliveries"`
+	// Newsletters and NewsletterEvents are the newsletters the person is
+	// or was on and every join and leave, with its evidence.
+	Newsletters      []NewsletterMembership `json:"newsletters"`
+	NewsletterEvents []NewsletterEvent      `json:"newsletter_history"`
 }
 
 // ExportSubscriber returns everything held about a subscriber.
@@ -44,6 +48,12 @@ func (c *Core) export(ctx context.Context, subscriberID int64) (*Export, error) 
 		return nil, err
 	}
 	if x.Requests, err = c.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
+		return nil, err
+	}
+	if x.Newsletters, err = c.Store.Newsletters().Memberships(ctx, sub.ID); err != nil {
+		return nil, err
+	}
+	if x.NewsletterEvents, err = c.Store.Newsletters().NewsletterEvents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
 	if x.Deliveries, err = c.Store.Campaigns().SubscriberDeliveries(ctx, sub.ID); err != nil {

@@ -27,6 +27,8 @@ type Store interface {
 	MailLayouts() MailLayoutStore
 	Suppressions() SuppressionStore
 	Campaigns() CampaignStore
+	// Newsletters keeps the lists and who is on them (newsletter.go).
+	Newsletters() NewsletterStore
 	Feedback() FeedbackStore
 	Inbound() InboundStore
 	Audit() AuditStore

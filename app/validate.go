@@ -48,6 +48,7 @@ const (
 	FieldConsentCrossBorder = "consent_cross_border"
 	FieldForm               = "form"
 	FieldPage               = "page"
+	FieldNewsletters        = "newsletters"
 )
 
 // Message keys of the validation rules.
@@ -69,6 +70,8 @@ const (
 	msgConsentProcessing  = "consent.processing_required"
 	msgConsentCrossBorder = "consent.cross_border_required"
 	msgPageInvalid        = "page.invalid"
+	msgNewslettersUnknown = "newsletters.unknown"
+	msgNewslettersConsent = "newsletters.marketing_consent"
 )
 
 // validateRawInputMaxBytes bounds the work done on a raw field before any
@@ -126,6 +129,9 @@ type SubscribeInput struct {
 	ConsentProcessing  bool
 	ConsentMarketing   bool
 	ConsentCrossBorder bool
+	// Newsletters are the ids of the public newsletters chosen; none
+	// means the default newsletter of each consented purpose.
+	Newsletters []int64
 }
 
 // Validate checks every field and, when all are valid, normalizes them in

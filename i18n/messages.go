@@ -69,6 +69,14 @@ var validation = map[string][2]string{
 		"Consent to the processing of personal data is required to subscribe.",
 		"Для подписки необходимо согласие на обработку персональных данных.",
 	},
+	"newsletters.unknown": {
+		"Please choose among the newsletters offered.",
+		"Пожалуйста, выберите из предложенных рассылок.",
+	},
+	"newsletters.marketing_consent": {
+		"The newsletters with news and offers need your consent to advertising: tick it, or untick them.",
+		"Для рассылок с новостями и предложениями нужно согласие на получение рекламы: отметьте его или снимите отметку с них.",
+	},
 	"consent.cross_border_required": {
 		"Our mail is sent through servers abroad: consent to the cross-border transfer of your data is required to subscribe.",
 		"Наши письма отправляются через серверы за рубежом: для подписки необходимо согласие на трансграничную передачу данных.",

@@ -172,6 +172,13 @@ func (e *campaignEnv) seed(t *testing.T, first, n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As the consents make them: on the default newsletter of each purpose.
+	_, err = e.db.Exec(`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
+		SELECT s.id, n.id, 'import', now() FROM subscribers s CROSS JOIN newsletters n
+		WHERE n.is_default AND s.email = ANY($1) ON CONFLICT DO NOTHING`, emails)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return emails
 }
 

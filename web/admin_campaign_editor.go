@@ -41,7 +41,7 @@ type editorFormat struct {
 func campaignFormInput(c *fiber.Ctx) app.CampaignInput {
 	in := app.CampaignInput{Name: c.FormValue("name"), Purpose: app.CampaignPurpose(c.FormValue("purpose")),
 		Locale: c.FormValue("locale"), Format: app.CampaignFormat(c.FormValue("format")), BodyText: c.FormValue("body_text"),
-		Archive: c.FormValue("archive") != "", TrackClicks: c.FormValue("track_clicks") != ""}
+		Archive: c.FormValue("archive") != "", TrackClicks: c.FormValue("track_clicks") != "", NewsletterIDs: formNewsletterIDs(c)}
 	setBody := func(body string) {
 		if in.Format == app.FormatMarkdown {
 			in.Body = body
@@ -86,7 +86,7 @@ func hasLanguageFields(c *fiber.Ctx) bool {
 func inputOf(camp *app.Campaign) app.CampaignInput {
 	return app.CampaignInput{Name: camp.Name, Subject: camp.Subject, Purpose: camp.Purpose, Locale: camp.Locale,
 		Format: camp.Format, Body: camp.Body, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText, Translations: camp.Translations,
-		Archive: camp.Archive, TrackClicks: camp.TrackClicks}
+		Archive: camp.Archive, TrackClicks: camp.TrackClicks, NewsletterIDs: camp.NewsletterIDs}
 }
 
 // campaignForm is the data of the campaign form for in, with the

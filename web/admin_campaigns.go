@@ -103,6 +103,8 @@ type campaignFormData struct {
 	// (admin_campaign_editor.go).
 	Formats []editorFormat
 	Langs   []editorLang
+	// Newsletters are the choices of newsletters (campaignFormPage).
+	Newsletters []newsletterChoice
 }
 
 // campaignFormErrors is formErrors with the messages of the campaign rules
@@ -123,7 +125,7 @@ const testRetryAfter = "600"
 func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	d := campaignForm(loc, 0, app.CampaignInput{Purpose: app.CampaignMarketing, Format: app.FormatMarkdown}, "", nil)
-	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"), d)
+	return s.campaignFormPage(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
 }
 
 // adminCreateCampaign stores a new draft.
@@ -136,7 +138,7 @@ func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"),
+		return s.campaignFormPage(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
 			campaignForm(loc, 0, in, msg, fields))
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(camp.ID, 10), "admin.ok.campaign_saved")
@@ -152,7 +154,7 @@ func (s *Server) adminEditCampaign(c *fiber.Ctx) error {
 		return app.Errorf(app.ECONFLICT, "Only a draft can be edited; this campaign is %s.", camp.Status)
 	}
 	d := campaignForm(adminLocale(c), camp.ID, inputOf(camp), "", nil)
-	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", camp.Name, d)
+	return s.campaignFormPage(c, fiber.StatusOK, camp.Name, d)
 }
 
 // adminSaveCampaign writes a draft.
@@ -167,7 +169,7 @@ func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", in.Name,
+		return s.campaignFormPage(c, fiber.StatusUnprocessableEntity, in.Name,
 			campaignForm(adminLocale(c), id, in, msg, fields))
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.campaign_saved")

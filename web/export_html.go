@@ -20,6 +20,8 @@ type exportDoc struct {
 	Events                              []exportEvent
 	Requests                            []exportRequest
 	Deliveries                          []exportDelivery
+	Newsletters                         []exportMembership
+	NewsletterEvents                    []exportNewsletterEvent
 	// JSONURL downloads the same export as JSON; empty for none.
 	JSONURL string
 }
@@ -36,6 +38,16 @@ type exportEvent struct {
 type exportRequest struct {
 	app.Request
 	Kind, Channel, Status, Received, Due, Completed, Flagged string
+}
+
+type exportMembership struct {
+	app.NewsletterMembership
+	Purpose, Channel, Joined, Left string
+}
+
+type exportNewsletterEvent struct {
+	app.NewsletterEvent
+	When, Action, Channel string
 }
 
 type exportDelivery struct {
@@ -74,6 +86,14 @@ func (s *Server) newExportDoc(loc string, x *app.Export, jsonURL string) exportD
 	for _, r := range x.Deliveries {
 		d.Deliveries = append(d.Deliveries, exportDelivery{DeliveryRecord: r, Sent: s.localTimePtr(r.SentAt),
 			Purpose: tr("admin.purpose.", r.Purpose), Status: tr("admin.dstatus.", r.Status)})
+	}
+	for _, m := range x.Newsletters {
+		d.Newsletters = append(d.Newsletters, exportMembership{NewsletterMembership: m, Purpose: tr("admin.purpose.", string(m.Purpose)),
+			Channel: tr("admin.channel.", string(m.Channel)), Joined: s.localTime(m.JoinedAt), Left: s.localTimePtr(m.LeftAt)})
+	}
+	for _, e := range x.NewsletterEvents {
+		d.NewsletterEvents = append(d.NewsletterEvents, exportNewsletterEvent{NewsletterEvent: e, When: s.localTime(e.At),
+			Action: tr("export.nl.", string(e.Action)), Channel: tr("admin.channel.", string(e.Channel))})
 	}
 	return d
 }

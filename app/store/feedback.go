@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"newsletter/app"
@@ -80,6 +81,31 @@ func (s *Store) RecordReplayKey(ctx context.Context, key string, at, purgeBefore
 const unsubscribedSQL = `kind IN ('marketing_optout', 'consent_revocation') AND channel IN ('one_click', 'web', 'email')
 	AND status <> 'rejected' AND subscriber_id IS NOT NULL`
 
+// leaveIDOffset numbers the unsubscribes that are newsletter leaves after
+// every request id, so one list pages through both by id.
+const leaveIDOffset = "1099511627776"
+
+// leaveOutcomes lists, after the opt-out requests, the people who only
+// left the campaign's newsletters through its links: one row each,
+// numbered after every request id (leaveIDOffset plus their first leave's
+// id), so one list pages through both by id.
+func (s *Store) leaveOutcomes(ctx context.Context, args map[string]any, limit int) ([]outcomeRow, error) {
+	var rows []outcomeRow
+	err := s.with(ctx).Raw(`SELECT e.id + `+leaveIDOffset+` AS id, e.subscriber_id, 'unsubscribed' AS kind, 'newsletter_left' AS detail,
+			e.channel AS source, e.created_at AS at
+		FROM newsletter_events e WHERE e.id IN (
+			SELECT MIN(f.id) FROM newsletter_events f WHERE f.campaign_id = @c AND f.action = 'left'
+				AND f.channel IN ('one_click', 'web', 'email')
+				AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.campaign_id = @c AND r.subscriber_id = f.subscriber_id AND `+unsubscribedSQL+`)
+			GROUP BY f.subscriber_id)
+			AND e.id + `+leaveIDOffset+` > @after
+		ORDER BY e.id LIMIT `+strconv.Itoa(limit), args).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("campaign outcomes: newsletter leaves: %w", err)
+	}
+	return rows, nil
+}
+
 // bouncesSQL is every bounce of the campaigns @ids, one row per delivery
 // and source event: reported ones, and the failures whose SMTP answer was a
 // refusal (5xx hard, 4xx given up soft).
@@ -106,8 +132,14 @@ func (s *Store) CampaignFeedback(ctx context.Context, ids []int64) (map[int64]ap
 		N          int64
 	}
 	var counts []count
-	if err := db.Raw(`SELECT campaign_id, '' AS key, COUNT(DISTINCT subscriber_id) AS n FROM requests
-		WHERE campaign_id IN @ids AND `+unsubscribedSQL+` GROUP BY campaign_id`, args).Scan(&counts).Error; err != nil {
+	// An unsubscribe is an opt-out request, or leaving the campaign's
+	// newsletters through its links; a person counts once.
+	if err := db.Raw(`SELECT campaign_id, '' AS key, COUNT(DISTINCT subscriber_id) AS n FROM (
+			SELECT campaign_id, subscriber_id FROM requests WHERE campaign_id IN @ids AND `+unsubscribedSQL+`
+			UNION ALL
+			SELECT campaign_id, subscriber_id FROM newsletter_events WHERE campaign_id IN @ids AND action = 'left'
+				AND channel IN ('one_click', 'web', 'email')
+		) u GROUP BY campaign_id`, args).Scan(&counts).Error; err != nil {
 		return nil, fmt.Errorf("count unsubscribes: %w", err)
 	}
 	for _, c := range counts {
@@ -198,6 +230,13 @@ func (s *Store) CampaignOutcomes(ctx context.Context, q app.OutcomeQuery) ([]app
 	var rows []outcomeRow
 	if err := s.with(ctx).Raw(sql, args).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("campaign outcomes: %w", err)
+	}
+	if q.List == app.OutcomeUnsubscribed && len(rows) < q.Limit {
+		left, err := s.leaveOutcomes(ctx, args, q.Limit-len(rows))
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, left...)
 	}
 	out := make([]app.CampaignOutcome, len(rows))
 	var subIDs []int64

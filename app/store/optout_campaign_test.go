@@ -10,9 +10,10 @@ import (
 	"newsletter/app/store"
 )
 
-// TestOptOutBetweenMaterializationAndSend: a person who opts out after a
-// marketing campaign made their delivery row, but before the batch sends
-// it, gets no message: the claim at send time judges consent again.
+// TestOptOutBetweenMaterializationAndSend: a person who leaves the
+// newsletter (one-click) after a marketing campaign made their delivery
+// row, but before the batch sends it, gets no message: the claim at send
+// time judges membership and consent again.
 func TestOptOutBetweenMaterializationAndSend(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -75,14 +76,18 @@ func TestOptOutBetweenMaterializationAndSend(t *testing.T) {
 		if err != nil || got.OptedOut != 1 {
 			t.Fatalf("campaign counters %+v %v", got, err)
 		}
-		reqs, err := s.ListRequests(ctx, app.RequestFilter{SubscriberID: leaving.ID})
-		if err != nil || len(reqs) != 1 {
-			t.Fatalf("requests %+v %v", reqs, err)
+		// The one-click left the campaign's newsletter, recorded with the
+		// campaign; no request, and the consent stays.
+		evs, err := s.NewsletterEvents(ctx, leaving.ID)
+		if err != nil || len(evs) == 0 {
+			t.Fatalf("newsletter events %+v %v", evs, err)
 		}
-		r := reqs[0]
-		if r.Kind != app.KindMarketingOptout || r.Channel != app.ChannelOneClick || r.Status != app.RequestCompleted ||
-			r.CampaignID == nil || *r.CampaignID != c.ID {
-			t.Fatalf("register entry %+v", r)
+		last := evs[len(evs)-1]
+		if last.Action != app.NewsletterLeft || last.Channel != app.ChannelOneClick || last.CampaignID == nil || *last.CampaignID != c.ID {
+			t.Fatalf("leave %+v", last)
+		}
+		if reqs, err := s.ListRequests(ctx, app.RequestFilter{SubscriberID: leaving.ID}); err != nil || len(reqs) != 0 {
+			t.Fatalf("requests %+v %v: leaving a newsletter is no request", reqs, err)
 		}
 	})
 }
