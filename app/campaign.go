@@ -79,6 +79,13 @@ type Campaign struct {
 	BodyText string         `json:"body_text"`
 	Status   CampaignStatus `json:"status"`
 	SendAt   *time.Time     `json:"send_at"`
+	// SegmentID names the segment the campaign goes to (nil: everyone in
+	// its audience); Segment is that segment's filter, read with it.
+	SegmentID *int64         `json:"segment_id"`
+	Segment   *SegmentFilter `json:"-"`
+	// Template marks a campaign kept to start others from: it is never
+	// sent.
+	Template bool `json:"template"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
@@ -110,6 +117,8 @@ type CampaignInput struct {
 	Locale   string          `json:"locale"`
 	BodyHTML string          `json:"body_html"`
 	BodyText string          `json:"body_text"`
+	// SegmentID is the segment to send to; nil or 0 means none.
+	SegmentID *int64 `json:"segment_id"`
 }
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
@@ -120,6 +129,8 @@ type CampaignPatch struct {
 	Locale   *string          `json:"locale"`
 	BodyHTML *string          `json:"body_html"`
 	BodyText *string          `json:"body_text"`
+	// SegmentID changes the segment when set; 0 removes it.
+	SegmentID *int64 `json:"segment_id"`
 }
 
 // apply writes the fields of p that are set onto c.
@@ -137,6 +148,25 @@ func (p CampaignPatch) apply(c *Campaign) {
 	if p.Purpose != nil {
 		c.Purpose = *p.Purpose
 	}
+	if p.SegmentID != nil {
+		c.SegmentID = segmentRef(*p.SegmentID)
+	}
+}
+
+// segmentRef is the segment id of a campaign: nil for none (0).
+func segmentRef(id int64) *int64 {
+	if id <= 0 {
+		return nil
+	}
+	return &id
+}
+
+// segmentFilter is the filter of the campaign's segment (zero: everyone).
+func (c *Campaign) segmentFilter() SegmentFilter {
+	if c.Segment == nil {
+		return SegmentFilter{}
+	}
+	return *c.Segment
 }
 
 // Validate checks the fields a marketer writes, and that the bodies and
@@ -193,9 +223,11 @@ func (c *Campaign) Validate() error {
 
 // CampaignFilter narrows a campaign listing.
 type CampaignFilter struct {
-	Status   CampaignStatus
-	BeforeID int64 // newest first: ids below this
-	Limit    int
+	Status CampaignStatus
+	// Templates lists the templates instead of the campaigns.
+	Templates bool
+	BeforeID  int64 // newest first: ids below this
+	Limit     int
 }
 
 // CampaignTransition is a conditional change of a campaign's status: it
@@ -207,6 +239,8 @@ type CampaignTransition struct {
 	SendAt *time.Time
 	// BumpVersion starts a new dispatch round.
 	BumpVersion bool
+	// ClearSendAt removes the send time (back to draft).
+	ClearSendAt bool
 }
 
 // FailedDelivery is one message of a campaign that could not be delivered.
@@ -276,10 +310,16 @@ func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
 func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) (*Campaign, error) {
 	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale,
 		BodyHTML: in.BodyHTML, BodyText: in.BodyText, Status: CampaignDraft}
+	if in.SegmentID != nil {
+		c.SegmentID = segmentRef(*in.SegmentID)
+	}
 	if actor != nil {
 		c.CreatedBy = actor.ID
 	}
 	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkSegment(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.Store.Campaigns().CreateCampaign(ctx, c); err != nil {
@@ -329,6 +369,9 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkSegment(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := s.Store.Campaigns().UpdateCampaignDraft(ctx, c); err != nil {
 		return nil, err
 	}
@@ -340,8 +383,12 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 
 // Replace sets every editable field of a draft.
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
+	seg := int64(0)
+	if in.SegmentID != nil {
+		seg = *in.SegmentID
+	}
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
-		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText})
+		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText, SegmentID: &seg})
 }
 
 // Schedule plans a draft (or re-plans a scheduled campaign) for at; a nil
@@ -351,6 +398,9 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 	cur, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if cur.Template {
+		return nil, Errorf(ECONFLICT, "A template is not sent; start a campaign from it.")
 	}
 	if cur.Status == CampaignDraft || cur.Status == CampaignScheduled {
 		check := *cur

@@ -10,11 +10,14 @@ type Audience struct {
 	// CrossBorder requires the cross-border consent: the mail goes through
 	// a country without adequate protection.
 	CrossBorder bool
+	// Segment narrows the audience to the campaign's segment (segment.go);
+	// the zero filter selects everyone.
+	Segment SegmentFilter
 }
 
 // AudienceOf returns the audience rule of c under op.
 func AudienceOf(c *Campaign, op Operator) Audience {
-	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired()}
+	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired(), Segment: c.segmentFilter()}
 }
 
 // RequiredConsents lists the consents a recipient must have granted:

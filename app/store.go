@@ -25,6 +25,7 @@ type Store interface {
 	Policies() PolicyStore
 	Suppressions() SuppressionStore
 	Campaigns() CampaignStore
+	Segments() SegmentStore
 	Feedback() FeedbackStore
 	Inbound() InboundStore
 	Audit() AuditStore

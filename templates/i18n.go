@@ -520,6 +520,7 @@ var catalog = map[string][2]string{
 	"admin.skip.blocked":             {"processing blocked", "обработка заблокирована"},
 	"admin.skip.erased":              {"data erased", "данные уничтожены"},
 	"admin.skip.cross_border":        {"no cross-border consent", "нет согласия на трансграничную передачу"},
+	"admin.skip.segment":             {"no longer in the segment", "больше не входит в сегмент"},
 	"admin.skip.inactive":            {"subscription not active", "подписка неактивна"},
 	"admin.skip.other":               {"other (skipped before reasons were kept)", "другое (пропущено до учёта причин)"},
 	"admin.outcomes.failed":          {"Failures", "Ошибки отправки"},

@@ -24,6 +24,8 @@ type campaignRow struct {
 	BodyText         string
 	Status           string
 	SendAt           *time.Time
+	SegmentID        *int64
+	Template         bool
 	Version          int64
 	Recipients       int64
 	Sent             int64
@@ -47,7 +49,7 @@ func (r *campaignRow) campaign() *app.Campaign {
 	c := &app.Campaign{
 		ID: r.ID, Name: r.Name, Subject: r.Subject, Purpose: app.CampaignPurpose(r.Purpose), Locale: r.Locale,
 		BodyHTML: r.BodyHTML, BodyText: r.BodyText, Status: app.CampaignStatus(r.Status), SendAt: utcPtr(r.SendAt),
-		Version: r.Version,
+		Version: r.Version, SegmentID: r.SegmentID, Template: r.Template,
 		CampaignCounters: app.CampaignCounters{Recipients: r.Recipients, Sent: r.Sent, Failed: r.Failed,
 			Skipped: r.Skipped, OptedOut: r.OptedOut},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), StartedAt: utcPtr(r.StartedAt),
@@ -72,7 +74,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	t := s.now()
 	r := campaignRow{Name: c.Name, Subject: c.Subject, Purpose: string(c.Purpose), Locale: c.Locale,
 		BodyHTML: c.BodyHTML, BodyText: c.BodyText, Status: string(c.Status), SendAt: c.SendAt,
-		CreatedAt: t, UpdatedAt: t}
+		SegmentID: c.SegmentID, Template: c.Template, CreatedAt: t, UpdatedAt: t}
 	if r.Status == "" {
 		r.Status = string(app.CampaignDraft)
 	}
@@ -82,7 +84,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	if err := s.with(ctx).Create(&r).Error; err != nil {
 		return fmt.Errorf("create campaign: %w", err)
 	}
+	seg := c.Segment
 	*c = *r.campaign()
+	c.Segment = seg
 	return nil
 }
 
@@ -96,6 +100,9 @@ func (s *Store) Campaign(ctx context.Context, id int64) (*app.Campaign, error) {
 	if err := s.addSentShards(ctx, c); err != nil {
 		return nil, err
 	}
+	if err := s.readCampaignSegment(ctx, c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -105,6 +112,7 @@ func (s *Store) ListCampaigns(ctx context.Context, f app.CampaignFilter) ([]app.
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
 	}
+	q = q.Where("template = ?", f.Templates)
 	if f.BeforeID > 0 {
 		q = q.Where("id < ?", f.BeforeID)
 	}
@@ -132,7 +140,7 @@ func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error 
 	t := s.now()
 	res := s.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
 		Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
-			"body_html": c.BodyHTML, "body_text": c.BodyText, "updated_at": t})
+			"body_html": c.BodyHTML, "body_text": c.BodyText, "segment_id": c.SegmentID, "updated_at": t})
 	if res.Error != nil {
 		return fmt.Errorf("update campaign: %w", res.Error)
 	}
@@ -156,6 +164,9 @@ func (s *Store) TransitionCampaign(ctx context.Context, id int64, t app.Campaign
 	set := map[string]any{"status": string(t.To), "updated_at": at}
 	if t.SendAt != nil {
 		set["send_at"] = t.SendAt.UTC()
+	}
+	if t.ClearSendAt {
+		set["send_at"] = nil
 	}
 	if t.BumpVersion {
 		set["version"] = gorm.Expr("version + 1")
