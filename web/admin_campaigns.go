@@ -50,21 +50,23 @@ func campaignProgress(c *app.Campaign) (int64, int) {
 }
 
 type campaignsData struct {
-	Rows   []campaignRow
-	Status string
-	States []option
-	Next   int64
+	Rows      []campaignRow
+	Status    string
+	States    []option
+	Next      int64
+	Templates bool
 }
 
 // adminCampaigns lists campaigns, newest first.
 func (s *Server) adminCampaigns(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: queryID(c, "before"), Limit: adminPageLimit}
+	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: queryID(c, "before"), Limit: adminPageLimit,
+		Templates: c.Query("template") == "1"}
 	list, err := s.deps.Campaigns.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	d := campaignsData{Status: string(f.Status)}
+	d := campaignsData{Status: string(f.Status), Templates: f.Templates}
 	for _, st := range []app.CampaignStatus{app.CampaignDraft, app.CampaignScheduled, app.CampaignRunning, app.CampaignPaused,
 		app.CampaignFinished, app.CampaignCancelled} {
 		d.States = append(d.States, option{string(st), templates.T(loc, "admin.cstatus."+string(st))})
@@ -94,10 +96,26 @@ func (s *Server) activeCampaigns(c *fiber.Ctx, loc string) ([]campaignRow, error
 }
 
 type campaignFormData struct {
-	ID      int64
-	In      app.CampaignInput
-	Message string
-	Errors  map[string]string
+	ID       int64
+	In       app.CampaignInput
+	Message  string
+	Errors   map[string]string
+	Segments []app.Segment
+	// Segment is the chosen segment's id (0: none).
+	Segment int64
+}
+
+// campaignForm shows the campaign form with the segments to choose from.
+func (s *Server) campaignForm(c *fiber.Ctx, status int, title string, d campaignFormData) error {
+	list, err := s.deps.Segments.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	d.Segments = list
+	if d.In.SegmentID != nil {
+		d.Segment = *d.In.SegmentID
+	}
+	return s.adminPage(c, status, "admin_campaign_form", "campaigns", title, d)
 }
 
 // campaignFormErrors is formErrors with the messages of the campaign rules
@@ -117,7 +135,16 @@ const testRetryAfter = "600"
 func campaignInput(c *fiber.Ctx) app.CampaignInput {
 	return app.CampaignInput{Name: c.FormValue("name"), Subject: c.FormValue("subject"),
 		Purpose: app.CampaignPurpose(c.FormValue("purpose")), Locale: c.FormValue("locale"),
-		BodyHTML: c.FormValue("body_html"), BodyText: c.FormValue("body_text")}
+		BodyHTML: c.FormValue("body_html"), BodyText: c.FormValue("body_text"), SegmentID: formSegment(c)}
+}
+
+// formSegment is the segment chosen in the campaign form (nil: none).
+func formSegment(c *fiber.Ctx) *int64 {
+	id, err := strconv.ParseInt(c.FormValue("segment_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil
+	}
+	return &id
 }
 
 // adminNewCampaign shows an empty campaign form.
@@ -125,7 +152,7 @@ func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	d := campaignFormData{In: app.CampaignInput{Purpose: app.CampaignMarketing,
 		BodyHTML: "<p>{{.Name}},</p>\n<p></p>\n"}}
-	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"), d)
+	return s.campaignForm(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
 }
 
 // adminCreateCampaign stores a new draft.
@@ -138,7 +165,7 @@ func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"),
+		return s.campaignForm(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
 			campaignFormData{In: in, Message: msg, Errors: fields})
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(camp.ID, 10), "admin.ok.campaign_saved")
@@ -154,8 +181,8 @@ func (s *Server) adminEditCampaign(c *fiber.Ctx) error {
 		return app.Errorf(app.ECONFLICT, "Only a draft can be edited; this campaign is %s.", camp.Status)
 	}
 	d := campaignFormData{ID: camp.ID, In: app.CampaignInput{Name: camp.Name, Subject: camp.Subject, Purpose: camp.Purpose,
-		Locale: camp.Locale, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText}}
-	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", camp.Name, d)
+		Locale: camp.Locale, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText, SegmentID: camp.SegmentID}}
+	return s.campaignForm(c, fiber.StatusOK, camp.Name, d)
 }
 
 // adminSaveCampaign writes a draft.
@@ -170,7 +197,7 @@ func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", in.Name,
+		return s.campaignForm(c, fiber.StatusUnprocessableEntity, in.Name,
 			campaignFormData{ID: id, In: in, Message: msg, Errors: fields})
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.campaign_saved")
@@ -198,6 +225,13 @@ type campaignData struct {
 	CanResume bool
 	CanCancel bool
 	CanRetry  bool
+	// CanSendNow offers "send now" (with its confirmation) and
+	// CanUnschedule taking a scheduled campaign back to draft.
+	CanSendNow    bool
+	CanUnschedule bool
+	// Count is who the campaign would reach now (before sending).
+	Count       *app.AudienceCount
+	SegmentName string
 	// Failures are the first failed deliveries, by subscriber id.
 	Failures []app.FailedDelivery
 }
@@ -244,6 +278,16 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	d.CanResume = st == app.CampaignPaused
 	d.CanCancel = st != app.CampaignCancelled && st != app.CampaignFinished
 	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
+	d.CanSched = d.CanSched && !camp.Template
+	d.CanSendNow, d.CanUnschedule = d.CanSched, st == app.CampaignScheduled
+	d.SegmentName = s.segmentName(c, loc, camp)
+	if d.CanSched {
+		n, err := s.deps.Campaigns.Audience(c.UserContext(), camp.ID)
+		if err != nil {
+			return err
+		}
+		d.Count = n
+	}
 	if camp.Failed > 0 {
 		failures, err := s.deps.Campaigns.FailedDeliveries(c.UserContext(), camp.ID, 0, 50)
 		if err != nil {

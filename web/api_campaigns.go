@@ -30,6 +30,11 @@ func (s *Server) apiListCampaigns(c *fiber.Ctx) error {
 	bad := map[string]string{}
 	f := app.CampaignFilter{Status: queryOneOf(c, "status", bad, app.CampaignDraft, app.CampaignScheduled, app.CampaignRunning,
 		app.CampaignPaused, app.CampaignCancelled, app.CampaignFinished), BeforeID: queryID(c, "before"), Limit: queryLimit(c, 50)}
+	tpl, err := queryBool(c, "template")
+	if err != nil {
+		return err
+	}
+	f.Templates = tpl
 	if err := invalidFilter(bad); err != nil {
 		return err
 	}
@@ -66,7 +71,10 @@ func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 		return err
 	}
 	in := app.CampaignInput{Name: cur.Name, Subject: cur.Subject, Purpose: cur.Purpose, Locale: cur.Locale,
-		BodyHTML: cur.BodyHTML, BodyText: cur.BodyText}
+		BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, SegmentID: cur.SegmentID}
+	if p.SegmentID != nil {
+		in.SegmentID = p.SegmentID
+	}
 	for _, f := range []struct {
 		dst *string
 		src *string
@@ -134,6 +142,8 @@ func (s *Server) campaignAction(ctx context.Context, me *app.Admin, id int64, ac
 		camp, err = s.deps.Campaigns.Cancel(ctx, me, id)
 	case "retry":
 		retried, camp, err = s.deps.Campaigns.RetryFailed(ctx, me, id)
+	case "unschedule":
+		camp, err = s.deps.Campaigns.Unschedule(ctx, me, id)
 	default:
 		err = fmt.Errorf("unknown campaign action %q", action)
 	}

@@ -200,12 +200,29 @@ func segmentSQL(f app.SegmentFilter, args map[string]any) string {
 }
 
 // CountAudience implements app.SegmentStore: the people of the audience's
-// segment who are active or blocked, each by the reason the claim of a
-// delivery would give them now (skipReasonSQL), in one statement.
+// segment who are active or blocked, each by the first reason the claim
+// of a delivery would skip them for now (skipReasonSQL's order, that is
+// Judge's), in one statement. The consents and the suppression list are
+// joined rather than probed per person (at most one row each: their keys),
+// which lets PostgreSQL hash or merge them: a million people are counted
+// in one pass over each table.
 func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.AudienceCount, error) {
 	args := map[string]any{}
-	q := `SELECT reason, COUNT(*) AS n FROM (SELECT ` + skipReasonSQL(app.Audience{Purpose: a.Purpose, CrossBorder: a.CrossBorder}, args) + ` AS reason
-		FROM subscribers s WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + segmentSQL(a.Segment, args) + `) r
+	joins := []string{"LEFT JOIN suppressions x ON x.email_hash = s.email_hash"}
+	reason := []string{"WHEN s.status = 'blocked' THEN '" + app.SkipBlocked + "'"}
+	for _, p := range a.RequiredConsents() {
+		alias := "c_" + string(p)
+		joins = append(joins, "LEFT JOIN consents "+alias+" ON "+alias+".subscriber_id = s.id AND "+alias+".purpose = '"+string(p)+"'")
+		skip := app.SkipOptedOut
+		if p == app.PurposeCrossBorder {
+			skip = app.SkipCrossBorder
+		}
+		reason = append(reason, "WHEN "+alias+".granted IS NOT TRUE THEN '"+skip+"'")
+	}
+	reason = append(reason, "WHEN x.email_hash IS NOT NULL THEN '"+app.SkipSuppressed+"'")
+	q := `SELECT reason, COUNT(*) AS n FROM (SELECT CASE ` + strings.Join(reason, " ") + ` ELSE '' END AS reason
+		FROM subscribers s ` + strings.Join(joins, " ") + `
+		WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + segmentSQL(a.Segment, args) + `) r
 		GROUP BY reason`
 	var rows []struct {
 		Reason string

@@ -49,6 +49,9 @@ const benchUsage = `newsletter bench: the product's benchmarks
       database URL into a temporary SQLite file
   newsletter bench materialize --recipients N [flags]
       the delivery rows of a campaign to N subscribers, on PostgreSQL
+  newsletter bench audience [--recipients N] [--runs N] [--database-url URL] [--keep]
+      the count of a campaign's audience (default 1000000 varied subscribers),
+      with and without a segment, and the materialization to a segment, on PostgreSQL
 
   Flags of send and materialize:
   --database-url URL   PostgreSQL (default: DATABASE_URL); the bench works in a
@@ -75,6 +78,8 @@ func bench(ctx context.Context, cfg *config.Config, args []string, stdout, stder
 		return benchHTTP(ctx, cfg, args[1:], stdout, stderr)
 	case "import":
 		return benchImport(ctx, cfg, args[1:], stdout)
+	case "audience":
+		return benchAudience(ctx, cfg, args[1:], stdout)
 	case "send", "materialize":
 		o, err := parseBenchFlags(cfg, args[0], args[1:])
 		if err != nil {
