@@ -24,8 +24,12 @@ var segT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func at(days int) *time.Time { t := segT0.AddDate(0, 0, days); return &t }
 
 func segmentPeople() []segmentPerson {
-	web := func(id string) app.SubscriptionSource { return app.SubscriptionSource{Channel: app.ChannelWeb, FormID: id} }
-	imp := func(id string) app.SubscriptionSource { return app.SubscriptionSource{Channel: app.ChannelImport, FormID: id} }
+	web := func(id string) app.SubscriptionSource {
+		return app.SubscriptionSource{Channel: app.ChannelWeb, FormID: id}
+	}
+	imp := func(id string) app.SubscriptionSource {
+		return app.SubscriptionSource{Channel: app.ChannelImport, FormID: id}
+	}
 	var out []segmentPerson
 	locales := []string{"en", "ru"}
 	times := []*time.Time{at(-10), at(0), at(5), at(30), nil}
