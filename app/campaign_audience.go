@@ -13,11 +13,34 @@ type Audience struct {
 	// Segment narrows the audience to the campaign's segment (segment.go);
 	// the zero filter selects everyone.
 	Segment SegmentFilter
+	// Newsletters are the campaign's newsletters: a recipient must be on
+	// one of them. None means the default newsletter of Purpose.
+	Newsletters []int64
 }
 
 // AudienceOf returns the audience rule of c under op.
 func AudienceOf(c *Campaign, op Operator) Audience {
-	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired(), Segment: c.segmentFilter()}
+	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired(), Newsletters: c.NewsletterIDs,
+		Segment: c.segmentFilter()}
+}
+
+// Member reports whether a person on the newsletters on (their current
+// memberships) is on one of the audience's newsletters.
+func (a Audience) Member(on []Newsletter) bool {
+	for _, n := range on {
+		if len(a.Newsletters) == 0 {
+			if n.Default && n.Purpose == a.Purpose {
+				return true
+			}
+			continue
+		}
+		for _, id := range a.Newsletters {
+			if n.ID == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // RequiredConsents lists the consents a recipient must have granted:
@@ -34,13 +57,14 @@ func (a Audience) RequiredConsents() []Purpose {
 	return ps
 }
 
-// Judge decides, at send time, what becomes of a delivery to s:
-// DeliverySending when the message may go, DeliveryOptedOut when the
-// person withdrew a consent the campaign needs, DeliverySkipped when they
+// Judge decides, at send time, what becomes of a delivery to s, who is on
+// the newsletters on now: DeliverySending when the message may go,
+// DeliveryOptedOut when the person withdrew a consent the campaign needs
+// or left its newsletters, DeliverySkipped when they
 // are no longer active (blocked, erased), lack the cross-border consent or
 // are on the suppression list. The database applies the same rule in SQL;
 // this is its reference.
-func (a Audience) Judge(s *Subscriber, consents []Consent, suppressed bool) DeliveryStatus {
+func (a Audience) Judge(s *Subscriber, consents []Consent, on []Newsletter, suppressed bool) DeliveryStatus {
 	if s == nil || s.Status != StatusActive || s.Email == "" {
 		return DeliverySkipped
 	}
@@ -49,6 +73,9 @@ func (a Audience) Judge(s *Subscriber, consents []Consent, suppressed bool) Deli
 		granted[c.Purpose] = c.Granted
 	}
 	if !granted[PurposeProcessing] || (a.Purpose == CampaignMarketing && !granted[PurposeMarketing]) {
+		return DeliveryOptedOut
+	}
+	if !a.Member(on) {
 		return DeliveryOptedOut
 	}
 	if a.CrossBorder && !granted[PurposeCrossBorder] {

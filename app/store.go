@@ -26,6 +26,8 @@ type Store interface {
 	Suppressions() SuppressionStore
 	Campaigns() CampaignStore
 	Segments() SegmentStore
+	// Newsletters keeps the lists and who is on them (newsletter.go).
+	Newsletters() NewsletterStore
 	Feedback() FeedbackStore
 	Inbound() InboundStore
 	Audit() AuditStore

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -283,7 +284,7 @@ func TestSubscribeInputValidate(t *testing.T) {
 			Locale: "ru", FormID: "footer", Page: "https://example.com/blog/post",
 			ConsentProcessing: true, ConsentMarketing: true,
 		}
-		if in != want {
+		if !reflect.DeepEqual(in, want) {
 			t.Errorf("got %+v\nwant %+v", in, want)
 		}
 	})
@@ -365,7 +366,7 @@ func TestSubscribeInputValidate(t *testing.T) {
 					t.Errorf("no message for %s in %v", f, e.Fields)
 				}
 			}
-			if in != before {
+			if !reflect.DeepEqual(in, before) {
 				t.Errorf("input changed on failure: %+v", in)
 			}
 		})
@@ -416,7 +417,7 @@ func FuzzSubscribeInputValidate(f *testing.F) {
 			if !errors.As(err, &e) || e.Code != EINVALID || len(e.Fields) == 0 {
 				t.Fatalf("bad error %#v", err)
 			}
-			if in != before {
+			if !reflect.DeepEqual(in, before) {
 				t.Fatalf("input changed on failure")
 			}
 			return
@@ -425,7 +426,7 @@ func FuzzSubscribeInputValidate(f *testing.F) {
 			t.Fatalf("locale %q", in.Locale)
 		}
 		again := in
-		if err := again.Validate(crossBorder, "RU"); err != nil || again != in {
+		if err := again.Validate(crossBorder, "RU"); err != nil || !reflect.DeepEqual(again, in) {
 			t.Fatalf("not idempotent: %+v -> %+v, %v", in, again, err)
 		}
 	})

@@ -478,6 +478,8 @@ var catalog = map[string][2]string{
 	"reply.thanks":           {"We received your message.", "Мы получили ваше письмо."},
 	"reply.optout.subject":   {"You are unsubscribed", "Вы отписаны от рассылки"},
 	"reply.optout.text":      {"From now on we send you no advertising: no news about new products, services, special offers or events. Informational mail about the service continues.", "С этого момента мы не присылаем вам рекламу: новости о новых продуктах, услугах, специальных предложениях и мероприятиях. Информационные письма о сервисе продолжат приходить."},
+	"reply.left.subject":     {"You left the newsletter", "Вы отписаны от этой рассылки"},
+	"reply.left.text":        {"From now on we send you nothing more from the newsletter that message came from. Your other newsletters and consents stay as they were.", "С этого момента мы больше не присылаем вам письма той рассылки, из которой пришло это письмо. Другие ваши рассылки и согласия остаются как были."},
 	"reply.optout.prefs":     {"To change your choices, open your preferences:", "Чтобы изменить выбор, откройте настройки подписки:"},
 	"reply.update.subject":   {"Your request to correct your data", "Ваш запрос на актуализацию данных"},
 	"reply.update.text":      {"While your data is being corrected we suspend its processing and send you no mail. Please correct your name and telephone number in your preferences; we complete the correction within 7 working days.", "Пока данные уточняются, мы приостанавливаем их обработку и не присылаем вам писем. Пожалуйста, исправьте имя и телефон на странице настроек; мы завершим актуализацию в течение 7 рабочих дней."},

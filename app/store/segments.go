@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"newsletter/app"
 )
@@ -199,13 +202,14 @@ func segmentSQL(f app.SegmentFilter, args map[string]any) string {
 	return "(" + strings.Join(parts, " AND ") + ")"
 }
 
-// CountAudience implements app.SegmentStore: the people of the audience's
-// segment who are active or blocked, each by the first reason the claim
-// of a delivery would skip them for now (skipReasonSQL's order, that is
-// Judge's), in one statement. The consents and the suppression list are
-// joined rather than probed per person (at most one row each: their keys),
-// which lets PostgreSQL hash or merge them: a million people are counted
-// in one pass over each table.
+// CountAudience implements app.SegmentStore: the people on the audience's
+// newsletters and in its segment who are active or blocked, each by the
+// first reason the claim of a delivery would skip them for now
+// (skipReasonSQL's order, that is Judge's), in one statement; then, for a
+// campaign on several newsletters, those it would reach per newsletter.
+// The consents and the suppression list are joined rather than probed per
+// person (at most one row each: their keys), which lets PostgreSQL hash or
+// merge them: a million people are counted in one pass over each table.
 func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.AudienceCount, error) {
 	args := map[string]any{}
 	joins := []string{"LEFT JOIN suppressions x ON x.email_hash = s.email_hash"}
@@ -220,21 +224,15 @@ func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.Audienc
 		reason = append(reason, "WHEN "+alias+".granted IS NOT TRUE THEN '"+skip+"'")
 	}
 	reason = append(reason, "WHEN x.email_hash IS NOT NULL THEN '"+app.SkipSuppressed+"'")
-	q := `SELECT reason, COUNT(*) AS n FROM (SELECT CASE ` + strings.Join(reason, " ") + ` ELSE '' END AS reason
-		FROM subscribers s ` + strings.Join(joins, " ") + `
-		WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + segmentSQL(a.Segment, args) + `) r
+	from := `FROM subscribers s ` + strings.Join(joins, " ") + `
+		WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + memberSQL(a) + ` AND ` + segmentSQL(a.Segment, args)
+	q := `SELECT reason, COUNT(*) AS n FROM (SELECT CASE ` + strings.Join(reason, " ") + ` ELSE '' END AS reason ` + from + `) r
 		GROUP BY reason`
 	var rows []struct {
 		Reason string
 		N      int64
 	}
-	db := s.with(ctx)
-	if len(args) > 0 {
-		db = db.Raw(q, args)
-	} else {
-		db = db.Raw(q) // no parameter: a map would be taken for one
-	}
-	if err := db.Scan(&rows).Error; err != nil {
+	if err := rawNamed(s.with(ctx), q, args).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("count audience: %w", err)
 	}
 	out := &app.AudienceCount{ByNewsletter: map[string]int64{}}
@@ -252,5 +250,42 @@ func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.Audienc
 			out.Excluded.Suppressed += r.N
 		}
 	}
+	ids := a.Newsletters
+	if len(ids) == 0 {
+		d, err := s.DefaultNewsletter(ctx, a.Purpose)
+		if err != nil {
+			return nil, fmt.Errorf("count audience: %w", err)
+		}
+		ids = []int64{d.ID}
+	}
+	if len(ids) == 1 {
+		out.ByNewsletter[strconv.FormatInt(ids[0], 10)] = out.Total
+		return out, nil
+	}
+	per := `SELECT m.newsletter_id AS id, COUNT(*) AS n FROM newsletter_members m JOIN (SELECT s.id, CASE ` +
+		strings.Join(reason, " ") + ` ELSE '' END AS reason ` + from + `) r ON r.id = m.subscriber_id
+		WHERE r.reason = '' AND m.left_at IS NULL AND m.newsletter_id IN ` + idList(ids) + ` GROUP BY m.newsletter_id`
+	var perRows []struct {
+		ID int64
+		N  int64
+	}
+	if err := rawNamed(s.with(ctx), per, args).Scan(&perRows).Error; err != nil {
+		return nil, fmt.Errorf("count audience per newsletter: %w", err)
+	}
+	for _, id := range ids {
+		out.ByNewsletter[strconv.FormatInt(id, 10)] = 0
+	}
+	for _, r := range perRows {
+		out.ByNewsletter[strconv.FormatInt(r.ID, 10)] = r.N
+	}
 	return out, nil
+}
+
+// rawNamed is db.Raw with named arguments, or none: an empty map would be
+// taken for one positional argument.
+func rawNamed(db *gorm.DB, q string, args map[string]any) *gorm.DB {
+	if len(args) == 0 {
+		return db.Raw(q)
+	}
+	return db.Raw(q, args)
 }
