@@ -133,8 +133,10 @@ func seedAudience(ctx context.Context, db *benchDB, n int) error {
 		SELECT s.id, 'processing', 'granted', CASE WHEN s.id % 5 >= 3 THEN 'import' ELSE 'web' END,
 			CASE s.id % 5 WHEN 0 THEN 'footer' WHEN 1 THEN 'footer' WHEN 2 THEN 'popup' ELSE 'fair' END, now()
 		FROM subscribers s`,
+		`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
+		SELECT s.id, n.id, 'import', now() FROM subscribers s CROSS JOIN newsletters n WHERE n.is_default`,
 		`INSERT INTO suppressions (email_hash, reason) SELECT 'bench:' || g, 'manual' FROM generate_series(7, $1::int, 200) g`,
-		`ANALYZE subscribers`, `ANALYZE consents`, `ANALYZE consent_events`, `ANALYZE suppressions`,
+		`ANALYZE subscribers`, `ANALYZE consents`, `ANALYZE consent_events`, `ANALYZE suppressions`, `ANALYZE newsletter_members`,
 	} {
 		var err error
 		if strings.Contains(q, "$1") {
