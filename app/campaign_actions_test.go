@@ -10,7 +10,6 @@ import (
 	"newsletter/internal/testenv"
 )
 
-
 // TestSegmentValidate: the filter is checked and put in canonical form.
 func TestSegmentValidate(t *testing.T) {
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("MSK", 3*3600))
