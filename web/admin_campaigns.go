@@ -389,17 +389,23 @@ func (s *Server) adminScheduleCampaign(c *fiber.Ctx) error {
 		_, err = s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, at)
 	}
 	if err != nil {
-		msg, fields, err := campaignFormErrors(adminLocale(c), err)
-		if err != nil {
-			return err
-		}
-		camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
-		if gerr != nil {
-			return gerr
-		}
-		return s.campaignPage(c, fiber.StatusUnprocessableEntity, camp, msg, fields, "")
+		return s.campaignRefused(c, fiber.StatusUnprocessableEntity, id, err)
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.scheduled")
+}
+
+// campaignRefused shows the campaign page again with the message of an
+// action the campaign refused (a rule, its status).
+func (s *Server) campaignRefused(c *fiber.Ctx, status int, id int64, err error) error {
+	msg, fields, err := campaignFormErrors(adminLocale(c), err)
+	if err != nil {
+		return err
+	}
+	camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
+	if gerr != nil {
+		return gerr
+	}
+	return s.campaignPage(c, status, camp, msg, fields, "")
 }
 
 // adminCampaignAction pauses, resumes, cancels or retries the failed

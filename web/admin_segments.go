@@ -251,15 +251,7 @@ func (s *Server) adminSendNow(c *fiber.Ctx) error {
 		return c.Redirect("/admin/campaigns/"+strconv.FormatInt(id, 10)+"/send", fiber.StatusSeeOther)
 	}
 	if _, err := s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, nil); err != nil {
-		msg, fields, err := campaignFormErrors(adminLocale(c), err)
-		if err != nil {
-			return err
-		}
-		camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
-		if gerr != nil {
-			return gerr
-		}
-		return s.campaignPage(c, fiber.StatusConflict, camp, msg, fields, "")
+		return s.campaignRefused(c, fiber.StatusConflict, id, err)
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.sending")
 }

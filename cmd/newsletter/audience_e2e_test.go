@@ -77,13 +77,14 @@ func TestSegmentSendNowEndToEnd(t *testing.T) {
 	screenshot(t, ctx, "segments")
 
 	// The campaign to it, and its count.
+	run(t, ctx, 30*time.Second, "new campaign", chromedp.Navigate(p.base+"/admin/campaigns/new"),
+		chromedp.WaitVisible(chromedp.CSS("#campaign-form")))
+	option := segmentOption(t, ctx, "Russian readers")
 	run(t, ctx, 30*time.Second, "create campaign",
-		chromedp.Navigate(p.base+"/admin/campaigns/new"),
-		chromedp.WaitVisible(chromedp.CSS("#campaign-form")),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Зимние новости"),
 		chromedp.SendKeys(chromedp.CSS("#subject"), "Новости зимы"),
 		chromedp.SetValue(chromedp.CSS("#body_html"), "<p>Здравствуйте, {{.Name}}!</p>"),
-		chromedp.SetValue(chromedp.CSS("#segment_id"), segmentOption(t, ctx, "Russian readers")),
+		chromedp.SetValue(chromedp.CSS("#segment_id"), option),
 		chromedp.Click(chromedp.CSS("#save-campaign")),
 		chromedp.WaitVisible(chromedp.CSS("#audience-total")),
 	)
