@@ -207,12 +207,26 @@ func segmentSQL(f app.SegmentFilter, args map[string]any) string {
 // first reason the claim of a delivery would skip them for now
 // (skipReasonSQL's order, that is Judge's), in one statement; then, for a
 // campaign on several newsletters, those it would reach per newsletter.
-// The consents and the suppression list are joined rather than probed per
-// person (at most one row each: their keys), which lets PostgreSQL hash or
-// merge them: a million people are counted in one pass over each table.
+// The statement starts from the newsletters' current members (an index
+// range each) and joins the consents and the suppression list (at most
+// one row each: their keys) instead of probing them per person, so
+// PostgreSQL hashes or merges them: a million people are counted in one
+// pass over each table.
 func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.AudienceCount, error) {
+	ids := a.Newsletters
+	if len(ids) == 0 {
+		d, err := s.DefaultNewsletter(ctx, a.Purpose)
+		if err != nil {
+			return nil, fmt.Errorf("count audience: %w", err)
+		}
+		ids = []int64{d.ID}
+	}
+	members := `SELECT DISTINCT subscriber_id FROM newsletter_members WHERE left_at IS NULL AND newsletter_id IN ` + idList(ids)
+	if len(ids) == 1 {
+		members = `SELECT subscriber_id FROM newsletter_members WHERE left_at IS NULL AND newsletter_id = ` + strconv.FormatInt(ids[0], 10)
+	}
 	args := map[string]any{}
-	joins := []string{"LEFT JOIN suppressions x ON x.email_hash = s.email_hash"}
+	joins := []string{"JOIN subscribers s ON s.id = mm.subscriber_id", "LEFT JOIN suppressions x ON x.email_hash = s.email_hash"}
 	reason := []string{"WHEN s.status = 'blocked' THEN '" + app.SkipBlocked + "'"}
 	for _, p := range a.RequiredConsents() {
 		alias := "c_" + string(p)
@@ -224,15 +238,14 @@ func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.Audienc
 		reason = append(reason, "WHEN "+alias+".granted IS NOT TRUE THEN '"+skip+"'")
 	}
 	reason = append(reason, "WHEN x.email_hash IS NOT NULL THEN '"+app.SkipSuppressed+"'")
-	from := `FROM subscribers s ` + strings.Join(joins, " ") + `
-		WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + memberSQL(a) + ` AND ` + segmentSQL(a.Segment, args)
-	q := `SELECT reason, COUNT(*) AS n FROM (SELECT CASE ` + strings.Join(reason, " ") + ` ELSE '' END AS reason ` + from + `) r
-		GROUP BY reason`
+	judged := `SELECT s.id, CASE ` + strings.Join(reason, " ") + ` ELSE '' END AS reason
+		FROM (` + members + `) mm ` + strings.Join(joins, " ") + `
+		WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + segmentSQL(a.Segment, args)
 	var rows []struct {
 		Reason string
 		N      int64
 	}
-	if err := rawNamed(s.with(ctx), q, args).Scan(&rows).Error; err != nil {
+	if err := rawNamed(s.with(ctx), `SELECT reason, COUNT(*) AS n FROM (`+judged+`) r GROUP BY reason`, args).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("count audience: %w", err)
 	}
 	out := &app.AudienceCount{ByNewsletter: map[string]int64{}}
@@ -250,20 +263,11 @@ func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.Audienc
 			out.Excluded.Suppressed += r.N
 		}
 	}
-	ids := a.Newsletters
-	if len(ids) == 0 {
-		d, err := s.DefaultNewsletter(ctx, a.Purpose)
-		if err != nil {
-			return nil, fmt.Errorf("count audience: %w", err)
-		}
-		ids = []int64{d.ID}
-	}
 	if len(ids) == 1 {
 		out.ByNewsletter[strconv.FormatInt(ids[0], 10)] = out.Total
 		return out, nil
 	}
-	per := `SELECT m.newsletter_id AS id, COUNT(*) AS n FROM newsletter_members m JOIN (SELECT s.id, CASE ` +
-		strings.Join(reason, " ") + ` ELSE '' END AS reason ` + from + `) r ON r.id = m.subscriber_id
+	per := `SELECT m.newsletter_id AS id, COUNT(*) AS n FROM newsletter_members m JOIN (` + judged + `) r ON r.id = m.subscriber_id
 		WHERE r.reason = '' AND m.left_at IS NULL AND m.newsletter_id IN ` + idList(ids) + ` GROUP BY m.newsletter_id`
 	var perRows []struct {
 		ID int64
