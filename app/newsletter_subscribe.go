@@ -92,3 +92,71 @@ func (s *Service) leaveByMail(ctx context.Context, tx Store, subscriberID, campa
 	r.Note = fmt.Sprintf("left the newsletters the message was sent for: %v", ids)
 	return true, nil
 }
+
+// preferenceNewsletters returns the newsletters the preference centre
+// shows (the public ones and those the person is on) and which they are on.
+func (s *Service) preferenceNewsletters(ctx context.Context, st Store, subscriberID int64) ([]Newsletter, map[int64]bool, error) {
+	all, err := st.Newsletters().ListNewsletters(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := st.Newsletters().Memberships(ctx, subscriberID)
+	if err != nil {
+		return nil, nil, err
+	}
+	on := map[int64]bool{}
+	for _, n := range OnNow(ms) {
+		on[n.ID] = true
+	}
+	var shown []Newsletter
+	for _, n := range all {
+		if n.Public || on[n.ID] {
+			shown = append(shown, n)
+		}
+	}
+	return shown, on, nil
+}
+
+// saveWithNewsletters saves the consent to advertising and the choice of
+// newsletters of the preference centre: the ones ticked are joined before
+// the consent is granted (so it joins no default), the ones unticked are
+// left after. Joining a marketing newsletter needs the consent;
+// withdrawing the consent leaves them all.
+func (s *Service) saveWithNewsletters(ctx context.Context, tx Store, sub *Subscriber, in ProfileInput, ev Evidence) error {
+	shown, on, err := s.preferenceNewsletters(ctx, tx, sub.ID)
+	if err != nil {
+		return err
+	}
+	ev.FormID = "preferences"
+	var join, leave []int64
+	for _, n := range shown {
+		want := slices.Contains(in.Newsletters, n.ID)
+		if want && !on[n.ID] && n.Purpose == CampaignMarketing && !in.Marketing {
+			return &Error{Code: EINVALID, Message: Message(sub.Locale, msgFormInvalidFields),
+				Fields: map[string]string{FieldNewsletters: Message(sub.Locale, msgNewslettersConsent)}}
+		}
+		switch {
+		case want && !on[n.ID]:
+			join = append(join, n.ID)
+		case !want && on[n.ID]:
+			leave = append(leave, n.ID)
+		}
+	}
+	if len(join) > 0 {
+		if sub.Status != StatusActive {
+			return Errorf(ECONFLICT, "The subscription is not active.")
+		}
+		if _, err := tx.Newsletters().JoinNewsletters(ctx, NewsletterChange{SubscriberID: sub.ID, NewsletterIDs: join, Evidence: ev}); err != nil {
+			return err
+		}
+	}
+	if err := s.setMarketing(ctx, tx, sub, in.Marketing, in.MarketingText, ev, 0); err != nil {
+		return err
+	}
+	if len(leave) > 0 {
+		if _, err := tx.Newsletters().LeaveNewsletters(ctx, NewsletterChange{SubscriberID: sub.ID, NewsletterIDs: leave, Evidence: ev}); err != nil {
+			return err
+		}
+	}
+	return s.dataCorrected(ctx, tx, sub.ID, 0, ev.At)
+}

@@ -54,6 +54,16 @@ type Subscriptions interface {
 	ResendConfirmation(ctx context.Context, token string) error
 }
 
+// NewsletterLists are the use cases of newsletters (app.Newsletters):
+// everyone who sends reads them; owners create and change them.
+type NewsletterLists interface {
+	List(ctx context.Context) ([]app.Newsletter, error)
+	Public(ctx context.Context) ([]app.Newsletter, error)
+	Get(ctx context.Context, id int64) (*app.Newsletter, error)
+	Create(ctx context.Context, actor *app.Admin, in app.NewsletterInput) (*app.Newsletter, error)
+	Update(ctx context.Context, actor *app.Admin, id int64, in app.NewsletterInput) (*app.Newsletter, error)
+}
+
 // PreferenceCentre are the use cases of the preference centre and of the
 // requests for its link (app.Service).
 type PreferenceCentre interface {
