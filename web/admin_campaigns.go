@@ -231,6 +231,7 @@ type campaignData struct {
 	CanUnschedule bool
 	// Count is who the campaign would reach now (before sending).
 	Count       *app.AudienceCount
+	PerList     []namedCount
 	SegmentName string
 	// Failures are the first failed deliveries, by subscriber id.
 	Failures []app.FailedDelivery
@@ -286,7 +287,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 		if err != nil {
 			return err
 		}
-		d.Count = n
+		d.Count, d.PerList = n, s.newsletterCounts(c, n)
 	}
 	if camp.Failed > 0 {
 		failures, err := s.deps.Campaigns.FailedDeliveries(c.UserContext(), camp.ID, 0, 50)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -223,6 +225,41 @@ type sendNowData struct {
 	campaignRow
 	Count   *app.AudienceCount
 	Segment string
+	PerList []namedCount
+}
+
+// namedCount is the count of one newsletter, by its name.
+type namedCount struct {
+	Name string
+	N    int64
+}
+
+// newsletterCounts names the per-newsletter counts of n (by id when the
+// newsletters are not at hand), in id order.
+func (s *Server) newsletterCounts(c *fiber.Ctx, n *app.AudienceCount) []namedCount {
+	names := map[string]string{}
+	if s.deps.Newsletters != nil {
+		if list, err := s.deps.Newsletters.List(c.UserContext()); err == nil {
+			for _, nl := range list {
+				names[strconv.FormatInt(nl.ID, 10)] = nl.Name
+			}
+		}
+	}
+	ids := make([]string, 0, len(n.ByNewsletter))
+	for id := range n.ByNewsletter {
+		ids = append(ids, id)
+	}
+	num := func(id string) int64 { v, _ := strconv.ParseInt(id, 10, 64); return v }
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Compare(num(a), num(b)) })
+	out := make([]namedCount, 0, len(ids))
+	for _, id := range ids {
+		name := names[id]
+		if name == "" {
+			name = "#" + id
+		}
+		out = append(out, namedCount{Name: name, N: n.ByNewsletter[id]})
+	}
+	return out
 }
 
 // adminSendNowPage asks to confirm sending a campaign now, with the count
@@ -237,7 +274,8 @@ func (s *Server) adminSendNowPage(c *fiber.Ctx) error {
 		return err
 	}
 	loc := adminLocale(c)
-	d := sendNowData{campaignRow: s.newCampaignRow(loc, camp), Count: n, Segment: s.segmentName(c, loc, camp)}
+	d := sendNowData{campaignRow: s.newCampaignRow(loc, camp), Count: n, Segment: s.segmentName(c, loc, camp),
+		PerList: s.newsletterCounts(c, n)}
 	return s.adminPage(c, fiber.StatusOK, "admin_campaign_send", "campaigns", camp.Name, d)
 }
 
