@@ -279,7 +279,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	d.CanResume = st == app.CampaignPaused
 	d.CanCancel = st != app.CampaignCancelled && st != app.CampaignFinished
 	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
-	d.CanSched = d.CanSched && !camp.Template
+	d.CanSched, d.CanCancel = d.CanSched && !camp.Template, d.CanCancel && !camp.Template
 	d.CanSendNow, d.CanUnschedule = d.CanSched, st == app.CampaignScheduled
 	d.SegmentName = s.segmentName(c, loc, camp)
 	if d.CanSched {
