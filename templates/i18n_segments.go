@@ -1,8 +1,11 @@
 package templates
 
+import "newsletter/i18n"
+
 // The texts of segments, the audience count, "send now" and templates,
 // merged into the catalog.
 var segmentCatalog = map[string][2]string{
+	"admin.skip.segment":              {"no longer in the segment", "больше не входит в сегмент"},
 	"admin.nav.segments":              {"Segments", "Сегменты"},
 	"admin.segment.lead":              {"A segment narrows a campaign's audience by what we already hold about each person: language, when they subscribed, the form or import they came from, the cross-border consent. Each person is judged again when their message is sent.", "Сегмент сужает аудиторию рассылки по тому, что о человеке уже известно: язык, когда подписался, из какой формы или импорта пришёл, согласие на трансграничную передачу. Каждый человек проверяется заново в момент отправки его письма."},
 	"admin.segment.name":              {"Name", "Название"},
@@ -57,15 +60,4 @@ var segmentCatalog = map[string][2]string{
 	"admin.send.confirm":              {"Send to %d people", "Отправить (%d чел.)"},
 }
 
-func init() { mergeCatalog(segmentCatalog) }
-
-// mergeCatalog adds the texts of one part to the catalog; a key defined
-// twice is a programming error.
-func mergeCatalog(part map[string][2]string) {
-	for k, v := range part {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(segmentCatalog) }

@@ -136,7 +136,8 @@ func seedAudience(ctx context.Context, db *benchDB, n int) error {
 		`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
 		SELECT s.id, n.id, 'import', now() FROM subscribers s CROSS JOIN newsletters n WHERE n.is_default`,
 		`INSERT INTO suppressions (email_hash, reason) SELECT 'bench:' || g, 'manual' FROM generate_series(7, $1::int, 200) g`,
-		`ANALYZE subscribers`, `ANALYZE consents`, `ANALYZE consent_events`, `ANALYZE suppressions`, `ANALYZE newsletter_members`,
+		`VACUUM ANALYZE subscribers`, `VACUUM ANALYZE consents`, `VACUUM ANALYZE consent_events`, `VACUUM ANALYZE suppressions`,
+		`VACUUM ANALYZE newsletter_members`,
 	} {
 		var err error
 		if strings.Contains(q, "$1") {
