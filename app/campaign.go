@@ -165,22 +165,6 @@ func (p CampaignPatch) apply(c *Campaign) {
 	}
 }
 
-// segmentRef is the segment id of a campaign: nil for none (0).
-func segmentRef(id int64) *int64 {
-	if id <= 0 {
-		return nil
-	}
-	return &id
-}
-
-// segmentFilter is the filter of the campaign's segment (zero: everyone).
-func (c *Campaign) segmentFilter() SegmentFilter {
-	if c.Segment == nil {
-		return SegmentFilter{}
-	}
-	return *c.Segment
-}
-
 // Validate checks the fields a marketer writes, and that the bodies and
 // subject are templates that render with the merge fields. It returns an
 // *Error with code EINVALID and a message per field.

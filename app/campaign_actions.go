@@ -28,6 +28,22 @@ type AudienceCount struct {
 	Excluded     AudienceExcluded `json:"excluded"`
 }
 
+// segmentRef is the segment id of a campaign: nil for none (0).
+func segmentRef(id int64) *int64 {
+	if id <= 0 {
+		return nil
+	}
+	return &id
+}
+
+// segmentFilter is the filter of the campaign's segment (zero: everyone).
+func (c *Campaign) segmentFilter() SegmentFilter {
+	if c.Segment == nil {
+		return SegmentFilter{}
+	}
+	return *c.Segment
+}
+
 // checkSegment refuses a campaign whose segment does not exist, and reads
 // the segment's filter into it.
 func (s *Campaigns) checkSegment(ctx context.Context, c *Campaign) error {
