@@ -71,7 +71,7 @@ func newFixture(t *testing.T, plug ...func(*setup)) *fixture {
 	s := &setup{store: st, svc: svc, admins: admins, signer: signer,
 		Deps: web.Deps{Log: quietLog(), Pages: pages, APITokens: admins, Publisher: admins, Subscriptions: svc, Preferences: svc,
 			Newsletters: &app.Newsletters{Store: st},
-			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}},
+			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}, Layout: pages},
 		Options: web.Options{Operator: op, BaseURL: base, MinFillTime: time.Second, LimitIP: 1000, LimitAddress: 5,
 			FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}}
 	for _, p := range plug {
@@ -93,6 +93,7 @@ func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 	s.Auth, s.TwoFactor, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, c.auth, s.store, s.svc, camps, c.outbox
 	s.EventHooks = &app.Webhooks{Store: s.store, Wake: s.svc.Wake}
 	s.Segments = &app.Segments{Store: s.store}
+	s.MailLayouts = s.svc
 }
 
 func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {

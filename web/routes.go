@@ -51,6 +51,7 @@ const (
 	eventHooksPart
 	twoFactorPart
 	ssoPart
+	layoutPart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -181,6 +182,12 @@ func (s *Server) table() []route {
 			{get, "/admin/tokens", s.adminTokens},
 			{post, "/admin/tokens", s.adminCreateToken},
 			{post, "/admin/tokens/:id<int>/revoke", s.adminRevokeToken},
+		}},
+		// The mail layout of each language (admin_mail_layout.go).
+		{access: console, roles: ownerOnly, part: layoutPart, routes: []endpoint{
+			{get, "/admin/layout", s.adminMailLayout},
+			{post, "/admin/layout", s.adminSaveMailLayout},
+			{get, "/admin/layout/preview", s.adminMailLayoutPreview},
 		}},
 		{access: console, roles: marketerOnly, part: campaignsPart, routes: []endpoint{
 			{get, "/admin/campaigns", s.adminCampaigns},
@@ -405,6 +412,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.TwoFactor != nil
 	case ssoPart:
 		return s.deps.TwoFactor != nil && s.deps.SSO != nil
+	case layoutPart:
+		return s.deps.MailLayouts != nil
 	}
 	return true
 }

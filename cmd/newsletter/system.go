@@ -151,7 +151,7 @@ func newTransport(cfg *config.Config, signer *app.Signer, timeout time.Duration,
 func (s *system) handlers() []jobs.Handler {
 	tx := &jobs.Transactional{Store: s.store, Render: s.pages, Transport: s.transport, Links: s.links,
 		From: s.cfg.MailFrom, Operator: s.svc.Operator, PendingTTL: s.cfg.PendingTTL, Metrics: s.metrics,
-		Log: s.log.With("component", "mail"), Gate: s.privacy}
+		Log: s.log.With("component", "mail"), Gate: s.privacy, Layouts: s.svc.MailLayouts}
 	return []jobs.Handler{
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
@@ -198,6 +198,7 @@ func (s *system) webDeps() web.Deps {
 		Webhooks: webhookReaders(s.cfg), Feedback: s.feedback,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
 		Directory: s.store, Dashboard: s.store, Privacy: officer{s.privacy, s.register, s.inbound}, EventHooks: s.hooks,
+		MailLayouts: s.svc, Layout: s.pages,
 	}
 }
 
