@@ -129,7 +129,7 @@ func TestSegmentSendNowEndToEnd(t *testing.T) {
 		camp := strings.TrimPrefix(strings.Split(campaignURL, "?")[0], p.base+"/admin/")
 		for _, page := range []string{"segments?lang=ru", "campaigns?lang=ru", camp + "?lang=ru"} {
 			run(t, ctx, 10*time.Second, page, chromedp.Navigate(p.base+"/admin/"+page), chromedp.WaitVisible(chromedp.CSS("h1")))
-			screenshot(t, ctx, strings.NewReplacer("?", "-", "=", "-").Replace(page))
+			screenshot(t, ctx, strings.NewReplacer("?", "-", "=", "-", "/", "-").Replace(page))
 		}
 	}
 }
