@@ -79,11 +79,18 @@ type Campaign struct {
 	NewsletterIDs []int64 `json:"newsletter_ids"`
 	// Locale ("en" or "ru") is the language of the footer and of the
 	// List-Unsubscribe mailto subject; empty means each recipient's own.
-	Locale   string         `json:"locale"`
+	Locale string `json:"locale"`
+	// Format is how the bodies are written: Markdown (Body) or HTML
+	// (BodyHTML).
+	Format   CampaignFormat `json:"format"`
+	Body     string         `json:"body,omitempty"`
 	BodyHTML string         `json:"body_html"`
 	BodyText string         `json:"body_text"`
-	Status   CampaignStatus `json:"status"`
-	SendAt   *time.Time     `json:"send_at"`
+	// Translations are the subject and body in the other languages, by
+	// language; the fields above are the default language's.
+	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
+	Status       CampaignStatus                 `json:"status"`
+	SendAt       *time.Time                     `json:"send_at"`
 	// SegmentID names the segment the campaign goes to (nil: everyone in
 	// its audience); Segment is that segment's filter, read with it.
 	SegmentID *int64         `json:"segment_id"`
@@ -116,12 +123,16 @@ const (
 // CampaignInput is what a marketer writes: a new campaign, or all fields of
 // a draft (PUT).
 type CampaignInput struct {
-	Name     string          `json:"name"`
-	Subject  string          `json:"subject"`
-	Purpose  CampaignPurpose `json:"purpose"`
-	Locale   string          `json:"locale"`
-	BodyHTML string          `json:"body_html"`
-	BodyText string          `json:"body_text"`
+	Name    string          `json:"name"`
+	Subject string          `json:"subject"`
+	Purpose CampaignPurpose `json:"purpose"`
+	Locale  string          `json:"locale"`
+	// Format is markdown or html; empty is html, as before formats.
+	Format       CampaignFormat                 `json:"format"`
+	Body         string                         `json:"body"`
+	BodyHTML     string                         `json:"body_html"`
+	BodyText     string                         `json:"body_text"`
+	Translations map[string]CampaignTranslation `json:"translations"`
 	// SegmentID is the segment to send to; nil or 0 means none.
 	SegmentID *int64 `json:"segment_id"`
 	// NewsletterIDs are the newsletters to send to; none: the default
@@ -131,12 +142,15 @@ type CampaignInput struct {
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
 type CampaignPatch struct {
-	Name     *string          `json:"name"`
-	Subject  *string          `json:"subject"`
-	Purpose  *CampaignPurpose `json:"purpose"`
-	Locale   *string          `json:"locale"`
-	BodyHTML *string          `json:"body_html"`
-	BodyText *string          `json:"body_text"`
+	Name         *string                         `json:"name"`
+	Subject      *string                         `json:"subject"`
+	Purpose      *CampaignPurpose                `json:"purpose"`
+	Locale       *string                         `json:"locale"`
+	Format       *CampaignFormat                 `json:"format"`
+	Body         *string                         `json:"body"`
+	BodyHTML     *string                         `json:"body_html"`
+	BodyText     *string                         `json:"body_text"`
+	Translations *map[string]CampaignTranslation `json:"translations"`
 	// SegmentID changes the segment when set; 0 removes it.
 	SegmentID *int64 `json:"segment_id"`
 	// NewsletterIDs replaces the newsletters when set; when only the
@@ -157,11 +171,18 @@ func (p CampaignPatch) apply(c *Campaign) {
 	set(&c.Locale, p.Locale)
 	set(&c.BodyHTML, p.BodyHTML)
 	set(&c.BodyText, p.BodyText)
+	set(&c.Body, p.Body)
 	if p.Purpose != nil {
 		c.Purpose = *p.Purpose
 	}
 	if p.SegmentID != nil {
 		c.SegmentID = segmentRef(*p.SegmentID)
+	}
+	if p.Format != nil {
+		c.Format = *p.Format
+	}
+	if p.Translations != nil {
+		c.Translations = *p.Translations
 	}
 }
 
@@ -169,6 +190,18 @@ func (p CampaignPatch) apply(c *Campaign) {
 // subject are templates that render with the merge fields. It returns an
 // *Error with code EINVALID and a message per field.
 func (c *Campaign) Validate() error {
+	if err := c.ValidateFields(); err != nil {
+		return err
+	}
+	if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateFields is Validate without the templates: the fields' presence,
+// lengths and choices.
+func (c *Campaign) ValidateFields() error {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Subject = strings.TrimSpace(c.Subject)
 	c.Locale = strings.ToLower(strings.TrimSpace(c.Locale))
@@ -199,19 +232,8 @@ func (c *Campaign) Validate() error {
 	default:
 		fields["locale"] = "must be en, ru or empty (each recipient's language)"
 	}
-	switch {
-	case strings.TrimSpace(c.BodyHTML) == "":
-		fields["body_html"] = "required"
-	case len(c.BodyHTML) > campaignBodyMax:
-		fields["body_html"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
-	}
-	if len(c.BodyText) > campaignBodyMax {
-		fields["body_text"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
-	}
+	c.validateContent(fields)
 	if len(fields) == 0 {
-		if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
-			return err
-		}
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}
@@ -304,8 +326,8 @@ func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
 
 // Create validates and stores a new draft.
 func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) (*Campaign, error) {
-	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale,
-		BodyHTML: in.BodyHTML, BodyText: in.BodyText, Status: CampaignDraft}
+	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
+		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft}
 	if in.SegmentID != nil {
 		c.SegmentID = segmentRef(*in.SegmentID)
 	}
@@ -393,7 +415,8 @@ func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in Camp
 		seg = *in.SegmentID
 	}
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
-		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText, SegmentID: &seg, NewsletterIDs: &in.NewsletterIDs})
+		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
+		Translations: &in.Translations, SegmentID: &seg, NewsletterIDs: &in.NewsletterIDs})
 }
 
 // patchNewsletters sets the newsletters of c after a change: the ones

@@ -64,9 +64,7 @@ func (e *CampaignTemplateError) Localize(locale string) *Error {
 	}
 	sort.Strings(keys)
 	if len(keys) > 0 {
-		label := map[string][2]string{"subject": {"Subject", "Тема"}, "body_html": {"HTML", "HTML"},
-			"body_text": {"Text part", "Текстовая часть"}}[keys[0]][map[bool]int{false: 0, true: 1}[ru]]
-		msg += " " + label + ": " + fields[keys[0]]
+		msg += " " + fieldLabel(keys[0], ru) + ": " + fields[keys[0]]
 	}
 	return &Error{Code: EINVALID, Message: msg, Fields: fields}
 }
@@ -84,6 +82,9 @@ func mb(n int) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
 // text says what is wrong, where, and what is allowed.
 func (p mergeProblem) text(ru bool) string {
 	line := fmt.Sprintf(pick(ru, "line %d: ", "строка %d: "), p.line)
+	if p.unknown != "" {
+		return line + unknownFieldText(p.unknown, ru)
+	}
 	if p.field == "" {
 		return line + fmt.Sprintf(pick(ru,
 			"%s is not allowed: a template may use only {{.Name}}, {{.UnsubscribeURL}}, {{.PreferencesURL}} and {{if .Name}}…{{else}}…{{end}}",

@@ -64,7 +64,9 @@ type mergeProblem struct {
 	line   int
 	field  string // the merge field; "" when the action itself is refused
 	action string // the refused action
-	place  place
+	// unknown is the field an action names that is no merge field.
+	unknown string
+	place   place
 }
 
 // placeKind says where a merge field stands.
@@ -142,6 +144,10 @@ type mergeChecker struct {
 }
 
 func (c *mergeChecker) refuse(n parse.Node) {
+	if f := unknownField(n); f != "" {
+		c.refused = append(c.refused, mergeProblem{pos: int(n.Position()), line: c.lineOf(n.Position()), unknown: f})
+		return
+	}
 	// A block is named by its opening action.
 	text := n.String()
 	switch n := n.(type) {

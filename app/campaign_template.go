@@ -51,6 +51,11 @@ type CampaignTemplate struct {
 	// can write them itself.
 	derived      [3]string
 	textFromHTML func(string) string
+	// languages are the campaign's compiled languages (this one among
+	// them), and source the campaign as written, on the template
+	// CompileCampaign returns.
+	languages map[string]*CampaignTemplate
+	source    *Campaign
 }
 
 // Sample values of the save-time render: the longest name a person can
@@ -61,7 +66,7 @@ var (
 	sampleURL   = "https://news.example.com/" + strings.Repeat("x", 300)
 )
 
-// CompileCampaign parses c's subject and bodies, checks them against the
+// compileLanguage parses c's subject and bodies (of one language), checks them against the
 // merge-field rule, lays out the HTML in frame's layout of each language and
 // renders it once with the longest sample values, so that a template over
 // the size caps is refused now, in the editor. textFromHTML, when not nil,
@@ -70,7 +75,7 @@ var (
 // campaigns. A template that does not parse, breaks the rule or renders
 // too large gives an EINVALID error naming the field
 // (*CampaignTemplateError for the rule and the caps).
-func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
+func compileLanguage(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
 	t := &CampaignTemplate{campaign: c, op: op, textFromHTML: textFromHTML, frame: frame, layouts: new([2][8]laidOut),
 		derivedText: map[string]textSegments{}}
 	fields := map[string]string{}
@@ -234,6 +239,11 @@ func (ts textSegments) fill(f MergeFields) (string, error) {
 // SetPrivacyURL sets the link to the privacy policy shown in the footer,
 // laying the message out again. Call it before the template is used.
 func (t *CampaignTemplate) SetPrivacyURL(u string) {
+	for _, o := range t.languages {
+		if o != t {
+			o.SetPrivacyURL(u)
+		}
+	}
 	t.privacyURL = u
 	t.layouts = new([2][8]laidOut)
 	_ = t.derive() // rendered once already in CompileCampaign: cannot fail now
@@ -262,7 +272,9 @@ func (t *CampaignTemplate) locale(recipientLocale string) string {
 
 // Locale returns the language of the footer and mailto subject for a
 // recipient whose own language is recipientLocale.
-func (t *CampaignTemplate) Locale(recipientLocale string) string { return t.locale(recipientLocale) }
+func (t *CampaignTemplate) Locale(recipientLocale string) string {
+	return t.forRecipient(recipientLocale).locale(recipientLocale)
+}
 
 // htmlValues are the escaped values of a recipient's merge fields for
 // the layout's slots.
@@ -338,6 +350,9 @@ func (t *CampaignTemplate) renderText(b *strings.Builder, loc string, f MergeFie
 // (MaxRenderedPart; the subject 1000 bytes) or a rendering past its time
 // limit is an error, and no part is returned.
 func (t *CampaignTemplate) Render(recipientLocale string, f MergeFields) (RenderedMail, error) {
+	if o := t.forRecipient(recipientLocale); o != t {
+		return o.Render(recipientLocale, f)
+	}
 	loc := t.locale(recipientLocale)
 	var out RenderedMail
 	subject, err := t.renderSubject(f)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -259,20 +260,30 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 }
 
 // SendTest sends c at once, as it would reach a person named "Test", to
-// each address; its links name no subscriber. It implements
-// app.CampaignTester.
+// each address, one message per language the campaign is written in
+// (its subject marked with the language); its links name no subscriber.
+// It implements app.CampaignTester.
 func (r *CampaignRunner) SendTest(ctx context.Context, c *app.Campaign, to []string) error {
 	tpl, err := r.template(ctx, c)
 	if err != nil {
 		return err
 	}
-	msgs := make([]*appmail.Message, 0, len(to))
+	langs := []string{c.Locale}
+	if len(c.Translations) > 0 {
+		langs = c.Languages()
+	}
+	msgs := make([]*appmail.Message, 0, len(to)*len(langs))
 	for _, addr := range to {
-		m, err := r.message(c, tpl, &app.Recipient{Email: addr, Name: "Test", Locale: c.Locale}, true)
-		if err != nil {
-			return &app.Error{Code: app.EINVALID, Message: "The test message could not be made: " + err.Error()}
+		for _, lang := range langs {
+			m, err := r.message(c, tpl, &app.Recipient{Email: addr, Name: "Test", Locale: lang}, true)
+			if err != nil {
+				return &app.Error{Code: app.EINVALID, Message: "The test message could not be made: " + err.Error()}
+			}
+			if len(langs) > 1 {
+				m.Subject = "[Test " + strings.ToUpper(lang) + "]" + strings.TrimPrefix(m.Subject, "[Test]")
+			}
+			msgs = append(msgs, m)
 		}
-		msgs = append(msgs, m)
 	}
 	for _, res := range r.cfg.Transport.Send(ctx, msgs) {
 		if !res.OK() {

@@ -1,7 +1,12 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
+	"mime"
+	"net/mail"
+	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -459,5 +464,44 @@ func TestCampaignTestSend(t *testing.T) {
 	}
 	if err := e.uc.SendTest(ctx, marketer, c.ID, []string{"Someone <a@example.org>"}); app.ErrorCode(err) != app.EINVALID {
 		t.Fatalf("named address accepted: %v", err)
+	}
+}
+
+// TestCampaignTestSendEachLanguage sends one test message per language of
+// a two-language campaign to each address, each in its language.
+func TestCampaignTestSendEachLanguage(t *testing.T) {
+	t.Parallel()
+	e := newCampaignEnv(t)
+	ctx := context.Background()
+	sink := newSink(t, func(s *smtpsink.Server) { s.Keep = true })
+	e.runner(t, smtpTransport(t, sink.URL(), nil), fastOptions)
+	c, err := e.uc.Create(ctx, &app.Admin{ID: 1, Role: app.RoleMarketer}, app.CampaignInput{Name: "Two", Subject: "News",
+		Purpose: app.CampaignMarketing, Locale: "en", Format: app.FormatMarkdown, Body: "Hello {{.Name}}",
+		Translations: map[string]app.CampaignTranslation{"ru": {Subject: "Новости", Body: "Привет, {{.Name}}"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.uc.SendTest(ctx, marketer, c.ID, []string{"a@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := sink.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	var subjects []string
+	for _, m := range msgs {
+		parsed, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := new(mime.WordDecoder).DecodeHeader(parsed.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, s)
+	}
+	sort.Strings(subjects)
+	if want := []string{"[Test EN] News", "[Test RU] Новости"}; !slices.Equal(subjects, want) {
+		t.Fatalf("subjects %q, want %q", subjects, want)
 	}
 }

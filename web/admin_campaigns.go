@@ -3,13 +3,13 @@ package web
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
-	appmail "newsletter/app/mail"
 	"newsletter/templates"
 )
 
@@ -97,17 +97,22 @@ func (s *Server) activeCampaigns(c *fiber.Ctx, loc string) ([]campaignRow, error
 }
 
 type campaignFormData struct {
-	ID       int64
-	In       app.CampaignInput
-	Message  string
-	Errors   map[string]string
+	ID      int64
+	In      app.CampaignInput
+	Message string
+	Errors  map[string]string
+	// Formats and Langs are the editor's choices and languages
+	// (admin_campaign_editor.go).
+	Formats  []editorFormat
+	Langs    []editorLang
 	Segments []app.Segment
 	// Segment is the chosen segment's id (0: none).
 	Segment int64
 }
 
-// campaignForm shows the campaign form with the segments to choose from.
-func (s *Server) campaignForm(c *fiber.Ctx, status int, title string, d campaignFormData) error {
+// showCampaignForm shows the campaign form with the segments to choose
+// from.
+func (s *Server) showCampaignForm(c *fiber.Ctx, status int, title string, d campaignFormData) error {
 	list, err := s.deps.Segments.List(c.UserContext())
 	if err != nil {
 		return err
@@ -133,12 +138,6 @@ func campaignFormErrors(loc string, err error) (string, map[string]string, error
 // the limit counts in windows of an hour.
 const testRetryAfter = "600"
 
-func campaignInput(c *fiber.Ctx) app.CampaignInput {
-	return app.CampaignInput{Name: c.FormValue("name"), Subject: c.FormValue("subject"),
-		Purpose: app.CampaignPurpose(c.FormValue("purpose")), Locale: c.FormValue("locale"),
-		BodyHTML: c.FormValue("body_html"), BodyText: c.FormValue("body_text"), SegmentID: formSegment(c)}
-}
-
 // formSegment is the segment chosen in the campaign form (nil: none).
 func formSegment(c *fiber.Ctx) *int64 {
 	id, err := strconv.ParseInt(c.FormValue("segment_id"), 10, 64)
@@ -151,23 +150,23 @@ func formSegment(c *fiber.Ctx) *int64 {
 // adminNewCampaign shows an empty campaign form.
 func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	d := campaignFormData{In: app.CampaignInput{Purpose: app.CampaignMarketing,
-		BodyHTML: "<p>{{.Name}},</p>\n<p></p>\n"}}
-	return s.campaignForm(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
+	d := campaignForm(loc, 0, app.CampaignInput{Purpose: app.CampaignMarketing, Format: app.FormatMarkdown}, "", nil)
+	return s.showCampaignForm(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
 }
 
 // adminCreateCampaign stores a new draft.
 func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	in := campaignInput(c)
+	in := campaignFormInput(c)
+	in.SegmentID = formSegment(c)
 	camp, err := s.deps.Campaigns.Create(c.UserContext(), currentAdmin(c), in)
 	if err != nil {
 		msg, fields, err := campaignFormErrors(loc, err)
 		if err != nil {
 			return err
 		}
-		return s.campaignForm(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
-			campaignFormData{In: in, Message: msg, Errors: fields})
+		return s.showCampaignForm(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
+			campaignForm(loc, 0, in, msg, fields))
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(camp.ID, 10), "admin.ok.campaign_saved")
 }
@@ -181,9 +180,9 @@ func (s *Server) adminEditCampaign(c *fiber.Ctx) error {
 	if camp.Status != app.CampaignDraft {
 		return app.Errorf(app.ECONFLICT, "Only a draft can be edited; this campaign is %s.", camp.Status)
 	}
-	d := campaignFormData{ID: camp.ID, In: app.CampaignInput{Name: camp.Name, Subject: camp.Subject, Purpose: camp.Purpose,
-		Locale: camp.Locale, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText, SegmentID: camp.SegmentID}}
-	return s.campaignForm(c, fiber.StatusOK, camp.Name, d)
+	in := inputOf(camp)
+	in.SegmentID = camp.SegmentID
+	return s.showCampaignForm(c, fiber.StatusOK, camp.Name, campaignForm(adminLocale(c), camp.ID, in, "", nil))
 }
 
 // adminSaveCampaign writes a draft.
@@ -192,14 +191,14 @@ func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := campaignInput(c)
+	in := campaignFormInput(c)
+	in.SegmentID = formSegment(c)
 	if _, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in); err != nil {
 		msg, fields, err := campaignFormErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
-		return s.campaignForm(c, fiber.StatusUnprocessableEntity, in.Name,
-			campaignFormData{ID: id, In: in, Message: msg, Errors: fields})
+		return s.showCampaignForm(c, fiber.StatusUnprocessableEntity, in.Name, campaignForm(adminLocale(c), id, in, msg, fields))
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.campaign_saved")
 }
@@ -236,19 +235,14 @@ type campaignData struct {
 	SegmentName string
 	// Failures are the first failed deliveries, by subscriber id.
 	Failures []app.FailedDelivery
+	// PreviewLangs are the languages previewed, when there are several.
+	PreviewLangs []option
 }
 
 // render renders a campaign as a recipient named by the catalog would get
 // it, with links that lead nowhere personal.
 func (s *Server) renderCampaign(ctx context.Context, loc string, camp *app.Campaign) (app.RenderedMail, error) {
-	tpl, err := app.CompileCampaign(camp, s.opts.Operator, appmail.HTMLToText, s.mailFrame(ctx))
-	if err != nil {
-		return app.RenderedMail{}, err
-	}
-	base := strings.TrimSuffix(s.opts.BaseURL.String(), "/")
-	tpl.SetPrivacyURL(base + "/privacy")
-	return tpl.Render(loc, app.MergeFields{Name: templates.T(loc, "admin.preview.name"),
-		UnsubscribeURL: base + "/preferences", PreferencesURL: base + "/preferences"})
+	return s.previewMail(ctx, camp, loc)
 }
 
 // adminCampaign shows a campaign: counters, live progress, preview and
@@ -264,6 +258,9 @@ func (s *Server) adminCampaign(c *fiber.Ctx) error {
 func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg string, fields map[string]string, testTo string) error {
 	loc := adminLocale(c)
 	d := campaignData{campaignRow: s.newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
+	for _, l := range campaignPreviewLangs(camp) {
+		d.PreviewLangs = append(d.PreviewLangs, option{l, templates.T(loc, "admin.editor.lang."+l)})
+	}
 	if m, err := s.renderCampaign(c.UserContext(), loc, camp); err != nil {
 		var l interface{ Localize(string) *app.Error }
 		if errors.As(err, &l) {
@@ -322,7 +319,11 @@ func (s *Server) adminCampaignPreview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.renderCampaign(c.UserContext(), adminLocale(c), camp)
+	lang := c.Query("language")
+	if !slices.Contains(app.CampaignLanguages, lang) {
+		lang = adminLocale(c)
+	}
+	m, err := s.renderCampaign(c.UserContext(), lang, camp)
 	if err != nil {
 		return err
 	}

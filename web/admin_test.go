@@ -211,6 +211,7 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin/campaigns", "/admin/campaigns", marketing},
 		{"GET", "/admin/campaigns/new", "/admin/campaigns/new", marketing},
 		{"POST", "/admin/campaigns", "/admin/campaigns", marketing},
+		{"POST", "/admin/campaigns/preview", "/admin/campaigns/preview", marketing},
 		{"GET", "/admin/campaigns/:id<int>", "/admin/campaigns/" + camp, marketing},
 		{"GET", "/admin/campaigns/:id<int>/edit", "/admin/campaigns/" + camp + "/edit", marketing},
 		{"POST", "/admin/campaigns/:id<int>", "/admin/campaigns/" + missing, marketing},

@@ -9,8 +9,9 @@ import (
 	"newsletter/app"
 )
 
-// apiCreateCampaign creates a draft: name, subject, purpose, body_html,
-// body_text and locale.
+// apiCreateCampaign creates a draft: name, subject, purpose, format
+// (html when absent), body_html or body (Markdown), body_text, locale and
+// translations.
 func (s *Server) apiCreateCampaign(c *fiber.Ctx) error {
 	var in app.CampaignInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -71,20 +72,28 @@ func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 		return err
 	}
 	in := app.CampaignInput{Name: cur.Name, Subject: cur.Subject, Purpose: cur.Purpose, Locale: cur.Locale,
-		BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, SegmentID: cur.SegmentID}
+		Format: cur.Format, Body: cur.Body, BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, Translations: cur.Translations,
+		SegmentID: cur.SegmentID}
 	if p.SegmentID != nil {
 		in.SegmentID = p.SegmentID
 	}
 	for _, f := range []struct {
 		dst *string
 		src *string
-	}{{&in.Name, p.Name}, {&in.Subject, p.Subject}, {&in.Locale, p.Locale}, {&in.BodyHTML, p.BodyHTML}, {&in.BodyText, p.BodyText}} {
+	}{{&in.Name, p.Name}, {&in.Subject, p.Subject}, {&in.Locale, p.Locale}, {&in.Body, p.Body}, {&in.BodyHTML, p.BodyHTML},
+		{&in.BodyText, p.BodyText}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}
 	}
 	if p.Purpose != nil {
 		in.Purpose = *p.Purpose
+	}
+	if p.Format != nil {
+		in.Format = *p.Format
+	}
+	if p.Translations != nil {
+		in.Translations = *p.Translations
 	}
 	camp, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in)
 	return sendJSON(c, camp, err)

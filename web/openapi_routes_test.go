@@ -146,6 +146,10 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 	r.call(t, m, "GET", "/api/v1/campaigns/424242", "", 404)
 	r.call(t, m, "PATCH", cid, `{"subject":"New subject"}`, 200)
 	r.call(t, m, "PUT", cid, `{"name":"Summer","subject":"S","purpose":"informational","locale":"en","body_html":"<p>x</p>","body_text":"x"}`, 200)
+	md := r.call(t, m, "POST", "/api/v1/campaigns", `{"name":"Two","subject":"News","purpose":"marketing","locale":"en",`+
+		`"format":"markdown","body":"# Hi {{.Name}}","translations":{"ru":{"subject":"Новости","body":"Привет, {{.Name}}"}}}`, 201)
+	r.call(t, m, "PATCH", "/api/v1/campaigns/"+jsonID(md), `{"translations":{"ru":{"subject":"Новости","body":"{{.Nmae}}"}}}`, 422)
+	r.call(t, m, "PATCH", "/api/v1/campaigns/"+jsonID(md), `{"format":"html","body_html":"<p>x</p>","translations":{}}`, 200)
 	r.call(t, m, "POST", cid+"/test", `{"to":["a@example.org"]}`, 200)
 	r.call(t, m, "POST", cid+"/test", `{"to":[]}`, 422)
 	at := time.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)

@@ -193,6 +193,7 @@ func (s *Server) table() []route {
 			{get, "/admin/campaigns", s.adminCampaigns},
 			{get, "/admin/campaigns/new", s.adminNewCampaign},
 			{post, "/admin/campaigns", s.adminCreateCampaign},
+			{post, "/admin/campaigns/preview", s.adminEditorPreview},
 			{get, "/admin/campaigns/:id<int>", s.adminCampaign},
 			{get, "/admin/campaigns/:id<int>/edit", s.adminEditCampaign},
 			{post, "/admin/campaigns/:id<int>", s.adminSaveCampaign},

@@ -408,6 +408,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/campaigns/new", kind: kindAdmin, roles: mkt, query: q()},
 		{method: "POST", path: "/admin/campaigns", kind: kindAdmin, roles: mkt,
 			form: form("name", "Autumn", "subject", "Autumn news", "purpose", "marketing", "body_html", "<p>Hi</p>")},
+		{method: "POST", path: "/admin/campaigns/preview", kind: kindAdmin, roles: mkt, query: q("language"),
+			form: form("subject_en", "News", "body_en", "Hi {{.Name}}", "format", "markdown", "subject_ru", "Новости", "body_ru", "Привет")},
 		{method: "GET", path: "/admin/campaigns/:id<int>", target: "/admin/campaigns/" + camp, kind: kindAdmin, roles: mkt, query: q()},
 		{method: "GET", path: "/admin/campaigns/:id<int>/edit", target: "/admin/campaigns/" + camp + "/edit", kind: kindAdmin, roles: mkt, query: q()},
 		{method: "POST", path: "/admin/campaigns/:id<int>", target: "/admin/campaigns/" + camp, kind: kindAdmin, roles: mkt,

@@ -22,6 +22,8 @@ type campaignRow struct {
 	Locale           string
 	BodyHTML         string
 	BodyText         string
+	Format           string
+	Translations     string
 	Status           string
 	SendAt           *time.Time
 	SegmentID        *int64
@@ -58,6 +60,7 @@ func (r *campaignRow) campaign() *app.Campaign {
 	if r.CreatedBy != nil {
 		c.CreatedBy = *r.CreatedBy
 	}
+	setContent(c, r.Format, r.Translations)
 	return c
 }
 
@@ -117,16 +120,20 @@ func utcPtr(t *time.Time) *time.Time {
 // CreateCampaign inserts a campaign.
 func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	t := s.now()
+	format, body, translations, err := contentColumns(c)
+	if err != nil {
+		return err
+	}
 	r := campaignRow{Name: c.Name, Subject: c.Subject, Purpose: string(c.Purpose), Locale: c.Locale,
-		BodyHTML: c.BodyHTML, BodyText: c.BodyText, Status: string(c.Status), SendAt: c.SendAt,
-		SegmentID: c.SegmentID, Template: c.Template, CreatedAt: t, UpdatedAt: t}
+		BodyHTML: body, BodyText: c.BodyText, Format: format, Translations: translations, Status: string(c.Status),
+		SendAt: c.SendAt, SegmentID: c.SegmentID, Template: c.Template, CreatedAt: t, UpdatedAt: t}
 	if r.Status == "" {
 		r.Status = string(app.CampaignDraft)
 	}
 	if c.CreatedBy != 0 {
 		r.CreatedBy = &c.CreatedBy
 	}
-	err := s.tx(ctx, func(tx *Store) error {
+	err = s.tx(ctx, func(tx *Store) error {
 		if err := tx.with(ctx).Create(&r).Error; err != nil {
 			return fmt.Errorf("create campaign: %w", err)
 		}
@@ -195,11 +202,16 @@ func (s *Store) ListCampaigns(ctx context.Context, f app.CampaignFilter) ([]app.
 // UpdateCampaignDraft writes the editable fields of a draft.
 func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error {
 	t := s.now()
+	format, body, translations, err := contentColumns(c)
+	if err != nil {
+		return err
+	}
 	var res *gorm.DB
-	err := s.tx(ctx, func(tx *Store) error {
+	err = s.tx(ctx, func(tx *Store) error {
 		res = tx.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
 			Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
-				"body_html": c.BodyHTML, "body_text": c.BodyText, "segment_id": c.SegmentID, "updated_at": t})
+				"body_html": body, "body_text": c.BodyText, "format": format, "translations": translations,
+				"segment_id": c.SegmentID, "updated_at": t})
 		if res.Error != nil {
 			return fmt.Errorf("update campaign: %w", res.Error)
 		}

@@ -171,8 +171,9 @@ func TestAdminConsoleEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#new-campaign")),
 		chromedp.WaitVisible(chromedp.CSS("#campaign-form")),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Winter news"),
-		chromedp.SendKeys(chromedp.CSS("#subject"), "News for the winter"),
-		chromedp.SetValue(chromedp.CSS("#body_html"), "<h1>Hello, {{.Name}}!</h1><p>Our winter offers.</p>"),
+		chromedp.SendKeys(chromedp.CSS("#subject_en"), "News for the winter"),
+		chromedp.SetValue(chromedp.CSS("#format"), "html"),
+		chromedp.SetValue(chromedp.CSS("#body_en"), "<h1>Hello, {{.Name}}!</h1><p>Our winter offers.</p>"),
 		chromedp.Click(chromedp.CSS("#save-campaign")),
 		chromedp.WaitVisible(chromedp.CSS("#campaign-status")),
 	)

@@ -42,8 +42,70 @@
     setTimeout(tick, 500);
   }
 
+  // The campaign editor: merge-field buttons insert at the cursor of the
+  // field last written in; the preview of each language follows typing,
+  // by posting the form into its sandboxed frame as its button would.
+  function editor(form) {
+    var last = form.querySelector("[data-body]");
+    var format = form.querySelector("[name=format]");
+    var bar = form.querySelector(".merge-buttons");
+    var timer = null;
+    form.addEventListener("focusin", function (e) {
+      var t = e.target;
+      if (t.matches("[data-body], input[type=text][name^=subject_]")) { last = t; }
+    });
+    function insert(btn) {
+      if (!last) { return; }
+      var md = format && format.value === "markdown";
+      var text = last.tagName === "INPUT" ? "{{.Name}}" : btn.getAttribute(md ? "data-insert-md" : "data-insert");
+      if (last.tagName === "INPUT" && btn.getAttribute("data-insert") !== "{{.Name}}") { return; }
+      var a = last.selectionStart, b = last.selectionEnd, v = last.value;
+      last.value = v.slice(0, a) + text + v.slice(b);
+      last.focus();
+      last.selectionStart = last.selectionEnd = a + text.length;
+      last.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    if (bar) {
+      bar.hidden = false;
+      Array.prototype.forEach.call(bar.querySelectorAll("[data-insert]"), function (btn) {
+        btn.addEventListener("click", function () { insert(btn); });
+      });
+    }
+    // The part of the default language is marked as such.
+    var locale = form.querySelector("[name=locale]");
+    function markDefault() {
+      var def = (locale && locale.value) || "en";
+      Array.prototype.forEach.call(form.querySelectorAll("fieldset[id^=part-]"), function (fs) {
+        var is = fs.id === "part-" + def;
+        var mark = fs.querySelector("[data-default-mark]"), hint = fs.querySelector("[data-optional-hint]");
+        if (mark) { mark.hidden = !is; }
+        if (hint) { hint.hidden = is; }
+      });
+    }
+    if (locale) { locale.addEventListener("change", markDefault); }
+    var buttons = form.querySelectorAll("[data-preview]");
+    function preview() {
+      var action = form.getAttribute("action"), target = form.getAttribute("target");
+      Array.prototype.forEach.call(buttons, function (btn) {
+        form.setAttribute("action", btn.getAttribute("formaction"));
+        form.setAttribute("target", btn.getAttribute("formtarget"));
+        HTMLFormElement.prototype.submit.call(form);
+      });
+      form.setAttribute("action", action);
+      if (target === null) { form.removeAttribute("target"); } else { form.setAttribute("target", target); }
+    }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(preview, 400);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    if (buttons.length) { preview(); }
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-progress]"), poll);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-editor]"), editor);
 
     Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (f) {
       f.addEventListener("submit", function (e) {
