@@ -239,28 +239,6 @@ func (c *Campaign) ValidateFields() error {
 	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}
 }
 
-// CampaignFilter narrows a campaign listing.
-type CampaignFilter struct {
-	Status CampaignStatus
-	// Templates lists the templates instead of the campaigns.
-	Templates bool
-	BeforeID  int64 // newest first: ids below this
-	Limit     int
-}
-
-// CampaignTransition is a conditional change of a campaign's status: it
-// applies only when the status is one of From.
-type CampaignTransition struct {
-	From []CampaignStatus
-	To   CampaignStatus
-	// SendAt replaces the send time when not nil.
-	SendAt *time.Time
-	// BumpVersion starts a new dispatch round.
-	BumpVersion bool
-	// ClearSendAt removes the send time (back to draft).
-	ClearSendAt bool
-}
-
 // FailedDelivery is one message of a campaign that could not be delivered.
 // It names the subscriber by id only (marketers see no personal data); the
 // error is the mail server's answer with any address in it removed.

@@ -3,11 +3,34 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // The campaign actions around sending: the count of its audience before
 // sending, taking a scheduled campaign back to draft, duplicating one, and
 // templates (campaigns kept to start others from).
+
+// CampaignFilter narrows a campaign listing.
+type CampaignFilter struct {
+	Status CampaignStatus
+	// Templates lists the templates instead of the campaigns.
+	Templates bool
+	BeforeID  int64 // newest first: ids below this
+	Limit     int
+}
+
+// CampaignTransition is a conditional change of a campaign's status: it
+// applies only when the status is one of From.
+type CampaignTransition struct {
+	From []CampaignStatus
+	To   CampaignStatus
+	// SendAt replaces the send time when not nil.
+	SendAt *time.Time
+	// BumpVersion starts a new dispatch round.
+	BumpVersion bool
+	// ClearSendAt removes the send time (back to draft).
+	ClearSendAt bool
+}
 
 // AudienceExcluded counts the people of a campaign's audience (its
 // newsletters and segment) it would not reach, by the first reason that
