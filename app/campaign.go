@@ -89,8 +89,9 @@ type Campaign struct {
 	// Translations are the subject and body in the other languages, by
 	// language; the fields above are the default language's.
 	Translations map[string]CampaignTranslation `json:"translations,omitempty"`
-	Status       CampaignStatus                 `json:"status"`
-	SendAt       *time.Time                     `json:"send_at"`
+	CampaignPublishing
+	Status CampaignStatus `json:"status"`
+	SendAt *time.Time     `json:"send_at"`
 	// SegmentID names the segment the campaign goes to (nil: everyone in
 	// its audience); Segment is that segment's filter, read with it.
 	SegmentID *int64         `json:"segment_id"`
@@ -133,6 +134,8 @@ type CampaignInput struct {
 	BodyHTML     string                         `json:"body_html"`
 	BodyText     string                         `json:"body_text"`
 	Translations map[string]CampaignTranslation `json:"translations"`
+	Archive      bool                           `json:"archive"`
+	TrackClicks  bool                           `json:"track_clicks"`
 	// SegmentID is the segment to send to; nil or 0 means none.
 	SegmentID *int64 `json:"segment_id"`
 	// NewsletterIDs are the newsletters to send to; none: the default
@@ -151,6 +154,8 @@ type CampaignPatch struct {
 	BodyHTML     *string                         `json:"body_html"`
 	BodyText     *string                         `json:"body_text"`
 	Translations *map[string]CampaignTranslation `json:"translations"`
+	Archive      *bool                           `json:"archive"`
+	TrackClicks  *bool                           `json:"track_clicks"`
 	// SegmentID changes the segment when set; 0 removes it.
 	SegmentID *int64 `json:"segment_id"`
 	// NewsletterIDs replaces the newsletters when set; when only the
@@ -184,6 +189,7 @@ func (p CampaignPatch) apply(c *Campaign) {
 	if p.Translations != nil {
 		c.Translations = *p.Translations
 	}
+	p.applyPublishing(c)
 }
 
 // Validate checks the fields a marketer writes, and that the bodies and
@@ -305,7 +311,8 @@ func (s *Campaigns) enqueue(ctx context.Context, c *Campaign) {
 // Create validates and stores a new draft.
 func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) (*Campaign, error) {
 	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
-		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft}
+		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft,
+		CampaignPublishing: CampaignPublishing{Archive: in.Archive, TrackClicks: in.TrackClicks}}
 	if in.SegmentID != nil {
 		c.SegmentID = segmentRef(*in.SegmentID)
 	}
@@ -338,6 +345,9 @@ func (s *Campaigns) Get(ctx context.Context, id int64) (*Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.withLinks(ctx, c); err != nil {
+		return nil, err
+	}
 	return c, s.withFeedback(ctx, c)
 }
 
@@ -362,6 +372,9 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	c, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if c.Status != CampaignDraft && p.archiveOnly() {
+		return s.setArchive(ctx, actor, c, *p.Archive)
 	}
 	if c.Status != CampaignDraft {
 		return nil, Errorf(ECONFLICT, "Only a draft can be edited; this campaign is %s.", c.Status)
@@ -394,7 +407,8 @@ func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in Camp
 	}
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
 		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
-		Translations: &in.Translations, SegmentID: &seg, NewsletterIDs: &in.NewsletterIDs})
+		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks,
+		SegmentID: &seg, NewsletterIDs: &in.NewsletterIDs})
 }
 
 // patchNewsletters sets the newsletters of c after a change: the ones
@@ -520,28 +534,4 @@ func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (in
 		s.enqueue(ctx, c)
 	}
 	return n, c, nil
-}
-
-// FailedDeliveries lists a campaign's failed deliveries, for the retry
-// decision of a marketer.
-func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]FailedDelivery, error) {
-	if _, err := s.Store.Campaigns().Campaign(ctx, id); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	return s.Store.Campaigns().FailedDeliveries(ctx, id, afterID, limit)
-}
-
-// explain turns a refused transition into a message naming the status.
-func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb string) error {
-	if ErrorCode(err) != ECONFLICT {
-		return err
-	}
-	c, gerr := s.Store.Campaigns().Campaign(ctx, id)
-	if gerr != nil {
-		return err
-	}
-	return Errorf(ECONFLICT, "A %s campaign cannot be %s.", c.Status, verb)
 }

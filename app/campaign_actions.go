@@ -142,3 +142,27 @@ func (s *Campaigns) Duplicate(ctx context.Context, actor *Admin, id int64, templ
 	}
 	return &c, nil
 }
+
+// FailedDeliveries lists a campaign's failed deliveries, for the retry
+// decision of a marketer.
+func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]FailedDelivery, error) {
+	if _, err := s.Store.Campaigns().Campaign(ctx, id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return s.Store.Campaigns().FailedDeliveries(ctx, id, afterID, limit)
+}
+
+// explain turns a refused transition into a message naming the status.
+func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb string) error {
+	if ErrorCode(err) != ECONFLICT {
+		return err
+	}
+	c, gerr := s.Store.Campaigns().Campaign(ctx, id)
+	if gerr != nil {
+		return err
+	}
+	return Errorf(ECONFLICT, "A %s campaign cannot be %s.", c.Status, verb)
+}

@@ -185,21 +185,27 @@ func (c *Campaign) inLanguage(lang string) (out *Campaign, names map[string]stri
 // in c's default language. Errors name the campaign's own fields (body for
 // Markdown, translations.ru.subject, ...) and Markdown's lines.
 func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
-	return compileLanguages(c, op, textFromHTML, frame, c.Languages())
+	return compileLanguages(c, op, textFromHTML, frame, c.Languages(), nil)
 }
 
 // CompileCampaignFor compiles only the language a recipient whose own
 // language is recipientLocale gets: for a preview, which needs no other.
 func CompileCampaignFor(c *Campaign, op Operator, recipientLocale string, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
-	return compileLanguages(c, op, textFromHTML, frame, []string{c.LanguageFor(recipientLocale)})
+	return compileLanguages(c, op, textFromHTML, frame, []string{c.LanguageFor(recipientLocale)}, nil)
 }
 
-func compileLanguages(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame, langs []string) (*CampaignTemplate, error) {
+// compileLanguages compiles langs of c; rewrite, when not nil, is applied
+// to each language's HTML body before it is compiled (campaign_clicks.go).
+func compileLanguages(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame, langs []string,
+	rewrite func(string) string) (*CampaignTemplate, error) {
 	var first *CampaignTemplate
 	for _, lang := range langs {
 		lc, names, lines, err := c.inLanguage(lang)
 		if err != nil {
 			return nil, err
+		}
+		if rewrite != nil {
+			lc.BodyHTML = rewrite(lc.BodyHTML)
 		}
 		t, err := compileLanguage(lc, op, textFromHTML, frame)
 		if err != nil {

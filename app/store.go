@@ -251,6 +251,27 @@ type CampaignStore interface {
 	// SubscriberDeliveries lists the campaign messages of a subscriber,
 	// for the access export.
 	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]DeliveryRecord, error)
+	CampaignArchiveStore
+}
+
+// CampaignArchiveStore is the persistence of the public archive and of
+// the aggregate click counts.
+type CampaignArchiveStore interface {
+	// SetCampaignArchive publishes (or withdraws) a campaign.
+	SetCampaignArchive(ctx context.Context, id int64, on bool) error
+	// ArchivedCampaigns lists the published finished campaigns, newest
+	// first.
+	ArchivedCampaigns(ctx context.Context, offset, limit int) ([]Campaign, error)
+	// RegisterCampaignLinks stores a campaign's counted links by index;
+	// links stored before stay with their counts.
+	RegisterCampaignLinks(ctx context.Context, campaignID int64, urls []string) error
+	// CountClick adds one click to a link and returns its URL; ENOTFOUND
+	// when there is no such link.
+	CountClick(ctx context.Context, campaignID int64, index int) (string, error)
+	// CampaignLinkURL returns a link's URL without counting.
+	CampaignLinkURL(ctx context.Context, campaignID int64, index int) (string, error)
+	// CampaignLinks lists a campaign's counted links by index.
+	CampaignLinks(ctx context.Context, campaignID int64) ([]CampaignLink, error)
 }
 
 // FeedbackStore is the persistence of delivery feedback.

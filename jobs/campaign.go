@@ -180,6 +180,7 @@ type CampaignStore interface {
 	DueCampaigns(ctx context.Context, at time.Time) ([]app.CampaignRound, error)
 	StalledCampaigns(ctx context.Context, quiet time.Duration) ([]app.CampaignRound, error)
 	BumpCampaignVersion(ctx context.Context, id, version int64) (bool, error)
+	RegisterCampaignLinks(ctx context.Context, campaignID int64, urls []string) error
 }
 
 // CampaignOptions tune campaign sending; zero values take the defaults.
@@ -368,9 +369,9 @@ func (r *CampaignRunner) template(ctx context.Context, c *app.Campaign) (*app.Ca
 	if ct, ok := r.tmpl[c.ID]; ok && ct.updated.Equal(updated) {
 		return ct.tpl, nil
 	}
-	tpl, err := app.CompileCampaign(c, r.cfg.Operator, appmail.HTMLToText, frame)
+	tpl, err := r.compile(ctx, c, frame)
 	if err != nil {
-		return nil, fmt.Errorf("compile campaign %d: %w", c.ID, err)
+		return nil, err
 	}
 	tpl.SetPrivacyURL(r.cfg.Links.Page("/privacy"))
 	if len(r.tmpl) >= 32 {

@@ -64,6 +64,8 @@ var auditCatalog = map[string][2]string{
 	"audit.action.campaign_edited":               {"Campaign edited", "Рассылка изменена"},
 	"audit.action.newsletter_created":            {"Newsletter created", "Список рассылки создан"},
 	"audit.action.newsletter_edited":             {"Newsletter edited", "Список рассылки изменён"},
+	"audit.action.campaign_archived":             {"Campaign published in the archive", "Рассылка опубликована в архиве"},
+	"audit.action.campaign_unarchived":           {"Campaign withdrawn from the archive", "Рассылка снята с публикации в архиве"},
 	"audit.action.campaign_paused":               {"Campaign paused", "Рассылка приостановлена"},
 	"audit.action.campaign_resumed":              {"Campaign resumed", "Рассылка возобновлена"},
 	"audit.action.campaign_retry_failed":         {"Failed deliveries retried", "Повторная отправка недоставленных писем"},

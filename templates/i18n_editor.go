@@ -1,5 +1,7 @@
 package templates
 
+import "newsletter/i18n"
+
 // editorCatalog holds the texts of the campaign editor: key -> {English,
 // Russian}.
 var editorCatalog = map[string][2]string{
@@ -37,11 +39,4 @@ var editorCatalog = map[string][2]string{
 	"admin.editor.field.purpose":      {"Purpose", "Назначение"},
 }
 
-func init() {
-	for k, v := range editorCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(editorCatalog) }

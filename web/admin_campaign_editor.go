@@ -40,7 +40,8 @@ type editorFormat struct {
 // when written, to its translation.
 func campaignFormInput(c *fiber.Ctx) app.CampaignInput {
 	in := app.CampaignInput{Name: c.FormValue("name"), Purpose: app.CampaignPurpose(c.FormValue("purpose")),
-		Locale: c.FormValue("locale"), Format: app.CampaignFormat(c.FormValue("format")), BodyText: c.FormValue("body_text")}
+		Locale: c.FormValue("locale"), Format: app.CampaignFormat(c.FormValue("format")), BodyText: c.FormValue("body_text"),
+		Archive: c.FormValue("archive") != "", TrackClicks: c.FormValue("track_clicks") != ""}
 	setBody := func(body string) {
 		if in.Format == app.FormatMarkdown {
 			in.Body = body
@@ -84,7 +85,8 @@ func hasLanguageFields(c *fiber.Ctx) bool {
 // inputOf is a stored campaign as the form edits it.
 func inputOf(camp *app.Campaign) app.CampaignInput {
 	return app.CampaignInput{Name: camp.Name, Subject: camp.Subject, Purpose: camp.Purpose, Locale: camp.Locale,
-		Format: camp.Format, Body: camp.Body, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText, Translations: camp.Translations}
+		Format: camp.Format, Body: camp.Body, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText, Translations: camp.Translations,
+		Archive: camp.Archive, TrackClicks: camp.TrackClicks}
 }
 
 // campaignForm is the data of the campaign form for in, with the

@@ -60,12 +60,18 @@ func (s *Server) apiPutCampaign(c *fiber.Ctx) error {
 	return sendJSON(c, camp, err)
 }
 
-// apiPatchCampaign changes the fields of a draft that the body names.
+// apiPatchCampaign changes the fields of a draft that the body names; a
+// body with "archive" alone publishes or withdraws a campaign of any
+// status.
 func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 	var p app.CampaignPatch
 	id, err := idAndBody(c, &p)
 	if err != nil {
 		return err
+	}
+	if publishOnly(p) {
+		camp, err := s.deps.Campaigns.Update(c.UserContext(), currentAdmin(c), id, p)
+		return sendJSON(c, camp, err)
 	}
 	cur, err := s.deps.Campaigns.Get(c.UserContext(), id)
 	if err != nil {
@@ -73,7 +79,9 @@ func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 	}
 	in := app.CampaignInput{Name: cur.Name, Subject: cur.Subject, Purpose: cur.Purpose, Locale: cur.Locale,
 		Format: cur.Format, Body: cur.Body, BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, Translations: cur.Translations,
+		Archive: cur.Archive, TrackClicks: cur.TrackClicks,
 		SegmentID: cur.SegmentID}
+	patchPublishing(&in, p)
 	if p.SegmentID != nil {
 		in.SegmentID = p.SegmentID
 	}

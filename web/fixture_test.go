@@ -71,7 +71,9 @@ func newFixture(t *testing.T, plug ...func(*setup)) *fixture {
 	s := &setup{store: st, svc: svc, admins: admins, signer: signer,
 		Deps: web.Deps{Log: quietLog(), Pages: pages, APITokens: admins, Publisher: admins, Subscriptions: svc, Preferences: svc,
 			Newsletters: &app.Newsletters{Store: st},
-			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}, Layout: pages},
+			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}, Layout: pages,
+			Archive: &app.Archive{Store: st, PreferencesURL: svc.Links.Page("/preferences")},
+			Clicks:  &app.Clicks{Store: st, Signer: signer}},
 		Options: web.Options{Operator: op, BaseURL: base, MinFillTime: time.Second, LimitIP: 1000, LimitAddress: 5,
 			FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}}
 	for _, p := range plug {

@@ -212,6 +212,7 @@ type Campaigns interface {
 	Get(ctx context.Context, id int64) (*app.Campaign, error)
 	List(ctx context.Context, f app.CampaignFilter) ([]app.Campaign, error)
 	Replace(ctx context.Context, actor *app.Admin, id int64, in app.CampaignInput) (*app.Campaign, error)
+	Update(ctx context.Context, actor *app.Admin, id int64, p app.CampaignPatch) (*app.Campaign, error)
 	Schedule(ctx context.Context, actor *app.Admin, id int64, at *time.Time) (*app.Campaign, error)
 	Pause(ctx context.Context, actor *app.Admin, id int64) (*app.Campaign, error)
 	Resume(ctx context.Context, actor *app.Admin, id int64) (*app.Campaign, error)

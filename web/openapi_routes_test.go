@@ -150,6 +150,8 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 		`"format":"markdown","body":"# Hi {{.Name}}","translations":{"ru":{"subject":"Новости","body":"Привет, {{.Name}}"}}}`, 201)
 	r.call(t, m, "PATCH", "/api/v1/campaigns/"+jsonID(md), `{"translations":{"ru":{"subject":"Новости","body":"{{.Nmae}}"}}}`, 422)
 	r.call(t, m, "PATCH", "/api/v1/campaigns/"+jsonID(md), `{"format":"html","body_html":"<p>x</p>","translations":{}}`, 200)
+	r.call(t, m, "POST", "/api/v1/campaigns", `{"name":"Tracked","subject":"News","purpose":"marketing",`+
+		`"body_html":"<p><a href=\"https://shop.example.com/\">Shop</a></p>","archive":true,"track_clicks":true}`, 201)
 	r.call(t, m, "POST", cid+"/test", `{"to":["a@example.org"]}`, 200)
 	r.call(t, m, "POST", cid+"/test", `{"to":[]}`, 422)
 	at := time.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
@@ -184,6 +186,8 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 	r.call(t, m, "POST", cid+"/resume", "", 200)
 	r.call(t, m, "POST", cid+"/cancel", "", 200)
 	r.call(t, m, "POST", cid+"/resume", "", 409)
+	r.call(t, m, "PATCH", cid, `{"archive":true}`, 200)
+	r.call(t, m, "PATCH", cid, `{"archive":false,"subject":"x"}`, 409)
 	done := fmt.Sprintf("/api/v1/campaigns/%d", camp.ID)
 	r.call(t, m, "GET", done+"/failed?limit=10", "", 200)
 	r.call(t, m, "POST", done+"/retry-failed", "", 200)

@@ -52,6 +52,7 @@ const (
 	twoFactorPart
 	ssoPart
 	layoutPart
+	archivePart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -109,6 +110,14 @@ func (s *Server) table() []route {
 			{get, "/privacy", s.privacy},
 			{get, "/privacy/:version", s.privacy},
 		}},
+		// The public archive of campaigns (archive.go): no cookie, no
+		// personal data.
+		{access: public, part: archivePart, routes: []endpoint{
+			{get, "/archive", s.archivePage},
+			{get, "/archive.atom", s.archiveFeed},
+			{get, "/archive/:id<int>", s.archiveCampaignPage},
+			{get, "/archive/:id<int>/content", s.archiveContent},
+		}},
 		// The description of the API, for anyone.
 		{access: public, routes: []endpoint{{get, openAPIPath, s.openAPI}}},
 		{access: public, cors: true, routes: []endpoint{{post, "/subscribe", s.subscribe}}},
@@ -129,6 +138,9 @@ func (s *Server) table() []route {
 			{get, "/revoke/:token", s.revokePage},
 			{post, "/revoke/:token", s.revoke},
 		}},
+		// A counted link of a campaign (archive.go): the signed id names
+		// the campaign and the link, never a person; a forged one is 404.
+		{access: public, part: archivePart, routes: []endpoint{{get, "/l/:id", s.followLink}}},
 		// A person's data export, mailed at an operator's hand (export_link.go).
 		{access: link, part: privacyPart, routes: []endpoint{
 			{get, "/export/:token", s.exportLinkPage},
@@ -415,6 +427,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.TwoFactor != nil && s.deps.SSO != nil
 	case layoutPart:
 		return s.deps.MailLayouts != nil
+	case archivePart:
+		return s.deps.Archive != nil && s.deps.Clicks != nil
 	}
 	return true
 }

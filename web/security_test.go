@@ -360,6 +360,11 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/privacy", kind: kindPublic, query: []string{"lang"}},
 		{method: "GET", path: "/privacy/:version", target: "/privacy/v1", kind: kindPublic, query: []string{"lang"}},
 		{method: "GET", path: "/api/v1/openapi.json", kind: kindPublic},
+		{method: "GET", path: "/archive", kind: kindPublic, query: []string{"lang", "page"}},
+		{method: "GET", path: "/archive.atom", kind: kindPublic, query: []string{"lang"}},
+		{method: "GET", path: "/archive/:id<int>", target: "/archive/" + camp, kind: kindPublic, query: []string{"lang"}},
+		{method: "GET", path: "/archive/:id<int>/content", target: "/archive/" + camp + "/content", kind: kindPublic, query: []string{"lang"}},
+		{method: "GET", path: "/l/:id", target: "/l/" + e.svc.Signer.ClickID(e.campID, 0), kind: kindPublic, query: []string{"lang"}},
 
 		// Signed links.
 		{method: "GET", path: "/confirm/:token", kind: kindLink, purpose: app.TokenConfirm, query: []string{"lang"}},
@@ -1224,7 +1229,7 @@ func inert(t *testing.T, where string, resp *http.Response, body string) {
 	}
 	check := markers
 	switch ct := resp.Header.Get("Content-Type"); {
-	case strings.HasPrefix(ct, "text/html"):
+	case strings.HasPrefix(ct, "text/html"), strings.HasPrefix(ct, "application/atom+xml"):
 	case strings.HasPrefix(ct, "application/json"):
 		check = markers[:2]
 	case strings.HasPrefix(ct, "text/csv"):

@@ -71,6 +71,10 @@ type Deps struct {
 	// (templates.Renderer); nil: campaigns are previewed bare.
 	MailLayouts MailLayouts
 	Layout      app.LayoutRenderer
+	// Archive and Clicks are the public archive of campaigns and their
+	// counted links; nil turns both off.
+	Archive Archive
+	Clicks  Clicks
 }
 
 // Options are the web layer's settings.

@@ -24,6 +24,8 @@ type campaignRow struct {
 	BodyText         string
 	Format           string
 	Translations     string
+	Archive          bool
+	TrackClicks      bool
 	Status           string
 	SendAt           *time.Time
 	SegmentID        *int64
@@ -61,6 +63,7 @@ func (r *campaignRow) campaign() *app.Campaign {
 		c.CreatedBy = *r.CreatedBy
 	}
 	setContent(c, r.Format, r.Translations)
+	c.Archive, c.TrackClicks = r.Archive, r.TrackClicks
 	return c
 }
 
@@ -126,7 +129,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	}
 	r := campaignRow{Name: c.Name, Subject: c.Subject, Purpose: string(c.Purpose), Locale: c.Locale,
 		BodyHTML: body, BodyText: c.BodyText, Format: format, Translations: translations, Status: string(c.Status),
-		SendAt: c.SendAt, SegmentID: c.SegmentID, Template: c.Template, CreatedAt: t, UpdatedAt: t}
+		SendAt: c.SendAt, SegmentID: c.SegmentID, Template: c.Template, CreatedAt: t, UpdatedAt: t, Archive: c.Archive, TrackClicks: c.TrackClicks}
 	if r.Status == "" {
 		r.Status = string(app.CampaignDraft)
 	}
@@ -211,7 +214,7 @@ func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error 
 		res = tx.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
 			Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
 				"body_html": body, "body_text": c.BodyText, "format": format, "translations": translations,
-				"segment_id": c.SegmentID, "updated_at": t})
+				"segment_id": c.SegmentID, "updated_at": t, "archive": c.Archive, "track_clicks": c.TrackClicks})
 		if res.Error != nil {
 			return fmt.Errorf("update campaign: %w", res.Error)
 		}

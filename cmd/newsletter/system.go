@@ -199,6 +199,10 @@ func (s *system) webDeps() web.Deps {
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
 		Directory: s.store, Dashboard: s.store, Privacy: officer{s.privacy, s.register, s.inbound}, EventHooks: s.hooks,
 		MailLayouts: s.svc, Layout: s.pages,
+		Archive: &app.Archive{Store: s.store, PreferencesURL: s.svc.Links.Page("/preferences")},
+		Clicks: &app.Clicks{Store: s.store, Signer: s.signer, CountFailed: func(id string, err error) {
+			s.log.Warn("click not counted", "link", id, "err", err)
+		}},
 	}
 }
 
