@@ -82,8 +82,9 @@ func TestSegmentSendNowEndToEnd(t *testing.T) {
 	option := segmentOption(t, ctx, "Russian readers")
 	run(t, ctx, 30*time.Second, "create campaign",
 		chromedp.SendKeys(chromedp.CSS("#name"), "Зимние новости"),
-		chromedp.SendKeys(chromedp.CSS("#subject"), "Новости зимы"),
-		chromedp.SetValue(chromedp.CSS("#body_html"), "<p>Здравствуйте, {{.Name}}!</p>"),
+		chromedp.SendKeys(chromedp.CSS("#subject_en"), "Новости зимы"),
+		chromedp.SetValue(chromedp.CSS("#format"), "html"),
+		chromedp.SetValue(chromedp.CSS("#body_en"), "<p>Здравствуйте, {{.Name}}!</p>"),
 		chromedp.SetValue(chromedp.CSS("#segment_id"), option),
 		chromedp.Click(chromedp.CSS("#save-campaign")),
 		chromedp.WaitVisible(chromedp.CSS("#audience-total")),
