@@ -91,6 +91,13 @@ type Campaign struct {
 	CampaignPublishing
 	Status CampaignStatus `json:"status"`
 	SendAt *time.Time     `json:"send_at"`
+	// SegmentID names the segment the campaign goes to (nil: everyone in
+	// its audience); Segment is that segment's filter, read with it.
+	SegmentID *int64         `json:"segment_id"`
+	Segment   *SegmentFilter `json:"-"`
+	// Template marks a campaign kept to start others from: it is never
+	// sent.
+	Template bool `json:"template"`
 	// Version changes with every schedule, resume, retry and recovery; it
 	// names the dispatch task of that round.
 	Version int64 `json:"-"`
@@ -128,6 +135,8 @@ type CampaignInput struct {
 	Translations map[string]CampaignTranslation `json:"translations"`
 	Archive      bool                           `json:"archive"`
 	TrackClicks  bool                           `json:"track_clicks"`
+	// SegmentID is the segment to send to; nil or 0 means none.
+	SegmentID *int64 `json:"segment_id"`
 	// NewsletterIDs are the newsletters to send to; none: the default
 	// newsletter of Purpose.
 	NewsletterIDs []int64 `json:"newsletter_ids"`
@@ -146,8 +155,11 @@ type CampaignPatch struct {
 	Translations *map[string]CampaignTranslation `json:"translations"`
 	Archive      *bool                           `json:"archive"`
 	TrackClicks  *bool                           `json:"track_clicks"`
-	// NewsletterIDs replaces the newsletters when set; a new purpose
-	// without them goes to its default newsletter.
+	// SegmentID changes the segment when set; 0 removes it.
+	SegmentID *int64 `json:"segment_id"`
+	// NewsletterIDs replaces the newsletters when set; when only the
+	// purpose changes, a campaign on its purpose's default newsletter
+	// moves to the new purpose's.
 	NewsletterIDs *[]int64 `json:"newsletter_ids"`
 }
 
@@ -166,6 +178,9 @@ func (p CampaignPatch) apply(c *Campaign) {
 	set(&c.Body, p.Body)
 	if p.Purpose != nil {
 		c.Purpose = *p.Purpose
+	}
+	if p.SegmentID != nil {
+		c.SegmentID = segmentRef(*p.SegmentID)
 	}
 	if p.Format != nil {
 		c.Format = *p.Format
@@ -227,24 +242,6 @@ func (c *Campaign) ValidateFields() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}
-}
-
-// CampaignFilter narrows a campaign listing.
-type CampaignFilter struct {
-	Status   CampaignStatus
-	BeforeID int64 // newest first: ids below this
-	Limit    int
-}
-
-// CampaignTransition is a conditional change of a campaign's status: it
-// applies only when the status is one of From.
-type CampaignTransition struct {
-	From []CampaignStatus
-	To   CampaignStatus
-	// SendAt replaces the send time when not nil.
-	SendAt *time.Time
-	// BumpVersion starts a new dispatch round.
-	BumpVersion bool
 }
 
 // FailedDelivery is one message of a campaign that could not be delivered.
@@ -315,10 +312,16 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 	c := &Campaign{Name: in.Name, Subject: in.Subject, Purpose: in.Purpose, Locale: in.Locale, Format: in.Format,
 		Body: in.Body, BodyHTML: in.BodyHTML, BodyText: in.BodyText, Translations: in.Translations, Status: CampaignDraft,
 		CampaignPublishing: CampaignPublishing{Archive: in.Archive, TrackClicks: in.TrackClicks}}
+	if in.SegmentID != nil {
+		c.SegmentID = segmentRef(*in.SegmentID)
+	}
 	if actor != nil {
 		c.CreatedBy = actor.ID
 	}
 	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkSegment(ctx, c); err != nil {
 		return nil, err
 	}
 	ids, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), c.Purpose, in.NewsletterIDs)
@@ -380,6 +383,9 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkSegment(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := s.patchNewsletters(ctx, c, before, p.NewsletterIDs); err != nil {
 		return nil, err
 	}
@@ -394,9 +400,14 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 
 // Replace sets every editable field of a draft.
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
+	seg := int64(0)
+	if in.SegmentID != nil {
+		seg = *in.SegmentID
+	}
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
 		Locale: &in.Locale, Format: &in.Format, Body: &in.Body, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText,
-		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks, NewsletterIDs: &in.NewsletterIDs})
+		Translations: &in.Translations, Archive: &in.Archive, TrackClicks: &in.TrackClicks,
+		SegmentID: &seg, NewsletterIDs: &in.NewsletterIDs})
 }
 
 // patchNewsletters sets the newsletters of c after a change: the ones
@@ -425,6 +436,9 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 	cur, err := s.Store.Campaigns().Campaign(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if cur.Template {
+		return nil, Errorf(ECONFLICT, "A template is not sent; start a campaign from it.")
 	}
 	if cur.Status == CampaignDraft || cur.Status == CampaignScheduled {
 		check := *cur
@@ -517,28 +531,4 @@ func (s *Campaigns) RetryFailed(ctx context.Context, actor *Admin, id int64) (in
 		s.enqueue(ctx, c)
 	}
 	return n, c, nil
-}
-
-// FailedDeliveries lists a campaign's failed deliveries, for the retry
-// decision of a marketer.
-func (s *Campaigns) FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]FailedDelivery, error) {
-	if _, err := s.Store.Campaigns().Campaign(ctx, id); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	return s.Store.Campaigns().FailedDeliveries(ctx, id, afterID, limit)
-}
-
-// explain turns a refused transition into a message naming the status.
-func (s *Campaigns) explain(ctx context.Context, id int64, err error, verb string) error {
-	if ErrorCode(err) != ECONFLICT {
-		return err
-	}
-	c, gerr := s.Store.Campaigns().Campaign(ctx, id)
-	if gerr != nil {
-		return err
-	}
-	return Errorf(ECONFLICT, "A %s campaign cannot be %s.", c.Status, verb)
 }

@@ -10,6 +10,9 @@ type Audience struct {
 	// CrossBorder requires the cross-border consent: the mail goes through
 	// a country without adequate protection.
 	CrossBorder bool
+	// Segment narrows the audience to the campaign's segment (segment.go);
+	// the zero filter selects everyone.
+	Segment SegmentFilter
 	// Newsletters are the campaign's newsletters: a recipient must be on
 	// one of them. None means the default newsletter of Purpose.
 	Newsletters []int64
@@ -17,7 +20,8 @@ type Audience struct {
 
 // AudienceOf returns the audience rule of c under op.
 func AudienceOf(c *Campaign, op Operator) Audience {
-	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired(), Newsletters: c.NewsletterIDs}
+	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired(), Newsletters: c.NewsletterIDs,
+		Segment: c.segmentFilter()}
 }
 
 // Member reports whether a person on the newsletters on (their current

@@ -17,10 +17,11 @@ const (
 	SkipErased      = "erased"       // erased, or gone
 	SkipCrossBorder = "cross_border" // lacks the cross-border consent the infrastructure needs
 	SkipInactive    = "inactive"     // no longer active for another reason
+	SkipSegment     = "segment"      // no longer in the campaign's segment
 )
 
 // SkipReasons lists the skip reasons in display order.
-var SkipReasons = []string{SkipOptedOut, SkipSuppressed, SkipBlocked, SkipErased, SkipCrossBorder, SkipInactive}
+var SkipReasons = []string{SkipOptedOut, SkipSuppressed, SkipBlocked, SkipErased, SkipCrossBorder, SkipInactive, SkipSegment}
 
 // CampaignFeedback counts what happened to a campaign's mail besides its
 // sending. It is computed from the records when a campaign is read, so it

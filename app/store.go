@@ -27,6 +27,7 @@ type Store interface {
 	MailLayouts() MailLayoutStore
 	Suppressions() SuppressionStore
 	Campaigns() CampaignStore
+	Segments() SegmentStore
 	// Newsletters keeps the lists and who is on them (newsletter.go).
 	Newsletters() NewsletterStore
 	Feedback() FeedbackStore

@@ -201,6 +201,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 			{"admin.nav.dashboard", "/admin", "dashboard"},
 			{"admin.nav.campaigns", "/admin/campaigns", "campaigns"},
 			{"admin.nav.newsletters", "/admin/newsletters", "newsletters"},
+			{"admin.nav.segments", "/admin/segments", "segments"},
 		}},
 		{"admin.navgroup.privacy", []entry{
 			{"admin.nav.subscribers", "/admin/subscribers", "subscribers"},

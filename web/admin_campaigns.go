@@ -51,21 +51,23 @@ func campaignProgress(c *app.Campaign) (int64, int) {
 }
 
 type campaignsData struct {
-	Rows   []campaignRow
-	Status string
-	States []option
-	Next   int64
+	Rows      []campaignRow
+	Status    string
+	States    []option
+	Next      int64
+	Templates bool
 }
 
 // adminCampaigns lists campaigns, newest first.
 func (s *Server) adminCampaigns(c *fiber.Ctx) error {
 	loc := adminLocale(c)
-	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: queryID(c, "before"), Limit: adminPageLimit}
+	f := app.CampaignFilter{Status: app.CampaignStatus(c.Query("status")), BeforeID: queryID(c, "before"), Limit: adminPageLimit,
+		Templates: c.Query("template") == "1"}
 	list, err := s.deps.Campaigns.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	d := campaignsData{Status: string(f.Status)}
+	d := campaignsData{Status: string(f.Status), Templates: f.Templates}
 	for _, st := range []app.CampaignStatus{app.CampaignDraft, app.CampaignScheduled, app.CampaignRunning, app.CampaignPaused,
 		app.CampaignFinished, app.CampaignCancelled} {
 		d.States = append(d.States, option{string(st), templates.T(loc, "admin.cstatus."+string(st))})
@@ -101,10 +103,27 @@ type campaignFormData struct {
 	Errors  map[string]string
 	// Formats and Langs are the editor's choices and languages
 	// (admin_campaign_editor.go).
-	Formats []editorFormat
-	Langs   []editorLang
+	Formats  []editorFormat
+	Langs    []editorLang
+	Segments []app.Segment
 	// Newsletters are the choices of newsletters (campaignFormPage).
 	Newsletters []newsletterChoice
+	// Segment is the chosen segment's id (0: none).
+	Segment int64
+}
+
+// showCampaignForm shows the campaign form with the segments and the
+// newsletters to choose from.
+func (s *Server) showCampaignForm(c *fiber.Ctx, status int, title string, d campaignFormData) error {
+	list, err := s.deps.Segments.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	d.Segments = list
+	if d.In.SegmentID != nil {
+		d.Segment = *d.In.SegmentID
+	}
+	return s.campaignFormPage(c, status, title, d)
 }
 
 // campaignFormErrors is formErrors with the messages of the campaign rules
@@ -121,24 +140,34 @@ func campaignFormErrors(loc string, err error) (string, map[string]string, error
 // the limit counts in windows of an hour.
 const testRetryAfter = "600"
 
+// formSegment is the segment chosen in the campaign form (nil: none).
+func formSegment(c *fiber.Ctx) *int64 {
+	id, err := strconv.ParseInt(c.FormValue("segment_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil
+	}
+	return &id
+}
+
 // adminNewCampaign shows an empty campaign form.
 func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	d := campaignForm(loc, 0, app.CampaignInput{Purpose: app.CampaignMarketing, Format: app.FormatMarkdown}, "", nil)
-	return s.campaignFormPage(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
+	return s.showCampaignForm(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
 }
 
 // adminCreateCampaign stores a new draft.
 func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	in := campaignFormInput(c)
+	in.SegmentID = formSegment(c)
 	camp, err := s.deps.Campaigns.Create(c.UserContext(), currentAdmin(c), in)
 	if err != nil {
 		msg, fields, err := campaignFormErrors(loc, err)
 		if err != nil {
 			return err
 		}
-		return s.campaignFormPage(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
+		return s.showCampaignForm(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
 			campaignForm(loc, 0, in, msg, fields))
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(camp.ID, 10), "admin.ok.campaign_saved")
@@ -153,8 +182,9 @@ func (s *Server) adminEditCampaign(c *fiber.Ctx) error {
 	if camp.Status != app.CampaignDraft {
 		return app.Errorf(app.ECONFLICT, "Only a draft can be edited; this campaign is %s.", camp.Status)
 	}
-	d := campaignForm(adminLocale(c), camp.ID, inputOf(camp), "", nil)
-	return s.campaignFormPage(c, fiber.StatusOK, camp.Name, d)
+	in := inputOf(camp)
+	in.SegmentID = camp.SegmentID
+	return s.showCampaignForm(c, fiber.StatusOK, camp.Name, campaignForm(adminLocale(c), camp.ID, in, "", nil))
 }
 
 // adminSaveCampaign writes a draft.
@@ -164,13 +194,13 @@ func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
 		return err
 	}
 	in := campaignFormInput(c)
+	in.SegmentID = formSegment(c)
 	if _, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in); err != nil {
 		msg, fields, err := campaignFormErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
-		return s.campaignFormPage(c, fiber.StatusUnprocessableEntity, in.Name,
-			campaignForm(adminLocale(c), id, in, msg, fields))
+		return s.showCampaignForm(c, fiber.StatusUnprocessableEntity, in.Name, campaignForm(adminLocale(c), id, in, msg, fields))
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.campaign_saved")
 }
@@ -197,6 +227,14 @@ type campaignData struct {
 	CanResume bool
 	CanCancel bool
 	CanRetry  bool
+	// CanSendNow offers "send now" (with its confirmation) and
+	// CanUnschedule taking a scheduled campaign back to draft.
+	CanSendNow    bool
+	CanUnschedule bool
+	// Count is who the campaign would reach now (before sending).
+	Count       *app.AudienceCount
+	PerList     []namedCount
+	SegmentName string
 	// Failures are the first failed deliveries, by subscriber id.
 	Failures []app.FailedDelivery
 	// PreviewLangs are the languages previewed, when there are several.
@@ -241,6 +279,16 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	d.CanResume = st == app.CampaignPaused
 	d.CanCancel = st != app.CampaignCancelled && st != app.CampaignFinished
 	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
+	d.CanSched, d.CanCancel = d.CanSched && !camp.Template, d.CanCancel && !camp.Template
+	d.CanSendNow, d.CanUnschedule = d.CanSched, st == app.CampaignScheduled
+	d.SegmentName = s.segmentName(c, loc, camp)
+	if d.CanSched {
+		n, err := s.deps.Campaigns.Audience(c.UserContext(), camp.ID)
+		if err != nil {
+			return err
+		}
+		d.Count, d.PerList = n, s.newsletterCounts(c, n)
+	}
 	if camp.Failed > 0 {
 		failures, err := s.deps.Campaigns.FailedDeliveries(c.UserContext(), camp.ID, 0, 50)
 		if err != nil {
@@ -346,17 +394,23 @@ func (s *Server) adminScheduleCampaign(c *fiber.Ctx) error {
 		_, err = s.deps.Campaigns.Schedule(c.UserContext(), currentAdmin(c), id, at)
 	}
 	if err != nil {
-		msg, fields, err := campaignFormErrors(adminLocale(c), err)
-		if err != nil {
-			return err
-		}
-		camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
-		if gerr != nil {
-			return gerr
-		}
-		return s.campaignPage(c, fiber.StatusUnprocessableEntity, camp, msg, fields, "")
+		return s.campaignRefused(c, fiber.StatusUnprocessableEntity, id, err)
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.scheduled")
+}
+
+// campaignRefused shows the campaign page again with the message of an
+// action the campaign refused (a rule, its status).
+func (s *Server) campaignRefused(c *fiber.Ctx, status int, id int64, err error) error {
+	msg, fields, err := campaignFormErrors(adminLocale(c), err)
+	if err != nil {
+		return err
+	}
+	camp, gerr := s.deps.Campaigns.Get(c.UserContext(), id)
+	if gerr != nil {
+		return gerr
+	}
+	return s.campaignPage(c, status, camp, msg, fields, "")
 }
 
 // adminCampaignAction pauses, resumes, cancels or retries the failed

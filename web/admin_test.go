@@ -45,6 +45,7 @@ type console struct {
 	emails    map[app.Role]string
 	subID     int64
 	campID    int64
+	segID     int64
 	outbox    string
 }
 
@@ -89,6 +90,13 @@ func newConsole(t *testing.T, plug ...func(*setup)) *console {
 		t.Fatal(err)
 	}
 	c.campID = camp.ID
+	name := "Russian readers"
+	seg, err := (&app.Segments{Store: c.store}).Create(ctx, nil, app.SegmentInput{Name: &name,
+		Filter: &app.SegmentFilter{Locales: []string{"ru"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.segID = seg.ID
 	return c
 }
 
@@ -187,7 +195,7 @@ func TestAdminRoles(t *testing.T) {
 	c := newConsole(t)
 	o, m, p := app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer
 	all, marketing, privacy, owner := []app.Role{o, m, p}, []app.Role{o, m}, []app.Role{o, p}, []app.Role{o}
-	sub, camp := strconv.FormatInt(c.subID, 10), strconv.FormatInt(c.campID, 10)
+	sub, camp, seg := strconv.FormatInt(c.subID, 10), strconv.FormatInt(c.campID, 10), strconv.FormatInt(c.segID, 10)
 	const missing = "999999"
 	routes := []struct {
 		method, path, concrete string
@@ -215,6 +223,15 @@ func TestAdminRoles(t *testing.T) {
 		{"POST", "/admin/campaigns/:id<int>/resume", "/admin/campaigns/" + missing + "/resume", marketing},
 		{"POST", "/admin/campaigns/:id<int>/cancel", "/admin/campaigns/" + missing + "/cancel", marketing},
 		{"POST", "/admin/campaigns/:id<int>/retry", "/admin/campaigns/" + missing + "/retry", marketing},
+		{"GET", "/admin/campaigns/:id<int>/send", "/admin/campaigns/" + camp + "/send", marketing},
+		{"POST", "/admin/campaigns/:id<int>/send", "/admin/campaigns/" + missing + "/send", marketing},
+		{"POST", "/admin/campaigns/:id<int>/unschedule", "/admin/campaigns/" + missing + "/unschedule", marketing},
+		{"POST", "/admin/campaigns/:id<int>/duplicate", "/admin/campaigns/" + missing + "/duplicate", marketing},
+		{"GET", "/admin/segments", "/admin/segments", marketing},
+		{"POST", "/admin/segments", "/admin/segments", marketing},
+		{"GET", "/admin/segments/:id<int>", "/admin/segments/" + seg, marketing},
+		{"POST", "/admin/segments/:id<int>", "/admin/segments/" + missing, marketing},
+		{"POST", "/admin/segments/:id<int>/delete", "/admin/segments/" + missing + "/delete", marketing},
 		{"GET", "/admin/campaigns/:id<int>/outcomes", "/admin/campaigns/" + camp + "/outcomes?list=complaints", all},
 
 		{"GET", "/admin/subscribers", "/admin/subscribers?q=anna", privacy},

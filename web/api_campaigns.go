@@ -31,6 +31,11 @@ func (s *Server) apiListCampaigns(c *fiber.Ctx) error {
 	bad := map[string]string{}
 	f := app.CampaignFilter{Status: queryOneOf(c, "status", bad, app.CampaignDraft, app.CampaignScheduled, app.CampaignRunning,
 		app.CampaignPaused, app.CampaignCancelled, app.CampaignFinished), BeforeID: queryID(c, "before"), Limit: queryLimit(c, 50)}
+	tpl, err := queryBool(c, "template")
+	if err != nil {
+		return err
+	}
+	f.Templates = tpl
 	if err := invalidFilter(bad); err != nil {
 		return err
 	}
@@ -74,8 +79,12 @@ func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 	}
 	in := app.CampaignInput{Name: cur.Name, Subject: cur.Subject, Purpose: cur.Purpose, Locale: cur.Locale,
 		Format: cur.Format, Body: cur.Body, BodyHTML: cur.BodyHTML, BodyText: cur.BodyText, Translations: cur.Translations,
-		Archive: cur.Archive, TrackClicks: cur.TrackClicks}
+		Archive: cur.Archive, TrackClicks: cur.TrackClicks,
+		SegmentID: cur.SegmentID}
 	patchPublishing(&in, p)
+	if p.SegmentID != nil {
+		in.SegmentID = p.SegmentID
+	}
 	for _, f := range []struct {
 		dst *string
 		src *string
@@ -158,6 +167,8 @@ func (s *Server) campaignAction(ctx context.Context, me *app.Admin, id int64, ac
 		camp, err = s.deps.Campaigns.Cancel(ctx, me, id)
 	case "retry":
 		retried, camp, err = s.deps.Campaigns.RetryFailed(ctx, me, id)
+	case "unschedule":
+		camp, err = s.deps.Campaigns.Unschedule(ctx, me, id)
 	default:
 		err = fmt.Errorf("unknown campaign action %q", action)
 	}

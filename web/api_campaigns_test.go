@@ -45,7 +45,7 @@ func newCampaignAPI(t *testing.T) *campaignAPI {
 	p := newAPIParts(t)
 	f := &campaignAPI{st: p.st, fake: &fakeDispatch{}}
 	uc := &app.Campaigns{Store: p.st, Queue: f.fake, Tester: f.fake, Signer: p.svc.Signer}
-	f.apiServer = p.serve(web.Deps{Log: quietLog(), APITokens: p.admins, Campaigns: uc})
+	f.apiServer = p.serve(web.Deps{Log: quietLog(), APITokens: p.admins, Campaigns: uc, Segments: &app.Segments{Store: p.st}})
 	return f
 }
 

@@ -25,7 +25,7 @@ func newFeedbackAPI(t *testing.T) *feedbackAPI {
 	p := newAPIParts(t)
 	f := &feedbackAPI{st: p.st, svc: p.svc, uc: &app.Campaigns{Store: p.st}}
 	deps := p.deps()
-	deps.Campaigns, deps.Feedback = f.uc, p.svc
+	deps.Campaigns, deps.Feedback, deps.Segments = f.uc, p.svc, &app.Segments{Store: p.st}
 	f.apiServer = p.serve(deps)
 	return f
 }

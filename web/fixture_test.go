@@ -94,6 +94,7 @@ func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 		SessionTTL: 8 * time.Hour, IdleTimeout: 30 * time.Minute, Keys: s.signer}
 	s.Auth, s.TwoFactor, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, c.auth, s.store, s.svc, camps, c.outbox
 	s.EventHooks = &app.Webhooks{Store: s.store, Wake: s.svc.Wake}
+	s.Segments = &app.Segments{Store: s.store}
 	s.MailLayouts = s.svc
 }
 

@@ -225,6 +225,18 @@ type Campaigns interface {
 	FailedDeliveries(ctx context.Context, id, afterID int64, limit int) ([]app.FailedDelivery, error)
 	SendTest(ctx context.Context, actor *app.Admin, id int64, to []string) error
 	Outcomes(ctx context.Context, actor *app.Admin, id int64, list string, afterID int64, limit int) ([]app.CampaignOutcome, error)
+	Audience(ctx context.Context, id int64) (*app.AudienceCount, error)
+	Unschedule(ctx context.Context, actor *app.Admin, id int64) (*app.Campaign, error)
+	Duplicate(ctx context.Context, actor *app.Admin, id int64, template bool) (*app.Campaign, error)
+}
+
+// Segments are the saved filters of campaigns (app.Segments).
+type Segments interface {
+	Create(ctx context.Context, actor *app.Admin, in app.SegmentInput) (*app.Segment, error)
+	Get(ctx context.Context, id int64) (*app.Segment, error)
+	List(ctx context.Context) ([]app.Segment, error)
+	Update(ctx context.Context, actor *app.Admin, id int64, in app.SegmentInput) (*app.Segment, error)
+	Delete(ctx context.Context, actor *app.Admin, id int64) error
 }
 
 // Blocking suspends and resumes the processing of a person's data

@@ -31,7 +31,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 			fake := &fakeDispatch{}
 			uc := &app.Campaigns{Store: p.st, Queue: fake, Tester: fake, Signer: p.svc.Signer}
 			deps := p.deps()
-			deps.Campaigns, deps.Feedback = uc, p.svc
+			deps.Campaigns, deps.Feedback, deps.Segments = uc, p.svc, &app.Segments{Store: p.st}
 			deps.EventHooks = &app.Webhooks{Store: p.st}
 			api := p.serve(deps)
 			r := &specRun{spec: loadAPISpec(t, api.srv), api: api, seen: map[string]map[int]bool{}}
@@ -168,6 +168,31 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 	r.call(t, m, "POST", cid+"/test", `{"to":["a@example.org"]}`, 200)
 	r.call(t, m, "POST", cid+"/test", `{"to":[]}`, 422)
 	at := time.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	// Segments, the count, back to draft, duplicates and templates.
+	g := r.call(t, m, "POST", "/api/v1/segments", `{"name":"Russian","filter":{"locales":["ru"],"subscribed_from":"2026-01-01T00:00:00Z","sources":[{"kind":"form","id":"blog"}],"cross_border":null}}`, 201)
+	r.call(t, m, "POST", "/api/v1/segments", `{"name":"","filter":{"locales":["de"]}}`, 422)
+	gid := "/api/v1/segments/" + jsonID(g)
+	r.call(t, m, "GET", "/api/v1/segments", "", 200)
+	r.call(t, m, "GET", gid, "", 200)
+	r.call(t, m, "GET", "/api/v1/segments/424242", "", 404)
+	r.call(t, m, "PATCH", gid, `{"name":"Russian readers"}`, 200)
+	r.call(t, m, "PATCH", cid, `{"segment_id":`+jsonID(g)+`}`, 200)
+	r.call(t, m, "PATCH", cid, `{"segment_id":424242}`, 422)
+	r.call(t, m, "DELETE", gid, "", 409)
+	r.call(t, m, "GET", cid+"/audience", "", 200)
+	r.call(t, m, "GET", "/api/v1/campaigns/424242/audience", "", 404)
+	r.call(t, m, "POST", cid+"/unschedule", "", 409)
+	r.call(t, m, "POST", cid+"/schedule", `{"send_at":"`+at+`"}`, 200)
+	r.call(t, m, "PATCH", gid, `{"filter":{}}`, 409)
+	r.call(t, m, "POST", cid+"/unschedule", "", 200)
+	tpl := r.call(t, m, "POST", cid+"/duplicate", `{"template":true}`, 201)
+	r.call(t, m, "GET", "/api/v1/campaigns?template=true", "", 200)
+	r.call(t, m, "POST", "/api/v1/campaigns/"+jsonID(tpl)+"/schedule", "", 409)
+	r.call(t, m, "POST", "/api/v1/campaigns/"+jsonID(tpl)+"/duplicate", "", 201)
+	r.call(t, m, "POST", "/api/v1/campaigns/424242/duplicate", "", 404)
+	spare := r.call(t, m, "POST", "/api/v1/segments", `{"name":"Spare"}`, 201)
+	r.call(t, m, "DELETE", "/api/v1/segments/"+jsonID(spare), "", 204)
+	r.call(t, m, "DELETE", "/api/v1/segments/"+jsonID(spare), "", 404)
 	r.call(t, m, "POST", cid+"/schedule", `{"send_at":"`+at+`"}`, 200)
 	r.call(t, m, "PATCH", cid, `{"subject":"Too late"}`, 409)
 	r.call(t, m, "POST", cid+"/pause", "", 200)

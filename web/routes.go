@@ -218,6 +218,15 @@ func (s *Server) table() []route {
 			{post, "/admin/campaigns/:id<int>/resume", s.adminCampaignAction("resume")},
 			{post, "/admin/campaigns/:id<int>/cancel", s.adminCampaignAction("cancel")},
 			{post, "/admin/campaigns/:id<int>/retry", s.adminCampaignAction("retry")},
+			{get, "/admin/campaigns/:id<int>/send", s.adminSendNowPage},
+			{post, "/admin/campaigns/:id<int>/send", s.adminSendNow},
+			{post, "/admin/campaigns/:id<int>/unschedule", s.adminCampaignAction("unschedule")},
+			{post, "/admin/campaigns/:id<int>/duplicate", s.adminDuplicateCampaign},
+			{get, "/admin/segments", s.adminSegments},
+			{post, "/admin/segments", s.adminCreateSegment},
+			{get, "/admin/segments/:id<int>", s.adminSegment},
+			{post, "/admin/segments/:id<int>", s.adminSaveSegment},
+			{post, "/admin/segments/:id<int>/delete", s.adminDeleteSegment},
 		}},
 		// The lists behind a campaign's counters: marketers see subscriber
 		// ids, privacy officers who they are.
@@ -315,6 +324,14 @@ func (s *Server) table() []route {
 			{post, "/api/v1/campaigns/:id<int>/cancel", s.apiCampaignAction("cancel")},
 			{post, "/api/v1/campaigns/:id<int>/retry-failed", s.apiCampaignAction("retry")},
 			{get, "/api/v1/campaigns/:id<int>/failed", s.apiFailedDeliveries},
+			{get, "/api/v1/campaigns/:id<int>/audience", s.apiCampaignAudience},
+			{post, "/api/v1/campaigns/:id<int>/unschedule", s.apiUnscheduleCampaign},
+			{post, "/api/v1/campaigns/:id<int>/duplicate", s.apiDuplicateCampaign},
+			{get, "/api/v1/segments", s.apiSegments},
+			{post, "/api/v1/segments", s.apiCreateSegment},
+			{get, "/api/v1/segments/:id<int>", s.apiSegment},
+			{patch, "/api/v1/segments/:id<int>", s.apiPatchSegment},
+			{del, "/api/v1/segments/:id<int>", s.apiDeleteSegment},
 		}},
 		// The lists behind the counters: privacy officers too (with names).
 		{access: api, roles: anyRole, part: campaignsPart, routes: []endpoint{
@@ -413,7 +430,7 @@ func (s *Server) routes() {
 func (s *Server) has(p part) bool {
 	switch p {
 	case campaignsPart:
-		return s.deps.Campaigns != nil
+		return s.deps.Campaigns != nil && s.deps.Segments != nil
 	case privacyPart:
 		return s.deps.Privacy != nil
 	case outboxPart:

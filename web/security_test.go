@@ -203,6 +203,11 @@ func newSecEnv(t *testing.T) *secEnv {
 		BodyHTML: "<p>Hello {{.Name}}</p>"})
 	must(t, err)
 	c.campID = camp.ID
+	segName := "Russian readers"
+	seg, err := (&app.Segments{Store: camps.Store}).Create(ctx, owner, app.SegmentInput{Name: &segName,
+		Filter: &app.SegmentFilter{Locales: []string{"ru"}}})
+	must(t, err)
+	c.segID = seg.ID
 	tokens, err := c.auth.Tokens(ctx)
 	must(t, err)
 	for _, tk := range tokens {
@@ -336,6 +341,7 @@ func (e *secEnv) routes() []secRoute {
 	o, m, p := app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer
 	all, mkt, prv, own := []app.Role{o, m, p}, []app.Role{o, m}, []app.Role{o, p}, []app.Role{o}
 	sub, camp, req, rev, usr := id(e.victim.ID), id(e.campID), id(e.requestID), id(e.reviewID), id(e.admins[m].ID)
+	seg := id(e.segID)
 	adminQ := []string{"lang", "ok"}
 	q := func(extra ...string) []string { return append(slices.Clone(adminQ), extra...) }
 	draft := `{"name":"Summer","subject":"Summer news","purpose":"marketing","body_html":"<p>Hi {{.Name}}</p>","body_text":""}`
@@ -403,7 +409,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/password", kind: kindAdmin, roles: all, query: q()},
 		{method: "POST", path: "/admin/password", kind: kindAdmin, roles: all,
 			form: form("current", consolePassword, "new", "a brand new secret", "repeat", "a brand new secret")},
-		{method: "GET", path: "/admin/campaigns", kind: kindAdmin, roles: mkt, query: q("status", "before")},
+		{method: "GET", path: "/admin/campaigns", kind: kindAdmin, roles: mkt, query: q("status", "template", "before")},
 		{method: "GET", path: "/admin/campaigns/new", kind: kindAdmin, roles: mkt, query: q()},
 		{method: "POST", path: "/admin/campaigns", kind: kindAdmin, roles: mkt,
 			form: form("name", "Autumn", "subject", "Autumn news", "purpose", "marketing", "body_html", "<p>Hi</p>")},
@@ -423,6 +429,18 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/campaigns/:id<int>/resume", target: "/admin/campaigns/" + camp + "/resume", kind: kindAdmin, roles: mkt, form: url.Values{}},
 		{method: "POST", path: "/admin/campaigns/:id<int>/cancel", target: "/admin/campaigns/" + camp + "/cancel", kind: kindAdmin, roles: mkt, form: url.Values{}},
 		{method: "POST", path: "/admin/campaigns/:id<int>/retry", target: "/admin/campaigns/" + camp + "/retry", kind: kindAdmin, roles: mkt, form: url.Values{}},
+		{method: "GET", path: "/admin/campaigns/:id<int>/send", target: "/admin/campaigns/" + camp + "/send", kind: kindAdmin, roles: mkt, query: q()},
+		{method: "POST", path: "/admin/campaigns/:id<int>/send", target: "/admin/campaigns/" + camp + "/send", kind: kindAdmin, roles: mkt,
+			form: form("confirm", "yes")},
+		{method: "POST", path: "/admin/campaigns/:id<int>/unschedule", target: "/admin/campaigns/" + camp + "/unschedule", kind: kindAdmin, roles: mkt, form: url.Values{}},
+		{method: "POST", path: "/admin/campaigns/:id<int>/duplicate", target: "/admin/campaigns/" + camp + "/duplicate", kind: kindAdmin, roles: mkt,
+			form: form("template", "yes")},
+		{method: "GET", path: "/admin/segments", kind: kindAdmin, roles: mkt, query: q()},
+		{method: "POST", path: "/admin/segments", kind: kindAdmin, roles: mkt, form: form("name", "English", "locale_en", "1", "forms", "blog")},
+		{method: "GET", path: "/admin/segments/:id<int>", target: "/admin/segments/" + seg, kind: kindAdmin, roles: mkt, query: q()},
+		{method: "POST", path: "/admin/segments/:id<int>", target: "/admin/segments/" + seg, kind: kindAdmin, roles: mkt,
+			form: form("name", "Russian", "locale_ru", "1", "from", "2026-01-01")},
+		{method: "POST", path: "/admin/segments/:id<int>/delete", target: "/admin/segments/" + seg + "/delete", kind: kindAdmin, roles: mkt, form: url.Values{}},
 		{method: "GET", path: "/admin/campaigns/:id<int>/outcomes", target: "/admin/campaigns/" + camp + "/outcomes", kind: kindAdmin, roles: all,
 			query: q("list", "after")},
 
@@ -521,7 +539,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "PATCH", path: "/api/v1/newsletters/:id<int>", target: "/api/v1/newsletters/1", kind: kindAPI, roles: own, json: true,
 			body: `{"public":true}`},
 		{method: "POST", path: "/api/v1/campaigns", kind: kindAPI, roles: mkt, json: true, body: draft},
-		{method: "GET", path: "/api/v1/campaigns", kind: kindAPI, roles: mkt, query: []string{"status", "before", "limit"}},
+		{method: "GET", path: "/api/v1/campaigns", kind: kindAPI, roles: mkt, query: []string{"status", "template", "before", "limit"}},
 		{method: "GET", path: "/api/v1/campaigns/:id<int>", target: "/api/v1/campaigns/" + camp, kind: kindAPI, roles: mkt},
 		{method: "PUT", path: "/api/v1/campaigns/:id<int>", target: "/api/v1/campaigns/" + camp, kind: kindAPI, roles: mkt, json: true, body: draft},
 		{method: "PATCH", path: "/api/v1/campaigns/:id<int>", target: "/api/v1/campaigns/" + camp, kind: kindAPI, roles: mkt, json: true,
@@ -535,6 +553,16 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/cancel", target: "/api/v1/campaigns/" + camp + "/cancel", kind: kindAPI, roles: mkt},
 		{method: "POST", path: "/api/v1/campaigns/:id<int>/retry-failed", target: "/api/v1/campaigns/" + camp + "/retry-failed", kind: kindAPI, roles: mkt},
 		{method: "GET", path: "/api/v1/campaigns/:id<int>/failed", target: "/api/v1/campaigns/" + camp + "/failed", kind: kindAPI, roles: mkt},
+		{method: "GET", path: "/api/v1/campaigns/:id<int>/audience", target: "/api/v1/campaigns/" + camp + "/audience", kind: kindAPI, roles: mkt},
+		{method: "POST", path: "/api/v1/campaigns/:id<int>/unschedule", target: "/api/v1/campaigns/" + camp + "/unschedule", kind: kindAPI, roles: mkt},
+		{method: "POST", path: "/api/v1/campaigns/:id<int>/duplicate", target: "/api/v1/campaigns/" + camp + "/duplicate", kind: kindAPI, roles: mkt,
+			json: true, body: `{"template":true}`},
+		{method: "GET", path: "/api/v1/segments", kind: kindAPI, roles: mkt},
+		{method: "POST", path: "/api/v1/segments", kind: kindAPI, roles: mkt, json: true, body: `{"name":"Russian","filter":{"locales":["ru"]}}`},
+		{method: "GET", path: "/api/v1/segments/:id<int>", target: "/api/v1/segments/" + seg, kind: kindAPI, roles: mkt},
+		{method: "PATCH", path: "/api/v1/segments/:id<int>", target: "/api/v1/segments/" + seg, kind: kindAPI, roles: mkt, json: true,
+			body: `{"name":"Renamed"}`},
+		{method: "DELETE", path: "/api/v1/segments/:id<int>", target: "/api/v1/segments/" + seg, kind: kindAPI, roles: mkt},
 		{method: "GET", path: "/api/v1/campaigns/:id<int>/outcomes/:list", target: "/api/v1/campaigns/" + camp + "/outcomes/bounced", kind: kindAPI,
 			roles: all, query: []string{"after", "limit"}},
 		{method: "GET", path: "/api/v1/subscribers", kind: kindAPI, roles: prv, query: []string{"q", "email", "status", "after", "limit"}},

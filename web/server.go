@@ -60,6 +60,8 @@ type Deps struct {
 	Dashboard Dashboard
 	// Campaigns are the campaign use cases; nil turns campaigns off.
 	Campaigns Campaigns
+	// Segments are the campaigns' saved filters, with the campaigns.
+	Segments Segments
 	// Privacy are the privacy officer's operations; nil turns them off.
 	Privacy Privacy
 	// EventHooks are the owner's event webhooks; nil turns them off.

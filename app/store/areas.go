@@ -34,6 +34,9 @@ func (s *Store) Suppressions() app.SuppressionStore { return s }
 // Campaigns implements app.Store (campaigns.go, feedback.go).
 func (s *Store) Campaigns() app.CampaignStore { return s }
 
+// Segments implements app.Store (segments.go).
+func (s *Store) Segments() app.SegmentStore { return s }
+
 // Newsletters implements app.Store (newsletters.go).
 func (s *Store) Newsletters() app.NewsletterStore { return s }
 

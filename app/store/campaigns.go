@@ -28,6 +28,8 @@ type campaignRow struct {
 	TrackClicks      bool
 	Status           string
 	SendAt           *time.Time
+	SegmentID        *int64
+	Template         bool
 	Version          int64
 	Recipients       int64
 	Sent             int64
@@ -51,7 +53,7 @@ func (r *campaignRow) campaign() *app.Campaign {
 	c := &app.Campaign{
 		ID: r.ID, Name: r.Name, Subject: r.Subject, Purpose: app.CampaignPurpose(r.Purpose), Locale: r.Locale,
 		BodyHTML: r.BodyHTML, BodyText: r.BodyText, Status: app.CampaignStatus(r.Status), SendAt: utcPtr(r.SendAt),
-		Version: r.Version,
+		Version: r.Version, SegmentID: r.SegmentID, Template: r.Template,
 		CampaignCounters: app.CampaignCounters{Recipients: r.Recipients, Sent: r.Sent, Failed: r.Failed,
 			Skipped: r.Skipped, OptedOut: r.OptedOut},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), StartedAt: utcPtr(r.StartedAt),
@@ -127,7 +129,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	}
 	r := campaignRow{Name: c.Name, Subject: c.Subject, Purpose: string(c.Purpose), Locale: c.Locale,
 		BodyHTML: body, BodyText: c.BodyText, Format: format, Translations: translations, Status: string(c.Status),
-		SendAt: c.SendAt, CreatedAt: t, UpdatedAt: t, Archive: c.Archive, TrackClicks: c.TrackClicks}
+		SendAt: c.SendAt, SegmentID: c.SegmentID, Template: c.Template, CreatedAt: t, UpdatedAt: t, Archive: c.Archive, TrackClicks: c.TrackClicks}
 	if r.Status == "" {
 		r.Status = string(app.CampaignDraft)
 	}
@@ -143,9 +145,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	if err != nil {
 		return err
 	}
-	ids := c.NewsletterIDs
+	ids, seg := c.NewsletterIDs, c.Segment
 	*c = *r.campaign()
-	c.NewsletterIDs = ids
+	c.NewsletterIDs, c.Segment = ids, seg
 	return nil
 }
 
@@ -157,6 +159,9 @@ func (s *Store) Campaign(ctx context.Context, id int64) (*app.Campaign, error) {
 	}
 	c := r.campaign()
 	if err := s.addSentShards(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := s.readCampaignSegment(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.addCampaignNewsletters(ctx, c); err != nil {
@@ -171,6 +176,7 @@ func (s *Store) ListCampaigns(ctx context.Context, f app.CampaignFilter) ([]app.
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
 	}
+	q = q.Where("template = ?", f.Templates)
 	if f.BeforeID > 0 {
 		q = q.Where("id < ?", f.BeforeID)
 	}
@@ -207,8 +213,8 @@ func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error 
 	err = s.tx(ctx, func(tx *Store) error {
 		res = tx.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
 			Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
-				"body_html": body, "body_text": c.BodyText, "format": format, "translations": translations, "updated_at": t,
-				"archive": c.Archive, "track_clicks": c.TrackClicks})
+				"body_html": body, "body_text": c.BodyText, "format": format, "translations": translations,
+				"segment_id": c.SegmentID, "updated_at": t, "archive": c.Archive, "track_clicks": c.TrackClicks})
 		if res.Error != nil {
 			return fmt.Errorf("update campaign: %w", res.Error)
 		}
@@ -240,6 +246,9 @@ func (s *Store) TransitionCampaign(ctx context.Context, id int64, t app.Campaign
 	set := map[string]any{"status": string(t.To), "updated_at": at}
 	if t.SendAt != nil {
 		set["send_at"] = t.SendAt.UTC()
+	}
+	if t.ClearSendAt {
+		set["send_at"] = nil
 	}
 	if t.BumpVersion {
 		set["version"] = gorm.Expr("version + 1")

@@ -54,12 +54,13 @@ func (s *Store) BeginMaterialization(ctx context.Context, id int64) (from, maxID
 func (s *Store) MaterializeDeliveries(ctx context.Context, id int64, a app.Audience, from, to int64) (int64, error) {
 	var n int64
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		args := map[string]any{"cid": id, "from": from, "to": to}
 		q := `INSERT INTO deliveries (campaign_id, subscriber_id)
-			SELECT ?, s.id FROM subscribers s
-			WHERE s.id >= ? AND s.id < ? AND ` + eligibleSQL(a) + `
+			SELECT @cid, s.id FROM subscribers s
+			WHERE s.id >= @from AND s.id < @to AND ` + eligibleSQL(a) + ` AND ` + segmentSQL(a.Segment, args) + `
 			ORDER BY s.id
 			ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`
-		res := tx.Exec(q, id, from, to)
+		res := tx.Exec(q, args)
 		if res.Error != nil {
 			return fmt.Errorf("materialize deliveries: %w", res.Error)
 		}
@@ -118,8 +119,9 @@ func eligibleSQL(a app.Audience) string {
 // (which may be missing: LEFT JOIN), giving the reason a delivery is
 // skipped (app.Skip*: opted_out means the status opted_out, any other
 // reason skipped) or the empty string when it may be sent. The order of the tests is
-// Judge's.
-func skipReasonSQL(a app.Audience) string {
+// Judge's, then the segment's (app.SegmentFilter.Match), whose named
+// arguments it adds to args.
+func skipReasonSQL(a app.Audience, args map[string]any) string {
 	var b strings.Builder
 	b.WriteString("CASE WHEN s.id IS NULL OR s.email IS NULL OR s.status = 'erased' THEN '" + app.SkipErased + "'")
 	b.WriteString(" WHEN s.status = 'blocked' THEN '" + app.SkipBlocked + "'")
@@ -132,7 +134,11 @@ func skipReasonSQL(a app.Audience) string {
 	if a.CrossBorder {
 		b.WriteString(" WHEN NOT " + consentExists(app.PurposeCrossBorder) + " THEN '" + app.SkipCrossBorder + "'")
 	}
-	b.WriteString(" WHEN " + suppressedSQL + " THEN '" + app.SkipSuppressed + "' ELSE '' END")
+	b.WriteString(" WHEN " + suppressedSQL + " THEN '" + app.SkipSuppressed + "'")
+	if !a.Segment.IsZero() {
+		b.WriteString(" WHEN NOT " + segmentSQL(a.Segment, args) + " THEN '" + app.SkipSegment + "'")
+	}
+	b.WriteString(" ELSE '' END")
 	return b.String()
 }
 

@@ -34,7 +34,7 @@ func claimPostgres(tx *gorm.DB, r app.ClaimRequest, args map[string]any) ([]clai
 		), judged AS MATERIALIZED (
 			-- MATERIALIZED: the verdict is judged once per row, not
 			-- once per place that uses it.
-			SELECT p.id, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
+			SELECT p.id, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience, args) + ` AS reason
 			FROM picked p LEFT JOIN subscribers s ON s.id = p.subscriber_id
 		)
 		UPDATE deliveries d SET status = ` + verdictOf("j.reason") + `, skip_reason = j.reason,

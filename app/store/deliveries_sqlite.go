@@ -28,7 +28,7 @@ func (s *Store) renewDeliveryClaimsSQLite(ctx context.Context, owner string, lea
 func claimSQLite(tx *gorm.DB, r app.ClaimRequest, args map[string]any) ([]claimedRow, error) {
 	var rows []claimedRow
 	q := `SELECT id, subscriber_id, attempts, email, name, locale, reason, ` + verdictOf("reason") + ` AS verdict FROM (
-			SELECT d.id, d.subscriber_id, d.attempts, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience) + ` AS reason
+			SELECT d.id, d.subscriber_id, d.attempts, s.email, s.name, s.locale, ` + skipReasonSQL(r.Audience, args) + ` AS reason
 			FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
 			WHERE ` + claimableSQL("@now") + ` ORDER BY d.id LIMIT @lim) j`
 	if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {

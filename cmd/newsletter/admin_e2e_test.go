@@ -189,11 +189,12 @@ func TestAdminConsoleEndToEnd(t *testing.T) {
 	screenshot(t, ctx, "campaign-draft")
 
 	// Send it now and watch the progress bar fill as the worker sends.
-	run(t, ctx, 20*time.Second, "schedule",
-		chromedp.Click(chromedp.CSS("#when-now")),
-		chromedp.Click(chromedp.CSS("#schedule")),
+	run(t, ctx, 20*time.Second, "send now",
+		chromedp.Click(chromedp.CSS("#send-now")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-send")),
+		chromedp.Click(chromedp.CSS("#confirm-send")),
 	)
-	waitLocation(t, ctx, "ok=admin.ok.scheduled")
+	waitLocation(t, ctx, "ok=admin.ok.sending")
 	run(t, ctx, 10*time.Second, "scheduled page", chromedp.WaitVisible(chromedp.CSS("#progress")))
 	deadline := time.Now().Add(90 * time.Second)
 	for {

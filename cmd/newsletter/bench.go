@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -50,6 +49,9 @@ const benchUsage = `newsletter bench: the product's benchmarks
       database URL into a temporary SQLite file
   newsletter bench materialize --recipients N [flags]
       the delivery rows of a campaign to N subscribers, on PostgreSQL
+  newsletter bench audience [--recipients N] [--runs N] [--database-url URL] [--keep]
+      the count of a campaign's audience (default 1000000 varied subscribers),
+      with and without a segment, and the materialization to a segment, on PostgreSQL
 
   Flags of send and materialize:
   --database-url URL   PostgreSQL (default: DATABASE_URL); the bench works in a
@@ -76,6 +78,8 @@ func bench(ctx context.Context, cfg *config.Config, args []string, stdout, stder
 		return benchHTTP(ctx, cfg, args[1:], stdout, stderr)
 	case "import":
 		return benchImport(ctx, cfg, args[1:], stdout)
+	case "audience":
+		return benchAudience(ctx, cfg, args[1:], stdout)
 	case "send", "materialize":
 		o, err := parseBenchFlags(cfg, args[0], args[1:])
 		if err != nil {
@@ -88,22 +92,6 @@ func bench(ctx context.Context, cfg *config.Config, args []string, stdout, stder
 	default:
 		return usageError{fmt.Sprintf("bench: unknown benchmark %q\n%s", args[0], benchUsage)}
 	}
-}
-
-// machine describes the machine a benchmark ran on.
-func machine() string {
-	model := "unknown CPU"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-		f.Close()
-	}
-	return fmt.Sprintf("%s, %d cores, %s %s/%s", model, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // parseBenchFlags reads the flags of bench send and bench materialize;
@@ -532,23 +520,4 @@ func benchMaterialize(ctx context.Context, o benchOptions, stdout io.Writer) err
 	fmt.Fprintf(stdout, "seconds          %.2f\n", elapsed.Seconds())
 	fmt.Fprintf(stdout, "rows/s           %.0f\n", float64(total)/elapsed.Seconds())
 	return nil
-}
-
-// peakRSS is the resident-set high-water mark of this process (VmHWM), in
-// bytes, or 0 where /proc is missing.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
 }

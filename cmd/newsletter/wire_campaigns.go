@@ -56,6 +56,7 @@ func (s *system) wireCampaigns() (*campaignParts, error) {
 // webDeps adds the campaign use cases to the web server's dependencies.
 func (p *campaignParts) webDeps(d web.Deps) web.Deps {
 	d.Campaigns = p.service
+	d.Segments = &app.Segments{Store: p.service.Store}
 	return d
 }
 
