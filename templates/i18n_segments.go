@@ -52,6 +52,7 @@ var segmentCatalog = map[string][2]string{
 	"admin.audience.no_consent":       {"No consent", "Нет согласия"},
 	"admin.audience.no_cross_border":  {"No cross-border consent", "Нет согласия на трансграничную передачу"},
 	"admin.audience.newsletter":       {"Newsletter %s", "Список %s"},
+	"admin.audience.newsletters":      {"By newsletter", "По спискам рассылки"},
 	"admin.audience.hint":             {"Counted now by the rule that sends: people who opt out or are blocked before their message goes out are skipped then.", "Подсчитано сейчас по тому же правилу, что и отправка: тех, кто отпишется или будет заблокирован до отправки своего письма, пропустят."},
 	"admin.send.title":                {"Send now?", "Отправить сейчас?"},
 	"admin.send.count":                {"This campaign would go to %d people now.", "Сейчас эту рассылку получат человек: %d."},

@@ -24,7 +24,7 @@ var (
 // of them opens with the menu's name as its title. A part the process
 // runs without leaves the menu, and its pages are gone.
 func TestAdminMenuByRole(t *testing.T) {
-	all := []string{"/admin", "/admin/campaigns", "/admin/segments", "/admin/newsletters", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
+	all := []string{"/admin", "/admin/campaigns", "/admin/newsletters", "/admin/segments", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
 		"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"}
 	officer := []string{"/admin", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
 		"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit"}
@@ -36,7 +36,7 @@ func TestAdminMenuByRole(t *testing.T) {
 		{"Everything", nil, map[app.Role][]string{
 			app.RoleOwner: all, app.RoleMarketer: {"/admin", "/admin/campaigns", "/admin/segments"}, app.RolePrivacyOfficer: officer}},
 		{"NoPrivacyOperations", func(s *setup) { s.Privacy = nil }, map[app.Role][]string{
-			app.RoleOwner:          {"/admin", "/admin/campaigns", "/admin/segments", "/admin/newsletters", "/admin/subscribers", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"},
+			app.RoleOwner:          {"/admin", "/admin/campaigns", "/admin/newsletters", "/admin/segments", "/admin/subscribers", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"},
 			app.RolePrivacyOfficer: {"/admin", "/admin/subscribers", "/admin/policies"}}},
 		{"NoCampaignsNoOutbox", func(s *setup) { s.Campaigns, s.OutboxDir = nil, "" }, map[app.Role][]string{
 			app.RoleOwner: {"/admin", "/admin/newsletters", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
