@@ -26,6 +26,10 @@ const (
 const (
 	// MaxNameRunes is the longest accepted name, in characters.
 	MaxNameRunes = 100
+	// MaxNameDigits is the most digits (0-9) a name may hold: enough for
+	// "Anna Test0", "Studio 54" or "Bank 2024", too few for a phone or
+	// card number.
+	MaxNameDigits = 4
 	// MaxEmailLen is the longest accepted address in octets (RFC 5321 path
 	// limit minus the angle brackets).
 	MaxEmailLen = 254
@@ -56,6 +60,7 @@ const (
 	msgNameTooLong        = "name.too_long"
 	msgNameInvalid        = "name.invalid"
 	msgNameNoLetters      = "name.no_letters"
+	msgNameDigits         = "name.digits"
 	msgNameLink           = "name.link"
 	msgEmailRequired      = "email.required"
 	msgEmailInvalid       = "email.invalid"
@@ -96,8 +101,12 @@ var validateMessages = map[string][2]string{
 		"Имя должно быть не длиннее 100 символов.",
 	},
 	msgNameInvalid: {
-		"Please use only letters, spaces, hyphens, apostrophes and dots in the name.",
-		"В имени можно использовать только буквы, пробелы, дефис, апостроф и точку.",
+		"Please use only letters, digits, spaces, hyphens, apostrophes and dots in the name.",
+		"В имени можно использовать только буквы, цифры, пробелы, дефис, апостроф и точку.",
+	},
+	msgNameDigits: {
+		"The name may contain at most 4 digits.",
+		"Имя может содержать не больше 4 цифр.",
 	},
 	msgNameNoLetters: {
 		"The name must contain letters.",
