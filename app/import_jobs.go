@@ -213,13 +213,15 @@ func (b *Bulk) stale(j *ImportJob) {
 	}
 }
 
-// ExportSubscribers records in the audit log that actor exports the
-// subscribers, then hands them to fn a page at a time, in id order, until
-// the list ends or fn fails.
-func (b *Bulk) ExportSubscribers(ctx context.Context, actor *Admin, fn func([]SubscriberRecord) error) error {
-	if err := audit(ctx, b.Store, AdminActor(actor), AuditSubscribersExported, "subscribers", 0, "csv"); err != nil {
-		return err
-	}
+// BeginExport records in the audit log that actor exports the
+// subscribers; ExportPages then reads them.
+func (b *Bulk) BeginExport(ctx context.Context, actor *Admin) error {
+	return audit(ctx, b.Store, AdminActor(actor), AuditSubscribersExported, "subscribers", 0, "csv")
+}
+
+// ExportPages hands the subscribers (the erased left out) to fn a page at
+// a time, in id order, until the list ends or fn fails.
+func (b *Bulk) ExportPages(ctx context.Context, fn func([]SubscriberRecord) error) error {
 	const page = 1000
 	var after int64
 	for {

@@ -64,7 +64,8 @@ func TestBulkImportJob(t *testing.T) {
 			t.Fatalf("recent %+v", list)
 		}
 		var got []app.SubscriberRecord
-		must(t, b.ExportSubscribers(ctx, admin, func(page []app.SubscriberRecord) error {
+		must(t, b.BeginExport(ctx, admin))
+		must(t, b.ExportPages(ctx, func(page []app.SubscriberRecord) error {
 			got = append(got, page...)
 			return nil
 		}))

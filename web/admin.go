@@ -207,6 +207,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 			{"admin.nav.review", "/admin/review", "review"},
 			{"admin.nav.destructions", "/admin/destructions", "destructions"},
 			{"admin.nav.suppressions", "/admin/suppressions", "suppressions"},
+			{"admin.nav.import", "/admin/import", "import"},
 			{"admin.nav.inbound", "/admin/inbound", "inbound"},
 			{"admin.nav.policies", "/admin/policies", "policies"},
 			{"admin.nav.audit", "/admin/audit", "audit"},
@@ -294,6 +295,9 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 	loc := adminLocale(c)
 	if fe != nil && status == fiber.StatusNotFound {
 		msg = templates.T(loc, "admin.notfound.text") // not fiber's "Cannot GET /admin/..."
+	}
+	if status == fiber.StatusRequestEntityTooLarge && c.Path() == "/admin/import" {
+		msg = templates.T(loc, "admin.import.toolarge", s.opts.ImportBodyLimit>>20)
 	}
 	heading := errorHeading(loc, status)
 	if status == fiber.StatusForbidden {

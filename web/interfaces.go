@@ -185,6 +185,16 @@ type Directory interface {
 	ConsentEvents(ctx context.Context, subscriberID int64) ([]app.ConsentEvent, error)
 }
 
+// Bulk imports files of subscribers in the background and exports the
+// subscribers (app.Bulk).
+type Bulk interface {
+	StartImport(ctx context.Context, actor *app.Admin, path string, dryRun bool, newsletters []int64) (*app.ImportJob, error)
+	ImportJob(ctx context.Context, id int64) (*app.ImportJob, error)
+	RecentImportJobs(ctx context.Context, limit int) ([]app.ImportJob, error)
+	BeginExport(ctx context.Context, actor *app.Admin) error
+	ExportPages(ctx context.Context, fn func([]app.SubscriberRecord) error) error
+}
+
 // Dashboard reads the console's counts and a subscriber's mail (the
 // store).
 type Dashboard interface {

@@ -187,6 +187,8 @@ func (s *system) webDeps() web.Deps {
 		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
 		Directory: s.store, Dashboard: s.store, Privacy: s.svc, EventHooks: s.hooks,
+		Bulk: &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store,
+			Log: s.log.With("component", "import")},
 	}
 }
 
