@@ -296,9 +296,6 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 	if fe != nil && status == fiber.StatusNotFound {
 		msg = templates.T(loc, "admin.notfound.text") // not fiber's "Cannot GET /admin/..."
 	}
-	if status == fiber.StatusRequestEntityTooLarge && c.Path() == "/admin/import" {
-		msg = templates.T(loc, "admin.import.toolarge", s.opts.ImportBodyLimit>>20)
-	}
 	heading := errorHeading(loc, status)
 	if status == fiber.StatusForbidden {
 		heading = templates.T(loc, "admin.forbidden")
