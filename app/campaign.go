@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,6 +73,10 @@ type Campaign struct {
 	Name    string          `json:"name"`
 	Subject string          `json:"subject"`
 	Purpose CampaignPurpose `json:"purpose"`
+	// NewsletterIDs are the newsletters the campaign goes to, all of its
+	// purpose; a campaign written without them goes to the default
+	// newsletter of its purpose.
+	NewsletterIDs []int64 `json:"newsletter_ids"`
 	// Locale ("en" or "ru") is the language of the footer and of the
 	// List-Unsubscribe mailto subject; empty means each recipient's own.
 	Locale   string         `json:"locale"`
@@ -110,6 +115,9 @@ type CampaignInput struct {
 	Locale   string          `json:"locale"`
 	BodyHTML string          `json:"body_html"`
 	BodyText string          `json:"body_text"`
+	// NewsletterIDs are the newsletters to send to; none: the default
+	// newsletter of Purpose.
+	NewsletterIDs []int64 `json:"newsletter_ids"`
 }
 
 // CampaignPatch changes some fields of a draft (PATCH); nil fields stay.
@@ -120,6 +128,10 @@ type CampaignPatch struct {
 	Locale   *string          `json:"locale"`
 	BodyHTML *string          `json:"body_html"`
 	BodyText *string          `json:"body_text"`
+	// NewsletterIDs replaces the newsletters when set; when only the
+	// purpose changes, a campaign on its purpose's default newsletter
+	// moves to the new purpose's.
+	NewsletterIDs *[]int64 `json:"newsletter_ids"`
 }
 
 // apply writes the fields of p that are set onto c.
@@ -282,6 +294,11 @@ func (s *Campaigns) Create(ctx context.Context, actor *Admin, in CampaignInput) 
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	ids, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), c.Purpose, in.NewsletterIDs)
+	if err != nil {
+		return nil, err
+	}
+	c.NewsletterIDs = ids
 	if err := s.Store.Campaigns().CreateCampaign(ctx, c); err != nil {
 		return nil, err
 	}
@@ -325,8 +342,12 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 	if c.Status != CampaignDraft {
 		return nil, Errorf(ECONFLICT, "Only a draft can be edited; this campaign is %s.", c.Status)
 	}
+	before := c.Purpose
 	p.apply(c)
 	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.patchNewsletters(ctx, c, before, p.NewsletterIDs); err != nil {
 		return nil, err
 	}
 	if err := s.Store.Campaigns().UpdateCampaignDraft(ctx, c); err != nil {
@@ -341,7 +362,28 @@ func (s *Campaigns) Update(ctx context.Context, actor *Admin, id int64, p Campai
 // Replace sets every editable field of a draft.
 func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in CampaignInput) (*Campaign, error) {
 	return s.Update(ctx, actor, id, CampaignPatch{Name: &in.Name, Subject: &in.Subject, Purpose: &in.Purpose,
-		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText})
+		Locale: &in.Locale, BodyHTML: &in.BodyHTML, BodyText: &in.BodyText, NewsletterIDs: &in.NewsletterIDs})
+}
+
+// patchNewsletters sets the newsletters of c after a change: the ones
+// given, or, when none are given and the purpose changed from before, the
+// new purpose's default in place of the old one's.
+func (s *Campaigns) patchNewsletters(ctx context.Context, c *Campaign, before CampaignPurpose, ids *[]int64) error {
+	want := c.NewsletterIDs
+	switch {
+	case ids != nil:
+		want = *ids
+	case c.Purpose != before:
+		if d, err := s.Store.Newsletters().DefaultNewsletter(ctx, before); err == nil && slices.Equal(want, []int64{d.ID}) {
+			want = nil
+		}
+	}
+	checked, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), c.Purpose, want)
+	if err != nil {
+		return err
+	}
+	c.NewsletterIDs = checked
+	return nil
 }
 
 // Schedule plans a draft (or re-plans a scheduled campaign) for at; a nil
@@ -355,6 +397,11 @@ func (s *Campaigns) Schedule(ctx context.Context, actor *Admin, id int64, at *ti
 	if cur.Status == CampaignDraft || cur.Status == CampaignScheduled {
 		check := *cur
 		if err := check.Validate(); err != nil {
+			return nil, err
+		}
+		// A newsletter may have changed purpose since the campaign was
+		// saved: it must still be the campaign's.
+		if _, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), cur.Purpose, cur.NewsletterIDs); err != nil {
 			return nil, err
 		}
 	}

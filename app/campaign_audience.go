@@ -10,11 +10,33 @@ type Audience struct {
 	// CrossBorder requires the cross-border consent: the mail goes through
 	// a country without adequate protection.
 	CrossBorder bool
+	// Newsletters are the campaign's newsletters: a recipient must be on
+	// one of them. None means the default newsletter of Purpose.
+	Newsletters []int64
 }
 
 // AudienceOf returns the audience rule of c under op.
 func AudienceOf(c *Campaign, op Operator) Audience {
-	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired()}
+	return Audience{Purpose: c.Purpose, CrossBorder: op.CrossBorderRequired(), Newsletters: c.NewsletterIDs}
+}
+
+// Member reports whether a person on the newsletters on (their current
+// memberships) is on one of the audience's newsletters.
+func (a Audience) Member(on []Newsletter) bool {
+	for _, n := range on {
+		if len(a.Newsletters) == 0 {
+			if n.Default && n.Purpose == a.Purpose {
+				return true
+			}
+			continue
+		}
+		for _, id := range a.Newsletters {
+			if n.ID == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // RequiredConsents lists the consents a recipient must have granted:
@@ -31,13 +53,14 @@ func (a Audience) RequiredConsents() []Purpose {
 	return ps
 }
 
-// Judge decides, at send time, what becomes of a delivery to s:
-// DeliverySending when the message may go, DeliveryOptedOut when the
-// person withdrew a consent the campaign needs, DeliverySkipped when they
+// Judge decides, at send time, what becomes of a delivery to s, who is on
+// the newsletters on now: DeliverySending when the message may go,
+// DeliveryOptedOut when the person withdrew a consent the campaign needs
+// or left its newsletters, DeliverySkipped when they
 // are no longer active (blocked, erased), lack the cross-border consent or
 // are on the suppression list. The database applies the same rule in SQL;
 // this is its reference.
-func (a Audience) Judge(s *Subscriber, consents []Consent, suppressed bool) DeliveryStatus {
+func (a Audience) Judge(s *Subscriber, consents []Consent, on []Newsletter, suppressed bool) DeliveryStatus {
 	if s == nil || s.Status != StatusActive || s.Email == "" {
 		return DeliverySkipped
 	}
@@ -46,6 +69,9 @@ func (a Audience) Judge(s *Subscriber, consents []Consent, suppressed bool) Deli
 		granted[c.Purpose] = c.Granted
 	}
 	if !granted[PurposeProcessing] || (a.Purpose == CampaignMarketing && !granted[PurposeMarketing]) {
+		return DeliveryOptedOut
+	}
+	if !a.Member(on) {
 		return DeliveryOptedOut
 	}
 	if a.CrossBorder && !granted[PurposeCrossBorder] {

@@ -73,31 +73,43 @@ func TestAudienceJudge(t *testing.T) {
 	mk := app.Audience{Purpose: app.CampaignMarketing}
 	info := app.Audience{Purpose: app.CampaignInformational}
 	mkX := app.Audience{Purpose: app.CampaignMarketing, CrossBorder: true}
+	defM := app.Newsletter{ID: 1, Purpose: app.CampaignMarketing, Default: true}
+	defI := app.Newsletter{ID: 2, Purpose: app.CampaignInformational, Default: true}
+	offers := app.Newsletter{ID: 3, Purpose: app.CampaignMarketing}
+	mkOffers := app.Audience{Purpose: app.CampaignMarketing, Newsletters: []int64{3}}
+	both := []app.Newsletter{defM, defI}
 	tests := []struct {
 		name       string
 		a          app.Audience
 		s          *app.Subscriber
 		consents   []app.Consent
+		on         []app.Newsletter
 		suppressed bool
 		want       app.DeliveryStatus
 	}{
-		{"MarketingEligible", mk, active, cons(p, m), false, app.DeliverySending},
-		{"MarketingWithoutMarketingConsent", mk, active, cons(p), false, app.DeliveryOptedOut},
-		{"MarketingWithdrawn", mk, active, append(cons(p), app.Consent{Purpose: m, Granted: false}), false, app.DeliveryOptedOut},
-		{"MarketingWithoutProcessing", mk, active, cons(m), false, app.DeliveryOptedOut},
-		{"InformationalWithProcessing", info, active, cons(p), false, app.DeliverySending},
-		{"InformationalWithoutProcessing", info, active, cons(m), false, app.DeliveryOptedOut},
-		{"CrossBorderRequiredMissing", mkX, active, cons(p, m), false, app.DeliverySkipped},
-		{"CrossBorderRequiredGiven", mkX, active, cons(p, m, x), false, app.DeliverySending},
-		{"Suppressed", mk, active, cons(p, m), true, app.DeliverySkipped},
-		{"Blocked", mk, &app.Subscriber{Status: app.StatusBlocked, Email: "a@example.com"}, cons(p, m), false, app.DeliverySkipped},
-		{"Erased", info, &app.Subscriber{Status: app.StatusErased}, cons(p), false, app.DeliverySkipped},
-		{"Pending", info, &app.Subscriber{Status: app.StatusPending, Email: "a@example.com"}, cons(p), false, app.DeliverySkipped},
-		{"Missing", info, nil, nil, false, app.DeliverySkipped},
+		{"DefaultNewsletterLeft", mk, active, cons(p, m), []app.Newsletter{defI}, false, app.DeliveryOptedOut},
+		{"OnOtherNewsletterOnly", mk, active, cons(p, m), []app.Newsletter{offers}, false, app.DeliveryOptedOut},
+		{"NamedNewsletterMember", mkOffers, active, cons(p, m), []app.Newsletter{offers}, false, app.DeliverySending},
+		{"NamedNewsletterNotMember", mkOffers, active, cons(p, m), both, false, app.DeliveryOptedOut},
+		{"NamedNewsletterWithoutConsent", mkOffers, active, cons(p), []app.Newsletter{offers}, false, app.DeliveryOptedOut},
+		{"InformationalOnMarketingDefaultOnly", info, active, cons(p, m), []app.Newsletter{defM}, false, app.DeliveryOptedOut},
+		{"MarketingEligible", mk, active, cons(p, m), both, false, app.DeliverySending},
+		{"MarketingWithoutMarketingConsent", mk, active, cons(p), both, false, app.DeliveryOptedOut},
+		{"MarketingWithdrawn", mk, active, append(cons(p), app.Consent{Purpose: m, Granted: false}), both, false, app.DeliveryOptedOut},
+		{"MarketingWithoutProcessing", mk, active, cons(m), both, false, app.DeliveryOptedOut},
+		{"InformationalWithProcessing", info, active, cons(p), both, false, app.DeliverySending},
+		{"InformationalWithoutProcessing", info, active, cons(m), both, false, app.DeliveryOptedOut},
+		{"CrossBorderRequiredMissing", mkX, active, cons(p, m), both, false, app.DeliverySkipped},
+		{"CrossBorderRequiredGiven", mkX, active, cons(p, m, x), both, false, app.DeliverySending},
+		{"Suppressed", mk, active, cons(p, m), both, true, app.DeliverySkipped},
+		{"Blocked", mk, &app.Subscriber{Status: app.StatusBlocked, Email: "a@example.com"}, cons(p, m), both, false, app.DeliverySkipped},
+		{"Erased", info, &app.Subscriber{Status: app.StatusErased}, cons(p), both, false, app.DeliverySkipped},
+		{"Pending", info, &app.Subscriber{Status: app.StatusPending, Email: "a@example.com"}, cons(p), both, false, app.DeliverySkipped},
+		{"Missing", info, nil, nil, both, false, app.DeliverySkipped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.a.Judge(tt.s, tt.consents, tt.suppressed); got != tt.want {
+			if got := tt.a.Judge(tt.s, tt.consents, tt.on, tt.suppressed); got != tt.want {
 				t.Fatalf("Judge = %s, want %s", got, tt.want)
 			}
 		})

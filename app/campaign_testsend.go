@@ -212,7 +212,11 @@ func (s *Campaigns) checkTestRecipients(ctx context.Context, c *Campaign, addrs 
 				if err != nil {
 					return err
 				}
-				refused = aud.Judge(sub, consents, false) != DeliverySending
+				ms, err := s.Store.Newsletters().Memberships(ctx, sub.ID)
+				if err != nil {
+					return err
+				}
+				refused = aud.Judge(sub, consents, OnNow(ms), false) != DeliverySending
 			}
 		}
 		if refused {

@@ -25,6 +25,8 @@ type Store interface {
 	Policies() PolicyStore
 	Suppressions() SuppressionStore
 	Campaigns() CampaignStore
+	// Newsletters keeps the lists and who is on them (newsletter.go).
+	Newsletters() NewsletterStore
 	Feedback() FeedbackStore
 	Inbound() InboundStore
 	Audit() AuditStore

@@ -215,11 +215,14 @@ type Confirmation struct {
 	Locale       string
 	Purposes     []Purpose
 	ConsentTexts map[Purpose]string
-	Evidence     Evidence
-	RequestID    *int64
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
-	UsedAt       *time.Time
+	// Newsletters are the newsletters a subscription chose; none means
+	// the default newsletter of each consented purpose.
+	Newsletters []int64
+	Evidence    Evidence
+	RequestID   *int64
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
 }
 
 // Confirmation kinds.

@@ -17,10 +17,10 @@ const (
 	EventSubscriberConfirmed EventType = "subscriber.confirmed"
 	EventConsentGranted      EventType = "consent.granted"
 	EventConsentWithdrawn    EventType = "consent.withdrawn"
-	// EventNewsletterLeft is reserved for when a person leaves one
-	// newsletter and keeps the others. The product has one newsletter
-	// per consent purpose today, so leaving it is consent.withdrawn, and
-	// this event is not emitted.
+	// EventNewsletterJoined is a person joining one newsletter.
+	EventNewsletterJoined EventType = "newsletter.joined"
+	// EventNewsletterLeft is a person leaving one newsletter (they may
+	// stay on others).
 	EventNewsletterLeft     EventType = "newsletter.left"
 	EventRequestCreated     EventType = "request.created"
 	EventRequestCompleted   EventType = "request.completed"
@@ -32,7 +32,7 @@ const (
 
 // EventTypes lists every event type in display order.
 var EventTypes = []EventType{
-	EventSubscriberConfirmed, EventConsentGranted, EventConsentWithdrawn, EventNewsletterLeft,
+	EventSubscriberConfirmed, EventConsentGranted, EventConsentWithdrawn, EventNewsletterJoined, EventNewsletterLeft,
 	EventRequestCreated, EventRequestCompleted, EventSubscriberErased, EventCampaignFinished,
 	EventDeliveryBounced, EventDeliveryComplained,
 }
@@ -75,6 +75,7 @@ type EventData struct {
 	RequestKind  RequestKind   `json:"request_kind,omitempty"`
 	Status       RequestStatus `json:"status,omitempty"`
 	CampaignID   int64         `json:"campaign_id,omitempty"`
+	NewsletterID int64         `json:"newsletter_id,omitempty"`
 	DeliveryID   int64         `json:"delivery_id,omitempty"`
 	// Bounce is "hard" or "soft" for delivery.bounced.
 	Bounce string `json:"bounce,omitempty"`

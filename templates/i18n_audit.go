@@ -53,6 +53,8 @@ var auditCatalog = map[string][2]string{
 	"audit.action.campaign_cancelled":            {"Campaign cancelled", "Рассылка отменена"},
 	"audit.action.campaign_created":              {"Campaign created", "Рассылка создана"},
 	"audit.action.campaign_edited":               {"Campaign edited", "Рассылка изменена"},
+	"audit.action.newsletter_created":            {"Newsletter created", "Список рассылки создан"},
+	"audit.action.newsletter_edited":             {"Newsletter edited", "Список рассылки изменён"},
 	"audit.action.campaign_paused":               {"Campaign paused", "Рассылка приостановлена"},
 	"audit.action.campaign_resumed":              {"Campaign resumed", "Рассылка возобновлена"},
 	"audit.action.campaign_retry_failed":         {"Failed deliveries retried", "Повторная отправка недоставленных писем"},

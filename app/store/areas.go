@@ -31,6 +31,9 @@ func (s *Store) Suppressions() app.SuppressionStore { return s }
 // Campaigns implements app.Store (campaigns.go, feedback.go).
 func (s *Store) Campaigns() app.CampaignStore { return s }
 
+// Newsletters implements app.Store (newsletters.go).
+func (s *Store) Newsletters() app.NewsletterStore { return s }
+
 // Feedback implements app.Store (feedback.go).
 func (s *Store) Feedback() app.FeedbackStore { return s }
 

@@ -59,6 +59,51 @@ func (r *campaignRow) campaign() *app.Campaign {
 	return c
 }
 
+// setCampaignNewsletters makes ids the newsletters of campaign id; none
+// means the default newsletter of its purpose.
+func (s *Store) setCampaignNewsletters(ctx context.Context, id int64, ids []int64) error {
+	db := s.with(ctx)
+	if err := db.Exec(`DELETE FROM campaign_newsletters WHERE campaign_id = ?`, id).Error; err != nil {
+		return fmt.Errorf("set campaign newsletters: %w", err)
+	}
+	var err error
+	if len(ids) == 0 {
+		err = db.Exec(`INSERT INTO campaign_newsletters (campaign_id, newsletter_id)
+			SELECT c.id, n.id FROM campaigns c JOIN newsletters n ON n.is_default AND n.purpose = c.purpose WHERE c.id = ?`, id).Error
+	} else {
+		err = db.Exec(`INSERT INTO campaign_newsletters (campaign_id, newsletter_id)
+			SELECT ?, n.id FROM newsletters n WHERE n.id IN ?`, id, ids).Error
+	}
+	if err != nil {
+		return fmt.Errorf("set campaign newsletters: %w", err)
+	}
+	return nil
+}
+
+// addCampaignNewsletters fills in the newsletters of campaigns, in one
+// query.
+func (s *Store) addCampaignNewsletters(ctx context.Context, cs ...*app.Campaign) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(cs))
+	byID := make(map[int64]*app.Campaign, len(cs))
+	for i, c := range cs {
+		ids[i], byID[c.ID] = c.ID, c
+		c.NewsletterIDs = []int64{}
+	}
+	var rows []struct{ CampaignID, NewsletterID int64 }
+	if err := s.with(ctx).Raw(`SELECT campaign_id, newsletter_id FROM campaign_newsletters WHERE campaign_id IN ?
+		ORDER BY campaign_id, newsletter_id`, ids).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("read campaign newsletters: %w", err)
+	}
+	for _, r := range rows {
+		c := byID[r.CampaignID]
+		c.NewsletterIDs = append(c.NewsletterIDs, r.NewsletterID)
+	}
+	return nil
+}
+
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -79,10 +124,18 @@ func (s *Store) CreateCampaign(ctx context.Context, c *app.Campaign) error {
 	if c.CreatedBy != 0 {
 		r.CreatedBy = &c.CreatedBy
 	}
-	if err := s.with(ctx).Create(&r).Error; err != nil {
-		return fmt.Errorf("create campaign: %w", err)
+	err := s.tx(ctx, func(tx *Store) error {
+		if err := tx.with(ctx).Create(&r).Error; err != nil {
+			return fmt.Errorf("create campaign: %w", err)
+		}
+		return tx.setCampaignNewsletters(ctx, r.ID, c.NewsletterIDs)
+	})
+	if err != nil {
+		return err
 	}
+	ids := c.NewsletterIDs
 	*c = *r.campaign()
+	c.NewsletterIDs = ids
 	return nil
 }
 
@@ -94,6 +147,9 @@ func (s *Store) Campaign(ctx context.Context, id int64) (*app.Campaign, error) {
 	}
 	c := r.campaign()
 	if err := s.addSentShards(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := s.addCampaignNewsletters(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -124,17 +180,30 @@ func (s *Store) ListCampaigns(ctx context.Context, f app.CampaignFilter) ([]app.
 	if err := s.addSentShards(ctx, ptrs...); err != nil {
 		return nil, err
 	}
+	if err := s.addCampaignNewsletters(ctx, ptrs...); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
 // UpdateCampaignDraft writes the editable fields of a draft.
 func (s *Store) UpdateCampaignDraft(ctx context.Context, c *app.Campaign) error {
 	t := s.now()
-	res := s.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
-		Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
-			"body_html": c.BodyHTML, "body_text": c.BodyText, "updated_at": t})
-	if res.Error != nil {
-		return fmt.Errorf("update campaign: %w", res.Error)
+	var res *gorm.DB
+	err := s.tx(ctx, func(tx *Store) error {
+		res = tx.with(ctx).Model(&campaignRow{}).Where("id = ? AND status = ?", c.ID, string(app.CampaignDraft)).
+			Updates(map[string]any{"name": c.Name, "subject": c.Subject, "purpose": string(c.Purpose), "locale": c.Locale,
+				"body_html": c.BodyHTML, "body_text": c.BodyText, "updated_at": t})
+		if res.Error != nil {
+			return fmt.Errorf("update campaign: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		return tx.setCampaignNewsletters(ctx, c.ID, c.NewsletterIDs)
+	})
+	if err != nil {
+		return err
 	}
 	if res.RowsAffected == 0 {
 		if _, err := s.Campaign(ctx, c.ID); err != nil {

@@ -19,6 +19,9 @@ type subscriberCase struct {
 	consents   map[app.Purpose]bool
 	suppressed bool
 	erased     bool // email removed, as erasure leaves it
+	// offers moves the person from the default marketing newsletter to
+	// the newsletter "Offers" (offersNewsletter).
+	offers bool
 }
 
 var all = map[app.Purpose]bool{app.PurposeProcessing: true, app.PurposeMarketing: true, app.PurposeCrossBorder: true}
@@ -34,6 +37,39 @@ var eligibilityCases = []subscriberCase{
 	{name: "Blocked", status: app.StatusBlocked, consents: all},
 	{name: "Erased", status: app.StatusErased, consents: all, erased: true},
 	{name: "Suppressed", status: app.StatusActive, consents: all, suppressed: true},
+	{name: "OffersOnly", status: app.StatusActive, consents: all, offers: true},
+	{name: "OffersWithoutMarketing", status: app.StatusActive, consents: map[app.Purpose]bool{app.PurposeProcessing: true, app.PurposeMarketing: false, app.PurposeCrossBorder: true}, offers: true},
+}
+
+// offersNewsletter returns the marketing newsletter "Offers", creating it
+// the first time.
+func offersNewsletter(t *testing.T, s *store.Store) *app.Newsletter {
+	t.Helper()
+	ctx := context.Background()
+	all, err := s.ListNewsletters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all {
+		if n.Name == "Offers" {
+			return &n
+		}
+	}
+	n := &app.Newsletter{Name: "Offers", Purpose: app.CampaignMarketing, Public: true}
+	if err := s.CreateNewsletter(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// onNow returns the newsletters a subscriber is on now.
+func onNow(t *testing.T, s *store.Store, id int64) []app.Newsletter {
+	t.Helper()
+	ms, err := s.Memberships(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.OnNow(ms)
 }
 
 // addSubscriber stores one case and returns the subscriber.
@@ -46,6 +82,19 @@ func addSubscriber(t *testing.T, s *store.Store, email string, c subscriberCase)
 	}
 	for p, g := range c.consents {
 		if err := s.SetConsent(ctx, sub.ID, p, g, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.offers {
+		def, err := s.DefaultNewsletter(ctx, app.CampaignMarketing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := app.Evidence{Channel: app.ChannelWeb}
+		if _, err := s.JoinNewsletters(ctx, app.NewsletterChange{SubscriberID: sub.ID, NewsletterIDs: []int64{offersNewsletter(t, s).ID}, Evidence: ev}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.LeaveNewsletters(ctx, app.NewsletterChange{SubscriberID: sub.ID, NewsletterIDs: []int64{def.ID}, Evidence: ev}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,10 +196,19 @@ func TestMaterializeFollowsAudience(t *testing.T) {
 			sub := addSubscriber(t, s, fmt.Sprintf("p%d@example.com", i), c)
 			subs[sub.ID] = c
 		}
+		offers := offersNewsletter(t, s)
+		audiences := []app.Audience{}
 		for _, purpose := range []app.CampaignPurpose{app.CampaignMarketing, app.CampaignInformational} {
 			for _, cross := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/crossborder=%v", purpose, cross), func(t *testing.T) {
-					a := app.Audience{Purpose: purpose, CrossBorder: cross}
+				audiences = append(audiences, app.Audience{Purpose: purpose, CrossBorder: cross})
+			}
+		}
+		audiences = append(audiences, app.Audience{Purpose: app.CampaignMarketing, Newsletters: []int64{offers.ID}},
+			app.Audience{Purpose: app.CampaignMarketing, CrossBorder: true, Newsletters: []int64{offers.ID, offers.ID - 1}})
+		for _, a := range audiences {
+			purpose := a.Purpose
+			{
+				t.Run(fmt.Sprintf("%s/crossborder=%v/newsletters=%v", purpose, a.CrossBorder, a.Newsletters), func(t *testing.T) {
 					c := newCampaign(t, s, purpose)
 					run(t, s, c, a, 3)
 					got := deliveries(t, s, c.ID)
@@ -159,7 +217,7 @@ func TestMaterializeFollowsAudience(t *testing.T) {
 						if sc.erased {
 							sub.Email = ""
 						}
-						want := a.Judge(sub, consentsOf(sc), sc.suppressed) == app.DeliverySending
+						want := a.Judge(sub, consentsOf(sc), onNow(t, s, id), sc.suppressed) == app.DeliverySending
 						if _, ok := got[id]; ok != want {
 							t.Errorf("%s: materialized=%v, want %v", sc.name, ok, want)
 						}

@@ -89,6 +89,17 @@ func consentExists(p app.Purpose) string {
 	return `EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = '` + string(p) + `' AND c.granted)`
 }
 
+// memberSQL is the test that subscriber s is on one of the audience's
+// newsletters now (the default newsletter of its purpose when it names
+// none): one probe of newsletter_members' primary key per newsletter.
+func memberSQL(a app.Audience) string {
+	in := `(SELECT n.id FROM newsletters n WHERE n.is_default AND n.purpose = '` + string(a.Purpose) + `')`
+	if len(a.Newsletters) > 0 {
+		in = idList(a.Newsletters)
+	}
+	return `EXISTS (SELECT 1 FROM newsletter_members m WHERE m.subscriber_id = s.id AND m.left_at IS NULL AND m.newsletter_id IN ` + in + `)`
+}
+
 const suppressedSQL = `EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)`
 
 // eligibleSQL is the audience rule as a condition on subscribers s; it
@@ -98,7 +109,7 @@ func eligibleSQL(a app.Audience) string {
 	for _, p := range a.RequiredConsents() {
 		parts = append(parts, consentExists(p))
 	}
-	parts = append(parts, "NOT "+suppressedSQL)
+	parts = append(parts, memberSQL(a), "NOT "+suppressedSQL)
 	return strings.Join(parts, " AND ")
 }
 
@@ -116,6 +127,7 @@ func skipReasonSQL(a app.Audience) string {
 	if a.Purpose == app.CampaignMarketing {
 		b.WriteString(" WHEN NOT " + consentExists(app.PurposeMarketing) + " THEN '" + app.SkipOptedOut + "'")
 	}
+	b.WriteString(" WHEN NOT " + memberSQL(a) + " THEN '" + app.SkipOptedOut + "'")
 	if a.CrossBorder {
 		b.WriteString(" WHEN NOT " + consentExists(app.PurposeCrossBorder) + " THEN '" + app.SkipCrossBorder + "'")
 	}

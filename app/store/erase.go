@@ -42,6 +42,7 @@ func (s *Store) ErasePersonalData(ctx context.Context, subscriberID int64, at ti
 // subscriber's personal data in tables of later migrations.
 var eraseExtra = []string{
 	`UPDATE inbound_messages SET raw = NULL, summary = NULL, sender_hash = NULL WHERE subscriber_id = ?`,
+	`UPDATE newsletter_events SET ip = NULL, user_agent = NULL, page = '' WHERE subscriber_id = ?`,
 }
 
 type destructionRow struct {
@@ -139,6 +140,8 @@ func (s *Store) DeletePendingSubscriber(ctx context.Context, id int64) (bool, er
 			`DELETE FROM confirmations WHERE subscriber_id = ?`,
 			`DELETE FROM consent_events WHERE subscriber_id = ?`,
 			`DELETE FROM consents WHERE subscriber_id = ?`,
+			`DELETE FROM newsletter_events WHERE subscriber_id = ?`,
+			`DELETE FROM newsletter_members WHERE subscriber_id = ?`,
 			`UPDATE requests SET subscriber_id = NULL WHERE subscriber_id = ?`,
 			`DELETE FROM subscribers WHERE id = ?`,
 		} {

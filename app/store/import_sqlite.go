@@ -157,6 +157,18 @@ func (w *liteImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, 
 				return nil, fmt.Errorf("import: insert consent events: %w", err)
 			}
 		}
+		if len(ids) == 0 {
+			continue
+		}
+		newIDs := make([]int64, 0, len(ids))
+		for _, id := range ids {
+			newIDs = append(newIDs, id)
+		}
+		for _, q := range importJoinSQL(newIDs) {
+			if _, err := w.tx.ExecContext(ctx, q); err != nil {
+				return nil, fmt.Errorf("import: join default newsletters: %w", err)
+			}
+		}
 	}
 	return inserted, nil
 }

@@ -16,7 +16,7 @@ import (
 
 // erasedTables are the tables an erasure updates or deletes from.
 var erasedTables = []string{"subscribers", "consent_events", "confirmations", "inbound_messages", "block_events",
-	"requests", "deliveries", "consents"}
+	"requests", "deliveries", "consents", "newsletter_events"}
 
 // EraseInboundFrom destroys the raw text and summary of every emailed
 // message whose sender has the keyed hash senderHash, including those sent

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,14 +176,16 @@ func (s *Store) Consents(ctx context.Context, subscriberID int64) ([]app.Consent
 // SetConsent sets the current state of one consent.
 func (s *Store) SetConsent(ctx context.Context, subscriberID int64, p app.Purpose, granted bool, at time.Time) error {
 	r := consentRow{SubscriberID: subscriberID, Purpose: string(p), Granted: granted, UpdatedAt: at.UTC()}
-	err := s.with(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "subscriber_id"}, {Name: "purpose"}},
-		DoUpdates: clause.AssignmentColumns([]string{"granted", "updated_at"}),
-	}).Create(&r).Error
-	if err != nil {
-		return fmt.Errorf("set consent: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *Store) error {
+		err := tx.with(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "subscriber_id"}, {Name: "purpose"}},
+			DoUpdates: clause.AssignmentColumns([]string{"granted", "updated_at"}),
+		}).Create(&r).Error
+		if err != nil {
+			return fmt.Errorf("set consent: %w", err)
+		}
+		return tx.followConsent(ctx, subscriberID, p, granted, app.Evidence{At: at}, nil)
+	})
 }
 
 type consentEventRow struct {
@@ -256,6 +259,7 @@ type confirmationRow struct {
 	Page          string
 	PolicyVersion string
 	ConsentTexts  string
+	Newsletters   string
 	RequestID     *int64
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
@@ -274,8 +278,27 @@ func confirmationToRow(c *app.Confirmation) confirmationRow {
 		SubscriberID: c.SubscriberID, Kind: c.Kind, Email: nullable(c.Email), Name: nullable(c.Name), Phone: nullable(c.Phone),
 		Locale: c.Locale, Purposes: strings.Join(purposes, ","), IP: nullable(c.Evidence.IP), UserAgent: nullable(c.Evidence.UserAgent),
 		FormID: c.Evidence.FormID, Page: c.Evidence.Page, PolicyVersion: c.Evidence.PolicyVersion, ConsentTexts: string(texts),
-		RequestID: c.RequestID, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(),
+		RequestID: c.RequestID, CreatedAt: c.CreatedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC(), Newsletters: joinIDs(c.Newsletters),
 	}
+}
+
+// joinIDs writes ids comma-separated; splitIDs reads them back.
+func joinIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func splitIDs(s string) []int64 {
+	var out []int64
+	for _, p := range strings.Split(s, ",") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // CreateConfirmation stores a pending change.
@@ -345,9 +368,9 @@ WITH ins AS (
 	SELECT id, status FROM subscribers WHERE email = @email AND NOT EXISTS (SELECT 1 FROM ins)
 ), conf AS (
 	INSERT INTO confirmations (subscriber_id, kind, email, name, phone, locale, purposes, ip, user_agent,
-		form_id, page, policy_version, consent_texts, created_at, expires_at)
+		form_id, page, policy_version, consent_texts, newsletters, created_at, expires_at)
 	SELECT id, @kind, @c_email, @c_name, @c_phone, @c_locale, @purposes, @ip, @ua,
-		@form_id, @page, @policy, @texts, @c_created, @expires
+		@form_id, @page, @policy, @texts, @newsletters, @c_created, @expires
 	FROM sub WHERE status <> 'blocked'
 	RETURNING id, subscriber_id
 ), box AS (
@@ -360,7 +383,7 @@ SELECT (SELECT id FROM sub LIMIT 1) AS subscriber_id, (SELECT id FROM conf LIMIT
 			"sub_locale": sub.Locale, "created": sub.CreatedAt.UTC(),
 			"kind": r.Kind, "c_email": r.Email, "c_name": r.Name, "c_phone": r.Phone, "c_locale": r.Locale, "purposes": r.Purposes,
 			"ip": r.IP, "ua": r.UserAgent, "form_id": r.FormID, "page": r.Page, "policy": r.PolicyVersion, "texts": r.ConsentTexts,
-			"c_created": r.CreatedAt, "expires": r.ExpiresAt, "outbox_kind": outboxKind,
+			"newsletters": r.Newsletters, "c_created": r.CreatedAt, "expires": r.ExpiresAt, "outbox_kind": outboxKind,
 		}).Scan(&out).Error
 	if err != nil {
 		return false, fmt.Errorf("record subscription: %w", err)
@@ -383,7 +406,8 @@ func (s *Store) Confirmation(ctx context.Context, id int64) (*app.Confirmation, 
 	c := &app.Confirmation{
 		ID: r.ID, SubscriberID: r.SubscriberID, Kind: r.Kind, Email: str(r.Email), Name: str(r.Name), Phone: str(r.Phone),
 		Locale: r.Locale, RequestID: r.RequestID, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, UsedAt: r.UsedAt,
-		Evidence: app.Evidence{At: r.CreatedAt, IP: str(r.IP), UserAgent: str(r.UserAgent), FormID: r.FormID, Page: r.Page, PolicyVersion: r.PolicyVersion},
+		Newsletters: splitIDs(r.Newsletters),
+		Evidence:    app.Evidence{At: r.CreatedAt, IP: str(r.IP), UserAgent: str(r.UserAgent), FormID: r.FormID, Page: r.Page, PolicyVersion: r.PolicyVersion},
 	}
 	for _, p := range strings.Split(r.Purposes, ",") {
 		if p != "" {
@@ -422,7 +446,8 @@ func (s *Store) WithdrawMarketing(ctx context.Context, subscriberID, campaignID 
 	}
 	// The one statement below records no events: with an endpoint that
 	// asks for them, the transaction further down does.
-	hooked, err := s.anyWebhooks(ctx, app.EventConsentWithdrawn, app.EventRequestCreated, app.EventRequestCompleted)
+	hooked, err := s.anyWebhooks(ctx, app.EventConsentWithdrawn, app.EventRequestCreated, app.EventRequestCompleted,
+		app.EventNewsletterLeft)
 	if err != nil {
 		return false, fmt.Errorf("withdraw marketing: %w", err)
 	}
@@ -442,6 +467,14 @@ WITH upd AS (
 	INSERT INTO consent_events (subscriber_id, purpose, action, channel, ip, user_agent, request_id, created_at)
 	SELECT subscriber_id, 'marketing', 'withdrawn', @channel, @ip, @ua, id, @at FROM req
 	RETURNING id
+), gone AS (
+	-- No more advertising: the marketing newsletters are left with it.
+	UPDATE newsletter_members m SET left_at = @at FROM newsletters n, req
+	WHERE m.subscriber_id = req.subscriber_id AND n.id = m.newsletter_id AND n.purpose = 'marketing' AND m.left_at IS NULL
+	RETURNING m.subscriber_id, m.newsletter_id, req.id AS request_id
+), gone_ev AS (
+	INSERT INTO newsletter_events (subscriber_id, newsletter_id, action, channel, ip, user_agent, request_id, campaign_id, created_at)
+	SELECT subscriber_id, newsletter_id, 'left', @channel, @ip, @ua, request_id, @campaign, @at FROM gone
 )
 SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel": string(ev.Channel), "campaign": campaign,
 			"ip": nullable(ev.IP), "ua": nullable(ev.UserAgent)}).Scan(&n).Error
@@ -465,8 +498,11 @@ SELECT count(*) FROM ev`, map[string]any{"sid": subscriberID, "at": at, "channel
 		}
 		ev.At = at
 		changed = true
-		return tx.AddConsentEvent(ctx, &app.ConsentEvent{SubscriberID: subscriberID, Purpose: app.PurposeMarketing,
-			Action: app.ConsentWithdrawn, Evidence: ev, RequestID: &r.ID})
+		if err := tx.AddConsentEvent(ctx, &app.ConsentEvent{SubscriberID: subscriberID, Purpose: app.PurposeMarketing,
+			Action: app.ConsentWithdrawn, Evidence: ev, RequestID: &r.ID}); err != nil {
+			return err
+		}
+		return tx.followConsentLeave(ctx, subscriberID, app.PurposeMarketing, ev, &r.ID, campaignID)
 	})
 	if err != nil {
 		return false, fmt.Errorf("withdraw marketing: %w", err)

@@ -227,7 +227,13 @@ func (d *benchDB) seed(ctx context.Context, n int) error {
 		SELECT s.id, v.p, true, now() FROM subscribers s CROSS JOIN (VALUES ('processing'), ('marketing')) v(p)`); err != nil {
 		return fmt.Errorf("seed consents: %w", err)
 	}
-	if _, err := sqlDB.ExecContext(ctx, `ANALYZE subscribers; ANALYZE consents`); err != nil {
+	// Everyone is on the default newsletter of each purpose, as the
+	// consents make them.
+	if _, err := sqlDB.ExecContext(ctx, `INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
+		SELECT s.id, n.id, 'import', now() FROM subscribers s CROSS JOIN newsletters n WHERE n.is_default`); err != nil {
+		return fmt.Errorf("seed newsletter members: %w", err)
+	}
+	if _, err := sqlDB.ExecContext(ctx, `ANALYZE subscribers; ANALYZE consents; ANALYZE newsletter_members`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
