@@ -152,7 +152,7 @@ func (b *Bulk) run(ctx context.Context, job *ImportJob, f *os.File, path string)
 			}
 		}
 	}()
-	rep, err := b.Importer.Import(ctx, io.Reader(f), ImportOptions{Actor: job.Actor, DryRun: job.DryRun,
+	rep, err := b.Importer.Import(ctx, io.Reader(f), ImportOptions{Actor: job.Actor, DryRun: job.DryRun, Newsletters: job.Newsletters,
 		Progress: func(p ImportProgress) { bytes.Store(p.Bytes); rows.Store(int64(p.Rows)) }})
 	close(done)
 	<-ticked

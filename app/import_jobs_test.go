@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,6 +92,51 @@ func TestBulkImportJob(t *testing.T) {
 		must(t, err)
 		if j = waitImport(t, b, j.ID); j.Status != app.ImportJobFailed || j.Error == "" {
 			t.Fatalf("bad file %+v", j)
+		}
+	})
+}
+
+// TestImportIntoChosenNewsletters: the people of an import join the
+// newsletters chosen for it that their consents allow, not the defaults;
+// an id that names no newsletter fails the import and writes nothing.
+func TestImportIntoChosenNewsletters(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		spring := &app.Newsletter{Name: "Spring offers", Purpose: app.CampaignMarketing}
+		must(t, e.store.CreateNewsletter(ctx, spring))
+		info, err := e.store.DefaultNewsletter(ctx, app.CampaignInformational)
+		must(t, err)
+		file := "email,consent_at,consent_source,marketing\n" +
+			"yes@example.com,2025-03-01,Spring fair,yes\n" +
+			"no@example.com,2025-03-01,Spring fair,no\n"
+		_, err = e.importer().Import(ctx, strings.NewReader(file), app.ImportOptions{Actor: "test", Newsletters: []int64{spring.ID, 999999}})
+		if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ImportReason("ru", app.ErrorMessage(err)), "рассылки 999999 нет") {
+			t.Fatalf("unknown newsletter: %v", err)
+		}
+		if _, err := e.store.SubscriberByEmail(ctx, "yes@example.com"); !app.IsNotFound(err) {
+			t.Fatalf("a refused import wrote: %v", err)
+		}
+		rep, err := e.importer().Import(ctx, strings.NewReader(file), app.ImportOptions{Actor: "test", Newsletters: []int64{spring.ID, info.ID}})
+		must(t, err)
+		if rep.Imported != 2 {
+			t.Fatalf("report %+v", rep)
+		}
+		want := map[string][]int64{"yes@example.com": {info.ID, spring.ID}, "no@example.com": {info.ID}}
+		for email, ids := range want {
+			sub, err := e.store.SubscriberByEmail(ctx, email)
+			must(t, err)
+			ms, err := e.store.Memberships(ctx, sub.ID)
+			must(t, err)
+			var got []int64
+			for _, m := range ms {
+				if m.Current() {
+					got = append(got, m.NewsletterID)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, ids) {
+				t.Errorf("%s is on %v, want %v", email, got, ids)
+			}
 		}
 	})
 }

@@ -35,6 +35,7 @@ var importReasonPatternsRU = []struct {
 }{
 	{regexp.MustCompile(`^has (\d+) fields, the header has (\d+)$`), "полей: $1, а в заголовке $2"},
 	{regexp.MustCompile(`^duplicate of line (\d+)$`), "повтор строки $1"},
+	{regexp.MustCompile(`^newsletter (\d+) does not exist; nothing was imported$`), "рассылки $1 нет; ничего не импортировано"},
 	{regexp.MustCompile(`^line (\d+): broken CSV \((.*)\); nothing was imported$`), "строка $1: повреждённый CSV ($2); ничего не импортировано"},
 	{regexp.MustCompile(`^the header row is not valid CSV: (.*)$`), "строка заголовка — не CSV: $1"},
 	{regexp.MustCompile(`^the header names the (\S+) column twice$`), "в заголовке дважды указан столбец $1"},
