@@ -74,6 +74,10 @@ type ImportJobStore interface {
 	// ExportSubscribers returns up to limit subscribers (erased ones
 	// left out) with ids above afterID, in id order, with their consents.
 	ExportSubscribers(ctx context.Context, afterID int64, limit int) ([]SubscriberRecord, error)
+	ListNewsletters(ctx context.Context) ([]Newsletter, error)
+	// CurrentNewsletters returns, in one query, the ids of the newsletters
+	// each of these subscribers is on now.
+	CurrentNewsletters(ctx context.Context, subscriberIDs []int64) (map[int64][]int64, error)
 	AddAudit(ctx context.Context, e *AuditEntry) error
 }
 
@@ -82,6 +86,8 @@ type ImportJobStore interface {
 type SubscriberRecord struct {
 	Subscriber
 	Processing, Marketing, CrossBorder bool
+	// Newsletters name the newsletters the person is on now.
+	Newsletters []string
 }
 
 // Bulk imports files of subscribers in the background and exports the
@@ -198,6 +204,11 @@ func (b *Bulk) ImportJob(ctx context.Context, id int64) (*ImportJob, error) {
 	return j, nil
 }
 
+// Newsletters lists the newsletters an import may choose.
+func (b *Bulk) Newsletters(ctx context.Context) ([]Newsletter, error) {
+	return b.Store.ListNewsletters(ctx)
+}
+
 // RecentImportJobs lists the latest jobs, newest first.
 func (b *Bulk) RecentImportJobs(ctx context.Context, limit int) ([]ImportJob, error) {
 	list, err := b.Store.RecentImportJobs(ctx, limit)
@@ -223,6 +234,14 @@ func (b *Bulk) BeginExport(ctx context.Context, actor *Admin) error {
 // a time, in id order, until the list ends or fn fails.
 func (b *Bulk) ExportPages(ctx context.Context, fn func([]SubscriberRecord) error) error {
 	const page = 1000
+	all, err := b.Store.ListNewsletters(ctx)
+	if err != nil {
+		return err
+	}
+	names := make(map[int64]string, len(all))
+	for _, n := range all {
+		names[n.ID] = n.Name
+	}
 	var after int64
 	for {
 		list, err := b.Store.ExportSubscribers(ctx, after, page)
@@ -230,6 +249,19 @@ func (b *Bulk) ExportPages(ctx context.Context, fn func([]SubscriberRecord) erro
 			return err
 		}
 		if len(list) > 0 {
+			ids := make([]int64, len(list))
+			for i := range list {
+				ids[i] = list[i].ID
+			}
+			on, err := b.Store.CurrentNewsletters(ctx, ids)
+			if err != nil {
+				return err
+			}
+			for i := range list {
+				for _, id := range on[list[i].ID] {
+					list[i].Newsletters = append(list[i].Newsletters, names[id])
+				}
+			}
 			if err := fn(list); err != nil {
 				return err
 			}

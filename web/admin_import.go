@@ -8,7 +8,9 @@ import (
 	"io"
 	"mime/multipart"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,15 +34,16 @@ type importData struct {
 	LimitMB     int
 	DryRun      bool
 	Message     string
+	Chosen      []int64
 	Newsletters []newsletterChoice
 	Jobs        []importJobRow
 }
 
 // newsletterChoice is a newsletter the people of an import may join.
 type newsletterChoice struct {
-	ID      int64
-	Name    string
-	Checked bool
+	ID               int64
+	Name, Purpose    string
+	Default, Checked bool
 }
 
 type importJobRow struct {
@@ -69,6 +72,14 @@ func (s *Server) importPage(c *fiber.Ctx, status int, d importData) error {
 			Kind: importKind(loc, &j), State: templates.T(loc, "admin.import.status."+string(j.Status)), Rows: j.Rows})
 	}
 	d.LimitMB = s.opts.ImportBodyLimit >> 20
+	all, err := s.deps.Bulk.Newsletters(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range all {
+		d.Newsletters = append(d.Newsletters, newsletterChoice{ID: n.ID, Name: n.Name, Purpose: templates.T(loc, "admin.import.purpose."+string(n.Purpose)),
+			Default: n.Default, Checked: slices.Contains(d.Chosen, n.ID)})
+	}
 	return s.sectionPage(c, status, "import", d)
 }
 
@@ -97,13 +108,14 @@ func importKind(loc string, j *app.ImportJob) string {
 func (s *Server) adminStartImport(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	dry := bodyValue(c, "dry_run") == "1"
-	fh, err := c.FormFile("file")
-	if err != nil || fh.Size == 0 {
-		return s.importPage(c, fiber.StatusUnprocessableEntity, importData{DryRun: dry, Message: templates.T(loc, "admin.import.nofile")})
-	}
 	newsletters, err := formIDs(c, "newsletters")
 	if err != nil {
 		return err
+	}
+	fh, err := c.FormFile("file")
+	if err != nil || fh.Size == 0 {
+		return s.importPage(c, fiber.StatusUnprocessableEntity, importData{DryRun: dry, Chosen: newsletters,
+			Message: templates.T(loc, "admin.import.nofile")})
 	}
 	path, err := saveUpload(fh)
 	if err != nil {
@@ -116,11 +128,12 @@ func (s *Server) adminStartImport(c *fiber.Ctx) error {
 	return c.Redirect("/admin/import/"+strconv.FormatInt(job.ID, 10), fiber.StatusSeeOther)
 }
 
-// formIDs reads the ids a multipart form lists under key.
+// formIDs reads the ids a multipart form lists under key (none when the
+// form is not multipart).
 func formIDs(c *fiber.Ctx, key string) ([]int64, error) {
 	form, err := c.MultipartForm()
 	if err != nil {
-		return nil, app.Errorf(app.EINVALID, "the form could not be read")
+		return nil, nil // not multipart: no file either, which the caller says
 	}
 	var ids []int64
 	for _, v := range form.Value[key] {
@@ -225,11 +238,12 @@ func (s *Server) adminSubscribersCSV(c *fiber.Ctx) error {
 		}
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"id", "email", "name", "phone", "locale", "status", "created_at", "confirmed_at",
-			"processing", "marketing", "cross_border"})
+			"processing", "marketing", "cross_border", "newsletters"})
 		err := bulk.ExportPages(ctx, func(page []app.SubscriberRecord) error {
 			for _, r := range page {
 				_ = cw.Write(safeCells(strconv.FormatInt(r.ID, 10), r.Email, r.Name, r.Phone, r.Locale, string(r.Status),
-					csvTime(r.CreatedAt), csvTimePtr(r.ConfirmedAt), yesNo(r.Processing), yesNo(r.Marketing), yesNo(r.CrossBorder)))
+					csvTime(r.CreatedAt), csvTimePtr(r.ConfirmedAt), yesNo(r.Processing), yesNo(r.Marketing), yesNo(r.CrossBorder),
+					strings.Join(r.Newsletters, "; ")))
 			}
 			cw.Flush()
 			if err := cw.Error(); err != nil {

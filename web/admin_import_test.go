@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +21,14 @@ import (
 
 // uploadImport posts file to the console's import as a browser does
 // (multipart/form-data) and returns the response.
-func (c *console) uploadImport(t *testing.T, s *session, file string, dry bool) (*http.Response, string) {
+func (c *console) uploadImport(t *testing.T, s *session, file string, dry bool, newsletters ...string) (*http.Response, string) {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	must(t, w.WriteField("_csrf", s.csrf))
+	for _, id := range newsletters {
+		must(t, w.WriteField("newsletters", id))
+	}
 	if dry {
 		must(t, w.WriteField("dry_run", "1"))
 	}
@@ -111,7 +115,13 @@ func TestAdminImport(t *testing.T) {
 				t.Fatalf("the dry run wrote: %v", err)
 			}
 
-			resp, _ = c.uploadImport(t, s, consoleImportFile, false)
+			_, page := c.get(t, s, "/admin/import")
+			info, err := c.store.DefaultNewsletter(ctx, app.CampaignInformational)
+			must(t, err)
+			if !strings.Contains(page, `name="newsletters" value="`+strconv.FormatInt(info.ID, 10)+`"`) {
+				t.Fatalf("the form offers no newsletters: %.3000s", page)
+			}
+			resp, _ = c.uploadImport(t, s, consoleImportFile, false, strconv.FormatInt(info.ID, 10))
 			body = c.waitJob(t, s, resp.Header.Get("Location"), "en")
 			if m := importedN.FindStringSubmatch(body); m == nil || m[1] != "2" || !strings.Contains(body, "imported in one transaction") {
 				t.Fatalf("import page: %.2000s", body)
@@ -120,6 +130,12 @@ func TestAdminImport(t *testing.T) {
 			must(t, err)
 			if sub.Name != "Anna Test0" {
 				t.Errorf("name %q", sub.Name)
+			}
+			// Marketing "yes", but only the informational newsletter was chosen.
+			ms, err := c.store.Memberships(ctx, sub.ID)
+			must(t, err)
+			if len(ms) != 1 || ms[0].NewsletterID != info.ID {
+				t.Errorf("memberships %+v, want only %d", ms, info.ID)
 			}
 
 			resp, _ = c.uploadImport(t, s, "email,consent_at,consent_source\nzoe@example.com,2025-03-01,fair\n\"broken,2025-03-01,x\n", false)
@@ -166,8 +182,13 @@ func TestAdminImportRoles(t *testing.T) {
 func TestAdminSubscribersCSV(t *testing.T) {
 	c := newConsoleOn(t, store.SQLite)
 	ctx := context.Background()
-	must(t, c.store.CreateSubscriber(ctx, &app.Subscriber{Email: "ivan@example.com", Name: "Иван Петров", Phone: "+79120000001",
-		Locale: "ru", Status: app.StatusActive}))
+	ivanSub := &app.Subscriber{Email: "ivan@example.com", Name: "Иван Петров", Phone: "+79120000001", Locale: "ru", Status: app.StatusActive}
+	must(t, c.store.CreateSubscriber(ctx, ivanSub))
+	news, err := c.store.DefaultNewsletter(ctx, app.CampaignMarketing)
+	must(t, err)
+	_, err = c.store.JoinNewsletters(ctx, app.NewsletterChange{SubscriberID: ivanSub.ID, NewsletterIDs: []int64{news.ID},
+		Evidence: app.Evidence{Channel: app.ChannelAdmin}})
+	must(t, err)
 	s := c.login(t, app.RoleOwner)
 	resp, body := c.get(t, s, "/admin/subscribers.csv?bom=1")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
@@ -179,11 +200,12 @@ func TestAdminSubscribersCSV(t *testing.T) {
 	}
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 	must(t, err)
-	if len(recs) != 3 || strings.Join(recs[0], ",") != "id,email,name,phone,locale,status,created_at,confirmed_at,processing,marketing,cross_border" {
+	if len(recs) != 3 || strings.Join(recs[0], ",") != "id,email,name,phone,locale,status,created_at,confirmed_at,processing,marketing,cross_border,newsletters" {
 		t.Fatalf("export %q", recs)
 	}
 	ivan := recs[2]
-	if ivan[1] != "ivan@example.com" || ivan[2] != "Иван Петров" || ivan[3] != "'+79120000001" || ivan[5] != "active" || ivan[9] != "no" {
+	if ivan[1] != "ivan@example.com" || ivan[2] != "Иван Петров" || ivan[3] != "'+79120000001" || ivan[5] != "active" || ivan[9] != "no" ||
+		ivan[11] != news.Name {
 		t.Errorf("row %q", ivan)
 	}
 	_, plain := c.get(t, s, "/admin/subscribers.csv")

@@ -191,6 +191,7 @@ type Bulk interface {
 	StartImport(ctx context.Context, actor *app.Admin, path string, dryRun bool, newsletters []int64) (*app.ImportJob, error)
 	ImportJob(ctx context.Context, id int64) (*app.ImportJob, error)
 	RecentImportJobs(ctx context.Context, limit int) ([]app.ImportJob, error)
+	Newsletters(ctx context.Context) ([]app.Newsletter, error)
 	BeginExport(ctx context.Context, actor *app.Admin) error
 	ExportPages(ctx context.Context, fn func([]app.SubscriberRecord) error) error
 }
