@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,9 +127,8 @@ type CampaignPatch struct {
 	Locale   *string          `json:"locale"`
 	BodyHTML *string          `json:"body_html"`
 	BodyText *string          `json:"body_text"`
-	// NewsletterIDs replaces the newsletters when set; when only the
-	// purpose changes, a campaign on its purpose's default newsletter
-	// moves to the new purpose's.
+	// NewsletterIDs replaces the newsletters when set; a new purpose
+	// without them goes to its default newsletter.
 	NewsletterIDs *[]int64 `json:"newsletter_ids"`
 }
 
@@ -367,16 +365,14 @@ func (s *Campaigns) Replace(ctx context.Context, actor *Admin, id int64, in Camp
 
 // patchNewsletters sets the newsletters of c after a change: the ones
 // given, or, when none are given and the purpose changed from before, the
-// new purpose's default in place of the old one's.
+// new purpose's default.
 func (s *Campaigns) patchNewsletters(ctx context.Context, c *Campaign, before CampaignPurpose, ids *[]int64) error {
 	want := c.NewsletterIDs
 	switch {
 	case ids != nil:
 		want = *ids
 	case c.Purpose != before:
-		if d, err := s.Store.Newsletters().DefaultNewsletter(ctx, before); err == nil && slices.Equal(want, []int64{d.ID}) {
-			want = nil
-		}
+		want = nil
 	}
 	checked, err := CheckCampaignNewsletters(ctx, s.Store.Newsletters(), c.Purpose, want)
 	if err != nil {

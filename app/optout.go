@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -12,6 +13,9 @@ import (
 
 // Choices of the unsubscribe page.
 const (
+	// UnsubscribeNewsletter leaves the newsletters the message was sent
+	// for; the others, and the consents, stay.
+	UnsubscribeNewsletter = "newsletter"
 	// UnsubscribeMarketing stops marketing mail (the consent to
 	// advertising is withdrawn); informational mail continues.
 	UnsubscribeMarketing = "marketing"
@@ -29,6 +33,9 @@ type UnsubscribeState struct {
 	Marketing bool
 	// CampaignID is the campaign whose mail carried the link, 0 for none.
 	CampaignID int64
+	// Newsletters are the campaign's newsletters the person is on now:
+	// what leaving "this newsletter" leaves.
+	Newsletters []Newsletter
 }
 
 // MaskedEmail shows the address on file without revealing it to whoever
@@ -76,24 +83,103 @@ func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*Uns
 			out.Marketing = c.Granted
 		}
 	}
+	if out.Newsletters, err = campaignNewslettersOn(ctx, st, sub.ID, t.CampaignID); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// OneClickUnsubscribe is the RFC 8058 one-click unsubscribe: it withdraws
-// the marketing consent of the person the token names within the request,
-// with a consent event and a completed marketing_optout request that names
-// the campaign. Repeating it changes nothing. Mail already queued for the
-// person is skipped at send time.
+// campaignNewslettersOn returns the newsletters of a campaign that a
+// subscriber is on now (none for no campaign).
+func campaignNewslettersOn(ctx context.Context, st Store, subscriberID, campaignID int64) ([]Newsletter, error) {
+	if campaignID == 0 {
+		return nil, nil
+	}
+	c, err := st.Campaigns().Campaign(ctx, campaignID)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ms, err := st.Newsletters().Memberships(ctx, subscriberID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Newsletter
+	for _, n := range OnNow(ms) {
+		if slices.Contains(c.NewsletterIDs, n.ID) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// leaveCampaignNewsletters leaves the newsletters of a campaign the
+// person is on, with the campaign named in the evidence; it returns the
+// ids left (none when there were none left to leave).
+func leaveCampaignNewsletters(ctx context.Context, st Store, subscriberID, campaignID int64, ev Evidence, requestID *int64) ([]int64, error) {
+	on, err := campaignNewslettersOn(ctx, st, subscriberID, campaignID)
+	if err != nil || len(on) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(on))
+	for i, n := range on {
+		ids[i] = n.ID
+	}
+	return st.Newsletters().LeaveNewsletters(ctx, NewsletterChange{SubscriberID: subscriberID, NewsletterIDs: ids,
+		Evidence: ev, RequestID: requestID, CampaignID: campaignID})
+}
+
+// OneClickUnsubscribe is the RFC 8058 one-click unsubscribe: the person
+// the token names leaves the newsletters the message was sent for (the
+// campaign's that they are on), each leave recorded with its evidence and
+// the campaign; their consents and other newsletters stay. A token of no
+// campaign (or of one no longer held) withdraws the marketing consent, with a consent event and a
+// completed marketing_optout request. Repeating it changes nothing. Mail
+// already queued for the person is skipped at send time.
 func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evidence) error {
 	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return err
 	}
 	ev.Channel, ev.At = ChannelOneClick, s.Now.Now()
-	// One atomic step: a mail client may send this at a high rate, and
-	// the opt-out must hold before the answer.
-	_, err = s.Store.Subscribers().WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
-	return err
+	known, err := s.campaignKnown(ctx, t.CampaignID)
+	if err != nil {
+		return err
+	}
+	if !known {
+		// One atomic step: a mail client may send this at a high rate,
+		// and the opt-out must hold before the answer.
+		_, err = s.Store.Subscribers().WithdrawMarketing(ctx, t.SubscriberID, t.CampaignID, ev)
+		return err
+	}
+	return s.leaveNewsletter(ctx, t, ev)
+}
+
+// campaignKnown reports whether id names a campaign that exists.
+func (s *Service) campaignKnown(ctx context.Context, id int64) (bool, error) {
+	if id == 0 {
+		return false, nil
+	}
+	_, err := s.Store.Campaigns().Campaign(ctx, id)
+	if IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// leaveNewsletter makes the person t names leave the newsletters t's
+// campaign was sent for.
+func (s *Service) leaveNewsletter(ctx context.Context, t Token, ev Evidence) error {
+	return s.Store.Tx(ctx, func(tx Store) error {
+		sub, err := s.lockedSubscriber(ctx, tx, t.SubscriberID)
+		if err != nil || sub == nil {
+			return err
+		}
+		_, err = leaveCampaignNewsletters(ctx, tx, sub.ID, t.CampaignID, ev, nil)
+		return err
+	})
 }
 
 // optOutMarketing withdraws the marketing consent of the person t names.
@@ -131,6 +217,14 @@ func (s *Service) Unsubscribe(ctx context.Context, token, choice string, ev Evid
 	}
 	ev.Channel = ChannelWeb
 	switch choice {
+	case UnsubscribeNewsletter:
+		ev.At = s.Now.Now()
+		var known bool
+		if known, err = s.campaignKnown(ctx, t.CampaignID); err == nil && !known {
+			return nil, Errorf(EINVALID, "This message was sent for no newsletter.")
+		} else if err == nil {
+			err = s.leaveNewsletter(ctx, t, ev)
+		}
 	case UnsubscribeMarketing:
 		err = s.optOutMarketing(ctx, t, ev)
 	case UnsubscribePreferences:

@@ -79,6 +79,10 @@ func (s *Service) RequestPreferencesLink(ctx context.Context, email string) erro
 type PreferencesView struct {
 	Subscriber *Subscriber
 	Consents   map[Purpose]bool
+	// Newsletters are the ones offered (public) and the ones the person
+	// is on; On says which they are on now.
+	Newsletters []Newsletter
+	On          map[int64]bool
 }
 
 // ErrPreferencesByMail is the answer of the preference centre to a
@@ -161,6 +165,9 @@ func (s *Service) Preferences(ctx context.Context, token string) (*PreferencesVi
 	for _, c := range consents {
 		v.Consents[c.Purpose] = c.Granted
 	}
+	if v.Newsletters, v.On, err = s.preferenceNewsletters(ctx, s.Store, sub.ID); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -171,6 +178,11 @@ type ProfileInput struct {
 	Marketing bool
 	// MarketingText is the exact text of the marketing choice as shown.
 	MarketingText string
+	// ChoseNewsletters says the newsletters were on the form: then
+	// Newsletters (the ids ticked) is the person's choice among those
+	// shown, and the others shown are left.
+	ChoseNewsletters bool
+	Newsletters      []int64
 }
 
 // UpdateProfile applies a person's edit from the preference centre: data
@@ -216,6 +228,9 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 			if err := audit(ctx, tx.Audit(), SubscriberActor(sub.ID), "profile_updated", "subscriber", sub.ID, "fields: "+strings.Join(changed, ",")); err != nil {
 				return err
 			}
+		}
+		if in.ChoseNewsletters {
+			return s.saveWithNewsletters(ctx, tx, sub, in, ev)
 		}
 		if err := s.setMarketing(ctx, tx, sub, in.Marketing, in.MarketingText, ev, 0); err != nil {
 			return err

@@ -37,7 +37,10 @@ const (
 
 // Replies: the mail templates answering emailed requests.
 const (
-	ReplyOptout        = "reply_optout"
+	ReplyOptout = "reply_optout"
+	// ReplyLeft answers the mailto of a campaign's List-Unsubscribe: the
+	// newsletter it was sent for was left.
+	ReplyLeft          = "reply_left"
 	ReplyUpdate        = "reply_update"
 	ReplyUpdated       = "reply_update_done"
 	ReplyRevoked       = "reply_revoke"
@@ -228,11 +231,21 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, m *InboundMessage,
 		r.Note = "no personal data held for the sender"
 		m.Reply = ReplyNothingHeld
 	case kind == KindMarketingOptout:
-		if _, err := withdrawMarketing(ctx, tx, sub.ID, ev, r.ID); err != nil {
+		// The mailto of a campaign's message (its token names the
+		// campaign) leaves the newsletters it was sent for; the policy's
+		// subject alone stops all advertising.
+		left, err := s.leaveByMail(ctx, tx, sub.ID, campaignID, ev, r)
+		if err != nil {
 			return err
 		}
+		m.Reply = ReplyLeft
+		if !left {
+			if _, err := withdrawMarketing(ctx, tx, sub.ID, ev, r.ID); err != nil {
+				return err
+			}
+			m.Reply = ReplyOptout
+		}
 		complete()
-		m.Reply = ReplyOptout
 	case kind == KindDataUpdate:
 		applied, err := s.applyEmailedCorrection(ctx, tx, sub, e)
 		if err != nil {

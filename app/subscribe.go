@@ -43,6 +43,10 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	if in.ConsentCrossBorder {
 		purposes = append(purposes, PurposeCrossBorder)
 	}
+	chosen, err := s.chosenNewsletters(ctx, &in)
+	if err != nil {
+		return err
+	}
 	policy, err := s.currentPolicy(ctx)
 	if err != nil {
 		return fmt.Errorf("current policy: %w", err)
@@ -53,7 +57,7 @@ func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	conf := &Confirmation{
 		Kind: ConfirmSubscribe, Email: in.Email, Name: in.Name, Phone: in.Phone,
 		Locale: in.Locale, Purposes: purposes, ConsentTexts: map[Purpose]string{}, Evidence: ev,
-		CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL),
+		CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL), Newsletters: chosen,
 	}
 	for _, p := range purposes {
 		conf.ConsentTexts[p] = texts[p]
@@ -195,6 +199,11 @@ func (s *Service) applySubscription(ctx context.Context, tx Store, sub *Subscrib
 		sub.ConfirmedAt = &ev.At
 	}
 	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
+		return err
+	}
+	// The newsletters chosen first: a consent whose purpose has none
+	// chosen then joins that purpose's default.
+	if err := joinChosen(ctx, tx, sub.ID, c, ev.At); err != nil {
 		return err
 	}
 	for _, p := range c.Purposes {

@@ -50,6 +50,7 @@ const (
 	FieldConsentCrossBorder = "consent_cross_border"
 	FieldForm               = "form"
 	FieldPage               = "page"
+	FieldNewsletters        = "newsletters"
 )
 
 // Message keys of the validation rules.
@@ -72,6 +73,8 @@ const (
 	msgConsentProcessing  = "consent.processing_required"
 	msgConsentCrossBorder = "consent.cross_border_required"
 	msgPageInvalid        = "page.invalid"
+	msgNewslettersUnknown = "newsletters.unknown"
+	msgNewslettersConsent = "newsletters.marketing_consent"
 )
 
 // validateRawInputMaxBytes bounds the work done on a raw field before any
@@ -148,6 +151,14 @@ var validateMessages = map[string][2]string{
 		"Consent to the processing of personal data is required to subscribe.",
 		"Для подписки необходимо согласие на обработку персональных данных.",
 	},
+	msgNewslettersUnknown: {
+		"Please choose among the newsletters offered.",
+		"Пожалуйста, выберите из предложенных рассылок.",
+	},
+	msgNewslettersConsent: {
+		"The newsletters with news and offers need your consent to advertising: tick it, or untick them.",
+		"Для рассылок с новостями и предложениями нужно согласие на получение рекламы: отметьте его или снимите отметку с них.",
+	},
 	msgConsentCrossBorder: {
 		"Our mail is sent through servers abroad: consent to the cross-border transfer of your data is required to subscribe.",
 		"Наши письма отправляются через серверы за рубежом: для подписки необходимо согласие на трансграничную передачу данных.",
@@ -212,6 +223,9 @@ type SubscribeInput struct {
 	ConsentProcessing  bool
 	ConsentMarketing   bool
 	ConsentCrossBorder bool
+	// Newsletters are the ids of the public newsletters chosen; none
+	// means the default newsletter of each consented purpose.
+	Newsletters []int64
 }
 
 // Validate checks every field and, when all are valid, normalizes them in

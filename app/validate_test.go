@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -297,7 +298,7 @@ func TestSubscribeInputValidate(t *testing.T) {
 			Locale: "ru", FormID: "footer", Page: "https://example.com/blog/post",
 			ConsentProcessing: true, ConsentMarketing: true,
 		}
-		if in != want {
+		if !reflect.DeepEqual(in, want) {
 			t.Errorf("got %+v\nwant %+v", in, want)
 		}
 	})
@@ -379,7 +380,7 @@ func TestSubscribeInputValidate(t *testing.T) {
 					t.Errorf("no message for %s in %v", f, e.Fields)
 				}
 			}
-			if in != before {
+			if !reflect.DeepEqual(in, before) {
 				t.Errorf("input changed on failure: %+v", in)
 			}
 		})
@@ -430,7 +431,7 @@ func FuzzSubscribeInputValidate(f *testing.F) {
 			if !errors.As(err, &e) || e.Code != EINVALID || len(e.Fields) == 0 {
 				t.Fatalf("bad error %#v", err)
 			}
-			if in != before {
+			if !reflect.DeepEqual(in, before) {
 				t.Fatalf("input changed on failure")
 			}
 			return
@@ -439,7 +440,7 @@ func FuzzSubscribeInputValidate(f *testing.F) {
 			t.Fatalf("locale %q", in.Locale)
 		}
 		again := in
-		if err := again.Validate(crossBorder, "RU"); err != nil || again != in {
+		if err := again.Validate(crossBorder, "RU"); err != nil || !reflect.DeepEqual(again, in) {
 			t.Fatalf("not idempotent: %+v -> %+v, %v", in, again, err)
 		}
 	})

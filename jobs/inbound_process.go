@@ -331,7 +331,7 @@ func (h InboundProcessor) replyData(ctx context.Context, m *app.InboundMessage) 
 	}
 	data.Name = sub.Name
 	switch m.Reply {
-	case app.ReplyOptout, app.ReplyUpdate, app.ReplyUpdated, app.ReplyAccess:
+	case app.ReplyOptout, app.ReplyLeft, app.ReplyUpdate, app.ReplyUpdated, app.ReplyAccess:
 		data.URL = h.Mail.Links.Preferences(sub)
 	case app.ReplyRevokeConfirm:
 		if m.ConfirmationID == nil {

@@ -14,7 +14,7 @@ func TestMailFooterWithoutAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"confirmation", "email_change", "preferences", "reply_optout", "reply_update", "reply_update_done",
+	names := []string{"confirmation", "email_change", "preferences", "reply_optout", "reply_left", "reply_update", "reply_update_done",
 		"reply_revoke", "reply_revoke_confirm", "reply_access", "reply_review", "reply_nothing", "request_extended"}
 	for _, loc := range templates.Locales {
 		for _, name := range names {

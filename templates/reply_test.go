@@ -17,7 +17,7 @@ func TestReplyMails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"reply_optout", "reply_update", "reply_update_done", "reply_revoke", "reply_revoke_confirm",
+	names := []string{"reply_optout", "reply_left", "reply_update", "reply_update_done", "reply_revoke", "reply_revoke_confirm",
 		"reply_access", "reply_review", "reply_nothing"}
 	withLink := map[string]bool{"reply_update": true, "reply_revoke_confirm": true, "reply_access": true}
 	for _, loc := range templates.Locales {

@@ -200,6 +200,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 		{"admin.navgroup.work", []entry{
 			{"admin.nav.dashboard", "/admin", "dashboard"},
 			{"admin.nav.campaigns", "/admin/campaigns", "campaigns"},
+			{"admin.nav.newsletters", "/admin/newsletters", "newsletters"},
 		}},
 		{"admin.navgroup.privacy", []entry{
 			{"admin.nav.subscribers", "/admin/subscribers", "subscribers"},

@@ -98,6 +98,8 @@ type campaignFormData struct {
 	In      app.CampaignInput
 	Message string
 	Errors  map[string]string
+	// Newsletters are the choices of newsletters (campaignForm).
+	Newsletters []newsletterChoice
 }
 
 // campaignFormErrors is formErrors with the messages of the campaign rules
@@ -117,7 +119,7 @@ const testRetryAfter = "600"
 func campaignInput(c *fiber.Ctx) app.CampaignInput {
 	return app.CampaignInput{Name: c.FormValue("name"), Subject: c.FormValue("subject"),
 		Purpose: app.CampaignPurpose(c.FormValue("purpose")), Locale: c.FormValue("locale"),
-		BodyHTML: c.FormValue("body_html"), BodyText: c.FormValue("body_text")}
+		BodyHTML: c.FormValue("body_html"), BodyText: c.FormValue("body_text"), NewsletterIDs: formNewsletterIDs(c)}
 }
 
 // adminNewCampaign shows an empty campaign form.
@@ -125,7 +127,7 @@ func (s *Server) adminNewCampaign(c *fiber.Ctx) error {
 	loc := adminLocale(c)
 	d := campaignFormData{In: app.CampaignInput{Purpose: app.CampaignMarketing,
 		BodyHTML: "<p>{{.Name}},</p>\n<p></p>\n"}}
-	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"), d)
+	return s.campaignForm(c, fiber.StatusOK, templates.T(loc, "admin.campaign.new"), d)
 }
 
 // adminCreateCampaign stores a new draft.
@@ -138,7 +140,7 @@ func (s *Server) adminCreateCampaign(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", templates.T(loc, "admin.campaign.new"),
+		return s.campaignForm(c, fiber.StatusUnprocessableEntity, templates.T(loc, "admin.campaign.new"),
 			campaignFormData{In: in, Message: msg, Errors: fields})
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(camp.ID, 10), "admin.ok.campaign_saved")
@@ -154,8 +156,8 @@ func (s *Server) adminEditCampaign(c *fiber.Ctx) error {
 		return app.Errorf(app.ECONFLICT, "Only a draft can be edited; this campaign is %s.", camp.Status)
 	}
 	d := campaignFormData{ID: camp.ID, In: app.CampaignInput{Name: camp.Name, Subject: camp.Subject, Purpose: camp.Purpose,
-		Locale: camp.Locale, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText}}
-	return s.adminPage(c, fiber.StatusOK, "admin_campaign_form", "campaigns", camp.Name, d)
+		Locale: camp.Locale, BodyHTML: camp.BodyHTML, BodyText: camp.BodyText, NewsletterIDs: camp.NewsletterIDs}}
+	return s.campaignForm(c, fiber.StatusOK, camp.Name, d)
 }
 
 // adminSaveCampaign writes a draft.
@@ -170,7 +172,7 @@ func (s *Server) adminSaveCampaign(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.adminPage(c, fiber.StatusUnprocessableEntity, "admin_campaign_form", "campaigns", in.Name,
+		return s.campaignForm(c, fiber.StatusUnprocessableEntity, in.Name,
 			campaignFormData{ID: id, In: in, Message: msg, Errors: fields})
 	}
 	return redirectOK(c, "/admin/campaigns/"+strconv.FormatInt(id, 10), "admin.ok.campaign_saved")

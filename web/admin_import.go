@@ -35,12 +35,12 @@ type importData struct {
 	DryRun      bool
 	Message     string
 	Chosen      []int64
-	Newsletters []newsletterChoice
+	Newsletters []importNewsletter
 	Jobs        []importJobRow
 }
 
-// newsletterChoice is a newsletter the people of an import may join.
-type newsletterChoice struct {
+// importNewsletter is a newsletter the people of an import may join.
+type importNewsletter struct {
 	ID               int64
 	Name, Purpose    string
 	Default, Checked bool
@@ -77,7 +77,7 @@ func (s *Server) importPage(c *fiber.Ctx, status int, d importData) error {
 		return err
 	}
 	for _, n := range all {
-		d.Newsletters = append(d.Newsletters, newsletterChoice{ID: n.ID, Name: n.Name, Purpose: templates.T(loc, "admin.import.purpose."+string(n.Purpose)),
+		d.Newsletters = append(d.Newsletters, importNewsletter{ID: n.ID, Name: n.Name, Purpose: templates.T(loc, "admin.import.purpose."+string(n.Purpose)),
 			Default: n.Default, Checked: slices.Contains(d.Chosen, n.ID)})
 	}
 	return s.sectionPage(c, status, "import", d)
@@ -126,24 +126,6 @@ func (s *Server) adminStartImport(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/import/"+strconv.FormatInt(job.ID, 10), fiber.StatusSeeOther)
-}
-
-// formIDs reads the ids a multipart form lists under key (none when the
-// form is not multipart).
-func formIDs(c *fiber.Ctx, key string) ([]int64, error) {
-	form, err := c.MultipartForm()
-	if err != nil {
-		return nil, nil // not multipart: no file either, which the caller says
-	}
-	var ids []int64
-	for _, v := range form.Value[key] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, app.Errorf(app.EINVALID, "%s: not an id", key)
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
 }
 
 // saveUpload copies an uploaded file to a temporary file of its own

@@ -78,6 +78,14 @@ func (s *Server) apiPatchCampaign(c *fiber.Ctx) error {
 	if p.Purpose != nil {
 		in.Purpose = *p.Purpose
 	}
+	// The newsletters stay unless named; a new purpose without them goes
+	// to its default newsletter.
+	switch {
+	case p.NewsletterIDs != nil:
+		in.NewsletterIDs = *p.NewsletterIDs
+	case in.Purpose == cur.Purpose:
+		in.NewsletterIDs = cur.NewsletterIDs
+	}
 	camp, err := s.deps.Campaigns.Replace(c.UserContext(), currentAdmin(c), id, in)
 	return sendJSON(c, camp, err)
 }

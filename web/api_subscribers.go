@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"newsletter/app"
@@ -30,6 +32,15 @@ func (s *Server) apiListSubscribers(c *fiber.Ctx) error {
 type subscriberDetail struct {
 	*app.Subscriber
 	Consents []consentDetail `json:"consents"`
+	// Newsletters are the newsletters the person is or was on, each with
+	// its joins and leaves.
+	Newsletters []membershipDetail `json:"newsletters"`
+}
+
+type membershipDetail struct {
+	app.NewsletterMembership
+	Current bool                  `json:"current"`
+	History []app.NewsletterEvent `json:"history"`
 }
 
 type consentDetail struct {
@@ -65,6 +76,9 @@ func (s *Server) apiSubscriber(c *fiber.Ctx) error {
 		h := byPurpose[cons.Purpose]
 		h = nonNil(h)
 		d.Consents = append(d.Consents, consentDetail{Consent: cons, History: h})
+	}
+	if d.Newsletters, err = s.memberships(ctx, id); err != nil {
+		return err
 	}
 	return c.JSON(d)
 }
@@ -106,4 +120,25 @@ func (s *Server) apiPublishPolicy(c *fiber.Ctx) error {
 func (s *Server) apiPolicies(c *fiber.Ctx) error {
 	ps, err := s.deps.Policies.ListPolicies(c.UserContext())
 	return sendList(c, "policies", ps, err)
+}
+
+// memberships lists a subscriber's newsletters with their history.
+func (s *Server) memberships(ctx context.Context, id int64) ([]membershipDetail, error) {
+	ms, err := s.deps.Directory.Memberships(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.deps.Directory.NewsletterEvents(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	byNewsletter := map[int64][]app.NewsletterEvent{}
+	for _, e := range events {
+		byNewsletter[e.NewsletterID] = append(byNewsletter[e.NewsletterID], e)
+	}
+	out := make([]membershipDetail, len(ms))
+	for i, m := range ms {
+		out[i] = membershipDetail{NewsletterMembership: m, Current: m.Current(), History: nonNil(byNewsletter[m.NewsletterID])}
+	}
+	return out, nil
 }

@@ -76,7 +76,8 @@ func newFixtureOn(t *testing.T, dialect store.Dialect, plug ...func(*setup)) *fi
 	}
 	s := &setup{store: st, svc: svc, admins: admins, signer: signer,
 		Deps: web.Deps{Log: quietLog(), Pages: pages, APITokens: admins, Publisher: admins, Subscriptions: svc, Preferences: svc,
-			Policies: st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}},
+			Newsletters: &app.Newsletters{Store: st},
+			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}},
 		Options: web.Options{Operator: op, BaseURL: base, MinFillTime: time.Second, LimitIP: 1000, LimitAddress: 5,
 			FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}}
 	for _, p := range plug {
@@ -191,7 +192,8 @@ func newAPIPartsOn(t *testing.T, dsn, path string) *apiParts {
 // webhooks.
 func (p *apiParts) deps() web.Deps {
 	return web.Deps{Log: quietLog(), APITokens: p.admins, Publisher: p.admins, Subscriptions: p.svc, Preferences: p.svc,
-		Directory: p.st, Policies: p.st, Privacy: p.svc}
+		Newsletters: &app.Newsletters{Store: p.st},
+		Directory:   p.st, Policies: p.st, Privacy: p.svc}
 }
 
 // serve builds a server of deps with no settings, called with the parts'

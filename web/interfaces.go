@@ -54,6 +54,16 @@ type Subscriptions interface {
 	ResendConfirmation(ctx context.Context, token string) error
 }
 
+// NewsletterLists are the use cases of newsletters (app.Newsletters):
+// everyone who sends reads them; owners create and change them.
+type NewsletterLists interface {
+	List(ctx context.Context) ([]app.Newsletter, error)
+	Public(ctx context.Context) ([]app.Newsletter, error)
+	Get(ctx context.Context, id int64) (*app.Newsletter, error)
+	Create(ctx context.Context, actor *app.Admin, in app.NewsletterInput) (*app.Newsletter, error)
+	Update(ctx context.Context, actor *app.Admin, id int64, in app.NewsletterInput) (*app.Newsletter, error)
+}
+
 // PreferenceCentre are the use cases of the preference centre and of the
 // requests for its link (app.Service).
 type PreferenceCentre interface {
@@ -183,6 +193,10 @@ type Directory interface {
 	Subscriber(ctx context.Context, id int64) (*app.Subscriber, error)
 	Consents(ctx context.Context, subscriberID int64) ([]app.Consent, error)
 	ConsentEvents(ctx context.Context, subscriberID int64) ([]app.ConsentEvent, error)
+	// Memberships and NewsletterEvents are a subscriber's newsletters and
+	// their joins and leaves.
+	Memberships(ctx context.Context, subscriberID int64) ([]app.NewsletterMembership, error)
+	NewsletterEvents(ctx context.Context, subscriberID int64) ([]app.NewsletterEvent, error)
 }
 
 // Bulk imports files of subscribers in the background and exports the

@@ -40,6 +40,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 			bare := &specRun{spec: r.spec, api: p.serve(web.Deps{Log: quietLog(), APITokens: p.admins}), seen: r.seen}
 			bare.call(t, app.RoleMarketer, "GET", "/api/v1/campaigns", "", 503)
 			bare.call(t, app.RoleOwner, "GET", "/api/v1/cross-border", "", 503)
+			bare.call(t, app.RoleOwner, "GET", "/api/v1/newsletters", "", 503)
 			for _, row := range apiRows(api.srv) {
 				key, seen := row.Method+" "+specPath(row.Path), false
 				for code := range r.seen[key] {
@@ -135,6 +136,18 @@ func exerciseAPI(t *testing.T, r *specRun, p *apiParts, uc *app.Campaigns) {
 	r.call(t, pr, "GET", "/api/v1/destructions?limit=10", "", 200)
 	r.call(t, pr, "GET", "/api/v1/destructions", "", 200, "Accept", "text/csv")
 	r.call(t, pr, "GET", "/api/v1/destructions?format=csv&bom=1", "", 200)
+
+	// Newsletters: every role reads them, owners write them.
+	r.call(t, pr, "GET", "/api/v1/newsletters", "", 200)
+	nl := r.call(t, o, "POST", "/api/v1/newsletters", `{"name":"Offers","description":{"en":"Sales","ru":"Скидки"},"purpose":"marketing","public":true}`, 201)
+	r.call(t, o, "POST", "/api/v1/newsletters", `{"name":"","purpose":"spam"}`, 422)
+	nid := "/api/v1/newsletters/" + jsonID(nl)
+	r.call(t, m, "GET", nid, "", 200)
+	r.call(t, o, "PATCH", nid, `{"public":false,"description":{"en":"Sales only","ru":"Только скидки"}}`, 200)
+	r.call(t, o, "PATCH", "/api/v1/newsletters/424242", `{"public":false}`, 404)
+	r.call(t, o, "PATCH", nid, `{"purpose":"gossip"}`, 422)
+	r.call(t, m, "POST", "/api/v1/campaigns", `{"name":"N","subject":"x","purpose":"informational","body_html":"<p>x</p>","newsletter_ids":[`+jsonID(nl)+`]}`, 422)
+	r.call(t, m, "POST", "/api/v1/campaigns", `{"name":"N","subject":"x","purpose":"marketing","body_html":"<p>x</p>","newsletter_ids":[`+jsonID(nl)+`]}`, 201)
 
 	// Campaigns.
 	c := r.call(t, m, "POST", "/api/v1/campaigns", draftJSON, 201)

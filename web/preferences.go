@@ -82,6 +82,7 @@ type prefsData struct {
 	StatusText                           string
 	Name, Phone, Email                   string
 	Marketing                            bool
+	Newsletters                          []newsletterChoice
 	Errors                               map[string]string
 }
 
@@ -91,7 +92,18 @@ func (s *Server) prefsData(loc, token string, v *app.PreferencesView) prefsData 
 		StatusText: templates.T(loc, "status."+string(v.Subscriber.Status)),
 		Name:       v.Subscriber.Name, Phone: v.Subscriber.Phone, Email: v.Subscriber.Email,
 		Marketing: v.Consents[app.PurposeMarketing], Errors: map[string]string{},
+		Newsletters: newsletterChoices(v.Newsletters, loc, onIDs(v.On)),
 	}
+}
+
+func onIDs(on map[int64]bool) []int64 {
+	var out []int64
+	for id, ok := range on {
+		if ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // centreProblem answers a preference-centre route whose link does not
@@ -199,8 +211,13 @@ func (s *Server) updatePreferences(c *fiber.Ctx) error {
 	back := "/preferences/" + token
 	switch c.FormValue("action") {
 	case "profile":
-		err = s.deps.Preferences.UpdateProfile(ctx, token, app.ProfileInput{Name: c.FormValue("name"), Phone: c.FormValue("phone"),
-			Marketing: truthy(c.FormValue("marketing")), MarketingText: templates.T(loc, "prefs.marketing")}, ev)
+		in := app.ProfileInput{Name: c.FormValue("name"), Phone: c.FormValue("phone"),
+			Marketing: truthy(c.FormValue("marketing")), MarketingText: templates.T(loc, "prefs.marketing"),
+			ChoseNewsletters: c.FormValue("newsletters_shown") == "yes"}
+		if in.Newsletters, err = formIDs(c, "newsletters"); err != nil {
+			return err
+		}
+		err = s.deps.Preferences.UpdateProfile(ctx, token, in, ev)
 		back += "?done=saved"
 	case "email":
 		// A new address gets a confirmation mail: the limits of the

@@ -19,8 +19,11 @@ type subscribeForm struct {
 	ConsentProcessing, ConsentMarketing, ConsentCrossBorder bool
 	CrossBorder                                             bool
 	TextProcessing, TextMarketing, TextCrossBorder          string
-	Errors                                                  map[string]string
-	Message                                                 string
+	// Newsletters are the public newsletters offered, with the person's
+	// choice.
+	Newsletters []newsletterChoice
+	Errors      map[string]string
+	Message     string
 }
 
 // consentTexts are the exact texts of the checkboxes in a language.
@@ -47,6 +50,9 @@ func (s *Server) newForm(loc string) *subscribeForm {
 func (s *Server) subscribePage(c *fiber.Ctx) error {
 	loc := locale(c)
 	f := s.newForm(loc)
+	if err := s.offerNewsletters(c, f, loc, nil); err != nil {
+		return err
+	}
 	if id := c.Query("form"); id != "" && len(id) <= app.MaxFormIDLen {
 		f.FormID = id
 	}
@@ -59,16 +65,19 @@ func (s *Server) subscribePage(c *fiber.Ctx) error {
 
 // subscribeRequest is the JSON body of POST /subscribe.
 type subscribeRequest struct {
-	Name               string `json:"name"`
-	Email              string `json:"email"`
-	Phone              string `json:"phone"`
-	Locale             string `json:"locale"`
-	Form               string `json:"form"`
-	Page               string `json:"page"`
-	Website            string `json:"website"`
-	ConsentProcessing  any    `json:"consent_processing"`
-	ConsentMarketing   any    `json:"consent_marketing"`
-	ConsentCrossBorder any    `json:"consent_cross_border"`
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Phone   string `json:"phone"`
+	Locale  string `json:"locale"`
+	Form    string `json:"form"`
+	Page    string `json:"page"`
+	Website string `json:"website"`
+	// Newsletters are the ids of the newsletters chosen; none: the
+	// default newsletter of each consented purpose.
+	Newsletters        []int64 `json:"newsletters"`
+	ConsentProcessing  any     `json:"consent_processing"`
+	ConsentMarketing   any     `json:"consent_marketing"`
+	ConsentCrossBorder any     `json:"consent_cross_border"`
 }
 
 // decodeSubscribe reads the form or JSON body.
@@ -81,7 +90,9 @@ func decodeSubscribe(c *fiber.Ctx) (subscribeRequest, error) {
 	r.Locale, r.Form, r.Page, r.Website = c.FormValue("locale"), c.FormValue("form"), c.FormValue("page"), c.FormValue("website")
 	r.ConsentProcessing, r.ConsentMarketing, r.ConsentCrossBorder = c.FormValue("consent_processing"),
 		c.FormValue("consent_marketing"), c.FormValue("consent_cross_border")
-	return r, nil
+	var err error
+	r.Newsletters, err = formIDs(c, "newsletters")
+	return r, err
 }
 
 // subscribe records a subscription and sends the confirmation mail. The
@@ -100,7 +111,7 @@ func (s *Server) subscribe(c *fiber.Ctx) error {
 	}
 	in := app.SubscribeInput{Name: req.Name, Email: req.Email, Phone: req.Phone, Locale: loc, FormID: req.Form, Page: req.Page,
 		ConsentProcessing: truthy(req.ConsentProcessing), ConsentMarketing: truthy(req.ConsentMarketing),
-		ConsentCrossBorder: truthy(req.ConsentCrossBorder)}
+		ConsentCrossBorder: truthy(req.ConsentCrossBorder), Newsletters: req.Newsletters}
 	if in.Page == "" {
 		in.Page = c.Get(fiber.HeaderReferer)
 		if len(in.Page) > app.MaxPageLen {
@@ -175,6 +186,9 @@ func (s *Server) subscribeFormAgain(c *fiber.Ctx, in app.SubscribeInput, err err
 	}
 	f.Name, f.Email, f.Phone = in.Name, in.Email, in.Phone
 	f.ConsentProcessing, f.ConsentMarketing, f.ConsentCrossBorder = in.ConsentProcessing, in.ConsentMarketing, in.ConsentCrossBorder
+	if err := s.offerNewsletters(c, f, loc, in.Newsletters); err != nil {
+		return err
+	}
 	if fields := app.ErrorFields(err); len(fields) > 0 {
 		f.Errors = fields
 	} else {

@@ -52,6 +52,7 @@ const (
 	twoFactorPart
 	ssoPart
 	bulkPart
+	newslettersPart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -233,6 +234,11 @@ func (s *Server) table() []route {
 			{get, "/admin/audit", s.adminAudit},
 			{get, "/admin/audit.csv", s.adminAuditCSV},
 		}},
+		{access: console, roles: ownerOnly, part: newslettersPart, routes: []endpoint{
+			{get, "/admin/newsletters", s.adminNewsletters},
+			{post, "/admin/newsletters", s.adminCreateNewsletter},
+			{post, "/admin/newsletters/:id<int>", s.adminSaveNewsletter},
+		}},
 		// Import and export (admin_import.go): personal data, so owners
 		// and privacy officers only.
 		{access: console, roles: officerOnly, part: bulkPart, routes: []endpoint{
@@ -272,6 +278,16 @@ func (s *Server) table() []route {
 			{post, "/api/v1/webhooks/:id<int>/rotate-secret", s.apiRotateWebhook},
 			{get, "/api/v1/webhooks/:id<int>/deliveries", s.apiWebhookDeliveries},
 			{post, "/api/v1/webhooks/deliveries/:id<int>/replay", s.apiReplayWebhook},
+		}},
+		// Newsletters hold no personal data: every role reads them,
+		// owners write them.
+		{access: api, roles: anyRole, part: newslettersPart, routes: []endpoint{
+			{get, "/api/v1/newsletters", s.apiNewsletters},
+			{get, "/api/v1/newsletters/:id<int>", s.apiNewsletter},
+		}},
+		{access: api, roles: ownerOnly, part: newslettersPart, routes: []endpoint{
+			{post, "/api/v1/newsletters", s.apiCreateNewsletter},
+			{patch, "/api/v1/newsletters/:id<int>", s.apiPatchNewsletter},
 		}},
 		// No personal data: every role may see it.
 		{access: api, roles: anyRole, part: privacyPart, routes: []endpoint{
@@ -401,6 +417,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.TwoFactor != nil && s.deps.SSO != nil
 	case bulkPart:
 		return s.deps.Bulk != nil
+	case newslettersPart:
+		return s.deps.Newsletters != nil
 	}
 	return true
 }

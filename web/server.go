@@ -30,11 +30,14 @@ type Deps struct {
 	Checks []Check
 
 	Subscriptions Subscriptions
-	Preferences   PreferenceCentre
-	Unsubscribes  Unsubscribes
-	Policies      Policies
-	Keys          Keys
-	Limiter       RateLimiter
+	// Newsletters are the lists people choose and campaigns go to; nil:
+	// no choice is offered, and the console and API have no newsletters.
+	Newsletters  NewsletterLists
+	Preferences  PreferenceCentre
+	Unsubscribes Unsubscribes
+	Policies     Policies
+	Keys         Keys
+	Limiter      RateLimiter
 	// Inbound stores emailed requests posted to /inbound/mime.
 	Inbound InboundMail
 	// Webhooks read the delivery events of the mail providers configured,

@@ -69,6 +69,18 @@ func oneClickValue(vals []string) bool {
 type unsubscribeData struct {
 	Action, Masked  string
 	Held, Marketing bool
+	// Newsletters names the newsletters the message was sent for that
+	// the person is still on ("" when none).
+	Newsletters string
+}
+
+// newsletterNames lists the names of newsletters, quoted, for a sentence.
+func newsletterNames(loc string, ns []app.Newsletter) string {
+	names := make([]string, len(ns))
+	for i, n := range ns {
+		names[i] = templates.T(loc, "unsub.newsletter.quoted", n.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // unsubscribeStatus names the state of a link for programs.
@@ -77,7 +89,11 @@ func unsubscribeStatus(st *app.UnsubscribeState) fiber.Map {
 	if st.Subscriber != nil {
 		status = string(st.Subscriber.Status)
 	}
-	return fiber.Map{"subscriber_status": status, "marketing": st.Marketing}
+	ids := make([]int64, len(st.Newsletters))
+	for i, n := range st.Newsletters {
+		ids[i] = n.ID
+	}
+	return fiber.Map{"subscriber_status": status, "marketing": st.Marketing, "newsletters": ids}
 }
 
 // unsubscribePage shows the choices of an unsubscribe link. A GET never
@@ -95,7 +111,8 @@ func (s *Server) unsubscribePage(c *fiber.Ctx) error {
 	if st.Subscriber != nil && c.Query("lang") == "" {
 		loc = st.Subscriber.Locale
 	}
-	d := unsubscribeData{Action: "/u/" + token, Masked: st.MaskedEmail(), Held: st.Subscriber != nil, Marketing: st.Marketing}
+	d := unsubscribeData{Action: "/u/" + token, Masked: st.MaskedEmail(), Held: st.Subscriber != nil, Marketing: st.Marketing,
+		Newsletters: newsletterNames(loc, st.Newsletters)}
 	return s.page(c, fiber.StatusOK, "unsubscribe", loc, templates.T(loc, "unsub.title"), d)
 }
 
@@ -133,6 +150,8 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	}
 	d := messageData{Kind: "unsubscribed"}
 	switch choice {
+	case app.UnsubscribeNewsletter:
+		d.Heading, d.Paragraphs = templates.T(loc, "unsub.left.title"), []string{templates.T(loc, "unsub.left.text")}
 	case app.UnsubscribeMarketing:
 		d.Heading, d.Paragraphs = templates.T(loc, "unsub.done.title"), []string{templates.T(loc, "unsub.done.text")}
 	default:
@@ -141,7 +160,8 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	return s.message(c, fiber.StatusOK, loc, d)
 }
 
-// oneClick withdraws the marketing consent and answers 200 with a short
+// oneClick leaves the newsletter the message was sent for (or, for a link
+// of no campaign, withdraws the marketing consent) and answers 200 with a short
 // body; repeating it answers the same and changes nothing.
 func (s *Server) oneClick(c *fiber.Ctx, token string, ev app.Evidence) error {
 	loc := locale(c)

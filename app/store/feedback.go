@@ -106,8 +106,14 @@ func (s *Store) CampaignFeedback(ctx context.Context, ids []int64) (map[int64]ap
 		N          int64
 	}
 	var counts []count
-	if err := db.Raw(`SELECT campaign_id, '' AS key, COUNT(DISTINCT subscriber_id) AS n FROM requests
-		WHERE campaign_id IN @ids AND `+unsubscribedSQL+` GROUP BY campaign_id`, args).Scan(&counts).Error; err != nil {
+	// An unsubscribe is an opt-out request, or leaving the campaign's
+	// newsletters through its links; a person counts once.
+	if err := db.Raw(`SELECT campaign_id, '' AS key, COUNT(DISTINCT subscriber_id) AS n FROM (
+			SELECT campaign_id, subscriber_id FROM requests WHERE campaign_id IN @ids AND `+unsubscribedSQL+`
+			UNION ALL
+			SELECT campaign_id, subscriber_id FROM newsletter_events WHERE campaign_id IN @ids AND action = 'left'
+				AND channel IN ('one_click', 'web', 'email')
+		) u GROUP BY campaign_id`, args).Scan(&counts).Error; err != nil {
 		return nil, fmt.Errorf("count unsubscribes: %w", err)
 	}
 	for _, c := range counts {

@@ -182,7 +182,7 @@ func (s *system) webDeps() web.Deps {
 	return web.Deps{
 		Log: s.log, Metrics: s.metrics, Pages: s.pages,
 		Checks:        []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
-		Subscriptions: s.svc, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store.Policies(), Keys: s.signer,
+		Subscriptions: s.svc, Newsletters: &app.Newsletters{Store: s.store}, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store.Policies(), Keys: s.signer,
 		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.svc,
 		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
