@@ -140,3 +140,34 @@ func TestImportIntoChosenNewsletters(t *testing.T) {
 		}
 	})
 }
+
+// TestImportJobInterrupted: a running job whose process stopped reporting
+// for longer than ImportJobStale reads as interrupted; a late report does
+// not bring it back from its end.
+func TestImportJobInterrupted(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		j := &app.ImportJob{Actor: "admin:1", Status: app.ImportJobRunning, Size: 100, Bytes: 40, CreatedAt: e.now, UpdatedAt: e.now}
+		must(t, e.store.CreateImportJob(ctx, j))
+		b := e.bulk()
+		got, err := b.ImportJob(ctx, j.ID)
+		must(t, err)
+		if got.Status != app.ImportJobRunning || got.Percent() != 40 {
+			t.Fatalf("fresh job %+v", got)
+		}
+		b.Now = func() time.Time { return e.now.Add(app.ImportJobStale + time.Second) }
+		if got, err = b.ImportJob(ctx, j.ID); err != nil || got.Status != app.ImportJobInterrupted {
+			t.Fatalf("stale job %+v %v", got, err)
+		}
+		j.Status, j.Error = app.ImportJobFailed, "broken"
+		must(t, e.store.SaveImportJob(ctx, j))
+		j.Status = app.ImportJobRunning
+		must(t, e.store.SaveImportJob(ctx, j))
+		if got, err = e.store.ImportJob(ctx, j.ID); err != nil || got.Status != app.ImportJobFailed {
+			t.Fatalf("ended job changed: %+v %v", got, err)
+		}
+		if _, err := e.store.ImportJob(ctx, 999999); !app.IsNotFound(err) {
+			t.Fatalf("missing job: %v", err)
+		}
+	})
+}
