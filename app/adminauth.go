@@ -94,33 +94,22 @@ type AdminAuth struct {
 	localKey     []byte
 }
 
-func (a *AdminAuth) maxFailures() int {
-	if a.MaxFailures > 0 {
-		return a.MaxFailures
+// positiveOr is v when it is above zero, else def: a setting left unset
+// takes its default.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	return DefaultMaxLoginFailures
+	return def
 }
 
-func (a *AdminAuth) lockout() time.Duration {
-	if a.Lockout > 0 {
-		return a.Lockout
-	}
-	return DefaultLockout
-}
+func (a *AdminAuth) maxFailures() int { return positiveOr(a.MaxFailures, DefaultMaxLoginFailures) }
 
-func (a *AdminAuth) sessionTTL() time.Duration {
-	if a.SessionTTL > 0 {
-		return a.SessionTTL
-	}
-	return DefaultSessionTTL
-}
+func (a *AdminAuth) lockout() time.Duration { return positiveOr(a.Lockout, DefaultLockout) }
 
-func (a *AdminAuth) idleTimeout() time.Duration {
-	if a.IdleTimeout > 0 {
-		return a.IdleTimeout
-	}
-	return DefaultIdleTimeout
-}
+func (a *AdminAuth) sessionTTL() time.Duration { return positiveOr(a.SessionTTL, DefaultSessionTTL) }
+
+func (a *AdminAuth) idleTimeout() time.Duration { return positiveOr(a.IdleTimeout, DefaultIdleTimeout) }
 
 // hashSecret is the stored form of a session id or a user agent.
 func hashSecret(s string) string {

@@ -74,12 +74,12 @@ func audit(ctx context.Context, to auditLog, actor Actor, action, subjectType st
 }
 
 // Audit lists the audit log, newest first.
-func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+func (s *Privacy) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	return s.Store.Audit().ListAudit(ctx, q)
 }
 
 // RecordAction writes an operator's action (for example an export) to the
 // audit log. details must hold ids only.
-func (s *Service) RecordAction(ctx context.Context, actor *Admin, action, subjectType string, subjectID int64, details string) error {
+func (s *Privacy) RecordAction(ctx context.Context, actor *Admin, action, subjectType string, subjectID int64, details string) error {
 	return audit(ctx, s.Store.Audit(), AdminActor(actor), action, subjectType, subjectID, details)
 }

@@ -26,7 +26,7 @@ func (a Actor) id(prefix string) (int64, bool) {
 // ActorEmails returns the addresses of the operators among actors (as
 // stored in the audit log), by admin id, read in one query. An operator
 // deleted since is missing.
-func (s *Service) ActorEmails(ctx context.Context, actors []string) (map[int64]string, error) {
+func (s *Privacy) ActorEmails(ctx context.Context, actors []string) (map[int64]string, error) {
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, a := range actors {

@@ -35,14 +35,14 @@ type BlockInput struct {
 // is kept with the subscriber and its block history (erasure destroys
 // both); the audit log gets the ids. Blocking a blocked subscriber records
 // the new reason.
-func (s *Service) Block(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput) (*Subscriber, error) {
+func (s *Privacy) Block(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput) (*Subscriber, error) {
 	return s.changeBlock(ctx, actor, subscriberID, in, true)
 }
 
 // changeBlock blocks or unblocks a subscriber in a transaction of its own,
 // for the request in.RequestID when it is set (it must exist). A block
 // needs a reason; an unblock may have one.
-func (s *Service) changeBlock(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput, block bool) (*Subscriber, error) {
+func (s *Privacy) changeBlock(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput, block bool) (*Subscriber, error) {
 	reason, err := cleanReason("reason", in.Reason, block)
 	if err != nil {
 		return nil, err
@@ -69,8 +69,8 @@ func (s *Service) changeBlock(ctx context.Context, actor *Admin, subscriberID in
 
 // block blocks a subscriber inside tx and writes the block event and the
 // audit entry.
-func (s *Service) block(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
-	now := s.Now.Now()
+func (c *Core) block(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
+	now := c.Now.Now()
 	ok, err := tx.Subscribers().SetBlocked(ctx, subscriberID, true, reason, now)
 	if err != nil {
 		return nil, err
@@ -102,12 +102,12 @@ func requestDetails(id *int64) string {
 // pending when they never confirmed and hold no processing consent. The
 // reason is optional and kept in the block history. Unblocking a
 // subscriber who is not blocked changes nothing.
-func (s *Service) Unblock(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput) (*Subscriber, error) {
+func (s *Privacy) Unblock(ctx context.Context, actor *Admin, subscriberID int64, in BlockInput) (*Subscriber, error) {
 	return s.changeBlock(ctx, actor, subscriberID, in, false)
 }
 
-func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
-	now := s.Now.Now()
+func (c *Core) unblock(ctx context.Context, tx Store, actor *Admin, subscriberID int64, reason string, requestID *int64) (*Subscriber, error) {
+	now := c.Now.Now()
 	ok, err := tx.Subscribers().SetBlocked(ctx, subscriberID, false, "", now)
 	if err != nil {
 		return nil, err
@@ -133,12 +133,12 @@ func (s *Service) unblock(ctx context.Context, tx Store, actor *Admin, subscribe
 }
 
 // BlockHistory returns the blocks and unblocks of a subscriber.
-func (s *Service) BlockHistory(ctx context.Context, subscriberID int64) ([]BlockEvent, error) {
+func (s *Privacy) BlockHistory(ctx context.Context, subscriberID int64) ([]BlockEvent, error) {
 	return s.Store.Subscribers().BlockEvents(ctx, subscriberID)
 }
 
 // unblockFor unblocks a subscriber whose latest block was for request id.
-func (s *Service) unblockFor(ctx context.Context, tx Store, actor *Admin, subscriberID, requestID int64) error {
+func (c *Core) unblockFor(ctx context.Context, tx Store, actor *Admin, subscriberID, requestID int64) error {
 	events, err := tx.Subscribers().BlockEvents(ctx, subscriberID)
 	if err != nil || len(events) == 0 {
 		return err
@@ -147,6 +147,6 @@ func (s *Service) unblockFor(ctx context.Context, tx Store, actor *Admin, subscr
 	if last.Action != BlockActionBlocked || last.RequestID == nil || *last.RequestID != requestID {
 		return nil
 	}
-	_, err = s.unblock(ctx, tx, actor, subscriberID, fmt.Sprintf("request %d closed", requestID), &requestID)
+	_, err = c.unblock(ctx, tx, actor, subscriberID, fmt.Sprintf("request %d closed", requestID), &requestID)
 	return err
 }

@@ -102,6 +102,7 @@ type CampaignTemplate struct {
 	text       *texttemplate.Template // nil: derived from the HTML
 	footerHTML map[string]*template.Template
 	footerText map[string]*texttemplate.Template
+	footerCut  map[string][3]string // by locale: the HTML footer cut at the links (campaign_footer.go)
 	layouts    [8]struct {
 		once sync.Once
 		seg  *layoutSegments
@@ -172,6 +173,7 @@ func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string)
 		t.footerHTML[loc] = template.Must(template.New("footer").Parse(fh))
 		t.footerText[loc] = texttemplate.Must(texttemplate.New("footer").Parse(ft))
 	}
+	t.cutFooters()
 	if err := t.sampleRender(); err != nil {
 		return nil, err
 	}
@@ -308,6 +310,7 @@ func (ts textSegments) fill(f MergeFields) (string, error) {
 // Call it before the template is used.
 func (t *CampaignTemplate) SetPrivacyURL(u string) {
 	t.privacyURL = u
+	t.cutFooters()
 	_ = t.derive() // rendered once already in CompileCampaign: cannot fail now
 }
 
@@ -350,8 +353,8 @@ func (t *CampaignTemplate) htmlValues(loc string, f MergeFields) (*[4]string, er
 	}
 	defer t.buffers.Put(buf)
 	buf.Reset()
-	if err := t.footerHTML[loc].Execute(buf, t.footer(f)); err != nil {
-		return nil, fmt.Errorf("render campaign %d footer: %w", t.campaign.ID, err)
+	if err := t.writeFooterHTML(buf, loc, f); err != nil {
+		return nil, err
 	}
 	return &[4]string{template.HTMLEscapeString(f.Name), template.HTMLEscapeString(f.UnsubscribeURL),
 		template.HTMLEscapeString(f.PreferencesURL), buf.String()}, nil

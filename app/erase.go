@@ -48,7 +48,7 @@ type MailFiles interface {
 // idempotent: erasing an erased subscriber destroys nothing more, and
 // deletes the mail files again (a retry after an interruption finishes the
 // work).
-func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reason string) error {
+func (s *Privacy) Erase(ctx context.Context, subscriberID, requestID int64, reason string) error {
 	now := s.Now.Now()
 	var addresses []string
 	err := s.Store.Tx(ctx, func(tx Store) error {
@@ -97,55 +97,13 @@ func (s *Service) Erase(ctx context.Context, subscriberID, requestID int64, reas
 // afterErasure removes what an erasure leaves outside the rows it changed:
 // the mail files of the person, and the old rows in the SQLite
 // write-ahead log.
-func (s *Service) afterErasure(ctx context.Context, subscriberID int64, addresses ...string) error {
+func (s *Privacy) afterErasure(ctx context.Context, subscriberID int64, addresses ...string) error {
 	if s.MailFiles != nil {
 		if _, err := s.MailFiles.EraseMailTo(ctx, []int64{subscriberID}, addresses...); err != nil {
 			return fmt.Errorf("erase mail files: %w", err)
 		}
 	}
 	return s.Store.Retention().CheckpointErasure(ctx)
-}
-
-// Export is everything held about a person, machine-readable (152-FZ
-// art. 14, GDPR art. 15 and 20).
-type Export struct {
-	ExportedAt    time.Time        `json:"exported_at"`
-	Subscriber    *Subscriber      `json:"subscriber"`
-	Consents      []Consent        `json:"consents"`
-	ConsentEvents []ConsentEvent   `json:"consent_history"`
-	Requests      []Request        `json:"requests"`
-	Deliveries    []DeliveryRecord `json:"deliveries"`
-}
-
-// ExportSubscriber returns everything held about a subscriber.
-func (s *Service) ExportSubscriber(ctx context.Context, subscriberID int64) (*Export, error) {
-	sub, err := s.Store.Subscribers().Subscriber(ctx, subscriberID)
-	if err != nil {
-		return nil, err
-	}
-	x := &Export{ExportedAt: s.Now.Now(), Subscriber: sub}
-	if x.Consents, err = s.Store.Subscribers().Consents(ctx, sub.ID); err != nil {
-		return nil, err
-	}
-	if x.ConsentEvents, err = s.Store.Subscribers().ConsentEvents(ctx, sub.ID); err != nil {
-		return nil, err
-	}
-	if x.Requests, err = s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
-		return nil, err
-	}
-	if x.Deliveries, err = s.Store.Campaigns().SubscriberDeliveries(ctx, sub.ID); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-// ExportForToken returns the data of the person behind a preferences link.
-func (s *Service) ExportForToken(ctx context.Context, token string) (*Export, error) {
-	sub, err := s.SubscriberForToken(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	return s.ExportSubscriber(ctx, sub.ID)
 }
 
 // ErasureResult tells what an operator's erasure did.
@@ -165,7 +123,7 @@ type ErasureResult struct {
 // "operator"), erases at once and completes the request. The erasure task
 // is written too, so an interrupted erasure is finished by the queue. It is
 // idempotent: erasing an erased subscriber does nothing.
-func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel, subscriberID int64, reason string) (*ErasureResult, error) {
+func (s *Privacy) EraseByOperator(ctx context.Context, actor *Admin, ch Channel, subscriberID int64, reason string) (*ErasureResult, error) {
 	reason, err := cleanReason("reason", reason, false)
 	if err != nil {
 		return nil, err
@@ -197,7 +155,7 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 			}
 		}
 		if req == nil {
-			if req, err = s.revoke(ctx, tx, sub.ID, Evidence{At: now, Channel: ch}, "operator"); err != nil {
+			if req, err = s.Subscriptions.revoke(ctx, tx, sub.ID, Evidence{At: now, Channel: ch}, "operator"); err != nil {
 				return err
 			}
 		} else if err := addOutbox(ctx, tx, OutboxErase, SubscriberRef{SubscriberID: sub.ID, RequestID: req.ID}); err != nil {
@@ -235,6 +193,6 @@ func (s *Service) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 }
 
 // Destructions lists destruction records, oldest first, after afterID.
-func (s *Service) Destructions(ctx context.Context, afterID int64, limit int) ([]Destruction, error) {
+func (s *Privacy) Destructions(ctx context.Context, afterID int64, limit int) ([]Destruction, error) {
 	return s.Store.Retention().Destructions(ctx, afterID, limit)
 }

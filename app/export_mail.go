@@ -34,7 +34,7 @@ func (l *Links) Export(sub *Subscriber) string {
 // their language, with a link to their data export, and records the
 // operator's action in the audit log. An erased person, or one without an
 // address, cannot be mailed.
-func (s *Service) MailExport(ctx context.Context, actor *Admin, subscriberID int64) error {
+func (s *Privacy) MailExport(ctx context.Context, actor *Admin, subscriberID int64) error {
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 		if err != nil {
@@ -60,7 +60,7 @@ func (s *Service) MailExport(ctx context.Context, actor *Admin, subscriberID int
 // ErrTokenExpired with the person's language (so the page that says so
 // speaks it); a forged one or one of an erased person gives
 // ErrTokenInvalid.
-func (s *Service) ExportForLink(ctx context.Context, token string) (x *Export, locale string, err error) {
+func (s *Privacy) ExportForLink(ctx context.Context, token string) (x *Export, locale string, err error) {
 	t, verr := s.Signer.Verify(token, TokenExport, s.Now.Now())
 	if verr != nil && verr != ErrTokenExpired {
 		return nil, "", verr

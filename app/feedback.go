@@ -127,7 +127,7 @@ type FeedbackResult struct {
 // of it is kept for WebhookReplayWindow): a request seen before is refused
 // (EFORBIDDEN) and changes nothing. It returns once everything is
 // committed, so the provider's 2xx means nothing is lost.
-func (s *Service) RecordWebhook(ctx context.Context, replayKey string, events []FeedbackEvent) (FeedbackResult, error) {
+func (s *Feedback) RecordWebhook(ctx context.Context, replayKey string, events []FeedbackEvent) (FeedbackResult, error) {
 	var res FeedbackResult
 	now := s.Now.Now()
 	err := s.Store.Tx(ctx, func(tx Store) error {
@@ -180,7 +180,7 @@ type feedbackOutcome struct {
 
 // applyFeedback records one event and acts on it, inside tx. byMail asks
 // for the proof a report by mail must carry.
-func (s *Service) applyFeedback(ctx context.Context, tx Store, e FeedbackEvent, byMail bool) (feedbackOutcome, error) {
+func (s *Feedback) applyFeedback(ctx context.Context, tx Store, e FeedbackEvent, byMail bool) (feedbackOutcome, error) {
 	var out feedbackOutcome
 	switch e.Kind {
 	case FeedbackHardBounce, FeedbackSoftBounce, FeedbackComplaint:
@@ -286,7 +286,7 @@ func (s *Service) applyFeedback(ctx context.Context, tx Store, e FeedbackEvent, 
 
 // complaintOptout withdraws the advertising consent of a subscriber who
 // complained and records the completed marketing_optout request.
-func (s *Service) complaintOptout(ctx context.Context, tx Store, subscriberID int64, target *FeedbackTarget, source string,
+func (s *Feedback) complaintOptout(ctx context.Context, tx Store, subscriberID int64, target *FeedbackTarget, source string,
 	inboundID int64, at time.Time, out *feedbackOutcome) error {
 	if err := tx.Subscribers().LockSubscriber(ctx, subscriberID); err != nil {
 		return err

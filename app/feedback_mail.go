@@ -16,7 +16,7 @@ const reportsNothing = "reports no failure or complaint"
 // byMail); a report that proves nothing changes nothing, records no
 // request, and is kept as not acted on (EmailIsUnproven) with a summary for
 // the privacy officer.
-func (s *Service) actOnReport(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest) error {
+func (s *Feedback) actOnReport(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest) error {
 	var named *DeliveryRef
 	if ref, ok := s.Signer.FindDeliveryRef(e.ReportRefs...); ok {
 		named = &ref

@@ -27,6 +27,11 @@ var importReasonsRU = map[string]string{
 	"the database failed; nothing was imported": "сбой базы данных; ничего не импортировано",
 }
 
+// importFieldMessages are the validation messages an import row may be
+// rejected with, after its column's name.
+var importFieldMessages = []string{msgNameRequired, msgNameTooLong, msgNameInvalid, msgNameDigits, msgNameNoLetters, msgNameLink,
+	msgEmailRequired, msgEmailInvalid, msgEmailTooLong, msgEmailLocalASCII, msgEmailDomain, msgPhoneInvalid, msgPhoneExtension}
+
 // importReasonPatternsRU are the Russian texts of the reasons with
 // numbers or names in them.
 var importReasonPatternsRU = []struct {
@@ -64,9 +69,9 @@ func ImportReason(locale, reason string) string {
 	if ru, ok := importReasonsRU[rest]; ok {
 		return column + ": " + ru
 	}
-	for _, texts := range validateMessages {
-		if texts[0] == rest {
-			return column + ": " + texts[1]
+	for _, key := range importFieldMessages {
+		if Message(LocaleEN, key) == rest {
+			return column + ": " + Message(LocaleRU, key)
 		}
 	}
 	return reason

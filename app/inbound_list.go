@@ -48,7 +48,7 @@ type InboundItem struct {
 
 // InboundNotActed lists the stored messages nothing was done with, newest
 // first, before beforeID.
-func (s *Service) InboundNotActed(ctx context.Context, beforeID int64, limit int) ([]InboundItem, error) {
+func (s *Inbound) InboundNotActed(ctx context.Context, beforeID int64, limit int) ([]InboundItem, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}

@@ -171,7 +171,7 @@ func headerMessageID(raw []byte) string {
 // transaction. A message stored before (same Message-ID, or the same bytes
 // when it has none) is not stored or processed again: created is false and
 // id names the earlier one.
-func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSource) (id int64, created bool, err error) {
+func (s *Inbound) ReceiveInbound(ctx context.Context, raw []byte, src InboundSource) (id int64, created bool, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return 0, false, Errorf(EINVALID, "The message is empty.")
 	}
@@ -205,18 +205,18 @@ func (s *Service) ReceiveInbound(ctx context.Context, raw []byte, src InboundSou
 }
 
 // InboundMessage returns a stored message without its raw text.
-func (s *Service) InboundMessage(ctx context.Context, id int64) (*InboundMessage, error) {
+func (s *Inbound) InboundMessage(ctx context.Context, id int64) (*InboundMessage, error) {
 	return s.Store.Inbound().InboundMessage(ctx, id)
 }
 
 // InboundRaw returns the raw text of a stored message; nil once destroyed.
-func (s *Service) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
+func (s *Inbound) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
 	return s.Store.Inbound().InboundRaw(ctx, id)
 }
 
 // RepliesSince counts the replies sent since to the sender with the keyed
 // hash senderHash (InboundMessage.SenderHash).
-func (s *Service) RepliesSince(ctx context.Context, senderHash string, since time.Time) (int, error) {
+func (s *Inbound) RepliesSince(ctx context.Context, senderHash string, since time.Time) (int, error) {
 	if senderHash == "" {
 		return 0, nil
 	}
@@ -227,7 +227,7 @@ func (s *Service) RepliesSince(ctx context.Context, senderHash string, since tim
 // up: the message is done, and the erasure a verified revocation asked for
 // is written to the outbox now, after the reply. It does nothing for a
 // message not in the state acted of that round.
-func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied bool) error {
+func (s *Inbound) FinishEmail(ctx context.Context, id int64, round int, replied bool) error {
 	now := s.Now.Now()
 	erase := false
 	err := s.Store.Tx(ctx, func(tx Store) error {
@@ -262,6 +262,6 @@ func (s *Service) FinishEmail(ctx context.Context, id int64, round int, replied 
 
 // SweepInbound destroys the raw text of processed messages older than
 // InboundRetention whose requests are closed, and returns how many.
-func (s *Service) SweepInbound(ctx context.Context) (int64, error) {
+func (s *Inbound) SweepInbound(ctx context.Context) (int64, error) {
 	return s.Store.Inbound().PurgeInboundRaw(ctx, s.Now.Now().Add(-InboundRetention))
 }

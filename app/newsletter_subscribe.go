@@ -76,7 +76,7 @@ func joinChosen(ctx context.Context, tx Store, subscriberID int64, c *Confirmati
 // person leaves the campaign's newsletters they are on, for request r. It
 // reports false when the token named no campaign still held (the caller
 // then stops all advertising).
-func (s *Service) leaveByMail(ctx context.Context, tx Store, subscriberID, campaignID int64, ev Evidence, r *Request) (bool, error) {
+func (s *Core) leaveByMail(ctx context.Context, tx Store, subscriberID, campaignID int64, ev Evidence, r *Request) (bool, error) {
 	if campaignID == 0 {
 		return false, nil
 	}

@@ -8,11 +8,12 @@ import (
 	"unicode/utf8"
 )
 
-// Privacy operations of the operator, one file per noun: blocking
-// (block.go), erasure on the operator's order (erase.go), the request
-// register with its deadlines (register.go), the suppression list
-// (suppression.go) and the audit log (audit.go); here the rules they share
-// and the cross-border consent. Every change an operator makes is written
+// Privacy operations of the operator (the Privacy type), one file per
+// noun: blocking (block.go), erasure on the operator's order (erase.go),
+// exports (export.go, export_mail.go), the suppression list
+// (suppression.go) and the audit log (audit.go); the request register with
+// its deadlines is the Register type's (register.go, requests_*.go). Here
+// the rules they share and the cross-border consent. Every change an operator makes is written
 // to the append-only audit log with ids only, in the same transaction as
 // the change.
 
@@ -50,7 +51,7 @@ type CrossBorderStatus struct {
 }
 
 // CrossBorder reports how the cross-border rule applies.
-func (s *Service) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
+func (s *Privacy) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
 	st := &CrossBorderStatus{OperatorCountry: s.Operator.Country, SMTPCountry: s.Operator.SMTPCountry,
 		ConsentRequired: s.Operator.CrossBorderRequired(), AdequateCountries: AdequateCountries(s.Operator.Country)}
 	if st.SMTPCountry == "" {
@@ -72,7 +73,7 @@ func (s *Service) CrossBorder(ctx context.Context) (*CrossBorderStatus, error) {
 // without adequate protection, only to people who gave the cross-border
 // consent (already granted, or given in the form the message confirms:
 // pending). Blocked and erased subscribers are refused by the callers.
-func (s *Service) MayMail(ctx context.Context, subscriberID int64, to string, pending []Purpose) (bool, error) {
+func (s *Privacy) MayMail(ctx context.Context, subscriberID int64, to string, pending []Purpose) (bool, error) {
 	if to != "" {
 		reason, err := s.Store.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(to))
 		if err != nil {

@@ -20,7 +20,7 @@ type RequestQuery struct {
 	Flagged bool
 	// DueBefore keeps requests due before it.
 	DueBefore *time.Time
-	// Now is the time Overdue is judged at; the Service sets it.
+	// Now is the time Overdue is judged at; the Register sets it.
 	Now     time.Time
 	AfterID int64
 	Limit   int
@@ -31,19 +31,19 @@ type RequestQuery struct {
 const DueSoonWorkingDays = 2
 
 // Requests lists the request register.
-func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, error) {
+func (s *Register) Requests(ctx context.Context, q RequestQuery) ([]Request, error) {
 	q.Now = s.Now.Now()
 	return s.Store.Requests().QueryRequests(ctx, q)
 }
 
 // Request returns one request of the register.
-func (s *Service) Request(ctx context.Context, id int64) (*Request, error) {
+func (s *Register) Request(ctx context.Context, id int64) (*Request, error) {
 	return s.Store.Requests().Request(ctx, id)
 }
 
 // DeadlineState tells whether an open request is overdue, due within
 // DueSoonWorkingDays working days, or neither ("").
-func (s *Service) DeadlineState(r *Request) string {
+func (s *Register) DeadlineState(r *Request) string {
 	if r.DueAt == nil || r.Status == RequestCompleted || r.Status == RequestRejected {
 		return ""
 	}
@@ -81,7 +81,7 @@ type RegisterInput struct {
 // preference centre). A data_update request blocks the subscriber at
 // once (152-FZ art. 21 part 1: inaccurate data is blocked on receipt);
 // completing it unblocks them.
-func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in RegisterInput) (*Request, error) {
+func (s *Register) RegisterRequest(ctx context.Context, actor *Admin, in RegisterInput) (*Request, error) {
 	in.Kinds = nil
 	rs, err := s.RegisterRequests(ctx, actor, in)
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Service) RegisterRequest(ctx context.Context, actor *Admin, in Register
 }
 
 // registerOne enters request r (checked by RegisterRequests) in tx.
-func (s *Service) registerOne(ctx context.Context, tx Store, actor *Admin, r *Request, subscriberID int64, note string) error {
+func (s *Register) registerOne(ctx context.Context, tx Store, actor *Admin, r *Request, subscriberID int64, note string) error {
 	if subscriberID > 0 {
 		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 		if err != nil {
@@ -123,7 +123,7 @@ func (s *Service) registerOne(ctx context.Context, tx Store, actor *Admin, r *Re
 // to the person in the reasoned notice, which is mailed to them
 // (OutboxRequestExtended) when the request is a subscriber's. The reason
 // stays in the register after an erasure: write it without personal data.
-func (s *Service) ExtendRequest(ctx context.Context, actor *Admin, id int64, reason string) (*Request, error) {
+func (s *Register) ExtendRequest(ctx context.Context, actor *Admin, id int64, reason string) (*Request, error) {
 	reason, err := cleanReason("reason", reason, true)
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ type ExtensionNotice struct {
 // ExtensionNotice returns the notice of request id for the subscriber, or
 // nil when there is none to send: the request is not theirs or not
 // extended, or the person's data has been erased since.
-func (s *Service) ExtensionNotice(ctx context.Context, subscriberID, requestID int64) (*ExtensionNotice, error) {
+func (s *Register) ExtensionNotice(ctx context.Context, subscriberID, requestID int64) (*ExtensionNotice, error) {
 	r, err := s.Store.Requests().Request(ctx, requestID)
 	if IsNotFound(err) {
 		return nil, nil
@@ -215,7 +215,7 @@ func (s *Service) ExtensionNotice(ctx context.Context, subscriberID, requestID i
 // rejected (never confirmed, not the person's own) by lifting the block
 // it put on them while it awaited confirmation; a data_update, completed
 // or rejected, unblocks the person its registration blocked.
-func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reject bool, note string) (*Request, error) {
+func (s *Register) CloseRequest(ctx context.Context, actor *Admin, id int64, reject bool, note string) (*Request, error) {
 	note, err := cleanReason("note", note, false)
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 		return nil, Errorf(ECONFLICT, "The request is closed already.")
 	}
 	if !reject && r.Kind == KindConsentRevocation && r.SubscriberID != nil {
-		if err := s.Erase(ctx, *r.SubscriberID, r.ID, "consent to personal data processing revoked (152-FZ art. 21 part 5)"); err != nil {
+		if err := s.Privacy.Erase(ctx, *r.SubscriberID, r.ID, "consent to personal data processing revoked (152-FZ art. 21 part 5)"); err != nil {
 			return nil, err
 		}
 		// Erase completed it.
@@ -280,7 +280,7 @@ func (s *Service) CloseRequest(ctx context.Context, actor *Admin, id int64, reje
 // so sweeps on several machines at once flag each request once per state.
 // What a sweep flags is mailed to the privacy officers (OutboxDeadlineAlert,
 // in the same transaction).
-func (s *Service) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, err error) {
+func (s *Register) FlagDeadlines(ctx context.Context) (overdue, dueSoon int64, err error) {
 	now := s.Now.Now()
 	soon := s.Calendar.AddWorkingDays(now, DueSoonWorkingDays)
 	err = s.Store.Tx(ctx, func(tx Store) error {

@@ -63,7 +63,7 @@ func StaffName(a *Admin) string {
 
 // addNote appends a note to request id's thread in tx; an empty body adds
 // nothing.
-func (s *Service) addNote(ctx context.Context, tx Store, actor *Admin, id int64, kind NoteKind, body string) error {
+func (s *Register) addNote(ctx context.Context, tx Store, actor *Admin, id int64, kind NoteKind, body string) error {
 	if body == "" {
 		return nil
 	}
@@ -75,7 +75,7 @@ func (s *Service) addNote(ctx context.Context, tx Store, actor *Admin, id int64,
 }
 
 // AddRequestNote appends a staff member's note to a request's thread.
-func (s *Service) AddRequestNote(ctx context.Context, actor *Admin, id int64, body string) (*RequestNote, error) {
+func (s *Register) AddRequestNote(ctx context.Context, actor *Admin, id int64, body string) (*RequestNote, error) {
 	body, err := cleanReason("note", body, true)
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (s *Service) AddRequestNote(ctx context.Context, actor *Admin, id int64, bo
 }
 
 // RequestNotes returns the thread of request id, oldest first.
-func (s *Service) RequestNotes(ctx context.Context, id int64) ([]RequestNote, error) {
+func (s *Register) RequestNotes(ctx context.Context, id int64) ([]RequestNote, error) {
 	if _, err := s.Store.Requests().Request(ctx, id); err != nil {
 		return nil, err
 	}

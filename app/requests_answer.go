@@ -28,7 +28,7 @@ type AnswerRef struct {
 // in their language, and records it in the request's thread (as an
 // "answer" note, with its author and time). The request stays as it is:
 // complete it when nothing more is to be done.
-func (s *Service) AnswerRequest(ctx context.Context, actor *Admin, id int64, text string) (*RequestNote, error) {
+func (s *Register) AnswerRequest(ctx context.Context, actor *Admin, id int64, text string) (*RequestNote, error) {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	switch {
 	case text == "":
@@ -85,7 +85,7 @@ type RequestAnswer struct {
 
 // RequestAnswer returns the answer ref names, or nil when there is none to
 // send any more (the person's data was erased since).
-func (s *Service) RequestAnswer(ctx context.Context, ref AnswerRef) (*RequestAnswer, error) {
+func (s *Register) RequestAnswer(ctx context.Context, ref AnswerRef) (*RequestAnswer, error) {
 	r, err := s.Store.Requests().Request(ctx, ref.RequestID)
 	if IsNotFound(err) || (err == nil && r.SubscriberID == nil) {
 		return nil, nil

@@ -108,7 +108,7 @@ type EmailRequest struct {
 //   - A sender we hold nothing about is told so when the message is
 //     verified; an unverified one gets no answer (anyone can forge a From
 //     address). The request is recorded either way.
-func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessage, error) {
+func (s *Register) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessage, error) {
 	now := s.Now.Now()
 	var out *InboundMessage
 	err := s.Store.Tx(ctx, func(tx Store) error {
@@ -133,7 +133,7 @@ func (s *Service) ActOnEmail(ctx context.Context, e EmailRequest) (*InboundMessa
 			}
 		case EmailIsBounce, EmailIsComplaint:
 			m.Status = InboundDone
-			if err := s.actOnReport(ctx, tx, m, e); err != nil {
+			if err := s.Feedback.actOnReport(ctx, tx, m, e); err != nil {
 				return err
 			}
 		case EmailIsAutoReply, EmailIsLoop:
@@ -159,7 +159,7 @@ const (
 	blockRevocationPending = "revocation awaiting confirmation: request %d"
 )
 
-func (s *Service) actOnRequest(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest, now time.Time) error {
+func (s *Register) actOnRequest(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest, now time.Time) error {
 	kind := e.Kind
 	if m.ForcedKind != "" {
 		kind = m.ForcedKind
@@ -312,7 +312,7 @@ func (s *Service) actOnRequest(ctx context.Context, tx Store, m *InboundMessage,
 // an address the operator suppressed by hand, and, through infrastructure in
 // a country without adequate protection, only to the address of a person who
 // gave the cross-border consent.
-func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr string, personal bool) (bool, error) {
+func (s *Register) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr string, personal bool) (bool, error) {
 	reason, err := tx.Suppressions().SuppressionReason(ctx, s.Signer.KeyedHash(addr))
 	if err != nil {
 		return false, err
@@ -332,7 +332,7 @@ func (s *Service) mayReply(ctx context.Context, tx Store, sub *Subscriber, addr 
 // identify finds the person a request is about: for an opt-out the person
 // our signed mailto token names, else the one with the From address. It
 // returns nil when we hold nothing about them.
-func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind RequestKind) (*Subscriber, int64, error) {
+func (s *Register) identify(ctx context.Context, tx Store, e EmailRequest, kind RequestKind) (*Subscriber, int64, error) {
 	if e.Token != "" && kind == KindMarketingOptout {
 		if t, err := s.Signer.Verify(e.Token, TokenUnsubscribe, s.Now.Now()); err == nil {
 			sub, err := tx.Subscribers().Subscriber(ctx, t.SubscriberID)
@@ -360,7 +360,7 @@ func (s *Service) identify(ctx context.Context, tx Store, e EmailRequest, kind R
 // applyEmailedCorrection applies the Name:/Phone: corrections of a
 // verified data-update message; it reports false when the message is not
 // verified or gives no valid correction.
-func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Subscriber, e EmailRequest) (bool, error) {
+func (s *Register) applyEmailedCorrection(ctx context.Context, tx Store, sub *Subscriber, e EmailRequest) (bool, error) {
 	if !e.Verified || (e.Name == "" && e.Phone == "") {
 		return false, nil
 	}
@@ -399,7 +399,7 @@ func (s *Service) applyEmailedCorrection(ctx context.Context, tx Store, sub *Sub
 // dataCorrected completes the open data_update requests of a subscriber
 // (but exceptID) once their data is corrected, and lifts the blocks those
 // requests caused.
-func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exceptID int64, now time.Time) error {
+func (c *Core) dataCorrected(ctx context.Context, tx Store, subscriberID, exceptID int64, now time.Time) error {
 	reqs, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
 	if err != nil {
 		return err
@@ -413,7 +413,7 @@ func (s *Service) dataCorrected(ctx context.Context, tx Store, subscriberID, exc
 		if err := tx.Requests().UpdateRequest(ctx, r); err != nil {
 			return err
 		}
-		if err := s.unblockFor(ctx, tx, nil, subscriberID, r.ID); err != nil {
+		if err := c.unblockFor(ctx, tx, nil, subscriberID, r.ID); err != nil {
 			return err
 		}
 	}

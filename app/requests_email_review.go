@@ -32,7 +32,7 @@ const (
 // holdUnreadable records a message that cannot be read (or has no usable
 // sender) as a request waiting for review, with what can be shown of it.
 // No reply: there is no one to answer.
-func (s *Service) holdUnreadable(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest) error {
+func (s *Register) holdUnreadable(ctx context.Context, tx Store, m *InboundMessage, e EmailRequest) error {
 	r := &Request{}
 	if m.RequestID != nil {
 		var err error

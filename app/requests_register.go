@@ -17,7 +17,7 @@ const (
 // in.Kind) in the register, all or none, each with its legal deadline
 // counted from when it was received: a letter that asks for several
 // things is several requests. See RegisterRequest.
-func (s *Service) RegisterRequests(ctx context.Context, actor *Admin, in RegisterInput) ([]*Request, error) {
+func (s *Register) RegisterRequests(ctx context.Context, actor *Admin, in RegisterInput) ([]*Request, error) {
 	kinds := in.Kinds
 	if len(kinds) == 0 {
 		kinds = []RequestKind{in.Kind}
@@ -85,7 +85,7 @@ func (s *Service) RegisterRequests(ctx context.Context, actor *Admin, in Registe
 // receivedAt is when a registered request arrived: its ReceivedAt, or
 // the start of its ReceivedOn date in the operator's time zone (now when
 // that date is today), or now; bad says why it cannot be.
-func (s *Service) receivedAt(in RegisterInput) (time.Time, string) {
+func (s *Register) receivedAt(in RegisterInput) (time.Time, string) {
 	now := s.Now.Now()
 	received := now
 	switch {

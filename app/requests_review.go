@@ -22,7 +22,7 @@ const AuditRequestAssigned = "request_assigned"
 
 // ReviewQueue lists the requests waiting for review, oldest first, after
 // afterID.
-func (s *Service) ReviewQueue(ctx context.Context, afterID int64, limit int) ([]ReviewItem, error) {
+func (s *Register) ReviewQueue(ctx context.Context, afterID int64, limit int) ([]ReviewItem, error) {
 	reqs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{Status: RequestNeedsReview, AfterID: afterID, Limit: limit})
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (s *Service) ReviewQueue(ctx context.Context, afterID int64, limit int) ([]
 // AssignRequest gives a request under review its kind; its message is then
 // processed again as that kind (acted on, answered, recorded), in the
 // background.
-func (s *Service) AssignRequest(ctx context.Context, actor *Admin, id int64, kind RequestKind) (*Request, error) {
+func (s *Register) AssignRequest(ctx context.Context, actor *Admin, id int64, kind RequestKind) (*Request, error) {
 	switch kind {
 	case KindMarketingOptout, KindDataUpdate, KindConsentRevocation, KindAccess:
 	default:
@@ -97,7 +97,7 @@ func (s *Service) AssignRequest(ctx context.Context, actor *Admin, id int64, kin
 
 // RejectRequest rejects a request under review with the officer's reason
 // (kept in the register: write it without personal data).
-func (s *Service) RejectRequest(ctx context.Context, actor *Admin, id int64, reason string) (*Request, error) {
+func (s *Register) RejectRequest(ctx context.Context, actor *Admin, id int64, reason string) (*Request, error) {
 	reason, err := cleanReason("reason", reason, true)
 	if err != nil {
 		return nil, err

@@ -24,15 +24,18 @@ func (o Operator) CrossBorderRequired() bool {
 	return CrossBorderConsentRequired(o.Country, o.SMTPCountry)
 }
 
-// Service holds the use cases of subscribers, consents and requests.
-type Service struct {
-	Store      Store
-	Signer     *Signer
-	Links      *Links
-	Calendar   *Calendar
-	Operator   Operator
-	ConfirmTTL time.Duration
-	PendingTTL time.Duration
+// Core is what the use-case types of subscribers, privacy, requests,
+// inbound mail and feedback share: the store, the keys, the calendar, the
+// operator, the clock and the relay's wake-up. cmd/newsletter builds one
+// and embeds it in each (Service, Privacy, Register, Inbound, Feedback,
+// Retention); so do tests. Its methods are the steps several of them take
+// inside one transaction (block.go, requests_email.go).
+type Core struct {
+	Store    Store
+	Signer   *Signer
+	Links    *Links
+	Calendar *Calendar
+	Operator Operator
 	// Now is the clock; nil is the system clock.
 	Now Clock
 	// Wake is called after a commit that wrote outbox rows, so the relay
@@ -41,16 +44,67 @@ type Service struct {
 	// MailFiles, in the embedded mode, are the files of the mail sent;
 	// an erasure deletes the person's. Nil: mail goes to an SMTP server.
 	MailFiles MailFiles
+}
+
+func (c *Core) wake() {
+	if c.Wake != nil {
+		c.Wake()
+	}
+}
+
+// Service holds the use cases of subscribers and their consents: the
+// subscription form, the preference centre and unsubscribing.
+type Service struct {
+	*Core
+	ConfirmTTL time.Duration
+	PendingTTL time.Duration
 
 	policyMu sync.Mutex
 	policy   *PolicyVersion
 	policyAt time.Time
 }
 
-func (s *Service) wake() {
-	if s.Wake != nil {
-		s.Wake()
-	}
+// Privacy holds the privacy officer's operations on a person's data:
+// blocking, erasure and export, the suppression list, the audit log and
+// the cross-border rule.
+type Privacy struct {
+	*Core
+	// Subscriptions withdraw the consents of a person erased on the
+	// operator's order.
+	Subscriptions *Service
+}
+
+// Register holds the register of data-subject requests: registering,
+// extending, closing and answering them, their notes and review queue, and
+// the requests that arrive by email.
+type Register struct {
+	*Core
+	// Privacy erases the data of a person whose revocation is closed.
+	Privacy *Privacy
+	// Feedback reads the feedback reports that arrive by email.
+	Feedback *Feedback
+}
+
+// Inbound holds the emailed mail as received: storing it, reading it back,
+// and destroying its raw text when its time is up.
+type Inbound struct {
+	*Core
+}
+
+// Feedback holds the mail providers' feedback: bounces and complaints
+// from webhooks and from reports sent by email.
+type Feedback struct {
+	*Core
+}
+
+// Retention holds the sweep that enforces the retention rules and the
+// request deadlines.
+type Retention struct {
+	*Core
+	// PendingTTL is how long a subscription may wait for its confirmation.
+	PendingTTL time.Duration
+	// Register flags the requests overdue or due soon.
+	Register *Register
 }
 
 // Outbox task kinds written by the use cases (the jobs package handles them).

@@ -18,7 +18,7 @@ import (
 )
 
 type env struct {
-	svc   *app.Service
+	svc   *testenv.UseCases
 	store *store.Store
 	now   time.Time
 	// dir holds the SQLite database and its files; "" on PostgreSQL.
@@ -56,9 +56,10 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 	}
 	e := &env{store: st, now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), dir: dir}
 	base, _ := url.Parse("https://news.example.com")
-	e.svc = &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer, Now: func() time.Time { return e.now }}, Calendar: cal,
-		Operator:   app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"},
-		ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour, Now: func() time.Time { return e.now }}
+	core := &app.Core{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer, Now: func() time.Time { return e.now }}, Calendar: cal,
+		Operator: app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"},
+		Now:      func() time.Time { return e.now }}
+	e.svc = testenv.Wire(&app.Service{Core: core, ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour})
 	if err := (&app.Admins{Store: st}).EnsurePolicy(ctx, "v1", "en text", "ru text"); err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +338,7 @@ func TestSweepDeletesUnconfirmed(t *testing.T) {
 		e.now = e.now.Add(31 * 24 * time.Hour)
 		// (store times come from the database clock for created_at, so
 		// move the cutoff instead)
-		e.svc.PendingTTL = -time.Hour
+		e.svc.Retention.PendingTTL = -time.Hour
 		rep, err := e.svc.Sweep(ctx)
 		must(t, err)
 		if rep.PendingDeleted != 2 {

@@ -25,7 +25,7 @@ type SuppressionQuery struct {
 
 // SuppressionCounts returns how many addresses the suppression list holds
 // per reason (every reason present, zero or not).
-func (s *Service) SuppressionCounts(ctx context.Context) (map[string]int64, error) {
+func (s *Privacy) SuppressionCounts(ctx context.Context) (map[string]int64, error) {
 	counts, err := s.Store.Suppressions().SuppressionCounts(ctx)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (s *Service) SuppressionCounts(ctx context.Context) (map[string]int64, erro
 }
 
 // Suppressions lists entries of the suppression list (hashes only).
-func (s *Service) Suppressions(ctx context.Context, q SuppressionQuery) ([]Suppression, error) {
+func (s *Privacy) Suppressions(ctx context.Context, q SuppressionQuery) ([]Suppression, error) {
 	return s.Store.Suppressions().ListSuppressions(ctx, q)
 }
 
@@ -45,7 +45,7 @@ func (s *Service) Suppressions(ctx context.Context, q SuppressionQuery) ([]Suppr
 // operator's decision: only its keyed hash is stored. No mail goes to it,
 // no import adds it, and a new subscription does not lift it; only the
 // operator does (RemoveSuppression). It returns the hash.
-func (s *Service) SuppressManually(ctx context.Context, actor *Admin, email, note string) (string, error) {
+func (s *Privacy) SuppressManually(ctx context.Context, actor *Admin, email, note string) (string, error) {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return "", &Error{Code: EINVALID, Message: "invalid email", Fields: map[string]string{"email": ErrorMessage(err)}}
@@ -67,7 +67,7 @@ func (s *Service) SuppressManually(ctx context.Context, actor *Admin, email, not
 // RemoveSuppression takes a manual entry off the suppression list; key is
 // the address or its hash. Other entries are lifted only by the person's
 // new confirmed consent.
-func (s *Service) RemoveSuppression(ctx context.Context, actor *Admin, key string) error {
+func (s *Privacy) RemoveSuppression(ctx context.Context, actor *Admin, key string) error {
 	hash := strings.ToLower(strings.TrimSpace(key))
 	if strings.Contains(hash, "@") {
 		addr, err := NormalizeEmail(key)

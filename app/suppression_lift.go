@@ -31,7 +31,7 @@ type SuppressionLift struct {
 // suppression list; key is the address or its keyed hash, reason why
 // (required). The lift and its reason are kept, and the audit log names
 // it.
-func (s *Service) LiftSuppression(ctx context.Context, actor *Admin, key, reason string) (*SuppressionLift, error) {
+func (s *Privacy) LiftSuppression(ctx context.Context, actor *Admin, key, reason string) (*SuppressionLift, error) {
 	hash, err := s.suppressionKey(key)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (s *Service) LiftSuppression(ctx context.Context, actor *Admin, key, reason
 }
 
 // SuppressionLifts lists lifted suppressions, newest first.
-func (s *Service) SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]SuppressionLift, error) {
+func (s *Privacy) SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]SuppressionLift, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
@@ -81,7 +81,7 @@ func (s *Service) SuppressionLifts(ctx context.Context, beforeID int64, limit in
 }
 
 // suppressionKey turns an address or a keyed hash into the hash.
-func (s *Service) suppressionKey(key string) (string, error) {
+func (s *Privacy) suppressionKey(key string) (string, error) {
 	hash := strings.ToLower(strings.TrimSpace(key))
 	if strings.Contains(hash, "@") {
 		addr, err := NormalizeEmail(key)

@@ -36,7 +36,7 @@ type SweepReport struct {
 // conditional statement, so sweeps running on several machines at once do
 // each thing once. (Raw emailed requests have their own sweep:
 // SweepInbound.)
-func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
+func (s *Retention) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	now := s.Now.Now()
 	cutoff := now.Add(-s.PendingTTL)
@@ -79,7 +79,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if rep.WebhookEventsPurged, err = s.Store.Events().PurgeWebhookEvents(ctx, now.Add(-WebhookEventRetention)); err != nil {
 		return rep, fmt.Errorf("sweep: %w", err)
 	}
-	if rep.RequestsOverdue, rep.RequestsDueSoon, err = s.FlagDeadlines(ctx); err != nil {
+	if rep.RequestsOverdue, rep.RequestsDueSoon, err = s.Register.FlagDeadlines(ctx); err != nil {
 		return rep, err
 	}
 	if rep.Scrubbed, err = s.ScrubErasures(ctx, rep.PendingDeleted > 0); err != nil {
@@ -96,7 +96,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 // SQLite the write-ahead log; and, in the embedded mode, mail files of the
 // erased people written after their erasure by a send already under way.
 // It returns how many erasures it covered.
-func (s *Service) ScrubErasures(ctx context.Context, force bool) (int, error) {
+func (s *Retention) ScrubErasures(ctx context.Context, force bool) (int, error) {
 	mark, err := s.Store.Retention().ScrubMark(ctx)
 	if err != nil {
 		return 0, err

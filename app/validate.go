@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"newsletter/i18n"
 )
 
 // Input rules for the subscription form and the preference centre.
@@ -81,106 +83,15 @@ const (
 // rule runs.
 const validateRawInputMaxBytes = 1024
 
-// validateMessages holds the text of every message key: [0] English, [1] Russian.
-var validateMessages = map[string][2]string{
-	msgFormInvalidFields: {
-		"Please correct the marked fields.",
-		"Пожалуйста, исправьте отмеченные поля.",
-	},
-	msgFormInvalid: {
-		"This form could not be processed. Please reload the page and try again.",
-		"Не удалось обработать форму. Обновите страницу и попробуйте ещё раз.",
-	},
-	msgPageInvalid: {
-		"This form could not be processed. Please reload the page and try again.",
-		"Не удалось обработать форму. Обновите страницу и попробуйте ещё раз.",
-	},
-	msgNameRequired: {
-		"Please enter your name.",
-		"Пожалуйста, укажите имя.",
-	},
-	msgNameTooLong: {
-		"The name must be at most 100 characters long.",
-		"Имя должно быть не длиннее 100 символов.",
-	},
-	msgNameInvalid: {
-		"Please use only letters, digits, spaces, hyphens, apostrophes and dots in the name.",
-		"В имени можно использовать только буквы, цифры, пробелы, дефис, апостроф и точку.",
-	},
-	msgNameDigits: {
-		"The name may contain at most 4 digits.",
-		"Имя может содержать не больше 4 цифр.",
-	},
-	msgNameNoLetters: {
-		"The name must contain letters.",
-		"Имя должно содержать буквы.",
-	},
-	msgNameLink: {
-		"The name must not contain a website or domain name (put a space after a dot).",
-		"Имя не должно содержать адрес сайта или доменное имя (после точки ставьте пробел).",
-	},
-	msgEmailRequired: {
-		"Please enter your email address.",
-		"Пожалуйста, укажите адрес электронной почты.",
-	},
-	msgEmailInvalid: {
-		"Please enter an email address like name@example.com.",
-		"Укажите адрес электронной почты в виде name@example.com.",
-	},
-	msgEmailTooLong: {
-		"This email address is too long.",
-		"Адрес электронной почты слишком длинный.",
-	},
-	msgEmailLocalASCII: {
-		"The part before @ may contain only Latin letters, digits and punctuation.",
-		"Часть адреса до @ может содержать только латинские буквы, цифры и знаки препинания.",
-	},
-	msgEmailDomain: {
-		"The part after @ is not a valid domain name.",
-		"Часть адреса после @ не является правильным доменным именем.",
-	},
-	msgPhoneInvalid: {
-		"Please enter a valid phone number with the country code, for example +7 912 345-67-89.",
-		"Укажите правильный номер телефона с кодом страны, например +7 912 345-67-89.",
-	},
-	msgPhoneExtension: {
-		"Please enter the phone number without an extension.",
-		"Укажите номер телефона без добавочного номера.",
-	},
-	msgConsentProcessing: {
-		"Consent to the processing of personal data is required to subscribe.",
-		"Для подписки необходимо согласие на обработку персональных данных.",
-	},
-	msgNewslettersUnknown: {
-		"Please choose among the newsletters offered.",
-		"Пожалуйста, выберите из предложенных рассылок.",
-	},
-	msgNewslettersConsent: {
-		"The newsletters with news and offers need your consent to advertising: tick it, or untick them.",
-		"Для рассылок с новостями и предложениями нужно согласие на получение рекламы: отметьте его или снимите отметку с них.",
-	},
-	msgConsentCrossBorder: {
-		"Our mail is sent through servers abroad: consent to the cross-border transfer of your data is required to subscribe.",
-		"Наши письма отправляются через серверы за рубежом: для подписки необходимо согласие на трансграничную передачу данных.",
-	},
-}
-
 // Message returns the text of a validation message key in the language of
 // locale (anything NormalizeLocale maps to "ru" gives Russian, everything else
-// English). An unknown key is returned unchanged, so a missing text shows up
-// instead of vanishing.
+// English), from the catalog (package i18n). An unknown key is returned
+// unchanged, so a missing text shows up instead of vanishing.
 func Message(locale, key string) string {
-	texts, ok := validateMessages[key]
-	if !ok {
-		return key
-	}
 	if locale != LocaleRU && locale != LocaleEN {
 		locale = NormalizeLocale(locale)
 	}
-	if locale == LocaleRU {
-		return texts[1]
-	}
-	return texts[0]
+	return i18n.Text(locale, key)
 }
 
 // FieldError is a validation failure of one form field: Field is the form

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"newsletter/i18n"
 )
 
 func TestNormalizeEmail(t *testing.T) {
@@ -241,9 +243,10 @@ func TestNormalizeLocale(t *testing.T) {
 }
 
 func TestMessagesComplete(t *testing.T) {
-	for key, texts := range validateMessages {
+	for _, key := range []string{msgFormInvalidFields, msgFormInvalid, msgNameRequired, msgNameTooLong, msgNameInvalid, msgNameNoLetters, msgNameLink, msgEmailRequired, msgEmailInvalid, msgEmailTooLong, msgEmailLocalASCII, msgEmailDomain, msgPhoneInvalid, msgPhoneExtension, msgConsentProcessing, msgConsentCrossBorder, msgPageInvalid} {
 		t.Run(key, func(t *testing.T) {
-			if texts[0] == "" || texts[1] == "" {
+			texts, ok := i18n.Lookup(key)
+			if !ok || texts[0] == "" || texts[1] == "" {
 				t.Fatalf("missing text: %q", texts)
 			}
 			if Message("en", key) != texts[0] || Message("ru-RU,ru;q=0.9", key) != texts[1] || Message("ru", key) != texts[1] {
@@ -263,7 +266,7 @@ func TestFieldErrorLocalize(t *testing.T) {
 		t.Fatalf("want *FieldError, got %v", err)
 	}
 	ru := fe.Localize("ru")
-	if ru.Code != EINVALID || ru.Fields[FieldEmail] != validateMessages[msgEmailInvalid][1] || ru.Message != validateMessages[msgFormInvalidFields][1] {
+	if ru.Code != EINVALID || ru.Fields[FieldEmail] != i18n.Text(LocaleRU, msgEmailInvalid) || ru.Message != i18n.Text(LocaleRU, msgFormInvalidFields) {
 		t.Errorf("Localize(ru) = %+v", ru)
 	}
 	if ErrorMessage(err) != "Please correct the marked fields." {

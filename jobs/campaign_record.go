@@ -19,8 +19,11 @@ import (
 
 // recorder writes delivery results in group commits, with several
 // writers: a result waiting to be written goes into the next group, and
-// an idle writer takes that group at once and writes it in one
-// transaction while the other writers write theirs. A sender does not
+// an idle writer takes that group and writes it in one transaction while
+// the other writers write theirs. It takes it at once when no commit is
+// under way, and beside others only once it holds a quarter of the slots'
+// results: every commit costs the database a transaction and a WAL flush,
+// and smaller groups beside each other spent the CPU that sending needs. A sender does not
 // start its next message before the result of its previous one is
 // committed (Add, then Wait), so a process never holds more messages that
 // the SMTP server accepted and whose rows do not say so yet than it has
@@ -39,6 +42,8 @@ type recorder struct {
 
 	mu        sync.Mutex
 	open      *resultGroup   // results no writer has taken yet, or nil
+	writing   int            // groups being written now
+	minGroup  int            // results a group needs to be written beside another
 	unwritten []*resultGroup // groups not committed yet, in the order they were opened
 	wake      chan struct{}
 	stopped   chan struct{} // closed when the recorder stops writing
@@ -57,7 +62,7 @@ const recordWriters = 4
 
 func newRecorder(store CampaignStore, log *slog.Logger, slots int) *recorder {
 	return &recorder{store: store, log: log, slots: make(chan struct{}, slots), writers: recordWriters,
-		wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+		minGroup: max(1, slots/4), wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 }
 
 // errRecorderStopped is returned after the recorder stopped.
@@ -186,6 +191,9 @@ func (r *recorder) writer(ctx context.Context) {
 		for {
 			err := r.write(ctx, g)
 			if err == nil {
+				r.mu.Lock()
+				r.writing--
+				r.mu.Unlock()
 				if failing {
 					r.log.Info("delivery results are written again")
 				}
@@ -214,7 +222,11 @@ func (r *recorder) take() *resultGroup {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	g := r.open
+	if g == nil || (r.writing > 0 && len(g.outs) < r.minGroup) {
+		return nil
+	}
 	r.open = nil
+	r.writing++
 	return g
 }
 

@@ -24,6 +24,7 @@ import (
 	"newsletter/app/inbound"
 	appmail "newsletter/app/mail"
 	"newsletter/app/store"
+	"newsletter/internal/testenv"
 	"newsletter/jobs"
 	"newsletter/templates"
 )
@@ -106,7 +107,7 @@ func (c *capture) sent() []*appmail.Message {
 // requests; tasks run in the test's goroutine, from the outbox.
 type inbox struct {
 	st       *store.Store
-	svc      *app.Service
+	svc      *testenv.UseCases
 	links    *app.Links
 	tr       *capture
 	keys     *keyServer
@@ -130,8 +131,8 @@ func newInbox(t *testing.T) *inbox {
 		t.Fatal(err)
 	}
 	op := app.Operator{Name: "Shop LLC", Email: "privacy@shop.example", Address: "1 Main St", Country: "RU", SMTPCountry: "RU"}
-	svc := &app.Service{Store: st, Signer: signer, Links: links, Calendar: cal, Operator: op,
-		ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour}
+	svc := testenv.Wire(&app.Service{Core: &app.Core{Store: st, Signer: signer, Links: links, Calendar: cal, Operator: op},
+		ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour})
 	if err := (&app.Admins{Store: st}).EnsurePolicy(ctx, "v1", "en", "ru"); err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +142,13 @@ func newInbox(t *testing.T) *inbox {
 	}
 	in := &inbox{st: st, svc: svc, links: links, tr: &capture{}, keys: &keyServer{records: map[string]string{}}}
 	tx := &jobs.Transactional{Store: st, Render: render, Transport: in.tr, Links: links, From: shopFrom, Operator: op,
-		PendingTTL: svc.PendingTTL, Log: quietLog()}
+		PendingTTL: svc.Service.PendingTTL, Log: quietLog()}
 	proc := jobs.InboundProcessor{Requests: svc, Mail: tx, Sent: st, TrustedAuthservID: trustedServer,
 		LookupTXT: in.keys.LookupTXT, OwnAddresses: []string{shopFrom, op.Email}, ReplyTo: op.Email, Log: quietLog()}
 	in.handlers = map[string]jobs.Handler{}
 	for _, h := range []jobs.Handler{proc, jobs.EraseHandler{Eraser: svc}, jobs.ExtensionNoticeMail{Transactional: tx, Notices: svc},
 		jobs.DeadlineAlertMail{Transactional: tx, Requests: st, Admins: st},
-		jobs.RequestAnswerMail{Transactional: tx, Answers: answerSource{svc, st}}} {
+		jobs.RequestAnswerMail{Transactional: tx, Answers: svc}} {
 		in.handlers[h.Type()] = h
 	}
 	return in

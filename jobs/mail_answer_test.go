@@ -6,19 +6,7 @@ import (
 	"testing"
 
 	"newsletter/app"
-	"newsletter/app/store"
 )
-
-// answerSource gives the answer mail the use case's answers and the
-// store's raw inbound messages.
-type answerSource struct {
-	*app.Service
-	st *store.Store
-}
-
-func (a answerSource) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
-	return a.st.InboundRaw(ctx, id)
-}
 
 // TestRequestAnswer: a staff member's free-text answer to a request is
 // mailed once to the address on file, in the person's language, with the

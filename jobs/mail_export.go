@@ -19,18 +19,10 @@ func (ExportMail) Type() string { return app.OutboxExportMail }
 
 // ProcessTask implements Handler.
 func (h ExportMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
-	var p app.SubscriberRef
-	if err := decode(task, &p); err != nil {
-		return err
-	}
-	sub, err := h.Store.Subscriber(ctx, p.SubscriberID)
-	if err != nil {
-		return err
-	}
-	if sub.Status == app.StatusErased || sub.Email == "" {
-		return nil
-	}
-	if ok, err := h.mayMail(ctx, sub.ID, sub.Email, nil); err != nil || !ok {
+	sub, err := h.recipient(ctx, task, func(sub *app.Subscriber) bool {
+		return sub.Status != app.StatusErased && sub.Email != ""
+	})
+	if sub == nil {
 		return err
 	}
 	taskID, _ := asynq.GetTaskID(ctx)

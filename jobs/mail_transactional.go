@@ -173,6 +173,27 @@ func (h ConfirmationMail) ProcessTask(ctx context.Context, task *asynq.Task) err
 	return h.send(ctx, fmt.Sprintf("confirmation:%d", c.ID), tmpl, c.Locale, c.Email, c.Name, c.SubscriberID, data, nil)
 }
 
+// recipient decodes a task's SubscriberRef and reads its subscriber. It
+// returns nil, with a nil error when there is nothing to send, when
+// wanted refuses the subscriber or the gate refuses their address.
+func (t *Transactional) recipient(ctx context.Context, task *asynq.Task, wanted func(*app.Subscriber) bool) (*app.Subscriber, error) {
+	var p app.SubscriberRef
+	if err := decode(task, &p); err != nil {
+		return nil, err
+	}
+	sub, err := t.Store.Subscriber(ctx, p.SubscriberID)
+	if err != nil {
+		return nil, err
+	}
+	if !wanted(sub) {
+		return nil, nil
+	}
+	if ok, err := t.mayMail(ctx, sub.ID, sub.Email, nil); err != nil || !ok {
+		return nil, err
+	}
+	return sub, nil
+}
+
 // PreferencesMail sends a link to the preference centre.
 type PreferencesMail struct{ *Transactional }
 
@@ -181,18 +202,10 @@ func (PreferencesMail) Type() string { return app.OutboxPreferences }
 
 // ProcessTask implements Handler.
 func (h PreferencesMail) ProcessTask(ctx context.Context, task *asynq.Task) error {
-	var p app.SubscriberRef
-	if err := decode(task, &p); err != nil {
-		return err
-	}
-	sub, err := h.Store.Subscriber(ctx, p.SubscriberID)
-	if err != nil {
-		return err
-	}
-	if sub.Status != app.StatusActive && sub.Status != app.StatusBlocked {
-		return nil
-	}
-	if ok, err := h.mayMail(ctx, sub.ID, sub.Email, nil); err != nil || !ok {
+	sub, err := h.recipient(ctx, task, func(sub *app.Subscriber) bool {
+		return sub.Status == app.StatusActive || sub.Status == app.StatusBlocked
+	})
+	if sub == nil {
 		return err
 	}
 	taskID, _ := asynq.GetTaskID(ctx)

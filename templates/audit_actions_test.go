@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"newsletter/i18n"
 )
 
 // auditActions walks the product's Go sources (tests left out) and returns
@@ -105,7 +107,7 @@ func TestEveryAuditActionHasALabel(t *testing.T) {
 	}
 	for _, a := range actions {
 		key := AuditActionKey(a)
-		e, ok := catalog[key]
+		e, ok := i18n.Lookup(key)
 		if !ok {
 			t.Errorf("audit action %q has no label %q", a, key)
 			continue

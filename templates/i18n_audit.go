@@ -1,12 +1,14 @@
 package templates
 
+import "newsletter/i18n"
+
 // AuditActionKey is the catalog key of an audit log action's label.
 func AuditActionKey(action string) string { return "audit.action." + action }
 
 // AuditAction says an audit log action in words in locale; an action
 // without a label stays as stored.
 func AuditAction(locale, action string) string {
-	if _, ok := catalog[AuditActionKey(action)]; !ok {
+	if _, ok := i18n.Lookup(AuditActionKey(action)); !ok {
 		return action
 	}
 	return T(locale, AuditActionKey(action))
@@ -89,11 +91,4 @@ var auditCatalog = map[string][2]string{
 	"audit.action.webhook_secret_rotated":        {"Webhook secret replaced", "Секрет вебхука заменён"},
 }
 
-func init() {
-	for k, v := range auditCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(auditCatalog) }

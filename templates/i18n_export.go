@@ -1,5 +1,7 @@
 package templates
 
+import "newsletter/i18n"
+
 // The texts of the printable export of a person's data, merged into the
 // catalog.
 var exportCatalog = map[string][2]string{
@@ -62,11 +64,4 @@ var exportCatalog = map[string][2]string{
 	"mail.export.validity":           {"The link works for %s, and only while this address stays on file. Do not forward this message: the link opens your personal data.", "Ссылка действует %s и только пока этот адрес указан в подписке. Не пересылайте это письмо: по ссылке открываются ваши персональные данные."},
 }
 
-func init() {
-	for k, v := range exportCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(exportCatalog) }

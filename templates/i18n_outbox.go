@@ -1,5 +1,7 @@
 package templates
 
+import "newsletter/i18n"
+
 // outboxCatalog holds the texts of the console's outbox search and pages:
 // key -> {English, Russian}.
 var outboxCatalog = map[string][2]string{
@@ -10,11 +12,4 @@ var outboxCatalog = map[string][2]string{
 	"admin.prev":                      {"Previous page", "Предыдущая страница"},
 }
 
-func init() {
-	for k, v := range outboxCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(outboxCatalog) }

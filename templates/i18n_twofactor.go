@@ -1,5 +1,7 @@
 package templates
 
+import "newsletter/i18n"
+
 // The texts of two-factor sign-in and single sign-on, merged into the
 // catalog.
 var twoFactorCatalog = map[string][2]string{
@@ -52,11 +54,4 @@ var twoFactorCatalog = map[string][2]string{
 	"admin.sso.unavailable":          {"%s cannot be reached right now. Sign in with your password, or try again later.", "Поставщик удостоверений %s сейчас недоступен. Войдите по паролю или попробуйте позже."},
 }
 
-func init() {
-	for k, v := range twoFactorCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(twoFactorCatalog) }

@@ -1,7 +1,7 @@
 package templates
 
 // webhookCatalog holds the texts of the console's event webhooks page:
-// key -> {English, Russian}. T looks here for a key catalog lacks.
+// key -> {English, Russian}.
 var webhookCatalog = map[string][2]string{
 	"admin.nav.webhooks":                        {"Webhooks", "Вебхуки"},
 	"admin.webhooks.lead":                       {"Events are posted to these HTTPS addresses: ids and facts, never personal data. Each request is signed as the Standard Webhooks specification says; a delivery that fails is retried for about a day.", "На эти HTTPS-адреса отправляются события: только идентификаторы и факты, без персональных данных. Каждый запрос подписан по спецификации Standard Webhooks; если доставить событие не удалось, попытки повторяются около суток."},

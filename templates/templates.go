@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"newsletter/app"
+	"newsletter/i18n"
 	"path"
 	"reflect"
 	"slices"
@@ -141,18 +142,19 @@ func (r *Renderer) Mail(name, locale string, data any) (subject, html, text stri
 	return subject, html, text, nil
 }
 
+// The pages' and mail's texts (i18n*.go here) go into the product's one
+// catalog, package i18n, with the validation messages of app.
+func init() {
+	i18n.Add(catalog)
+	i18n.Add(webhookCatalog)
+}
+
 // T returns the text of key in locale, formatted with args.
 func T(locale, key string, args ...any) string {
-	e, ok := catalog[key]
-	if !ok {
-		if e, ok = webhookCatalog[key]; !ok {
-			return key
-		}
+	if _, ok := i18n.Lookup(key); !ok {
+		return key
 	}
-	s := e[0]
-	if normLocale(locale) == "ru" && e[1] != "" {
-		s = e[1]
-	}
+	s := i18n.Text(normLocale(locale), key)
 	if len(args) > 0 {
 		return fmt.Sprintf(s, deref(args)...)
 	}

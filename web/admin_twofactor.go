@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"html/template"
@@ -114,23 +115,12 @@ func (s *Server) adminVerifyCode(c *fiber.Ctx) error {
 		d.Error, d.CSRF = msg, s.loginToken(c)
 		return s.adminPage(c, status, "admin_login_code", "login", templates.T(loc, "admin.twofactor.code.title"), d)
 	}
-	if !s.checkLoginCSRF(c) {
-		return again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
-	}
-	if ok, err := s.allowLogin(c); err != nil || !ok {
-		return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.ratelimited"))
-	}
-	res, err := s.deps.TwoFactor.VerifySecondFactor(c.UserContext(), c.Cookies(s.pendingCookieName()),
-		c.Get(fiber.HeaderUserAgent), c.FormValue("code"))
-	if app.ErrorCode(err) == app.EUNAUTHORIZED {
-		return s.pendingExpired(c)
-	}
-	if err != nil {
-		status, msg, err := s.codeError(c, err)
-		if err != nil {
-			return err
-		}
-		return again(status, msg)
+	var res *app.LoginResult
+	if done, err := s.pendingStep(c, again, func(ctx context.Context, rawID, userAgent, code string) (err error) {
+		res, err = s.deps.TwoFactor.VerifySecondFactor(ctx, rawID, userAgent, code)
+		return err
+	}); !done {
+		return err
 	}
 	if err := s.signedIn(c, res, loc); err != nil {
 		return err
@@ -168,29 +158,50 @@ func (s *Server) adminPendingEnrol(c *fiber.Ctx) error {
 		d.Enrol, d.Error, d.CSRF = e, msg, s.loginToken(c)
 		return s.renderTwoFactor(c, status, "login", d)
 	}
-	if !s.checkLoginCSRF(c) {
-		return again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
-	}
-	if ok, err := s.allowLogin(c); err != nil || !ok {
-		return again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.ratelimited"))
-	}
-	res, enrolled, err := s.deps.TwoFactor.ConfirmPendingEnrolment(c.UserContext(), c.Cookies(s.pendingCookieName()),
-		c.Get(fiber.HeaderUserAgent), c.FormValue("code"))
-	if app.ErrorCode(err) == app.EUNAUTHORIZED {
-		return s.pendingExpired(c)
-	}
-	if err != nil {
-		status, msg, err := s.codeError(c, err)
-		if err != nil {
-			return err
-		}
-		return again(status, msg)
+	var (
+		res      *app.LoginResult
+		enrolled *app.Enrolled
+	)
+	if done, err := s.pendingStep(c, again, func(ctx context.Context, rawID, userAgent, code string) (err error) {
+		res, enrolled, err = s.deps.TwoFactor.ConfirmPendingEnrolment(ctx, rawID, userAgent, code)
+		return err
+	}); !done {
+		return err
 	}
 	if err := s.signedIn(c, res, loc); err != nil {
 		return err
 	}
 	d.Codes = enrolled.RecoveryCodes
 	return s.renderTwoFactor(c, fiber.StatusOK, "login", d)
+}
+
+// pendingStep runs the code form's step of a sign-in waiting for its
+// second factor: it checks the form's CSRF token and the sign-in limit,
+// then calls step with the pending sign-in's cookie, the user agent and the
+// code. It reports done when step succeeded; otherwise err is the answer
+// already given: the form again (through again) with the reason, or the
+// page of an expired sign-in.
+func (s *Server) pendingStep(c *fiber.Ctx, again func(status int, msg string) error,
+	step func(ctx context.Context, rawID, userAgent, code string) error) (done bool, err error) {
+	loc := adminLocale(c)
+	if !s.checkLoginCSRF(c) {
+		return false, again(fiber.StatusForbidden, templates.T(loc, "admin.login.expired"))
+	}
+	if ok, err := s.allowLogin(c); err != nil || !ok {
+		return false, again(fiber.StatusTooManyRequests, templates.T(loc, "admin.login.ratelimited"))
+	}
+	err = step(c.UserContext(), c.Cookies(s.pendingCookieName()), c.Get(fiber.HeaderUserAgent), c.FormValue("code"))
+	if app.ErrorCode(err) == app.EUNAUTHORIZED {
+		return false, s.pendingExpired(c)
+	}
+	if err != nil {
+		status, msg, err := s.codeError(c, err)
+		if err != nil {
+			return false, err
+		}
+		return false, again(status, msg)
+	}
+	return true, nil
 }
 
 // allowLogin counts a sign-in form's post against the client address's
@@ -261,11 +272,7 @@ func (s *Server) adminDisableTwoFactor(c *fiber.Ctx) error {
 
 // adminResetTwoFactor turns another admin's two-factor off (owners).
 func (s *Server) adminResetTwoFactor(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.TwoFactor.ResetTwoFactor(c.UserContext(), currentAdmin(c), id); err != nil {
+	if _, err := actOnID(c, s.deps.TwoFactor.ResetTwoFactor); err != nil {
 		return err
 	}
 	return redirectOK(c, "/admin/users", "admin.ok.twofactor_reset")

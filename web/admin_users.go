@@ -230,11 +230,7 @@ func (s *Server) adminCreateToken(c *fiber.Ctx) error {
 
 // adminRevokeToken deletes an API token.
 func (s *Server) adminRevokeToken(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.Auth.RevokeToken(c.UserContext(), currentAdmin(c), id); err != nil {
+	if _, err := actOnID(c, s.deps.Auth.RevokeToken); err != nil {
 		return err
 	}
 	return redirectOK(c, "/admin/tokens", "admin.ok.revoked")

@@ -8,6 +8,7 @@ import (
 
 	"newsletter/app"
 	"newsletter/app/store"
+	"newsletter/internal/testenv"
 )
 
 // feedbackAPI is the API over the embedded database with campaigns and
@@ -15,7 +16,7 @@ import (
 type feedbackAPI struct {
 	*apiServer
 	st  *store.Store
-	svc *app.Service
+	svc *testenv.UseCases
 	uc  *app.Campaigns
 }
 

@@ -12,12 +12,13 @@ import (
 
 	"newsletter/app"
 	"newsletter/app/store"
+	"newsletter/internal/testenv"
 )
 
 type privacyAPI struct {
 	*apiServer
 	st  *store.Store
-	svc *app.Service
+	svc *testenv.UseCases
 }
 
 func newPrivacyAPI(t *testing.T) *privacyAPI {

@@ -32,11 +32,7 @@ func (s *Server) apiWebhooks(c *fiber.Ctx) error {
 
 // apiDeleteWebhook deletes an endpoint (204).
 func (s *Server) apiDeleteWebhook(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.EventHooks.Delete(c.UserContext(), currentAdmin(c), id); err != nil {
+	if _, err := actOnID(c, s.deps.EventHooks.Delete); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -66,11 +62,8 @@ func (s *Server) apiWebhookDeliveries(c *fiber.Ctx) error {
 
 // apiReplayWebhook sends a delivery again (202).
 func (s *Server) apiReplayWebhook(c *fiber.Ctx) error {
-	id, err := paramID(c)
+	id, err := actOnID(c, s.deps.EventHooks.Replay)
 	if err != nil {
-		return err
-	}
-	if err := s.deps.EventHooks.Replay(c.UserContext(), currentAdmin(c), id); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"replayed": id})
@@ -183,11 +176,7 @@ func (s *Server) adminRotateWebhook(c *fiber.Ctx) error {
 
 // adminDeleteWebhook deletes an endpoint.
 func (s *Server) adminDeleteWebhook(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.EventHooks.Delete(c.UserContext(), currentAdmin(c), id); err != nil {
+	if _, err := actOnID(c, s.deps.EventHooks.Delete); err != nil {
 		return err
 	}
 	return redirectOK(c, "/admin/webhooks", "admin.ok.webhook.deleted")
@@ -195,11 +184,7 @@ func (s *Server) adminDeleteWebhook(c *fiber.Ctx) error {
 
 // adminReplayWebhook sends a delivery again.
 func (s *Server) adminReplayWebhook(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.deps.EventHooks.Replay(c.UserContext(), currentAdmin(c), id); err != nil {
+	if _, err := actOnID(c, s.deps.EventHooks.Replay); err != nil {
 		return err
 	}
 	return redirectOK(c, "/admin/webhooks", "admin.ok.webhook.replayed")

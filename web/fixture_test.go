@@ -29,7 +29,7 @@ import (
 type fixture struct {
 	srv   *web.Server
 	store *store.Store
-	svc   *app.Service
+	svc   *testenv.UseCases
 }
 
 // setup is what a fixture's server is built from: its Deps and Options,
@@ -38,7 +38,7 @@ type setup struct {
 	web.Deps
 	web.Options
 	store  *store.Store
-	svc    *app.Service
+	svc    *testenv.UseCases
 	admins *app.Admins
 	signer *app.Signer
 }
@@ -64,8 +64,8 @@ func newFixtureOn(t *testing.T, dialect store.Dialect, plug ...func(*setup)) *fi
 	cal, _ := app.NewCalendar(time.UTC, nil)
 	base, _ := url.Parse("https://news.example.com")
 	op := app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"}
-	svc := &app.Service{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal,
-		Operator: op, ConfirmTTL: time.Hour, PendingTTL: 24 * time.Hour}
+	svc := testenv.Wire(&app.Service{Core: &app.Core{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal, Operator: op},
+		ConfirmTTL: time.Hour, PendingTTL: 24 * time.Hour})
 	admins := &app.Admins{Store: st}
 	if err := admins.EnsurePolicy(ctx, "v1", "# Policy\n\nText of {{operator_name}}.", "# Политика\n\nТекст {{operator_name}}."); err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func formPost(path string, v url.Values) *http.Request {
 // of each role.
 type apiParts struct {
 	st     *store.Store
-	svc    *app.Service
+	svc    *testenv.UseCases
 	admins *app.Admins
 	tokens map[app.Role]string
 }
@@ -177,7 +177,7 @@ func newAPIPartsOn(t *testing.T, dsn, path string) *apiParts {
 	must(t, err)
 	cal, _ := app.NewCalendar(time.UTC, nil)
 	p := &apiParts{st: st, admins: &app.Admins{Store: st}, tokens: map[app.Role]string{},
-		svc: &app.Service{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}}
+		svc: testenv.Wire(&app.Service{Core: &app.Core{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}})}
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
 		email := string(r) + "@example.com"
 		_, _, err := p.admins.Create(ctx, email, r)

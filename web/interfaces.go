@@ -101,7 +101,7 @@ type PolicyPublisher interface {
 	PublishPolicy(ctx context.Context, actor *app.Admin, p *app.PolicyVersion) error
 }
 
-// InboundMail stores emailed requests for processing (app.Service).
+// InboundMail stores emailed requests for processing (app.Inbound).
 type InboundMail interface {
 	ReceiveInbound(ctx context.Context, raw []byte, src app.InboundSource) (id int64, created bool, err error)
 }
@@ -113,7 +113,7 @@ type WebhookReader interface {
 }
 
 // FeedbackRecorder records the events of a verified webhook request
-// (app.Service).
+// (app.Feedback).
 type FeedbackRecorder interface {
 	RecordWebhook(ctx context.Context, replayKey string, events []app.FeedbackEvent) (app.FeedbackResult, error)
 }
@@ -238,7 +238,7 @@ type Campaigns interface {
 }
 
 // Blocking suspends and resumes the processing of a person's data
-// (app.Service).
+// (app.Privacy).
 type Blocking interface {
 	Block(ctx context.Context, actor *app.Admin, subscriberID int64, in app.BlockInput) (*app.Subscriber, error)
 	Unblock(ctx context.Context, actor *app.Admin, subscriberID int64, in app.BlockInput) (*app.Subscriber, error)
@@ -246,7 +246,7 @@ type Blocking interface {
 }
 
 // PersonalData exports and erases a person's data at an operator's hand,
-// and lists the destruction records (app.Service).
+// and lists the destruction records (app.Privacy).
 type PersonalData interface {
 	ExportSubscriber(ctx context.Context, subscriberID int64) (*app.Export, error)
 	EraseByOperator(ctx context.Context, actor *app.Admin, ch app.Channel, subscriberID int64, reason string) (*app.ErasureResult, error)
@@ -258,7 +258,8 @@ type PersonalData interface {
 }
 
 // Register is the register of data-subject requests, its review queue, and
-// the emailed mail nothing was done with (app.Service).
+// the emailed mail nothing was done with (app.Register; InboundNotActed:
+// app.Inbound).
 type Register interface {
 	Requests(ctx context.Context, q app.RequestQuery) ([]app.Request, error)
 	Request(ctx context.Context, id int64) (*app.Request, error)
@@ -277,7 +278,7 @@ type Register interface {
 }
 
 // SuppressionList is the list of addresses never mailed, and its lifts
-// (app.Service).
+// (app.Privacy).
 type SuppressionList interface {
 	SuppressionCounts(ctx context.Context) (map[string]int64, error)
 	Suppressions(ctx context.Context, q app.SuppressionQuery) ([]app.Suppression, error)
@@ -287,7 +288,7 @@ type SuppressionList interface {
 	SuppressionLifts(ctx context.Context, beforeID int64, limit int) ([]app.SuppressionLift, error)
 }
 
-// AuditLog reads and writes the operators' audit log (app.Service).
+// AuditLog reads and writes the operators' audit log (app.Privacy).
 type AuditLog interface {
 	Audit(ctx context.Context, q app.AuditQuery) ([]app.AuditEntry, error)
 	RecordAction(ctx context.Context, actor *app.Admin, action, subjectType string, subjectID int64, details string) error
@@ -296,13 +297,13 @@ type AuditLog interface {
 	ActorEmails(ctx context.Context, actors []string) (map[int64]string, error)
 }
 
-// Transfers reports how the cross-border rule applies (app.Service).
+// Transfers reports how the cross-border rule applies (app.Privacy).
 type Transfers interface {
 	CrossBorder(ctx context.Context) (*app.CrossBorderStatus, error)
 }
 
 // Privacy are the privacy officer's operations; the console and the API
-// call the same ones.
+// call the same ones (app.Privacy, app.Register and app.Inbound together).
 type Privacy interface {
 	Blocking
 	PersonalData

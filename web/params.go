@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,6 +27,16 @@ func paramID(c *fiber.Ctx) (int64, error) {
 		return 0, app.Errorf(app.EINVALID, "invalid id")
 	}
 	return id, nil
+}
+
+// actOnID calls act for the signed-in admin on the id of the path and
+// returns the id.
+func actOnID(c *fiber.Ctx, act func(ctx context.Context, actor *app.Admin, id int64) error) (int64, error) {
+	id, err := paramID(c)
+	if err != nil {
+		return 0, err
+	}
+	return id, act(c.UserContext(), currentAdmin(c), id)
 }
 
 // idAndBody reads the id of the path and the JSON body into v

@@ -40,20 +40,12 @@ func (s *Store) CreateAdmin(ctx context.Context, a *app.Admin) error {
 
 // Admin returns the admin with id.
 func (s *Store) Admin(ctx context.Context, id int64) (*app.Admin, error) {
-	var r adminRow
-	if err := s.with(ctx).Take(&r, id).Error; err != nil {
-		return nil, notFound(err, "admin")
-	}
-	return r.admin(), nil
+	return takeOne(s.with(ctx), "admin", (*adminRow).admin, id)
 }
 
 // AdminByEmail returns the admin with that email.
 func (s *Store) AdminByEmail(ctx context.Context, email string) (*app.Admin, error) {
-	var r adminRow
-	if err := s.with(ctx).Where("email = ?", email).Take(&r).Error; err != nil {
-		return nil, notFound(err, "admin")
-	}
-	return r.admin(), nil
+	return takeOne(s.with(ctx).Where("email = ?", email), "admin", (*adminRow).admin)
 }
 
 // CountAdmins returns how many admins exist.

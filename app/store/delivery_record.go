@@ -32,7 +32,10 @@ const sentShards = 64
 // touched, so commits of other results need not wait for this one's
 // (each row a commit changes stays locked until it reaches the disk).
 // Senders wait for that commit before their next message, so its latency
-// is sending time.
+// is sending time. The ids are joined through unnest so that each row is
+// found by its primary key: "id = ANY($1)" in a cached (generic) plan
+// scanned the whole of deliveries_open_idx, whose first column is the
+// campaign, once per commit.
 func (s *Store) recordSentPostgres(ctx context.Context, outs []app.DeliveryOutcome) error {
 	var ids strings.Builder
 	ids.WriteByte('{')
@@ -47,10 +50,11 @@ func (s *Store) recordSentPostgres(ctx context.Context, outs []app.DeliveryOutco
 	// Campaigns in id order: two commits that picked the same shard lock
 	// their rows in the same order.
 	err := s.with(ctx).Exec(`WITH sent AS (
-			UPDATE deliveries SET status = 'sent', sent_at = ?, claim_id = NULL, attempts = attempts + 1,
+			UPDATE deliveries d SET status = 'sent', sent_at = ?, claim_id = NULL, attempts = d.attempts + 1,
 				next_attempt_at = NULL, smtp_code = 0, error = ''
-			WHERE id = ANY(CAST(? AS bigint[])) AND status = 'sending'
-			RETURNING campaign_id
+			FROM unnest(CAST(? AS bigint[])) AS u(id)
+			WHERE d.id = u.id AND d.status = 'sending'
+			RETURNING d.campaign_id
 		)
 		INSERT INTO campaign_sent_shards AS k (campaign_id, shard, sent, progress_at)
 		SELECT campaign_id, ?, count(*), ? FROM sent GROUP BY campaign_id ORDER BY campaign_id

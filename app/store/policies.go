@@ -29,20 +29,12 @@ func (r *policyRow) policy() *app.PolicyVersion {
 
 // CurrentPolicy returns the latest published policy version.
 func (s *Store) CurrentPolicy(ctx context.Context) (*app.PolicyVersion, error) {
-	var r policyRow
-	if err := s.with(ctx).Order("id DESC").Take(&r).Error; err != nil {
-		return nil, notFound(err, "policy")
-	}
-	return r.policy(), nil
+	return takeOne(s.with(ctx).Order("id DESC"), "policy", (*policyRow).policy)
 }
 
 // Policy returns the policy with that version name.
 func (s *Store) Policy(ctx context.Context, version string) (*app.PolicyVersion, error) {
-	var r policyRow
-	if err := s.with(ctx).Where("version = ?", version).Take(&r).Error; err != nil {
-		return nil, notFound(err, "policy version")
-	}
-	return r.policy(), nil
+	return takeOne(s.with(ctx).Where("version = ?", version), "policy version", (*policyRow).policy)
 }
 
 // ListPolicies returns every published version, newest first.

@@ -188,6 +188,16 @@ func notFound(err error, what string) error {
 	return err
 }
 
+// takeOne reads the one row q selects (conds as gorm's Take takes them)
+// and converts it with conv; no row is app.ENOTFOUND naming what.
+func takeOne[R, T any](q *gorm.DB, what string, conv func(*R) *T, conds ...any) (*T, error) {
+	var r R
+	if err := q.Take(&r, conds...).Error; err != nil {
+		return nil, notFound(err, what)
+	}
+	return conv(&r), nil
+}
+
 // errInvalidText is PostgreSQL's refusal of a text parameter it cannot
 // store: a NUL byte or invalid UTF-8 (SQLSTATE 22021). It comes from the
 // client's input, so it is the client's error, not the database's.

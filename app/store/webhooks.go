@@ -219,18 +219,8 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret string
 // WebhookDeliveries implements app.WebhookStore.
 func (s *Store) WebhookDeliveries(ctx context.Context, endpointID int64, limit int) ([]app.WebhookDelivery, error) {
 	var rows []struct {
-		ID              int64
-		EventID         int64
-		EndpointID      int64
-		Status          string
-		Attempts        int
-		ResponseCode    *int
-		ResponseExcerpt string
-		LastError       string
-		LastAttemptAt   *time.Time
-		DeliveredAt     *time.Time
-		CreatedAt       time.Time
-		Type            string
+		Row  webhookDeliveryRow `gorm:"embedded"`
+		Type string             // of the event
 	}
 	q := s.with(ctx).Table("webhook_deliveries d").Select("d.id, d.event_id, d.endpoint_id, d.status, d.attempts, d.response_code, d.response_excerpt, " +
 		"d.last_error, d.last_attempt_at, d.delivered_at, d.created_at, e.type").
@@ -242,8 +232,9 @@ func (s *Store) WebhookDeliveries(ctx context.Context, endpointID int64, limit i
 		return nil, fmt.Errorf("list webhook deliveries: %w", err)
 	}
 	out := make([]app.WebhookDelivery, len(rows))
-	for i, r := range rows {
-		out[i] = app.WebhookDelivery{ID: r.ID, EventID: r.EventID, EndpointID: r.EndpointID, EventType: app.EventType(r.Type),
+	for i, row := range rows {
+		r := row.Row
+		out[i] = app.WebhookDelivery{ID: r.ID, EventID: r.EventID, EndpointID: r.EndpointID, EventType: app.EventType(row.Type),
 			Status: r.Status, Attempts: r.Attempts, ResponseCode: r.ResponseCode, ResponseExcerpt: r.ResponseExcerpt,
 			LastError: r.LastError, LastAttemptAt: r.LastAttemptAt, DeliveredAt: r.DeliveredAt, CreatedAt: r.CreatedAt}
 	}

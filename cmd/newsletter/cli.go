@@ -10,6 +10,7 @@ import (
 
 	"newsletter/app"
 	"newsletter/app/config"
+	"newsletter/app/store"
 )
 
 // Exit codes.
@@ -101,21 +102,33 @@ func fieldsText(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-func migrate(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+// openMigrated opens the database of a command (creating the data folder
+// in the embedded mode) and migrates it; it returns how many migrations it
+// applied. The caller closes the store.
+func openMigrated(ctx context.Context, cfg *config.Config) (*store.Store, int, error) {
 	if cfg.Embedded() {
 		if err := ensureDataDir(cfg); err != nil {
-			return err
+			return nil, 0, err
 		}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	defer st.Close()
 	n, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, 0, err
+	}
+	return st, n, nil
+}
+
+func migrate(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	st, n, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer st.Close()
 	v, err := st.SchemaVersion(ctx)
 	if err != nil {
 		return err
@@ -140,19 +153,11 @@ func adminCmd(ctx context.Context, cfg *config.Config, args []string, stdout io.
 	if *email == "" {
 		return usageError{fmt.Sprintf("admin %s: --email is required", sub)}
 	}
-	if cfg.Embedded() {
-		if err := ensureDataDir(cfg); err != nil {
-			return err
-		}
-	}
-	st, err := openStore(ctx, cfg)
+	st, _, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	admins := &app.Admins{Store: st}
 	switch sub {
 	case "create":

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,25 @@ func writeFile(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// importPeople imports n people, <prefix>1@example.com on, with the
+// advertising consent, and returns their addresses; it fails the test
+// unless all of them are imported.
+func importPeople(t *testing.T, env map[string]string, prefix string, n int) []string {
+	t.Helper()
+	var csv strings.Builder
+	csv.WriteString("name,email,consent_at,consent_source,marketing\n")
+	emails := make([]string, n)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("%s%d@example.com", prefix, i+1)
+		fmt.Fprintf(&csv, "Person %c%c,%s,2025-03-01,test import,yes\n", 'A'+i%26, 'a'+i/26%26, emails[i])
+	}
+	if code, out, errOut := runCmd(t, env, "import", writeFile(t, "people.csv", csv.String())); code != 0 ||
+		!strings.Contains(out, fmt.Sprintf("imported:            %d", n)) {
+		t.Fatalf("import: %d\n%s%.2000s", code, out, errOut)
+	}
+	return emails
 }
 
 // TestImportCommand runs `newsletter import` as a process against the

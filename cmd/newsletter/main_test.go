@@ -53,12 +53,21 @@ type proc struct {
 func start(t *testing.T, env map[string]string, args ...string) *proc {
 	t.Helper()
 	port := testenv.FreePort(t)
-	p := &proc{base: fmt.Sprintf("http://127.0.0.1:%d", port), done: make(chan error, 1)}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	p := launch(t, append([]string{"NEWSLETTER_ADDR=127.0.0.1:" + fmt.Sprint(port), "NEWSLETTER_BASE_URL=" + base}, envList(env)...), args...)
+	p.base = base
+	p.waitHealthy(t)
+	return p
+}
+
+// launch runs the binary with args and env added to the test's
+// environment; the process is killed when the test ends, and its output
+// logged when the test failed.
+func launch(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, args...)
-	p.cmd.Env = append(os.Environ(), "NEWSLETTER_ADDR=127.0.0.1:"+fmt.Sprint(port), "NEWSLETTER_BASE_URL="+p.base)
-	for k, v := range env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
-	}
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = &lockedWriter{&p.mu, &p.stdout}
 	p.cmd.Stderr = &lockedWriter{&p.mu, &p.stderr}
 	if err := p.cmd.Start(); err != nil {
@@ -71,11 +80,19 @@ func start(t *testing.T, env map[string]string, args ...string) *proc {
 			<-p.done
 		}
 		if t.Failed() {
-			t.Logf("stdout:\n%s\nstderr:\n%s", p.out(), p.errOut())
+			t.Logf("%s (pid %d) stdout:\n%s\nstderr:\n%s", strings.Join(args, " "), p.cmd.Process.Pid, p.out(), p.errOut())
 		}
 	})
-	p.waitHealthy(t)
 	return p
+}
+
+// envList is env as KEY=value entries.
+func envList(env map[string]string) []string {
+	var out []string
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 type lockedWriter struct {

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,27 +19,7 @@ import (
 // until it says it processes the queues.
 func startWorker(t *testing.T, env map[string]string) *proc {
 	t.Helper()
-	p := &proc{done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, "worker")
-	p.cmd.Env = os.Environ()
-	for k, v := range env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
-	}
-	p.cmd.Stdout = &lockedWriter{&p.mu, &p.stdout}
-	p.cmd.Stderr = &lockedWriter{&p.mu, &p.stderr}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("worker %d stdout:\n%s\nstderr:\n%s", p.cmd.Process.Pid, p.out(), p.errOut())
-		}
-	})
+	p := launch(t, envList(env), "worker")
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(p.out(), "processing queues") {
 		select {
@@ -136,16 +114,8 @@ func TestSeveralMachines(t *testing.T) {
 	}
 	defer db.Close()
 
-	var csv strings.Builder
-	csv.WriteString("name,email,consent_at,consent_source,marketing\n")
-	for i := 1; i <= people; i++ {
-		fmt.Fprintf(&csv, "Person %c%c,m%d@example.com,2025-03-01,multinode test,yes\n", 'A'+i%26, 'a'+i/26%26, i)
-	}
-	if code, out, errOut := runCmd(t, env, "import", writeFile(t, "people.csv", csv.String())); code != 0 ||
-		!strings.Contains(out, fmt.Sprintf("imported:            %d", people)) {
-		t.Fatalf("import: %d\n%s%.2000s", code, out, errOut)
-	}
-	auth := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
+	importPeople(t, env, "m", people)
+	auth := marketerAuth(t, env)
 	ids := map[string]int64{}
 	rows, err := db.QueryContext(ctx, `SELECT id, email FROM subscribers`)
 	if err != nil {

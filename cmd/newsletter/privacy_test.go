@@ -25,6 +25,12 @@ func adminToken(t *testing.T, env map[string]string, email, role string) string 
 	return strings.TrimSpace(token)
 }
 
+// marketerAuth is the Authorization header of a new marketer's API token.
+func marketerAuth(t *testing.T, env map[string]string) []string {
+	t.Helper()
+	return []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
+}
+
 // TestPrivacyOperationsEndToEnd runs the product (PostgreSQL, Redis) and
 // drives the privacy officer's API: an imported person is found, blocked,
 // erased; the register, the destruction records (CSV) and the audit log
@@ -32,7 +38,7 @@ func adminToken(t *testing.T, env map[string]string, email, role string) string 
 func TestPrivacyOperationsEndToEnd(t *testing.T) {
 	env := productionEnv(t)
 	officer := []string{"Authorization", "Bearer " + adminToken(t, env, "officer@example.com", "privacy_officer")}
-	marketer := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
+	marketer := marketerAuth(t, env)
 	file := writeFile(t, "people.csv", "name,email,phone,consent_at,consent_source\nMaria Ivanova,maria@example.com,+7 912 555-44-33,2025-05-01,shop\n")
 	if code, out, errOut := runCmd(t, env, "import", file); code != 0 || !strings.Contains(out, "imported:            1") {
 		t.Fatalf("import: %d %s %s", code, out, errOut)

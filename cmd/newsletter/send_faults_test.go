@@ -53,24 +53,6 @@ func withEnv(env map[string]string, kv ...string) map[string]string {
 	return out
 }
 
-// importPeople imports n people p<i>@example.com with the advertising
-// consent and returns their addresses.
-func importPeople(t *testing.T, env map[string]string, n int) []string {
-	t.Helper()
-	var csv strings.Builder
-	csv.WriteString("name,email,consent_at,consent_source,marketing\n")
-	emails := make([]string, n)
-	for i := range emails {
-		emails[i] = fmt.Sprintf("p%d@example.com", i+1)
-		fmt.Fprintf(&csv, "Person %c%c,%s,2025-03-01,fault test,yes\n", 'A'+i%26, 'a'+i/26%26, emails[i])
-	}
-	if code, out, errOut := runCmd(t, env, "import", writeFile(t, "people.csv", csv.String())); code != 0 ||
-		!strings.Contains(out, fmt.Sprintf("imported:            %d", n)) {
-		t.Fatalf("import: %d\n%s%.2000s", code, out, errOut)
-	}
-	return emails
-}
-
 // scheduleCampaign writes a marketing campaign through the API of web and
 // schedules it now; it returns the campaign's API URL.
 func scheduleCampaign(t *testing.T, web *proc, auth []string, subject string) string {
@@ -167,8 +149,8 @@ func TestKilledWorkerResendsAtMostItsSenders(t *testing.T) {
 	)
 	ctx := context.Background()
 	env, sink := sendEnv(t)
-	want := importPeople(t, env, people)
-	auth := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
+	want := importPeople(t, env, "p", people)
+	auth := marketerAuth(t, env)
 	web := start(t, env, "web")
 	dbURL, err := url.Parse(env["DATABASE_URL"])
 	if err != nil {
@@ -316,8 +298,8 @@ func TestQueueLosesItsData(t *testing.T) {
 	// A campaign of two batch tasks on a worker that runs one task at a
 	// time: the first batch is sending (the SMTP server holds its answer),
 	// the second waits in the queue, which loses it.
-	want := importPeople(t, env, people)
-	auth := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
+	want := importPeople(t, env, "p", people)
+	auth := marketerAuth(t, env)
 	sink.Hold()
 	u := scheduleCampaign(t, web, auth, subject)
 	waitLong(t, "the first batch to claim its deliveries", 90*time.Second, func() bool {

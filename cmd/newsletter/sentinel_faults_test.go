@@ -156,15 +156,8 @@ func TestSentinelFailover(t *testing.T) {
 	// halfway through a campaign.
 	group.RestartAsReplica(old)
 	const people = 1500
-	var csv strings.Builder
-	csv.WriteString("name,email,consent_at,consent_source,marketing\n")
-	for i := 1; i <= people; i++ {
-		fmt.Fprintf(&csv, "Person %c%c,m%d@example.com,2025-03-01,sentinel test,yes\n", 'A'+i%26, 'a'+i/26%26, i)
-	}
-	if code, out, errOut := runCmd(t, env, "import", writeFile(t, "people.csv", csv.String())); code != 0 {
-		t.Fatalf("import: %d\n%s%.2000s", code, out, errOut)
-	}
-	auth := []string{"Authorization", "Bearer " + adminToken(t, env, "marketer@example.com", "marketer")}
+	importPeople(t, env, "m", people)
+	auth := marketerAuth(t, env)
 	camp := apiJSON(t, "POST", web.base+"/api/v1/campaigns",
 		`{"name":"Failover","subject":"Failover news","purpose":"marketing","body_html":"<p>News.</p>","body_text":"News."}`, auth, 201)
 	campURL := fmt.Sprintf("%s/api/v1/campaigns/%s", web.base, jsonNumber(camp["id"].(float64)))

@@ -29,6 +29,11 @@ type system struct {
 	signer    *app.Signer
 	links     *app.Links
 	svc       *app.Service
+	privacy   *app.Privacy
+	register  *app.Register
+	inbound   *app.Inbound
+	feedback  *app.Feedback
+	retention *app.Retention
 	admins    *app.Admins
 	pages     *templates.Renderer
 	transport mail.Transport
@@ -91,15 +96,21 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	}
 	s.relay = jobs.NewRelay(s.store, s.queue.Client, log.With("component", "relay"))
 	s.relay.Lease = cfg.OutboxLease
-	s.svc = &app.Service{
+	core := &app.Core{
 		Store: s.store, Signer: s.signer, Links: s.links, Calendar: calendar,
 		Operator: app.Operator{Name: cfg.OperatorName, Email: cfg.OperatorEmail, Address: cfg.OperatorAddress,
 			Country: cfg.OperatorCountry, SMTPCountry: cfg.SMTPCountry},
-		ConfirmTTL: cfg.ConfirmTTL, PendingTTL: cfg.PendingTTL, Wake: s.relay.Wake,
+		Wake: s.relay.Wake,
 	}
 	if files, ok := s.transport.(*mail.FileOutbox); ok {
-		s.svc.MailFiles = files // an erasure deletes the person's mail files
+		core.MailFiles = files // an erasure deletes the person's mail files
 	}
+	s.svc = &app.Service{Core: core, ConfirmTTL: cfg.ConfirmTTL, PendingTTL: cfg.PendingTTL}
+	s.privacy = &app.Privacy{Core: core, Subscriptions: s.svc}
+	s.feedback = &app.Feedback{Core: core}
+	s.register = &app.Register{Core: core, Privacy: s.privacy, Feedback: s.feedback}
+	s.inbound = &app.Inbound{Core: core}
+	s.retention = &app.Retention{Core: core, PendingTTL: cfg.PendingTTL, Register: s.register}
 	s.hooks = &app.Webhooks{Store: s.store, AllowPrivate: cfg.WebhookAllowPrivate, Wake: s.relay.Wake}
 	s.admins = &app.Admins{Store: s.store}
 	en, ru := templates.DefaultPolicy()
@@ -140,21 +151,21 @@ func newTransport(cfg *config.Config, signer *app.Signer, timeout time.Duration,
 func (s *system) handlers() []jobs.Handler {
 	tx := &jobs.Transactional{Store: s.store, Render: s.pages, Transport: s.transport, Links: s.links,
 		From: s.cfg.MailFrom, Operator: s.svc.Operator, PendingTTL: s.cfg.PendingTTL, Metrics: s.metrics,
-		Log: s.log.With("component", "mail"), Gate: s.svc}
+		Log: s.log.With("component", "mail"), Gate: s.privacy}
 	return []jobs.Handler{
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
 		jobs.ExportMail{Transactional: tx},
-		jobs.ExtensionNoticeMail{Transactional: tx, Notices: s.svc},
-		jobs.RequestAnswerMail{Transactional: tx, Answers: answers{s.svc, s.store}},
+		jobs.ExtensionNoticeMail{Transactional: tx, Notices: s.register},
+		jobs.RequestAnswerMail{Transactional: tx, Answers: mailedRequests{s.register, s.inbound}},
 		jobs.DeadlineAlertMail{Transactional: tx, Requests: s.store, Admins: s.store, Location: s.svc.Calendar.Location},
-		jobs.EraseHandler{Eraser: s.svc},
+		jobs.EraseHandler{Eraser: s.privacy},
 		jobs.WebhookHandler{Store: s.store, Sender: webhook.NewSender(webhook.Options{AllowPrivate: s.cfg.WebhookAllowPrivate})},
-		jobs.SweepHandler{Sweeper: s.svc, Log: s.log.With("component", "sweep")},
-		jobs.InboundProcessor{Requests: s.svc, Mail: tx, Sent: s.store, TrustedAuthservID: s.cfg.InboundTrustedAuthservID,
+		jobs.SweepHandler{Sweeper: s.retention, Log: s.log.With("component", "sweep")},
+		jobs.InboundProcessor{Requests: mailedRequests{s.register, s.inbound}, Mail: tx, Sent: s.store, TrustedAuthservID: s.cfg.InboundTrustedAuthservID,
 			OwnAddresses: []string{s.cfg.MailFrom, s.cfg.OperatorEmail}, ReplyTo: s.cfg.OperatorEmail,
 			Log: s.log.With("component", "inbound")},
-		jobs.InboundSweepHandler{Sweeper: s.svc, Log: s.log.With("component", "inbound")},
+		jobs.InboundSweepHandler{Sweeper: s.inbound, Log: s.log.With("component", "inbound")},
 	}
 }
 
@@ -168,7 +179,7 @@ func (s *system) periodic() *jobs.Periodic {
 
 // mailboxPoller reads the mailbox of IMAP_URL for emailed requests.
 func (s *system) mailboxPoller() *jobs.MailboxPoller {
-	return &jobs.MailboxPoller{URL: s.cfg.IMAPURL, Receiver: s.svc, Leases: s.store, Log: s.log.With("component", "mailbox")}
+	return &jobs.MailboxPoller{URL: s.cfg.IMAPURL, Receiver: s.inbound, Leases: s.store, Log: s.log.With("component", "mailbox")}
 }
 
 // webDeps are the parts the web server calls.
@@ -183,10 +194,10 @@ func (s *system) webDeps() web.Deps {
 		Log: s.log, Metrics: s.metrics, Pages: s.pages,
 		Checks:        []web.Check{{Name: "database", Ping: s.store}, {Name: "queue", Ping: s.queue}},
 		Subscriptions: s.svc, Newsletters: &app.Newsletters{Store: s.store}, Preferences: s.svc, Unsubscribes: s.svc, Policies: s.store.Policies(), Keys: s.signer,
-		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.svc,
-		Webhooks: webhookReaders(s.cfg), Feedback: s.svc,
+		Limiter: &jobs.RateLimiter{Redis: s.queue.Redis()}, Inbound: s.inbound,
+		Webhooks: webhookReaders(s.cfg), Feedback: s.feedback,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
-		Directory: s.store, Dashboard: s.store, Privacy: s.svc, EventHooks: s.hooks,
+		Directory: s.store, Dashboard: s.store, Privacy: officer{s.privacy, s.register, s.inbound}, EventHooks: s.hooks,
 		Bulk: &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store,
 			Log: s.log.With("component", "import")},
 	}
@@ -225,15 +236,19 @@ func (s *system) close() {
 	}
 }
 
-// answers gives the answer mail the use case's answer and the store's raw
-// inbound messages.
-type answers struct {
-	*app.Service
-	raw interface {
-		InboundRaw(ctx context.Context, id int64) ([]byte, error)
-	}
+// mailedRequests are the use cases behind requests that arrive by email:
+// the register acts on them and answers them, the inbound mail holds their
+// messages.
+type mailedRequests struct {
+	*app.Register
+	*app.Inbound
 }
 
-func (a answers) InboundRaw(ctx context.Context, id int64) ([]byte, error) {
-	return a.raw.InboundRaw(ctx, id)
+// officer is the privacy officer's operations in the console and the API:
+// a person's data, the request register, and the mail nothing was done
+// with.
+type officer struct {
+	*app.Privacy
+	*app.Register
+	*app.Inbound
 }
