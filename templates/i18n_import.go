@@ -1,5 +1,7 @@
 package templates
 
+import "newsletter/i18n"
+
 // The texts of the console's import and export page, merged into the
 // catalog.
 var importCatalog = map[string][2]string{
@@ -53,11 +55,4 @@ var importCatalog = map[string][2]string{
 	"admin.export.csv":                   {"Download subscribers (CSV)", "Скачать подписчиков (CSV)"},
 }
 
-func init() {
-	for k, v := range importCatalog {
-		if _, dup := catalog[k]; dup {
-			panic("templates: text " + k + " is defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { i18n.Add(importCatalog) }
