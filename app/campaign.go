@@ -193,7 +193,7 @@ func (c *Campaign) Validate() error {
 		fields["body_text"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
 	}
 	if len(fields) == 0 {
-		if _, err := CompileCampaign(c, Operator{}, nil); err != nil {
+		if _, err := CompileCampaign(c, Operator{}, nil, Frame{}); err != nil {
 			return err
 		}
 		return nil

@@ -28,7 +28,7 @@ var benchCampaignBody = func() string {
 // with the footer, text part) of a compiled campaign.
 func BenchmarkCampaignRender(b *testing.B) {
 	c := &app.Campaign{ID: 1, Subject: "Special offers for {{.Name}}", Purpose: app.CampaignMarketing, BodyHTML: benchCampaignBody}
-	tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd", Address: "1 Main Street"}, func(h string) string { return h })
+	tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd", Address: "1 Main Street"}, func(h string) string { return h }, testFrame(b))
 	if err != nil {
 		b.Fatal(err)
 	}

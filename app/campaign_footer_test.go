@@ -72,7 +72,7 @@ func TestCampaignFooterVisibleInBrowser(t *testing.T) {
 	ctx := testenv.Browser(t, 2*time.Minute)
 	for name, body := range bodies {
 		c := &app.Campaign{ID: 1, Subject: "S", Purpose: app.CampaignMarketing, BodyHTML: body}
-		tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd", Address: "1 Main Street"}, nil)
+		tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd", Address: "1 Main Street"}, nil, testFrame(t))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

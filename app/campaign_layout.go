@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/html"
@@ -62,43 +64,36 @@ func (r *renderWriter) Write(p []byte) (int, error) {
 // the body leaves off. The body's HTML, rendered once with a marker in
 // place of each merge field, is parsed as a mail client parses it (an HTML5
 // parser, scripting off), and written out balanced: the marketer's <head>
-// content, then <body> holding a container with the body's content (and
-// the attributes the body had), closed, and after it, outside, the footer.
-// The html and body elements keep no attribute of the marketer's (but
-// lang and dir) and get styles of their own; the container keeps what is
-// drawn inside it (contain: paint), so content positioned over the page
-// stays inside the content's box. The footer's elements carry inline
-// !important styles for display, visibility, opacity, size and colour,
-// which no style sheet can override.
+// content, and a container holding the body's content (and the attributes
+// the body had), closed. The mail layout (LayoutRenderer) puts the head
+// content in its <head>, the container in its card, and after the card,
+// directly in <body>, the footer. The html and body elements keep no
+// attribute of the marketer's (but lang and dir); the container keeps what
+// is drawn inside it (contain: paint), so content positioned over the page
+// stays inside the content's box. When the body has style sheets of its
+// own, the footer, html and body carry inline !important styles for
+// display, visibility, opacity, size and colour, which no style sheet can
+// override (LayoutContent.Armour).
 //
-// The written layout is cut at the markers once per campaign (and per
-// combination of empty merge fields: a template's {{if}}); rendering a
-// recipient's message is filling the cuts with the escaped values and the
-// footer, without parsing anything.
+// The written layout is cut at the markers once per campaign and language
+// (and per combination of empty merge fields: a template's {{if}});
+// rendering a recipient's message is filling the cuts with the escaped
+// values, without parsing anything.
 
-// Styles of the layout's own elements.
-const (
-	layoutRootStyle = "display:block !important;visibility:visible !important;opacity:1 !important;filter:none !important;" +
-		"transform:none !important;clip-path:none !important;height:auto !important;max-height:none !important;" +
-		"overflow:visible !important;position:static !important"
-	layoutBodyStyle      = "margin:0;padding:0;" + layoutRootStyle
-	layoutContainerStyle = "display:block !important;position:relative !important;contain:paint !important;" +
-		"visibility:visible !important;opacity:1 !important"
-)
+// layoutContainerStyle is the style of the box around the content.
+const layoutContainerStyle = "contain:paint"
 
-// layoutSegments is a laid-out body cut at its merge fields: parts[0]
+// layoutSegments is a laid-out message cut at its merge fields: parts[0]
 // slot[0] parts[1] ...; a slot is a merge field (0 name, 1 unsubscribe
-// URL, 2 preferences URL) or the footer (3).
+// URL, 2 preferences URL).
 type layoutSegments struct {
 	parts []string
 	slots []int
 	size  int
 }
 
-const slotFooter = 3
-
 // fill writes the layout with the slots' values (already escaped).
-func (s *layoutSegments) fill(b *strings.Builder, vals *[4]string) {
+func (s *layoutSegments) fill(b *strings.Builder, vals *[3]string) {
 	for i, p := range s.parts {
 		b.WriteString(p)
 		if i < len(s.slots) {
@@ -108,7 +103,7 @@ func (s *layoutSegments) fill(b *strings.Builder, vals *[4]string) {
 }
 
 // sizeWith is the length of the filled layout.
-func (s *layoutSegments) sizeWith(vals *[4]string) int {
+func (s *layoutSegments) sizeWith(vals *[3]string) int {
 	n := s.size
 	for _, k := range s.slots {
 		n += len(vals[k])
@@ -117,7 +112,8 @@ func (s *layoutSegments) sizeWith(vals *[4]string) int {
 }
 
 // layoutMarkers are the markers of one layout: lower-case letters, which
-// pass every escaper unchanged and which a marketer cannot guess.
+// pass every escaper unchanged and which a marketer cannot guess. The
+// fourth marks the footer.
 type layoutMarkers [4]string
 
 func newLayoutMarkers() layoutMarkers {
@@ -143,18 +139,36 @@ func layoutKey(f MergeFields) int {
 	return k
 }
 
-// layout returns the laid-out body for f's combination of empty fields,
-// making it the first time.
-func (t *CampaignTemplate) layout(f MergeFields) (*layoutSegments, error) {
-	k := layoutKey(f)
-	l := &t.layouts[k]
-	l.once.Do(func() { l.seg, l.err = t.makeLayout(k) })
-	return l.seg, l.err
+// localeIndex is the index of a campaign's language (en, ru) in its
+// layouts.
+func localeIndex(loc string) int {
+	if loc == "ru" {
+		return 1
+	}
+	return 0
 }
 
-// makeLayout renders the body with markers, parses it and writes it out
-// balanced, with the footer's place after it.
-func (t *CampaignTemplate) makeLayout(k int) (*layoutSegments, error) {
+// laidOut is the layout of one language and combination of empty fields.
+type laidOut struct {
+	once sync.Once
+	html *layoutSegments
+	text textSegments // the footer's text part
+	err  error
+}
+
+// layout returns the laid-out message of loc for f's combination of empty
+// fields, making it the first time.
+func (t *CampaignTemplate) layout(loc string, f MergeFields) (*laidOut, error) {
+	k := layoutKey(f)
+	l := &t.layouts[localeIndex(loc)][k]
+	l.once.Do(func() { l.err = t.makeLayout(l, loc, k) })
+	return l, l.err
+}
+
+// makeLayout renders the body with markers, parses it, writes it out
+// balanced and puts it in the mail layout of loc, with the footer after
+// it.
+func (t *CampaignTemplate) makeLayout(l *laidOut, loc string, k int) error {
 	m := newLayoutMarkers()
 	f := MergeFields{}
 	if k&1 != 0 {
@@ -168,21 +182,41 @@ func (t *CampaignTemplate) makeLayout(k int) (*layoutSegments, error) {
 	}
 	var body bytes.Buffer
 	if err := t.html.Execute(newRenderWriter(&body, MaxRenderedPart), f); err != nil {
-		return nil, fmt.Errorf("render campaign %d html: %w", t.campaign.ID, err)
+		return fmt.Errorf("render campaign %d html: %w", t.campaign.ID, err)
 	}
-	out, err := layOut(body.String(), m[slotFooter])
+	c, err := layOut(body.String())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return cutMarkers(out, m), nil
+	title, _ := t.renderSubject(f)
+	c.Title, c.Campaign, c.FooterID = title, true, m[3]
+	c.Footer = LayoutFooter{Marketing: t.campaign.Purpose == CampaignMarketing, OperatorName: t.op.Name,
+		OperatorAddress: t.op.Address, UnsubscribeURL: f.UnsubscribeURL, PreferencesURL: f.PreferencesURL, PrivacyURL: t.privacyURL}
+	r := t.frame.Layout
+	if r == nil {
+		r = bareLayout{}
+	}
+	out, text, err := r.RenderLayout(t.frame.Settings.Of(loc), loc, c)
+	if err != nil {
+		return fmt.Errorf("lay out campaign %d: %w", t.campaign.ID, err)
+	}
+	if err := checkFooterPlace(out, m[3]); err != nil {
+		return err
+	}
+	out = strings.Replace(out, ` id="`+m[3]+`"`, "", 1)
+	l.html = cutMarkers(out, m)
+	l.text = splitSentinels(text, [3]string{m[0], m[1], m[2]})
+	return nil
 }
 
-// layOut parses a body and writes it out balanced inside the layout, with
-// footerMarker where the footer goes.
-func layOut(body, footerMarker string) (string, error) {
+// layOut parses a body and writes it out balanced: its head content, and
+// its body's content in a container. Armour is set when the body has
+// style sheets.
+func layOut(body string) (LayoutContent, error) {
+	var c LayoutContent
 	doc, err := html.ParseWithOptions(strings.NewReader(body), html.ParseOptionEnableScripting(false))
 	if err != nil {
-		return "", fmt.Errorf("parse campaign html: %w", err)
+		return c, fmt.Errorf("parse campaign html: %w", err)
 	}
 	var root, head, bodyEl *html.Node
 	for n := doc.FirstChild; n != nil; n = n.NextSibling {
@@ -191,7 +225,7 @@ func layOut(body, footerMarker string) (string, error) {
 		}
 	}
 	if root == nil {
-		return "", &Error{Code: EINVALID, Message: "The HTML has no body.", Fields: map[string]string{"body_html": "the HTML has no body"}}
+		return c, &Error{Code: EINVALID, Message: "The HTML has no body.", Fields: map[string]string{"body_html": "the HTML has no body"}}
 	}
 	for n := root.FirstChild; n != nil; n = n.NextSibling {
 		switch {
@@ -202,33 +236,42 @@ func layOut(body, footerMarker string) (string, error) {
 		}
 	}
 	if bodyEl == nil || head == nil {
-		return "", &Error{Code: EINVALID, Message: "The HTML has no body.",
+		return c, &Error{Code: EINVALID, Message: "The HTML has no body.",
 			Fields: map[string]string{"body_html": "the HTML must have a body (a frameset is not mail)"}}
 	}
 	// <plaintext> turns the rest of the document, footer included, into
 	// text, and the parse of <noscript> depends on the reader: neither
 	// belongs in mail.
 	for n := range root.Descendants() {
-		if n.Type == html.ElementNode && (n.DataAtom == atom.Plaintext || n.DataAtom == atom.Noscript) {
-			return "", &Error{Code: EINVALID, Message: "The HTML uses an element mail cannot have.",
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.DataAtom {
+		case atom.Plaintext, atom.Noscript:
+			return c, &Error{Code: EINVALID, Message: "The HTML uses an element mail cannot have.",
 				Fields: map[string]string{"body_html": "<" + n.Data + "> is not allowed in mail"}}
+		case atom.Style, atom.Link:
+			c.Armour = true
+		}
+	}
+	for _, a := range root.Attr {
+		switch {
+		case a.Namespace == "" && a.Key == "lang":
+			c.Lang = a.Val
+		case a.Namespace == "" && a.Key == "dir":
+			c.Dir = a.Val
 		}
 	}
 	var w bytes.Buffer
-	w.Grow(len(body) + 1024)
-	w.WriteString("<!DOCTYPE html>\n<html")
-	for _, a := range root.Attr {
-		if a.Namespace == "" && (a.Key == "lang" || a.Key == "dir") {
-			fmt.Fprintf(&w, ` %s="%s"`, a.Key, html.EscapeString(a.Val))
-		}
-	}
-	w.WriteString(` style="` + layoutRootStyle + `"><head>`)
+	w.Grow(len(body) + 256)
 	for n := head.FirstChild; n != nil; n = n.NextSibling {
 		if err := html.Render(&w, n); err != nil {
-			return "", fmt.Errorf("write campaign html: %w", err)
+			return c, fmt.Errorf("write campaign html: %w", err)
 		}
 	}
-	w.WriteString(`</head><body style="` + layoutBodyStyle + `"><div style="` + layoutContainerStyle + `">`)
+	c.Head = w.String()
+	w.Reset()
+	w.WriteString(`<div style="` + layoutContainerStyle + `">`)
 	// The body's own attributes (a background, a class) go to a box of
 	// their own inside the container.
 	box := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div, Attr: bodyEl.Attr}
@@ -239,20 +282,18 @@ func layOut(body, footerMarker string) (string, error) {
 		n = next
 	}
 	if err := html.Render(&w, box); err != nil {
-		return "", fmt.Errorf("write campaign html: %w", err)
+		return c, fmt.Errorf("write campaign html: %w", err)
 	}
-	w.WriteString("</div>" + footerMarker + "</body></html>")
-	out := w.String()
-	if err := checkFooterPlace(out, footerMarker); err != nil {
-		return "", err
-	}
-	return out, nil
+	w.WriteString("</div>")
+	c.Body = w.String()
+	return c, nil
 }
 
 // checkFooterPlace parses the written layout again, as a mail client
-// would, with and without scripting, and makes sure the footer's place is
-// a direct child of <body>: no element of the marketer's holds it.
-func checkFooterPlace(out, marker string) error {
+// would, with and without scripting, and makes sure the footer (the
+// element of id footerID) stands directly in <body>, after every other
+// element: no element of the marketer's holds it.
+func checkFooterPlace(out, footerID string) error {
 	for _, scripting := range []bool{false, true} {
 		doc, err := html.ParseWithOptions(strings.NewReader(out), html.ParseOptionEnableScripting(scripting))
 		if err != nil {
@@ -260,9 +301,11 @@ func checkFooterPlace(out, marker string) error {
 		}
 		ok := false
 		for n := range doc.Descendants() {
-			if n.Type == html.TextNode && strings.Contains(n.Data, marker) {
-				ok = n.Parent != nil && n.Parent.DataAtom == atom.Body && n.Parent.Parent != nil &&
-					n.Parent.Parent.DataAtom == atom.Html && n.Data == marker
+			if n.Type == html.ElementNode && slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == "id" && a.Val == footerID }) {
+				ok = n.Parent != nil && n.Parent.DataAtom == atom.Body && n.Parent.Parent != nil && n.Parent.Parent.DataAtom == atom.Html
+				for s := n.NextSibling; s != nil && ok; s = s.NextSibling {
+					ok = s.Type != html.ElementNode
+				}
 				break
 			}
 		}
@@ -274,9 +317,24 @@ func checkFooterPlace(out, marker string) error {
 	return nil
 }
 
+// bareLayout lays a campaign out without the product's layout: the
+// content, then the footer's place (an empty table). It serves the checks
+// of a campaign being saved, where no layout is at hand.
+type bareLayout struct{}
+
+// RenderLayout implements LayoutRenderer.
+func (bareLayout) RenderLayout(_ MailLayout, locale string, c LayoutContent) (string, string, error) {
+	lang := c.Lang
+	if lang == "" {
+		lang = locale
+	}
+	return `<!DOCTYPE html><html lang="` + html.EscapeString(lang) + `"><head>` + c.Head + `</head><body>` + c.Body +
+		`<table id="` + html.EscapeString(c.FooterID) + `"><tr><td></td></tr></table></body></html>`, c.Text, nil
+}
+
 // cutMarkers cuts a laid-out body at every marker.
 func cutMarkers(s string, m layoutMarkers) *layoutSegments {
-	parts, slots := cutAt(s, m[:])
+	parts, slots := cutAt(s, m[:3])
 	seg := &layoutSegments{parts: parts, slots: slots}
 	for _, p := range parts {
 		seg.size += len(p)

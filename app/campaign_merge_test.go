@@ -129,7 +129,7 @@ func TestCampaignRenderCap(t *testing.T) {
 	}
 
 	c = app.Campaign{Name: "N", Subject: "S", Purpose: app.CampaignMarketing, BodyHTML: many(2000)}
-	tpl, err := app.CompileCampaign(&c, app.Operator{Name: "Op"}, func(h string) string { return h })
+	tpl, err := app.CompileCampaign(&c, app.Operator{Name: "Op"}, func(h string) string { return h }, testFrame(t))
 	if err != nil {
 		t.Fatalf("a large template within the cap: %v", err)
 	}
@@ -161,7 +161,7 @@ func TestCampaignFooterAfterBody(t *testing.T) {
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
 			c := &app.Campaign{ID: 1, Subject: "S", Purpose: app.CampaignMarketing, BodyHTML: body}
-			tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd"}, nil)
+			tpl, err := app.CompileCampaign(c, app.Operator{Name: "Example Ltd"}, nil, testFrame(t))
 			if err != nil {
 				t.Fatal(err)
 			}

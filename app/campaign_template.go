@@ -1,12 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"html/template"
 	"strings"
-	"sync"
 	texttemplate "text/template"
 )
 
@@ -25,97 +23,33 @@ type RenderedMail struct {
 	Text    string
 }
 
-// footerData is what the footer templates receive.
-type footerData struct {
-	MergeFields
-	Marketing       bool
-	OperatorName    string
-	OperatorAddress string
-	PrivacyURL      string
+// Frame is the layout campaigns are written in: the renderer of the
+// product's mail layout (the templates package) and the owner's settings
+// of each language. The zero Frame lays the content out bare, with the
+// footer's place only: enough for the checks of a campaign being saved.
+type Frame struct {
+	Layout   LayoutRenderer
+	Settings MailLayouts
 }
 
-// Styles of the footer's elements: inline and !important, so that no style
-// sheet of the body can hide the footer, shrink it or make its text the
-// colour of its background.
-const (
-	footerShown = "visibility:visible !important;opacity:1 !important;filter:none !important;transform:none !important;" +
-		"clip-path:none !important;position:static !important;height:auto !important;max-height:none !important;" +
-		"overflow:visible !important;text-indent:0 !important;"
-	footerTableStyle = "display:table !important;" + footerShown + "width:100% !important;margin-top:24px;" +
-		"border-top:1px solid #dddddd;background-color:#ffffff !important"
-	footerGroupStyle = "display:table-row-group !important;" + footerShown
-	footerRowStyle   = "display:table-row !important;" + footerShown
-	footerCellStyle  = "display:table-cell !important;" + footerShown + "padding:16px 8px;font-family:Arial,Helvetica,sans-serif;" +
-		"font-size:12px !important;line-height:18px !important;color:#666666 !important;background-color:#ffffff !important"
-	footerLinkStyle = "display:inline !important;" + footerShown + "font-size:12px !important;color:#444444 !important;" +
-		"text-decoration:underline"
-)
-
-// Footers of campaign mail, by language: why the person receives it, a
-// visible unsubscribe link, the preference centre, the policy, and who the
-// operator is. Tables and inline styles only, for mail clients.
-const (
-	footerHTMLEN = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="` + footerTableStyle + `">
-<tbody style="` + footerGroupStyle + `"><tr style="` + footerRowStyle + `"><td style="` + footerCellStyle + `">
-{{if .Marketing}}You receive this email because you subscribed to news and offers from {{.OperatorName}}.{{else}}You receive this email because you use the services of {{.OperatorName}}.{{end}}<br>
-<a href="{{.UnsubscribeURL}}" style="` + footerLinkStyle + `">Unsubscribe</a> &middot;
-<a href="{{.PreferencesURL}}" style="` + footerLinkStyle + `">Manage your preferences</a> &middot;
-<a href="{{.PrivacyURL}}" style="` + footerLinkStyle + `">Privacy policy</a><br>
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-</td></tr></tbody></table>`
-	footerHTMLRU = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="` + footerTableStyle + `">
-<tbody style="` + footerGroupStyle + `"><tr style="` + footerRowStyle + `"><td style="` + footerCellStyle + `">
-{{if .Marketing}}Вы получили это письмо, потому что подписались на новости и предложения {{.OperatorName}}.{{else}}Вы получили это письмо, потому что пользуетесь услугами {{.OperatorName}}.{{end}}<br>
-<a href="{{.UnsubscribeURL}}" style="` + footerLinkStyle + `">Отписаться</a> &middot;
-<a href="{{.PreferencesURL}}" style="` + footerLinkStyle + `">Настройки подписки</a> &middot;
-<a href="{{.PrivacyURL}}" style="` + footerLinkStyle + `">Политика обработки персональных данных</a><br>
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-</td></tr></tbody></table>`
-	footerTextEN = `
---
-{{if .Marketing}}You receive this email because you subscribed to news and offers from {{.OperatorName}}.{{else}}You receive this email because you use the services of {{.OperatorName}}.{{end}}
-Unsubscribe: {{.UnsubscribeURL}}
-Manage your preferences: {{.PreferencesURL}}
-Privacy policy: {{.PrivacyURL}}
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-`
-	footerTextRU = `
---
-{{if .Marketing}}Вы получили это письмо, потому что подписались на новости и предложения {{.OperatorName}}.{{else}}Вы получили это письмо, потому что пользуетесь услугами {{.OperatorName}}.{{end}}
-Отписаться: {{.UnsubscribeURL}}
-Настройки подписки: {{.PreferencesURL}}
-Политика обработки персональных данных: {{.PrivacyURL}}
-{{.OperatorName}}{{with .OperatorAddress}}, {{.}}{{end}}
-`
-)
-
 // CampaignTemplate is a campaign compiled for sending: its templates are
-// parsed and checked once, its HTML laid out once (per combination of
-// empty merge fields), and each recipient's message is filled in. It is
-// safe for concurrent use.
+// parsed and checked once, its HTML laid out once in the mail layout (per
+// language and combination of empty merge fields), and each recipient's
+// message is filled in. It is safe for concurrent use.
 type CampaignTemplate struct {
-	campaign   *Campaign
-	op         Operator
-	privacyURL string
-	subject    *texttemplate.Template // nil: the subject has no merge fields
-	html       *template.Template
-	text       *texttemplate.Template // nil: derived from the HTML
-	footerHTML map[string]*template.Template
-	footerText map[string]*texttemplate.Template
-	footerCut  map[string][3]string // by locale: the HTML footer cut at the links (campaign_footer.go)
-	layouts    [8]struct {
-		once sync.Once
-		seg  *layoutSegments
-		err  error
-	}
+	campaign    *Campaign
+	op          Operator
+	privacyURL  string
+	subject     *texttemplate.Template // nil: the subject has no merge fields
+	html        *template.Template
+	text        *texttemplate.Template // nil: derived from the HTML
+	frame       Frame
+	layouts     *[2][8]laidOut          // by language and combination of empty fields
 	derivedText map[string]textSegments // by locale and whether named
 	// derived are the values that stand for the merge fields while the
 	// text part is derived from the HTML: random, so that no template
 	// can write them itself.
-	derived [3]string
-	// buffers are reused across renders: a campaign's HTML is rendered
-	// thousands of times a second.
-	buffers      sync.Pool
+	derived      [3]string
 	textFromHTML func(string) string
 }
 
@@ -128,7 +62,7 @@ var (
 )
 
 // CompileCampaign parses c's subject and bodies, checks them against the
-// merge-field rule, lays out the HTML with the footer of each language and
+// merge-field rule, lays out the HTML in frame's layout of each language and
 // renders it once with the longest sample values, so that a template over
 // the size caps is refused now, in the editor. textFromHTML, when not nil,
 // derives the text part from the HTML when c has none (once per language,
@@ -136,9 +70,9 @@ var (
 // campaigns. A template that does not parse, breaks the rule or renders
 // too large gives an EINVALID error naming the field
 // (*CampaignTemplateError for the rule and the caps).
-func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string) (*CampaignTemplate, error) {
-	t := &CampaignTemplate{campaign: c, op: op, textFromHTML: textFromHTML, footerHTML: map[string]*template.Template{},
-		footerText: map[string]*texttemplate.Template{}, derivedText: map[string]textSegments{}}
+func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string, frame Frame) (*CampaignTemplate, error) {
+	t := &CampaignTemplate{campaign: c, op: op, textFromHTML: textFromHTML, frame: frame, layouts: new([2][8]laidOut),
+		derivedText: map[string]textSegments{}}
 	fields := map[string]string{}
 	if strings.Contains(c.Subject, "{{") {
 		st, err := texttemplate.New("subject").Option("missingkey=error").Parse(c.Subject)
@@ -165,15 +99,6 @@ func CompileCampaign(c *Campaign, op Operator, textFromHTML func(string) string)
 	if e := templateProblems(c); e != nil {
 		return nil, e
 	}
-	for _, loc := range []string{"en", "ru"} {
-		fh, ft := footerHTMLEN, footerTextEN
-		if loc == "ru" {
-			fh, ft = footerHTMLRU, footerTextRU
-		}
-		t.footerHTML[loc] = template.Must(template.New("footer").Parse(fh))
-		t.footerText[loc] = texttemplate.Must(texttemplate.New("footer").Parse(ft))
-	}
-	t.cutFooters()
 	if err := t.sampleRender(); err != nil {
 		return nil, err
 	}
@@ -306,11 +231,11 @@ func (ts textSegments) fill(f MergeFields) (string, error) {
 	return b.String(), nil
 }
 
-// SetPrivacyURL sets the link to the privacy policy shown in the footer.
-// Call it before the template is used.
+// SetPrivacyURL sets the link to the privacy policy shown in the footer,
+// laying the message out again. Call it before the template is used.
 func (t *CampaignTemplate) SetPrivacyURL(u string) {
 	t.privacyURL = u
-	t.cutFooters()
+	t.layouts = new([2][8]laidOut)
 	_ = t.derive() // rendered once already in CompileCampaign: cannot fail now
 }
 
@@ -339,60 +264,39 @@ func (t *CampaignTemplate) locale(recipientLocale string) string {
 // recipient whose own language is recipientLocale.
 func (t *CampaignTemplate) Locale(recipientLocale string) string { return t.locale(recipientLocale) }
 
-func (t *CampaignTemplate) footer(f MergeFields) footerData {
-	return footerData{MergeFields: f, Marketing: t.campaign.Purpose == CampaignMarketing,
-		OperatorName: t.op.Name, OperatorAddress: t.op.Address, PrivacyURL: t.privacyURL}
-}
-
-// htmlValues are the escaped values of a recipient's merge fields and
-// footer for the layout's slots.
-func (t *CampaignTemplate) htmlValues(loc string, f MergeFields) (*[4]string, error) {
-	buf, _ := t.buffers.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer t.buffers.Put(buf)
-	buf.Reset()
-	if err := t.writeFooterHTML(buf, loc, f); err != nil {
-		return nil, err
-	}
-	return &[4]string{template.HTMLEscapeString(f.Name), template.HTMLEscapeString(f.UnsubscribeURL),
-		template.HTMLEscapeString(f.PreferencesURL), buf.String()}, nil
+// htmlValues are the escaped values of a recipient's merge fields for
+// the layout's slots.
+func htmlValues(f MergeFields) *[3]string {
+	return &[3]string{template.HTMLEscapeString(f.Name), template.HTMLEscapeString(f.UnsubscribeURL),
+		template.HTMLEscapeString(f.PreferencesURL)}
 }
 
 // htmlSize is the length of a recipient's HTML part; it fails past the cap.
 func (t *CampaignTemplate) htmlSize(loc string, f MergeFields) (int, error) {
-	seg, err := t.layout(f)
+	l, err := t.layout(loc, f)
 	if err != nil {
 		return 0, err
 	}
-	vals, err := t.htmlValues(loc, f)
-	if err != nil {
-		return 0, err
-	}
-	if n := seg.sizeWith(vals); n > MaxRenderedPart {
+	if n := l.html.sizeWith(htmlValues(f)); n > MaxRenderedPart {
 		return n, errTooLarge
 	}
 	return 0, nil
 }
 
-// renderHTML fills the laid-out body with a recipient's values and footer.
+// renderHTML fills the laid-out message with a recipient's values.
 func (t *CampaignTemplate) renderHTML(loc string, f MergeFields) (string, error) {
-	seg, err := t.layout(f)
+	l, err := t.layout(loc, f)
 	if err != nil {
 		return "", err
 	}
-	vals, err := t.htmlValues(loc, f)
-	if err != nil {
-		return "", err
-	}
-	n := seg.sizeWith(vals)
+	vals := htmlValues(f)
+	n := l.html.sizeWith(vals)
 	if n > MaxRenderedPart {
 		return "", fmt.Errorf("render campaign %d html: %w", t.campaign.ID, errTooLarge)
 	}
 	var b strings.Builder
 	b.Grow(n)
-	seg.fill(&b, vals)
+	l.html.fill(&b, vals)
 	return b.String(), nil
 }
 
@@ -415,7 +319,15 @@ func (t *CampaignTemplate) renderText(b *strings.Builder, loc string, f MergeFie
 	if err := t.text.Execute(w, f); err != nil {
 		return fmt.Errorf("render campaign %d text: %w", t.campaign.ID, err)
 	}
-	if err := t.footerText[loc].Execute(w, t.footer(f)); err != nil {
+	l, err := t.layout(loc, f)
+	if err != nil {
+		return err
+	}
+	footer, err := l.text.fill(f)
+	if err == nil {
+		_, err = w.Write([]byte(footer))
+	}
+	if err != nil {
 		return fmt.Errorf("render campaign %d text footer: %w", t.campaign.ID, err)
 	}
 	return nil

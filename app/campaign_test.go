@@ -135,7 +135,7 @@ func TestAudienceOf(t *testing.T) {
 func TestCampaignDerivedTextFollowsName(t *testing.T) {
 	c := &app.Campaign{Subject: "S", Purpose: app.CampaignMarketing,
 		BodyHTML: `<p>{{if .Name}}Dear {{.Name}}{{else}}Hello there{{end}}</p>`}
-	tpl, err := app.CompileCampaign(c, app.Operator{Name: "Op"}, func(h string) string { return h })
+	tpl, err := app.CompileCampaign(c, app.Operator{Name: "Op"}, func(h string) string { return h }, testFrame(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestCampaignRender(t *testing.T) {
 					}
 				}
 				return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(b.String()) + " " + h
-			})
+			}, testFrame(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,6 +23,8 @@ type Store interface {
 	Subscribers() SubscriberStore
 	Requests() RequestStore
 	Policies() PolicyStore
+	// MailLayouts keeps the owner's layout of HTML mail (mail_layout.go).
+	MailLayouts() MailLayoutStore
 	Suppressions() SuppressionStore
 	Campaigns() CampaignStore
 	// Newsletters keeps the lists and who is on them (newsletter.go).

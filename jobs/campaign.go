@@ -270,6 +270,11 @@ type CampaignConfig struct {
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
 	Options    CampaignOptions
+	// Layout writes campaign mail in the mail layout (templates.Renderer);
+	// Layouts reads the owner's settings of each language (app.Service).
+	// Either nil: the content goes out bare, with its footer.
+	Layout  app.LayoutRenderer
+	Layouts func(ctx context.Context) (app.MailLayouts, error)
 }
 
 // CampaignRunner dispatches and sends campaigns: it handles the campaign
@@ -291,7 +296,7 @@ type CampaignRunner struct {
 }
 
 type cachedTemplate struct {
-	updated time.Time
+	updated time.Time // of the campaign, or of a layout when later
 	tpl     *app.CampaignTemplate
 }
 
@@ -341,15 +346,29 @@ func (r *CampaignRunner) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// template returns the compiled template of a campaign, cached while the
-// campaign is unchanged.
-func (r *CampaignRunner) template(c *app.Campaign) (*app.CampaignTemplate, error) {
+// template returns the compiled template of a campaign, cached while
+// neither the campaign nor the mail layout changes.
+func (r *CampaignRunner) template(ctx context.Context, c *app.Campaign) (*app.CampaignTemplate, error) {
+	frame := app.Frame{Layout: r.cfg.Layout}
+	updated := c.UpdatedAt
+	if r.cfg.Layouts != nil && r.cfg.Layout != nil {
+		ls, err := r.cfg.Layouts(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("campaign %d mail layout: %w", c.ID, err)
+		}
+		frame.Settings = ls
+		for _, l := range ls {
+			if l.UpdatedAt.After(updated) {
+				updated = l.UpdatedAt
+			}
+		}
+	}
 	r.tmplMu.Lock()
 	defer r.tmplMu.Unlock()
-	if ct, ok := r.tmpl[c.ID]; ok && ct.updated.Equal(c.UpdatedAt) {
+	if ct, ok := r.tmpl[c.ID]; ok && ct.updated.Equal(updated) {
 		return ct.tpl, nil
 	}
-	tpl, err := app.CompileCampaign(c, r.cfg.Operator, appmail.HTMLToText)
+	tpl, err := app.CompileCampaign(c, r.cfg.Operator, appmail.HTMLToText, frame)
 	if err != nil {
 		return nil, fmt.Errorf("compile campaign %d: %w", c.ID, err)
 	}
@@ -357,7 +376,7 @@ func (r *CampaignRunner) template(c *app.Campaign) (*app.CampaignTemplate, error
 	if len(r.tmpl) >= 32 {
 		clear(r.tmpl)
 	}
-	r.tmpl[c.ID] = cachedTemplate{updated: c.UpdatedAt, tpl: tpl}
+	r.tmpl[c.ID] = cachedTemplate{updated: updated, tpl: tpl}
 	return tpl, nil
 }
 

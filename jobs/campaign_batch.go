@@ -40,7 +40,7 @@ func (r *CampaignRunner) batch(ctx context.Context, p CampaignBatchPayload) erro
 	}
 	// A template the rules refuse (saved before a rule was added) sends
 	// nothing: each delivery fails with the reason, for the marketer to see.
-	tpl, refusal := r.template(c)
+	tpl, refusal := r.template(ctx, c)
 	if refusal != nil && app.ErrorCode(refusal) != app.EINVALID {
 		return refusal
 	}
@@ -262,7 +262,7 @@ func (r *CampaignRunner) message(c *app.Campaign, tpl *app.CampaignTemplate, rc 
 // each address; its links name no subscriber. It implements
 // app.CampaignTester.
 func (r *CampaignRunner) SendTest(ctx context.Context, c *app.Campaign, to []string) error {
-	tpl, err := r.template(c)
+	tpl, err := r.template(ctx, c)
 	if err != nil {
 		return err
 	}

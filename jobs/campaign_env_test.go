@@ -18,6 +18,7 @@ import (
 	"newsletter/internal/smtpsink"
 	"newsletter/internal/testenv"
 	"newsletter/jobs"
+	"newsletter/templates"
 )
 
 // testOperator is the operator of every campaign test.
@@ -66,12 +67,28 @@ func newCampaignEnv(t *testing.T) *campaignEnv {
 	return e
 }
 
+var (
+	pagesOnce sync.Once
+	pages     *templates.Renderer
+	pagesErr  error
+)
+
+// testPages are the product's templates, parsed once for the package.
+func testPages(t testing.TB) *templates.Renderer {
+	t.Helper()
+	pagesOnce.Do(func() { pages, pagesErr = templates.New() })
+	if pagesErr != nil {
+		t.Fatal(pagesErr)
+	}
+	return pages
+}
+
 // runner returns a campaign runner sending through tr.
 func (e *campaignEnv) runner(t *testing.T, tr appmail.Transport, opt jobs.CampaignOptions) *jobs.CampaignRunner {
 	t.Helper()
 	r, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: e.st, Queue: &jobs.CampaignEnqueuer{Client: e.q.Client, Inspector: e.q.Inspector},
 		Transport: tr, Links: e.links, Signer: e.signer, Operator: testOperator, From: "News <news@example.com>",
-		Log: quietLog(), Options: opt})
+		Log: quietLog(), Options: opt, Layout: testPages(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

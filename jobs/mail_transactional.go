@@ -28,7 +28,7 @@ type TransactionalStore interface {
 
 // MailRenderer renders a mail template in a language.
 type MailRenderer interface {
-	Mail(name, locale string, data any) (subject, html, text string, err error)
+	Mail(name, locale string, data MailData) (subject, html, text string, err error)
 }
 
 // MailData is what transactional templates receive.
@@ -50,6 +50,9 @@ type Transactional struct {
 	// Gate, when set, may refuse a confirmation or preferences message
 	// (the cross-border rule, a manual suppression).
 	Gate MailGate
+	// Layouts, when set, reads the owner's mail layout of each language
+	// (app.Service); nil: the defaults.
+	Layouts func(ctx context.Context) (app.MailLayouts, error)
 }
 
 // MailGate decides whether a message may reach a subscriber's address
@@ -81,6 +84,14 @@ func (t *Transactional) send(ctx context.Context, key, template, locale, to, toN
 	}
 	data.Operator, data.OperatorAddress = t.Operator.Name, t.Operator.Address
 	data.SiteURL = t.Links.Page("")
+	if t.Layouts != nil {
+		ls, err := t.Layouts(ctx)
+		if err != nil {
+			_ = t.Store.FinishMail(ctx, key, "failed_temporary", err.Error())
+			return fmt.Errorf("mail layout: %w", err)
+		}
+		data.Layout = ls.Of(locale)
+	}
 	subject, html, text, err := t.Render.Mail(template, locale, data)
 	if err != nil {
 		_ = t.Store.FinishMail(ctx, key, "failed_temporary", err.Error())

@@ -39,6 +39,7 @@ var auditCatalog = map[string][2]string{
 	"audit.action.admin_created":                 {"Staff account created", "Создана учётная запись сотрудника"},
 	"audit.action.admin_deleted":                 {"Staff account deleted", "Удалена учётная запись сотрудника"},
 	"audit.action.admin_password_changed":        {"Password changed", "Пароль изменён"},
+	"audit.action.mail_layout_changed":           {"Mail layout changed", "Изменено оформление писем"},
 	"audit.action.admin_password_reset":          {"Password reset", "Пароль сброшен"},
 	"audit.action.admin_recovery_code_used":      {"Recovery code used", "Использован резервный код"},
 	"audit.action.admin_role_changed":            {"Role changed", "Роль изменена"},

@@ -35,11 +35,15 @@ type Renderer struct {
 	pages map[string]*template.Template // key: locale + "/" + name
 	mail  map[string]*template.Template
 	text  map[string]*texttemplate.Template
+	// layout and layoutText are the mail layout of each locale.
+	layout     map[string]*template.Template
+	layoutText map[string]*texttemplate.Template
 }
 
 // New parses every template for every locale.
 func New() (*Renderer, error) {
-	r := &Renderer{pages: map[string]*template.Template{}, mail: map[string]*template.Template{}, text: map[string]*texttemplate.Template{}}
+	r := &Renderer{pages: map[string]*template.Template{}, mail: map[string]*template.Template{}, text: map[string]*texttemplate.Template{},
+		layout: map[string]*template.Template{}, layoutText: map[string]*texttemplate.Template{}}
 	pageNames, err := fs.Glob(files, "pages/*.html")
 	if err != nil {
 		return nil, err
@@ -50,6 +54,9 @@ func New() (*Renderer, error) {
 	}
 	for _, loc := range Locales {
 		funcs := funcMap(loc)
+		if r.layout[loc], r.layoutText[loc], err = parseLayout(funcMap(loc)); err != nil {
+			return nil, err
+		}
 		for _, p := range pageNames {
 			name := strings.TrimSuffix(path.Base(p), ".html")
 			if name == "layout" || name == "admin_layout" {
@@ -71,10 +78,10 @@ func New() (*Renderer, error) {
 		}
 		for _, p := range mailNames {
 			name := strings.TrimSuffix(path.Base(p), ".html")
-			if name == "layout" || name == "button" {
+			if name == "layout" || name == "parts" {
 				continue
 			}
-			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "mail/layout.html", "mail/button.html", p)
+			t, err := template.New("parts.html").Funcs(funcs).ParseFS(files, "mail/parts.html", p)
 			if err != nil {
 				return nil, fmt.Errorf("parse mail %s: %w", name, err)
 			}
@@ -113,31 +120,44 @@ func (r *Renderer) Page(w io.Writer, name, locale string, data any) error {
 	return err
 }
 
-// Mail renders the message name in locale: its subject (the template's
-// "subject" block), its HTML and its text part (from NAME.txt when present,
-// otherwise empty so the sender derives it from the HTML).
-func (r *Renderer) Mail(name, locale string, data any) (subject, html, text string, err error) {
+// Mail renders the message name in locale, in the mail layout data.Layout
+// of that locale: its subject (the template's "subject" block), its HTML
+// (the "body" block in the layout, with the "footer" block as the
+// footer's note and "preheader" as the preheader) and its text part (from
+// NAME.txt when present, otherwise empty so the sender derives it from
+// the HTML; with the layout's footer text).
+func (r *Renderer) Mail(name, locale string, data Mail) (subject, html, text string, err error) {
 	loc := normLocale(locale)
 	t, ok := r.mail[loc+"/"+name]
 	if !ok {
 		return "", "", "", fmt.Errorf("no mail template %q", name)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "subject", data); err != nil {
-		return "", "", "", fmt.Errorf("render mail %s subject: %w", name, err)
+	data.Layout = data.Layout.WithDefaults()
+	data.Brand = template.CSS(safeColor(data.Layout.BrandColor, app.DefaultBrandColor))
+	var parts [4]string
+	for i, block := range []string{"subject", "preheader", "body", "footer"} {
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+			return "", "", "", fmt.Errorf("render mail %s %s: %w", name, block, err)
+		}
+		parts[i] = buf.String()
 	}
-	subject = strings.Join(strings.Fields(buf.String()), " ")
-	buf.Reset()
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
-		return "", "", "", fmt.Errorf("render mail %s: %w", name, err)
-	}
-	html = buf.String()
+	subject = strings.Join(strings.Fields(parts[0]), " ")
 	if tt, ok := r.text[loc+"/"+name]; ok {
-		buf.Reset()
+		var buf bytes.Buffer
 		if err := tt.Execute(&buf, data); err != nil {
 			return "", "", "", fmt.Errorf("render mail %s text: %w", name, err)
 		}
 		text = buf.String()
+	}
+	html, layoutText, err := r.RenderLayout(data.Layout, loc, app.LayoutContent{Title: subject,
+		Preheader: strings.TrimSpace(parts[1]), Body: parts[2], Note: parts[3], Text: text,
+		Footer: app.LayoutFooter{OperatorName: data.Operator}})
+	if err != nil {
+		return "", "", "", fmt.Errorf("render mail %s: %w", name, err)
+	}
+	if text != "" {
+		text = layoutText
 	}
 	return subject, html, text, nil
 }
@@ -187,13 +207,14 @@ func funcMap(locale string) template.FuncMap {
 		"locale": func() string { return locale },
 		"days":   func(n int) string { return Days(locale, n) },
 		"paras":  paragraphsOf,
+		"lines":  func(s string) []string { return strings.Split(s, "\n") },
 		"other":  func() string { return map[string]string{"en": "ru", "ru": "en"}[locale] },
 		"join":   strings.Join,
 		"paragraphs": func(s string) template.HTML {
 			return RenderPolicy(s)
 		},
-		"button": func(url, label string) map[string]string {
-			return map[string]string{"URL": url, "Label": label}
+		"button": func(url, label string, color template.CSS) map[string]any {
+			return map[string]any{"URL": url, "Label": label, "Color": color}
 		},
 	}
 }
@@ -232,6 +253,10 @@ type Mail struct {
 	// person's request.
 	RequestID int64
 	Body      string
+	// Layout is the owner's mail layout of the message's language (the
+	// zero value: the defaults); Brand its brand colour, set by Mail.
+	Layout app.MailLayout
+	Brand  template.CSS
 }
 
 // paragraphsOf splits a text into its paragraphs (blank lines between).

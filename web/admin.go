@@ -218,6 +218,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 			{"admin.nav.users", "/admin/users", "users"},
 			{"admin.nav.tokens", "/admin/tokens", "tokens"},
 			{"admin.nav.webhooks", "/admin/webhooks", "webhooks"},
+			{"admin.nav.layout", "/admin/layout", "layout"},
 		}},
 	}
 	var out []navGroup

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -206,8 +207,8 @@ type campaignData struct {
 
 // render renders a campaign as a recipient named by the catalog would get
 // it, with links that lead nowhere personal.
-func (s *Server) renderCampaign(loc string, camp *app.Campaign) (app.RenderedMail, error) {
-	tpl, err := app.CompileCampaign(camp, s.opts.Operator, appmail.HTMLToText)
+func (s *Server) renderCampaign(ctx context.Context, loc string, camp *app.Campaign) (app.RenderedMail, error) {
+	tpl, err := app.CompileCampaign(camp, s.opts.Operator, appmail.HTMLToText, s.mailFrame(ctx))
 	if err != nil {
 		return app.RenderedMail{}, err
 	}
@@ -230,7 +231,7 @@ func (s *Server) adminCampaign(c *fiber.Ctx) error {
 func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg string, fields map[string]string, testTo string) error {
 	loc := adminLocale(c)
 	d := campaignData{campaignRow: s.newCampaignRow(loc, camp), Message: msg, Errors: fields, TestTo: testTo}
-	if m, err := s.renderCampaign(loc, camp); err != nil {
+	if m, err := s.renderCampaign(c.UserContext(), loc, camp); err != nil {
 		var l interface{ Localize(string) *app.Error }
 		if errors.As(err, &l) {
 			err = l.Localize(loc)
@@ -278,7 +279,7 @@ func (s *Server) adminCampaignPreview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.renderCampaign(adminLocale(c), camp)
+	m, err := s.renderCampaign(c.UserContext(), adminLocale(c), camp)
 	if err != nil {
 		return err
 	}

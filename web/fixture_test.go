@@ -77,7 +77,7 @@ func newFixtureOn(t *testing.T, dialect store.Dialect, plug ...func(*setup)) *fi
 	s := &setup{store: st, svc: svc, admins: admins, signer: signer,
 		Deps: web.Deps{Log: quietLog(), Pages: pages, APITokens: admins, Publisher: admins, Subscriptions: svc, Preferences: svc,
 			Newsletters: &app.Newsletters{Store: st},
-			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}},
+			Policies:    st, Directory: st, Keys: signer, Limiter: &jobs.RateLimiter{Redis: q.Redis()}, Layout: pages},
 		Options: web.Options{Operator: op, BaseURL: base, MinFillTime: time.Second, LimitIP: 1000, LimitAddress: 5,
 			FormOrigins: []string{"https://www.example.com"}, FormRedirect: "https://www.example.com/thanks"}}
 	for _, p := range plug {
@@ -99,6 +99,7 @@ func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 	s.Auth, s.TwoFactor, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, c.auth, s.store, s.svc, camps, c.outbox
 	s.EventHooks = &app.Webhooks{Store: s.store, Wake: s.svc.Wake}
 	s.Bulk = &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store, Log: quietLog()}
+	s.MailLayouts = s.svc
 }
 
 func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {

@@ -53,6 +53,7 @@ const (
 	ssoPart
 	bulkPart
 	newslettersPart
+	layoutPart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -183,6 +184,12 @@ func (s *Server) table() []route {
 			{get, "/admin/tokens", s.adminTokens},
 			{post, "/admin/tokens", s.adminCreateToken},
 			{post, "/admin/tokens/:id<int>/revoke", s.adminRevokeToken},
+		}},
+		// The mail layout of each language (admin_mail_layout.go).
+		{access: console, roles: ownerOnly, part: layoutPart, routes: []endpoint{
+			{get, "/admin/layout", s.adminMailLayout},
+			{post, "/admin/layout", s.adminSaveMailLayout},
+			{get, "/admin/layout/preview", s.adminMailLayoutPreview},
 		}},
 		{access: console, roles: marketerOnly, part: campaignsPart, routes: []endpoint{
 			{get, "/admin/campaigns", s.adminCampaigns},
@@ -419,6 +426,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.Bulk != nil
 	case newslettersPart:
 		return s.deps.Newsletters != nil
+	case layoutPart:
+		return s.deps.MailLayouts != nil
 	}
 	return true
 }

@@ -22,6 +22,9 @@ func (s *Store) Subscribers() app.SubscriberStore { return s }
 // Requests implements app.Store (requests.go).
 func (s *Store) Requests() app.RequestStore { return s }
 
+// MailLayouts implements app.Store (mail_layouts.go).
+func (s *Store) MailLayouts() app.MailLayoutStore { return s }
+
 // Policies implements app.Store (policies.go).
 func (s *Store) Policies() app.PolicyStore { return s }
 

@@ -31,6 +31,7 @@ import (
 	"newsletter/app/store"
 	"newsletter/internal/smtpsink"
 	"newsletter/jobs"
+	"newsletter/templates"
 )
 
 const benchUsage = `newsletter bench: the product's benchmarks
@@ -310,8 +311,13 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	links := &app.Links{Base: base, Signer: signer}
 	op := app.Operator{Name: "Example Ltd", Email: "privacy@example.com", Address: "1 Main Street, Moscow", Country: "RU", SMTPCountry: "RU"}
 	enq := &jobs.CampaignEnqueuer{Client: queue.Client, Inspector: queue.Inspector}
+	pages, err := templates.New()
+	if err != nil {
+		return err
+	}
 	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: db.st, Queue: enq, Transport: tr, Links: links,
 		Signer: signer, Operator: op, From: "News <news@example.com>", Log: log,
+		Layout: pages, Layouts: (&app.Service{Core: &app.Core{Store: db.st}}).MailLayouts,
 		Options: jobs.CampaignOptions{BatchSize: o.batch, ClaimSize: o.claim, Senders: o.workers}})
 	if err != nil {
 		return err
@@ -396,7 +402,11 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 // benchRender renders the campaign's message for one recipient, for the
 // raw go-mail run.
 func benchRender(c *app.Campaign, op app.Operator, links *app.Links) (app.RenderedMail, error) {
-	tpl, err := app.CompileCampaign(c, op, mail.HTMLToText)
+	pages, err := templates.New()
+	if err != nil {
+		return app.RenderedMail{}, err
+	}
+	tpl, err := app.CompileCampaign(c, op, mail.HTMLToText, app.Frame{Layout: pages})
 	if err != nil {
 		return app.RenderedMail{}, err
 	}

@@ -151,7 +151,7 @@ func newTransport(cfg *config.Config, signer *app.Signer, timeout time.Duration,
 func (s *system) handlers() []jobs.Handler {
 	tx := &jobs.Transactional{Store: s.store, Render: s.pages, Transport: s.transport, Links: s.links,
 		From: s.cfg.MailFrom, Operator: s.svc.Operator, PendingTTL: s.cfg.PendingTTL, Metrics: s.metrics,
-		Log: s.log.With("component", "mail"), Gate: s.privacy}
+		Log: s.log.With("component", "mail"), Gate: s.privacy, Layouts: s.svc.MailLayouts}
 	return []jobs.Handler{
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
@@ -200,6 +200,7 @@ func (s *system) webDeps() web.Deps {
 		Directory: s.store, Dashboard: s.store, Privacy: officer{s.privacy, s.register, s.inbound}, EventHooks: s.hooks,
 		Bulk: &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store,
 			Log: s.log.With("component", "import")},
+		MailLayouts: s.svc, Layout: s.pages,
 	}
 }
 

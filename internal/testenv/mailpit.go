@@ -223,6 +223,43 @@ func (s *MailpitServer) Raw(ctx context.Context, id string) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
+// MailpitParts are the HTML and text parts of a stored message.
+type MailpitParts struct {
+	HTML, Text string
+}
+
+// Parts returns the HTML and text parts of the message with Mailpit's id.
+func (s *MailpitServer) Parts(ctx context.Context, id string) (MailpitParts, error) {
+	var p MailpitParts
+	err := s.getJSON(ctx, "/api/v1/message/"+url.PathEscape(id), &p)
+	return p, err
+}
+
+// MailpitHTMLCheck is Mailpit's HTML compatibility check of a message
+// (caniemail's data): the share of mail clients that support what the
+// HTML uses, and the features that lower it.
+type MailpitHTMLCheck struct {
+	Total struct {
+		Supported, Partial, Unsupported float64
+		Nodes                           int
+	}
+	Warnings []struct {
+		Slug  string
+		Title string
+		Score struct {
+			Found                           int
+			Supported, Partial, Unsupported float64
+		}
+	}
+}
+
+// HTMLCheck runs Mailpit's HTML compatibility check on a stored message.
+func (s *MailpitServer) HTMLCheck(ctx context.Context, id string) (MailpitHTMLCheck, error) {
+	var c MailpitHTMLCheck
+	err := s.getJSON(ctx, "/api/v1/message/"+url.PathEscape(id)+"/html-check", &c)
+	return c, err
+}
+
 // DeleteAll deletes every stored message.
 func (s *MailpitServer) DeleteAll(ctx context.Context) error {
 	resp, err := s.do(ctx, http.MethodDelete, "/api/v1/messages")
