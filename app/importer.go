@@ -47,6 +47,10 @@ type ImportRun struct {
 	Rejected      int
 	StartedAt     time.Time
 	FinishedAt    time.Time
+	// Newsletters are the newsletters the imported people join (those
+	// their consents allow); none: the default newsletter of each purpose
+	// they consented to.
+	Newsletters []int64
 }
 
 // ImportStore writes an import.
@@ -64,6 +68,9 @@ type ImportWriter interface {
 	CreateImport(ctx context.Context, run *ImportRun) error
 	// FinishImport records a run's counts.
 	FinishImport(ctx context.Context, run *ImportRun) error
+	// NewsletterPurposes returns the purpose of each of the newsletters
+	// ids that exists.
+	NewsletterPurposes(ctx context.Context, ids []int64) (map[int64]CampaignPurpose, error)
 	// Suppressed returns, for those of hashes on the suppression list, the
 	// reason.
 	Suppressed(ctx context.Context, hashes []string) (map[string]string, error)
@@ -144,6 +151,11 @@ type ImportOptions struct {
 	BatchSize int
 	// Progress, when set, is called after each batch.
 	Progress func(ImportProgress)
+	// Newsletters are the newsletters the imported people join, each one
+	// its purpose's consent allows (marketing ones need the advertising
+	// consent); none: the default newsletter of each purpose they
+	// consented to. An id that names no newsletter fails the import.
+	Newsletters []int64
 }
 
 // DefaultImportBatch is the rows an import writes per statement when
@@ -252,6 +264,10 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt ImportOptions) 
 		if run.PolicyVersion, err = w.CurrentPolicyVersion(ctx); err != nil {
 			return err
 		}
+		if err := checkNewsletters(ctx, w, opt.Newsletters); err != nil {
+			return err
+		}
+		run.Newsletters = opt.Newsletters
 		if err := w.CreateImport(ctx, run); err != nil {
 			return err
 		}
@@ -380,6 +396,23 @@ func (im *Importer) writeBatch(ctx context.Context, w ImportWriter, run *ImportR
 		rep.Imported++
 		if crossBorder && !rows[i].CrossBorder {
 			rep.WithoutCrossBorder++
+		}
+	}
+	return nil
+}
+
+// checkNewsletters fails when an id of ids names no newsletter.
+func checkNewsletters(ctx context.Context, w ImportWriter, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	purposes, err := w.NewsletterPurposes(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, ok := purposes[id]; !ok {
+			return Errorf(EINVALID, "newsletter %d does not exist; nothing was imported", id)
 		}
 	}
 	return nil

@@ -213,6 +213,9 @@ func (memImport) CurrentPolicyVersion(context.Context) (string, error) { return 
 func (memImport) CreateImport(context.Context, *app.ImportRun) error   { return nil }
 func (memImport) FinishImport(context.Context, *app.ImportRun) error   { return nil }
 func (memImport) AddAudit(context.Context, *app.AuditEntry) error      { return nil }
+func (memImport) NewsletterPurposes(context.Context, []int64) (map[int64]app.CampaignPurpose, error) {
+	return map[int64]app.CampaignPurpose{}, nil
+}
 func (memImport) Suppressed(context.Context, []string) (map[string]string, error) {
 	return map[string]string{}, nil
 }

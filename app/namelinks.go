@@ -39,3 +39,16 @@ func hasDomainWord(name string) bool {
 	}
 	return false
 }
+
+// hasDottedNumber reports whether a tidied name has a dot between two
+// digits ("10.0.0.1", "1.2"): an address of a host, never a name.
+func hasDottedNumber(name string) bool {
+	for i := 1; i+1 < len(name); i++ {
+		if name[i] == '.' && isDigit(name[i-1]) && isDigit(name[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

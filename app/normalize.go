@@ -204,14 +204,17 @@ func normalizePhone(s, defaultRegion string) (string, string) {
 
 // NormalizeName checks a person's full name and returns it tidied: trimmed,
 // in Unicode NFC, with runs of spaces collapsed to one. It must have 1 to 100
-// characters: letters of any script (with their combining marks), spaces,
-// hyphens, apostrophes (' and ’) and dots, and at least one letter. Digits,
-// control characters, markup characters such as <>"{} and other symbols are
-// refused: they have no place in a name and are what bots put there. A word
-// that is a domain name ("evil.com", "www.x", "сайт.рф": labels joined by
-// dots, the last one a top-level domain) is refused too, so a name cannot
-// carry a link into the mail that greets the person. The name is
-// required. Failures are *FieldError for FieldName.
+// characters: letters of any script (with their combining marks), digits 0-9
+// (at most MaxNameDigits, so "Anna Test0", "Studio 54" and "3M" pass and a
+// phone number does not), spaces, hyphens, apostrophes (' and ’) and dots,
+// and at least one letter. Control characters, markup characters such as
+// <>"{}&, @ : / and other symbols are refused: they have no place in a name,
+// the name goes into greetings and headers of mail, and they are what bots
+// put there. A word that is a domain name ("evil.com", "www.x", "сайт.рф":
+// labels joined by dots, the last one a top-level domain) or a dotted number
+// ("10.0.0.1") is refused too, so a name cannot carry a link into the mail
+// that greets the person. The name is required. Failures are *FieldError
+// for FieldName.
 func NormalizeName(s string) (string, error) {
 	out, key := normalizeName(s)
 	if key != "" {
@@ -230,7 +233,7 @@ func normalizeName(s string) (string, string) {
 	s = norm.NFC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	space, letters, runes := false, 0, 0
+	space, letters, digits, runes := false, 0, 0, 0
 	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Zs, r):
@@ -238,6 +241,8 @@ func normalizeName(s string) (string, string) {
 			continue
 		case unicode.IsLetter(r):
 			letters++
+		case r >= '0' && r <= '9':
+			digits++
 		case unicode.Is(unicode.M, r), r == '-', r == '\'', r == '’', r == '.':
 		default:
 			return "", msgNameInvalid
@@ -257,7 +262,9 @@ func normalizeName(s string) (string, string) {
 		return "", msgNameTooLong
 	case letters == 0:
 		return "", msgNameNoLetters
-	case hasDomainWord(b.String()):
+	case digits > MaxNameDigits:
+		return "", msgNameDigits
+	case hasDomainWord(b.String()) || hasDottedNumber(b.String()):
 		return "", msgNameLink
 	}
 	return b.String(), ""

@@ -28,6 +28,10 @@ const (
 const (
 	// MaxNameRunes is the longest accepted name, in characters.
 	MaxNameRunes = 100
+	// MaxNameDigits is the most digits (0-9) a name may hold: enough for
+	// "Anna Test0", "Studio 54" or "Bank 2024", too few for a phone or
+	// card number.
+	MaxNameDigits = 4
 	// MaxEmailLen is the longest accepted address in octets (RFC 5321 path
 	// limit minus the angle brackets).
 	MaxEmailLen = 254
@@ -59,6 +63,7 @@ const (
 	msgNameTooLong        = "name.too_long"
 	msgNameInvalid        = "name.invalid"
 	msgNameNoLetters      = "name.no_letters"
+	msgNameDigits         = "name.digits"
 	msgNameLink           = "name.link"
 	msgEmailRequired      = "email.required"
 	msgEmailInvalid       = "email.invalid"

@@ -26,8 +26,12 @@ var validation = map[string][2]string{
 		"Имя должно быть не длиннее 100 символов.",
 	},
 	"name.invalid": {
-		"Please use only letters, spaces, hyphens, apostrophes and dots in the name.",
-		"В имени можно использовать только буквы, пробелы, дефис, апостроф и точку.",
+		"Please use only letters, digits, spaces, hyphens, apostrophes and dots in the name.",
+		"В имени можно использовать только буквы, цифры, пробелы, дефис, апостроф и точку.",
+	},
+	"name.digits": {
+		"The name may contain at most 4 digits.",
+		"Имя может содержать не больше 4 цифр.",
 	},
 	"name.no_letters": {
 		"The name must contain letters.",
@@ -65,10 +69,6 @@ var validation = map[string][2]string{
 		"Please enter the phone number without an extension.",
 		"Укажите номер телефона без добавочного номера.",
 	},
-	"consent.processing_required": {
-		"Consent to the processing of personal data is required to subscribe.",
-		"Для подписки необходимо согласие на обработку персональных данных.",
-	},
 	"newsletters.unknown": {
 		"Please choose among the newsletters offered.",
 		"Пожалуйста, выберите из предложенных рассылок.",
@@ -76,6 +76,10 @@ var validation = map[string][2]string{
 	"newsletters.marketing_consent": {
 		"The newsletters with news and offers need your consent to advertising: tick it, or untick them.",
 		"Для рассылок с новостями и предложениями нужно согласие на получение рекламы: отметьте его или снимите отметку с них.",
+	},
+	"consent.processing_required": {
+		"Consent to the processing of personal data is required to subscribe.",
+		"Для подписки необходимо согласие на обработку персональных данных.",
 	},
 	"consent.cross_border_required": {
 		"Our mail is sent through servers abroad: consent to the cross-border transfer of your data is required to subscribe.",

@@ -88,6 +88,8 @@ var auditCatalog = map[string][2]string{
 	"audit.action.subscriber_export_mailed":      {"Subscriber's data mailed to them", "Данные отправлены подписчику по почте"},
 	"audit.action.subscriber_unblocked":          {"Subscriber's data unblocked", "Данные подписчика разблокированы"},
 	"audit.action.subscribers_imported":          {"Subscribers imported", "Импорт подписчиков"},
+	"audit.action.subscribers_import_checked":    {"Import file checked (dry run)", "Файл импорта проверен (пробный прогон)"},
+	"audit.action.subscribers_exported":          {"Subscribers exported (CSV)", "Выгрузка подписчиков (CSV)"},
 	"audit.action.suppression_added":             {"Added to the suppression list", "Адрес добавлен в стоп-лист"},
 	"audit.action.suppression_lifted":            {"Suppression lifted", "Адрес исключён из стоп-листа по запросу"},
 	"audit.action.suppression_removed":           {"Removed from the suppression list", "Адрес удалён из стоп-листа"},

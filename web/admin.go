@@ -209,6 +209,7 @@ func (s *Server) adminNav(c *fiber.Ctx, loc, section string) []navGroup {
 			{"admin.nav.review", "/admin/review", "review"},
 			{"admin.nav.destructions", "/admin/destructions", "destructions"},
 			{"admin.nav.suppressions", "/admin/suppressions", "suppressions"},
+			{"admin.nav.import", "/admin/import", "import"},
 			{"admin.nav.inbound", "/admin/inbound", "inbound"},
 			{"admin.nav.policies", "/admin/policies", "policies"},
 			{"admin.nav.audit", "/admin/audit", "audit"},

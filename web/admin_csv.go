@@ -33,10 +33,16 @@ func newCSVFile(c *fiber.Ctx) *csvFile {
 
 // row writes one record; cells are made safe from formula injection.
 func (f *csvFile) row(cells ...string) {
+	_ = f.w.Write(safeCells(cells...))
+}
+
+// safeCells makes every cell safe from formula injection (csvCell), in
+// place, and returns them.
+func safeCells(cells ...string) []string {
 	for i, s := range cells {
 		cells[i] = csvCell(s)
 	}
-	_ = f.w.Write(cells)
+	return cells
 }
 
 // send answers with the file as an attachment named name-YYYYMMDD.csv.

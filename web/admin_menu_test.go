@@ -25,9 +25,9 @@ var (
 // runs without leaves the menu, and its pages are gone.
 func TestAdminMenuByRole(t *testing.T) {
 	all := []string{"/admin", "/admin/campaigns", "/admin/newsletters", "/admin/segments", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
-		"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"}
+		"/admin/suppressions", "/admin/import", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"}
 	officer := []string{"/admin", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
-		"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit"}
+		"/admin/suppressions", "/admin/import", "/admin/inbound", "/admin/policies", "/admin/audit"}
 	tests := []struct {
 		name string
 		plug func(*setup)
@@ -36,11 +36,11 @@ func TestAdminMenuByRole(t *testing.T) {
 		{"Everything", nil, map[app.Role][]string{
 			app.RoleOwner: all, app.RoleMarketer: {"/admin", "/admin/campaigns", "/admin/segments"}, app.RolePrivacyOfficer: officer}},
 		{"NoPrivacyOperations", func(s *setup) { s.Privacy = nil }, map[app.Role][]string{
-			app.RoleOwner:          {"/admin", "/admin/campaigns", "/admin/newsletters", "/admin/segments", "/admin/subscribers", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"},
-			app.RolePrivacyOfficer: {"/admin", "/admin/subscribers", "/admin/policies"}}},
+			app.RoleOwner:          {"/admin", "/admin/campaigns", "/admin/newsletters", "/admin/segments", "/admin/subscribers", "/admin/import", "/admin/policies", "/admin/outbox", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"},
+			app.RolePrivacyOfficer: {"/admin", "/admin/subscribers", "/admin/import", "/admin/policies"}}},
 		{"NoCampaignsNoOutbox", func(s *setup) { s.Campaigns, s.OutboxDir = nil, "" }, map[app.Role][]string{
 			app.RoleOwner: {"/admin", "/admin/newsletters", "/admin/subscribers", "/admin/requests", "/admin/review", "/admin/destructions",
-				"/admin/suppressions", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"},
+				"/admin/suppressions", "/admin/import", "/admin/inbound", "/admin/policies", "/admin/audit", "/admin/users", "/admin/tokens", "/admin/webhooks", "/admin/layout"},
 			app.RoleMarketer: {"/admin"}}},
 	}
 	for _, tt := range tests {

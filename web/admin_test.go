@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"newsletter/app"
+	"newsletter/app/store"
 )
 
 // clock is a settable time for sessions and lockouts.
@@ -55,6 +56,12 @@ const consolePassword = "correct horse battery"
 // console's parts are in.
 func newConsole(t *testing.T, plug ...func(*setup)) *console {
 	t.Helper()
+	return newConsoleOn(t, store.Postgres, plug...)
+}
+
+// newConsoleOn is newConsole over the database of dialect.
+func newConsoleOn(t *testing.T, dialect store.Dialect, plug ...func(*setup)) *console {
+	t.Helper()
 	c := &console{clock: &clock{t: time.Now().UTC()}, passwords: map[app.Role]string{}, emails: map[app.Role]string{}}
 	c.outbox = t.TempDir()
 	eml := "From: News <news@example.com>\r\nTo: anna@example.com\r\nSubject: Hello\r\nDate: Mon, 02 Jan 2026 10:00:00 +0000\r\n" +
@@ -64,7 +71,7 @@ func newConsole(t *testing.T, plug ...func(*setup)) *console {
 	}
 	ctx := context.Background()
 	var camps *app.Campaigns
-	c.fixture = newFixture(t, func(s *setup) {
+	c.fixture = newFixtureOn(t, dialect, func(s *setup) {
 		camps = &app.Campaigns{Store: s.store, Queue: consoleQueue{}, Tester: consoleQueue{}, Signer: s.signer}
 		s.plugConsole(c, camps)
 		for _, p := range plug {
@@ -265,6 +272,10 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin/requests.csv", "/admin/requests.csv", privacy},
 		{"GET", "/admin/policies", "/admin/policies", privacy},
 		{"POST", "/admin/policies", "/admin/policies", privacy},
+		{"GET", "/admin/import", "/admin/import", privacy},
+		{"POST", "/admin/import", "/admin/import", privacy},
+		{"GET", "/admin/import/:id<int>", "/admin/import/" + missing, privacy},
+		{"GET", "/admin/subscribers.csv", "/admin/subscribers.csv", privacy},
 
 		{"GET", "/admin/users", "/admin/users", owner},
 		{"POST", "/admin/users", "/admin/users", owner},

@@ -62,6 +62,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			msg = "Something went wrong on our side. Please try again later."
 		}
 	}
+	if status == fiber.StatusRequestEntityTooLarge && c.Path() == "/admin/import" {
+		// Refused while it arrived, before the console's routes: say the cap.
+		msg = templates.T(locale(c), "admin.import.toolarge", s.opts.ImportBodyLimit>>20)
+	}
 	if wantsJSON(c) {
 		body := fiber.Map{"error": msg, "code": code}
 		if f := app.ErrorFields(err); len(f) > 0 {

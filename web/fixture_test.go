@@ -47,8 +47,14 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 
 func newFixture(t *testing.T, plug ...func(*setup)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, store.Postgres, plug...)
+}
+
+// newFixtureOn is newFixture over the database of dialect.
+func newFixtureOn(t *testing.T, dialect store.Dialect, plug ...func(*setup)) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st := testenv.Store(t, store.Postgres)
+	st := testenv.Store(t, dialect)
 	q, err := jobs.Connect(testenv.Redis(t))
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +101,7 @@ func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 	s.Auth, s.TwoFactor, s.Dashboard, s.Privacy, s.Campaigns, s.OutboxDir = c.auth, c.auth, s.store, s.svc, camps, c.outbox
 	s.EventHooks = &app.Webhooks{Store: s.store, Wake: s.svc.Wake}
 	s.Segments = &app.Segments{Store: s.store}
+	s.Bulk = &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store, Log: quietLog()}
 	s.MailLayouts = s.svc
 }
 

@@ -199,6 +199,17 @@ type Directory interface {
 	NewsletterEvents(ctx context.Context, subscriberID int64) ([]app.NewsletterEvent, error)
 }
 
+// Bulk imports files of subscribers in the background and exports the
+// subscribers (app.Bulk).
+type Bulk interface {
+	StartImport(ctx context.Context, actor *app.Admin, path string, dryRun bool, newsletters []int64) (*app.ImportJob, error)
+	ImportJob(ctx context.Context, id int64) (*app.ImportJob, error)
+	RecentImportJobs(ctx context.Context, limit int) ([]app.ImportJob, error)
+	Newsletters(ctx context.Context) ([]app.Newsletter, error)
+	BeginExport(ctx context.Context, actor *app.Admin) error
+	ExportPages(ctx context.Context, fn func([]app.SubscriberRecord) error) error
+}
+
 // Dashboard reads the console's counts and a subscriber's mail (the
 // store).
 type Dashboard interface {

@@ -26,6 +26,9 @@ func TestSubscribeValidationJSON(t *testing.T) {
 		{"BadEmail", `{"name":"Anna","email":"anna@","consent_processing":"yes"}`, 422, []string{"email"}},
 		{"BadPhone", `{"name":"Anna","email":"a@example.com","phone":"12","consent_processing":true}`, 422, []string{"phone"}},
 		{"NameWithMarkup", `{"name":"<script>","email":"b@example.com","consent_processing":true}`, 422, []string{"name"}},
+		// The name rule of the form, the API and the import (app/normalize.go).
+		{"NameWithDigit", `{"name":"Anna Test0","email":"e@example.com","consent_processing":true}`, 202, nil},
+		{"NameWithPhoneNumber", `{"name":"Call 88005553535","email":"f@example.com","consent_processing":true}`, 422, []string{"name"}},
 		{"NoProcessingConsent", `{"name":"Anna","email":"c@example.com","consent_marketing":true}`, 422, []string{"consent_processing"}},
 		{"NotJSON", `{"name":`, 422, nil},
 		// A site that posts its whole form as JSON sends fields nobody

@@ -54,6 +54,7 @@ const (
 	layoutPart
 	archivePart
 	newslettersPart
+	bulkPart
 )
 
 // Role sets of the console and the API. Owners pass every check.
@@ -267,6 +268,16 @@ func (s *Server) table() []route {
 			{post, "/admin/newsletters", s.adminCreateNewsletter},
 			{post, "/admin/newsletters/:id<int>", s.adminSaveNewsletter},
 		}},
+		// Import and export (admin_import.go): personal data, so owners
+		// and privacy officers only.
+		{access: console, roles: officerOnly, part: bulkPart, routes: []endpoint{
+			{get, "/admin/import", s.adminImport},
+			{get, "/admin/import/:id<int>", s.adminImportJob},
+			{get, "/admin/subscribers.csv", s.adminSubscribersCSV},
+		}},
+		{access: console, roles: officerOnly, part: bulkPart, limit: importLimit, routes: []endpoint{
+			{post, "/admin/import", s.adminStartImport},
+		}},
 		{access: console, roles: ownerOnly, part: eventHooksPart, routes: []endpoint{
 			{get, "/admin/webhooks", s.adminWebhooks},
 			{post, "/admin/webhooks", s.adminCreateWebhook},
@@ -447,6 +458,8 @@ func (s *Server) has(p part) bool {
 		return s.deps.Archive != nil && s.deps.Clicks != nil
 	case newslettersPart:
 		return s.deps.Newsletters != nil
+	case bulkPart:
+		return s.deps.Bulk != nil
 	}
 	return true
 }
@@ -513,6 +526,9 @@ func inboundLimit(s *Server, h *fasthttp.RequestHeader, _ string) int {
 	}
 	return s.opts.InboundBodyLimit
 }
+
+// importLimit is the limit of the console's import upload.
+func importLimit(s *Server, _ *fasthttp.RequestHeader, _ string) int { return s.opts.ImportBodyLimit }
 
 // webhookLimit is the limit of a configured provider's webhook: its
 // batches may be larger than a form; the signature is checked once the

@@ -90,6 +90,7 @@ const (
 	secLimitAddress = 3
 	secBodyLimit    = 64 << 10
 	secInboundLimit = 192 << 10
+	secImportLimit  = 128 << 10
 	inboundSecret   = "inbound-secret-of-the-attack-suite"
 	// hostile is markup that breaks out of text, of double- and of
 	// single-quoted attributes.
@@ -184,6 +185,7 @@ func newSecEnv(t *testing.T) *secEnv {
 		e.lim.inner = s.Limiter
 		s.Limiter = e.lim
 		s.LimitIP, s.LimitAddress, s.BodyLimit, s.InboundBodyLimit = secLimitIP, secLimitAddress, secBodyLimit, secInboundLimit
+		s.ImportBodyLimit = secImportLimit
 		plugSSO(s, startOIDC(t))
 	})
 	e.console = c
@@ -485,6 +487,10 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/requests.csv", kind: kindAdmin, roles: prv, query: q("kind", "status", "bom")},
 		{method: "GET", path: "/admin/policies", kind: kindAdmin, roles: prv, query: q()},
 		{method: "POST", path: "/admin/policies", kind: kindAdmin, roles: prv, form: form("version", "v7", "body_en", "New.", "body_ru", "Новая.")},
+		{method: "GET", path: "/admin/import", kind: kindAdmin, roles: prv, query: q()},
+		{method: "POST", path: "/admin/import", kind: kindAdmin, roles: prv, form: form("dry_run", "1"), bodyLimit: secImportLimit},
+		{method: "GET", path: "/admin/import/:id<int>", target: "/admin/import/1", kind: kindAdmin, roles: prv, query: q()},
+		{method: "GET", path: "/admin/subscribers.csv", kind: kindAdmin, roles: prv, query: q("bom")},
 
 		{method: "GET", path: "/admin/users", kind: kindAdmin, roles: own, query: q()},
 		{method: "POST", path: "/admin/users", kind: kindAdmin, roles: own, form: form("email", "new-owner@example.com", "role", "owner")},

@@ -66,6 +66,8 @@ type Deps struct {
 	Privacy Privacy
 	// EventHooks are the owner's event webhooks; nil turns them off.
 	EventHooks EventHooks
+	// Bulk is the console's import and export; nil turns them off.
+	Bulk Bulk
 	// MailLayouts are the owner's mail layout of each language (app.
 	// Service); nil turns the layout page off. Layout writes mail in it
 	// (templates.Renderer); nil: campaigns are previewed bare.
@@ -106,6 +108,9 @@ type Options struct {
 	// a caller with InboundToken, in bytes; 0 means app.MaxInboundBytes.
 	// Every other route, and a caller without the token, keeps BodyLimit.
 	InboundBodyLimit int
+	// ImportBodyLimit is the largest upload of the console's import, in
+	// bytes; 0 means DefaultImportBodyLimit.
+	ImportBodyLimit int
 	// WebhookBodyLimit is the largest webhook request accepted, in bytes;
 	// 0 means 1 MB (SendGrid posts events in batches of up to 768 KB).
 	WebhookBodyLimit int
@@ -179,6 +184,9 @@ func New(deps Deps, opts Options) *Server {
 	}
 	if opts.InboundBodyLimit == 0 {
 		opts.InboundBodyLimit = app.MaxInboundBytes
+	}
+	if opts.ImportBodyLimit == 0 {
+		opts.ImportBodyLimit = DefaultImportBodyLimit
 	}
 	if opts.WebhookBodyLimit == 0 {
 		opts.WebhookBodyLimit = 1 << 20

@@ -140,7 +140,7 @@ func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, co
 	for _, id := range ids {
 		newIDs = append(newIDs, id)
 	}
-	for _, q := range importJoinSQL(newIDs) {
+	for _, q := range importNewsletterSQL(newIDs, run.Newsletters) {
 		if _, err := w.tx.Exec(ctx, q); err != nil {
 			return nil, fmt.Errorf("import: join default newsletters: %w", err)
 		}

@@ -164,7 +164,7 @@ func (w *liteImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, 
 		for _, id := range ids {
 			newIDs = append(newIDs, id)
 		}
-		for _, q := range importJoinSQL(newIDs) {
+		for _, q := range importNewsletterSQL(newIDs, run.Newsletters) {
 			if _, err := w.tx.ExecContext(ctx, q); err != nil {
 				return nil, fmt.Errorf("import: join default newsletters: %w", err)
 			}

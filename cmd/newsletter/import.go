@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 	"newsletter/templates"
 )
 
-const importUsage = `Usage: newsletter import [--dry-run] [--actor NAME] FILE.csv
+const importUsage = `Usage: newsletter import [--dry-run] [--actor NAME] [--newsletters IDS] FILE.csv
 
 Imports subscribers with their recorded consent. The header row names the
 columns: email, consent_at, consent_source (required), name, phone,
@@ -33,6 +34,9 @@ line number; suppressed addresses are skipped; addresses already on file are
 left unchanged. The file is imported in one transaction: on a fatal error
 nothing is imported, and importing the same file again adds nothing twice.
 --dry-run reports what an import would do and writes nothing.
+--newsletters 3,5 makes the people members of those newsletters (each one
+their consents allow: marketing ones need "marketing" yes); without it they
+join the default newsletter of each purpose they consented to.
 `
 
 // importCmd runs `newsletter import`.
@@ -42,6 +46,7 @@ func importCmd(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	dryRun := fs.Bool("dry-run", false, "check the file and report, write nothing")
 	actor := fs.String("actor", "cli", "who runs the import, for the audit log (an id, not a name)")
 	batch := fs.Int("batch", app.DefaultImportBatch, "rows per statement")
+	newsletterList := fs.String("newsletters", "", "comma-separated ids of the newsletters the people join")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, importUsage)
@@ -51,6 +56,10 @@ func importCmd(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	}
 	if fs.NArg() != 1 {
 		return usageError{"import: want one file\n\n" + importUsage}
+	}
+	newsletters, err := parseIDs(*newsletterList)
+	if err != nil {
+		return usageError{fmt.Sprintf("import: --newsletters: %v\n\n%s", err, importUsage)}
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -67,7 +76,8 @@ func importCmd(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	}
 	defer st.Close()
 	bar := newProgressBar(stdout, size)
-	rep, err := im.Import(ctx, f, app.ImportOptions{Actor: *actor, DryRun: *dryRun, BatchSize: *batch, Progress: bar.update})
+	rep, err := im.Import(ctx, f, app.ImportOptions{Actor: *actor, DryRun: *dryRun, BatchSize: *batch, Progress: bar.update,
+		Newsletters: newsletters})
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -77,6 +87,22 @@ func importCmd(ctx context.Context, cfg *config.Config, args []string, stdout, s
 	}
 	printImportReport(stdout, stderr, rep)
 	return nil
+}
+
+// parseIDs reads a comma-separated list of ids ("" is none).
+func parseIDs(list string) ([]int64, error) {
+	var ids []int64
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("%q is not an id", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // openImporter opens and migrates the database and makes an importer with

@@ -102,6 +102,20 @@ func TestImportCommand(t *testing.T) {
 			if code, _, _ := runCmd(t, env, "import"); code != 2 {
 				t.Errorf("no file: exit %d, want 2", code)
 			}
+
+			// Into chosen newsletters: an unknown one refuses the file, a
+			// bad list is a usage error.
+			chosen := writeFile(t, "chosen.csv", "email,consent_at,source\nchosen@example.com,2025-01-01,shop\n")
+			if code, _, errOut := runCmd(t, env, "import", "--newsletters", "999999", chosen); code != 1 ||
+				!strings.Contains(errOut, "newsletter 999999 does not exist") {
+				t.Errorf("unknown newsletter: %d %s", code, errOut)
+			}
+			if code, _, _ := runCmd(t, env, "import", "--newsletters", "x", chosen); code != 2 {
+				t.Errorf("bad newsletter list: exit %d, want 2", code)
+			}
+			if code, out, _ := runCmd(t, env, "import", "--newsletters", "2", chosen); code != 0 || !strings.Contains(out, "imported:            1") {
+				t.Errorf("import into newsletter 2: %d\n%s", code, out)
+			}
 		})
 	}
 }

@@ -198,6 +198,8 @@ func (s *system) webDeps() web.Deps {
 		Webhooks: webhookReaders(s.cfg), Feedback: s.feedback,
 		APITokens: s.admins, Publisher: s.admins, Auth: auth, TwoFactor: auth, SSO: single,
 		Directory: s.store, Dashboard: s.store, Privacy: officer{s.privacy, s.register, s.inbound}, EventHooks: s.hooks,
+		Bulk: &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store,
+			Log: s.log.With("component", "import")},
 		MailLayouts: s.svc, Layout: s.pages,
 		Archive: &app.Archive{Store: s.store, PreferencesURL: s.svc.Links.Page("/preferences")},
 		Clicks: &app.Clicks{Store: s.store, Signer: s.signer, CountFailed: func(id string, err error) {
