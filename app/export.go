@@ -26,7 +26,7 @@ func (s *Privacy) ExportSubscriber(ctx context.Context, subscriberID int64) (*Ex
 }
 
 // ExportForToken returns the data of the person behind a preferences link.
-func (s *Service) ExportForToken(ctx context.Context, token string) (*Export, error) {
+func (s *Subscriptions) ExportForToken(ctx context.Context, token string) (*Export, error) {
 	sub, err := s.SubscriberForToken(ctx, token)
 	if err != nil {
 		return nil, err

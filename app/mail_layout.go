@@ -173,9 +173,15 @@ type MailLayoutStore interface {
 	PutMailLayout(ctx context.Context, l MailLayout) error
 }
 
+// Layouts are the owner's mail layout of each language: read by every
+// message sent, changed by the owner in the console.
+type Layouts struct {
+	*Core
+}
+
 // MailLayouts returns the layout of every language, with defaults where
 // none was saved.
-func (s *Service) MailLayouts(ctx context.Context) (MailLayouts, error) {
+func (s *Layouts) MailLayouts(ctx context.Context) (MailLayouts, error) {
 	rows, err := s.Store.MailLayouts().ListMailLayouts(ctx)
 	if err != nil {
 		return nil, err
@@ -190,7 +196,7 @@ func (s *Service) MailLayouts(ctx context.Context) (MailLayouts, error) {
 // SaveMailLayout validates and saves the layout of one language, and
 // records the change in the audit log (the fields changed, not their
 // values' history). Only the owner may change it.
-func (s *Service) SaveMailLayout(ctx context.Context, actor *Admin, l MailLayout) (MailLayout, error) {
+func (s *Layouts) SaveMailLayout(ctx context.Context, actor *Admin, l MailLayout) (MailLayout, error) {
 	if actor == nil || actor.Role != RoleOwner {
 		return l, Errorf(EFORBIDDEN, "Only the owner can change the mail layout.")
 	}

@@ -54,7 +54,7 @@ func TestValidateMailLayout(t *testing.T) {
 func TestSaveMailLayout(t *testing.T) {
 	testenv.ForEachDialect(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		svc := &app.Service{Core: &app.Core{Store: st}}
+		svc := &app.Layouts{Core: &app.Core{Store: st}}
 		owner := &app.Admin{ID: 1, Email: "owner@example.com", Role: app.RoleOwner}
 		if _, err := svc.SaveMailLayout(ctx, &app.Admin{ID: 2, Role: app.RoleMarketer}, app.MailLayout{Locale: "en"}); app.ErrorCode(err) != app.EFORBIDDEN {
 			t.Fatalf("a marketer saves the layout: %v", err)

@@ -14,7 +14,7 @@ import (
 // returns their ids, sorted and without repeats; the error is an *Error
 // with code EINVALID and the field FieldNewsletters, in the input's
 // language.
-func (s *Service) chosenNewsletters(ctx context.Context, in *SubscribeInput) ([]int64, error) {
+func (s *Subscriptions) chosenNewsletters(ctx context.Context, in *SubscribeInput) ([]int64, error) {
 	if len(in.Newsletters) == 0 {
 		return nil, nil
 	}
@@ -42,7 +42,7 @@ func (s *Service) chosenNewsletters(ctx context.Context, in *SubscribeInput) ([]
 }
 
 // offeredNewsletters returns the public newsletters by id.
-func (s *Service) offeredNewsletters(ctx context.Context) (map[int64]Newsletter, error) {
+func (s *Subscriptions) offeredNewsletters(ctx context.Context) (map[int64]Newsletter, error) {
 	all, err := s.Store.Newsletters().ListNewsletters(ctx)
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func leaveByMail(ctx context.Context, tx Store, subscriberID, campaignID int64, 
 
 // preferenceNewsletters returns the newsletters the preference centre
 // shows (the public ones and those the person is on) and which they are on.
-func (s *Service) preferenceNewsletters(ctx context.Context, st Store, subscriberID int64) ([]Newsletter, map[int64]bool, error) {
+func (s *Subscriptions) preferenceNewsletters(ctx context.Context, st Store, subscriberID int64) ([]Newsletter, map[int64]bool, error) {
 	all, err := st.Newsletters().ListNewsletters(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -122,7 +122,7 @@ func (s *Service) preferenceNewsletters(ctx context.Context, st Store, subscribe
 // the consent is granted (so it joins no default), the ones unticked are
 // left after. Joining a marketing newsletter needs the consent;
 // withdrawing the consent leaves them all.
-func (s *Service) saveWithNewsletters(ctx context.Context, tx Store, sub *Subscriber, in ProfileInput, ev Evidence) error {
+func (s *Subscriptions) saveWithNewsletters(ctx context.Context, tx Store, sub *Subscriber, in ProfileInput, ev Evidence) error {
 	shown, on, err := s.preferenceNewsletters(ctx, tx, sub.ID)
 	if err != nil {
 		return err

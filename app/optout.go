@@ -53,7 +53,7 @@ func (u *UnsubscribeState) MaskedEmail() string {
 
 // UnsubscribeState checks an unsubscribe link and returns what the page
 // shows. It changes nothing: mail scanners follow links.
-func (s *Service) UnsubscribeState(ctx context.Context, token string) (*UnsubscribeState, error) {
+func (s *Subscriptions) UnsubscribeState(ctx context.Context, token string) (*UnsubscribeState, error) {
 	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (s *Service) UnsubscribeState(ctx context.Context, token string) (*Unsubscr
 	return s.unsubscribeState(ctx, s.Store, t)
 }
 
-func (s *Service) unsubscribeState(ctx context.Context, st Store, t Token) (*UnsubscribeState, error) {
+func (s *Subscriptions) unsubscribeState(ctx context.Context, st Store, t Token) (*UnsubscribeState, error) {
 	out := &UnsubscribeState{CampaignID: t.CampaignID}
 	sub, err := st.Subscribers().Subscriber(ctx, t.SubscriberID)
 	if IsNotFound(err) {
@@ -138,7 +138,7 @@ func leaveCampaignNewsletters(ctx context.Context, st Store, subscriberID, campa
 // campaign (or of one no longer held) withdraws the marketing consent, with a consent event and a
 // completed marketing_optout request. Repeating it changes nothing. Mail
 // already queued for the person is skipped at send time.
-func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evidence) error {
+func (s *Subscriptions) OneClickUnsubscribe(ctx context.Context, token string, ev Evidence) error {
 	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func (s *Service) OneClickUnsubscribe(ctx context.Context, token string, ev Evid
 }
 
 // campaignKnown reports whether id names a campaign that exists.
-func (s *Service) campaignKnown(ctx context.Context, id int64) (bool, error) {
+func (s *Subscriptions) campaignKnown(ctx context.Context, id int64) (bool, error) {
 	if id == 0 {
 		return false, nil
 	}
@@ -171,7 +171,7 @@ func (s *Service) campaignKnown(ctx context.Context, id int64) (bool, error) {
 
 // leaveNewsletter makes the person t names leave the newsletters t's
 // campaign was sent for.
-func (s *Service) leaveNewsletter(ctx context.Context, t Token, ev Evidence) error {
+func (s *Subscriptions) leaveNewsletter(ctx context.Context, t Token, ev Evidence) error {
 	return s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := s.lockedSubscriber(ctx, tx, t.SubscriberID)
 		if err != nil || sub == nil {
@@ -183,7 +183,7 @@ func (s *Service) leaveNewsletter(ctx context.Context, t Token, ev Evidence) err
 }
 
 // optOutMarketing withdraws the marketing consent of the person t names.
-func (s *Service) optOutMarketing(ctx context.Context, t Token, ev Evidence) error {
+func (s *Subscriptions) optOutMarketing(ctx context.Context, t Token, ev Evidence) error {
 	ev.At = s.Now.Now()
 	return s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := s.lockedSubscriber(ctx, tx, t.SubscriberID)
@@ -196,7 +196,7 @@ func (s *Service) optOutMarketing(ctx context.Context, t Token, ev Evidence) err
 
 // lockedSubscriber locks and returns a subscriber; nil when we hold nothing
 // about them.
-func (s *Service) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Subscriber, error) {
+func (s *Subscriptions) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Subscriber, error) {
 	if err := tx.Subscribers().LockSubscriber(ctx, id); err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) lockedSubscriber(ctx context.Context, tx Store, id int64) (*Su
 // Unsubscribe carries out a choice of the unsubscribe page (one of the
 // Unsubscribe* constants) for the person the token names and returns the
 // state after it.
-func (s *Service) Unsubscribe(ctx context.Context, token, choice string, ev Evidence) (*UnsubscribeState, error) {
+func (s *Subscriptions) Unsubscribe(ctx context.Context, token, choice string, ev Evidence) (*UnsubscribeState, error) {
 	t, err := s.Signer.Verify(token, TokenUnsubscribe, s.Now.Now())
 	if err != nil {
 		return nil, err
@@ -245,7 +245,7 @@ func (s *Service) Unsubscribe(ctx context.Context, token, choice string, ev Evid
 
 // CheckRevocation checks a link confirming an emailed revocation without
 // using it, for the page that shows the buttons.
-func (s *Service) CheckRevocation(ctx context.Context, token string) (*Confirmation, error) {
+func (s *Subscriptions) CheckRevocation(ctx context.Context, token string) (*Confirmation, error) {
 	c, err := s.revocation(ctx, s.Store, token)
 	if err != nil {
 		return nil, err
@@ -257,7 +257,7 @@ func (s *Service) CheckRevocation(ctx context.Context, token string) (*Confirmat
 }
 
 // revocation returns the confirmation a revoke link names.
-func (s *Service) revocation(ctx context.Context, st Store, token string) (*Confirmation, error) {
+func (s *Subscriptions) revocation(ctx context.Context, st Store, token string) (*Confirmation, error) {
 	t, err := s.Signer.Verify(token, TokenRevoke, s.Now.Now())
 	if err != nil {
 		return nil, err
@@ -279,7 +279,7 @@ func (s *Service) revocation(ctx context.Context, st Store, token string) (*Conf
 // address on file, the revocation they asked for by email. Every consent is
 // withdrawn and the erasure of their data is queued; it completes the
 // request.
-func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Evidence) error {
+func (s *Subscriptions) ConfirmRevocation(ctx context.Context, token string, ev Evidence) error {
 	now := s.Now.Now()
 	ev.At, ev.Channel = now, ChannelWeb
 	err := s.Store.Tx(ctx, func(tx Store) error {
@@ -309,7 +309,7 @@ func (s *Service) ConfirmRevocation(ctx context.Context, token string, ev Eviden
 // CancelRevocation uses a revoke link to keep the subscription: the person
 // says, from the address on file, that they did not ask to revoke. The
 // request is rejected and the block it caused is lifted.
-func (s *Service) CancelRevocation(ctx context.Context, token string) error {
+func (s *Subscriptions) CancelRevocation(ctx context.Context, token string) error {
 	now := s.Now.Now()
 	return s.Store.Tx(ctx, func(tx Store) error {
 		c, sub, err := s.useRevocation(ctx, tx, token)
@@ -331,7 +331,7 @@ func (s *Service) CancelRevocation(ctx context.Context, token string) error {
 
 // useRevocation marks a revoke link used and returns its confirmation and
 // the subscriber (nil when already erased).
-func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*Confirmation, *Subscriber, error) {
+func (s *Subscriptions) useRevocation(ctx context.Context, tx Store, token string) (*Confirmation, *Subscriber, error) {
 	c, err := s.revocation(ctx, tx, token)
 	if err != nil {
 		return nil, nil, err
@@ -347,7 +347,7 @@ func (s *Service) useRevocation(ctx context.Context, tx Store, token string) (*C
 
 // revocationRequest returns the request a revoke link belongs to, or
 // records one when it has none.
-func (s *Service) revocationRequest(ctx context.Context, tx Store, c *Confirmation, sub *Subscriber, now time.Time) (*Request, error) {
+func (s *Subscriptions) revocationRequest(ctx context.Context, tx Store, c *Confirmation, sub *Subscriber, now time.Time) (*Request, error) {
 	if c.RequestID != nil {
 		return tx.Requests().Request(ctx, *c.RequestID)
 	}

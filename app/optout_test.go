@@ -127,7 +127,7 @@ func TestUnsubscribeTokens(t *testing.T) {
 		// Years later, after a key rotation, the old link still works.
 		rotated, err := app.NewSigner([]byte("the-new-signing-key-0123456789abcdef"), []byte("0123456789abcdef0123456789abcdef-test"))
 		must(t, err)
-		later := &app.Service{Core: &app.Core{Store: e.store, Signer: rotated, Links: e.svc.Links, Calendar: e.svc.Calendar,
+		later := &app.Subscriptions{Core: &app.Core{Store: e.store, Signer: rotated, Links: e.svc.Links, Calendar: e.svc.Calendar,
 			Now: func() time.Time { return e.now.Add(5 * 365 * 24 * time.Hour) }}}
 		must(t, later.OneClickUnsubscribe(ctx, good, app.Evidence{}))
 		if marketingGranted(t, e, sub.ID) {

@@ -8,7 +8,7 @@ import (
 
 // ResendConfirmation answers an expired confirmation link with a new one:
 // the same pending change, a new expiry, a new mail.
-func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
+func (s *Subscriptions) ResendConfirmation(ctx context.Context, token string) error {
 	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil && !errors.Is(err, ErrTokenExpired) {
 		return err
@@ -51,7 +51,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, token string) error {
 
 // RequestPreferencesLink mails a link to the preference centre to an
 // address on file. The answer is the same for unknown addresses.
-func (s *Service) RequestPreferencesLink(ctx context.Context, email string) error {
+func (s *Subscriptions) RequestPreferencesLink(ctx context.Context, email string) error {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ var ErrPreferencesByMail = &Error{Code: EFORBIDDEN, Message: "This link can only
 // to the address on file (Links.PreferencesToken). A link without an
 // address tag gives ErrPreferencesByMail, whoever it names; one bound to
 // another address (the address changed since) gives ErrTokenExpired.
-func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscriber, error) {
+func (s *Subscriptions) SubscriberForToken(ctx context.Context, token string) (*Subscriber, error) {
 	t, err := s.Signer.Verify(token, TokenPreferences, s.Now.Now())
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Service) SubscriberForToken(ctx context.Context, token string) (*Subscr
 // (bulk mail's, an old one, or a current one). It answers the same whether
 // or not anything is sent (an erased, pending or unknown person gets
 // nothing); only a forged, altered or expired link is refused.
-func (s *Service) MailPreferencesLink(ctx context.Context, token string) error {
+func (s *Subscriptions) MailPreferencesLink(ctx context.Context, token string) error {
 	t, err := s.Signer.Verify(token, TokenPreferences, s.Now.Now())
 	if err != nil {
 		return err
@@ -132,7 +132,7 @@ func (s *Service) MailPreferencesLink(ctx context.Context, token string) error {
 
 // mailPreferencesLink queues a preferences link for an active or blocked
 // subscriber; it does nothing for anyone else.
-func (s *Service) mailPreferencesLink(ctx context.Context, subscriberID int64) error {
+func (s *Subscriptions) mailPreferencesLink(ctx context.Context, subscriberID int64) error {
 	queued := false
 	err := s.Store.Tx(ctx, func(tx Store) error {
 		sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
@@ -152,7 +152,7 @@ func (s *Service) mailPreferencesLink(ctx context.Context, subscriberID int64) e
 }
 
 // Preferences returns what the preference centre shows for a link.
-func (s *Service) Preferences(ctx context.Context, token string) (*PreferencesView, error) {
+func (s *Subscriptions) Preferences(ctx context.Context, token string) (*PreferencesView, error) {
 	sub, err := s.SubscriberForToken(ctx, token)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ type ProfileInput struct {
 // UpdateProfile applies a person's edit from the preference centre: data
 // changes get an audit entry, consent changes an event (and a withdrawal a
 // completed marketing_optout request).
-func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInput, ev Evidence) error {
+func (s *Subscriptions) UpdateProfile(ctx context.Context, token string, in ProfileInput, ev Evidence) error {
 	sub, err := s.SubscriberForToken(ctx, token)
 	if err != nil {
 		return err
@@ -245,7 +245,7 @@ func (s *Service) UpdateProfile(ctx context.Context, token string, in ProfileInp
 // setMarketing grants or withdraws the marketing consent if it differs from
 // granted, with its event; a withdrawal also records a completed
 // marketing_optout request.
-func (s *Service) setMarketing(ctx context.Context, tx Store, sub *Subscriber, granted bool, text string, ev Evidence, campaignID int64) error {
+func (s *Subscriptions) setMarketing(ctx context.Context, tx Store, sub *Subscriber, granted bool, text string, ev Evidence, campaignID int64) error {
 	if !granted {
 		// The store withdraws it only if granted, with the event and the
 		// request, the same way a one-click opt-out does.
@@ -281,7 +281,7 @@ func localizedField(err error, locale string) string {
 
 // ChangeEmail starts a change of address: the new address gets a
 // confirmation link and takes effect only when it is followed.
-func (s *Service) ChangeEmail(ctx context.Context, token, newEmail string, ev Evidence) error {
+func (s *Subscriptions) ChangeEmail(ctx context.Context, token, newEmail string, ev Evidence) error {
 	sub, err := s.SubscriberForToken(ctx, token)
 	if err != nil {
 		return err
@@ -315,7 +315,7 @@ func (s *Service) ChangeEmail(ctx context.Context, token, newEmail string, ev Ev
 // art. 21 part 5: within 30 days; here, as soon as the queue runs it). The
 // web asks for it on a page of its own that states the consequence, so one
 // press in the preference centre never erases anyone.
-func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
+func (s *Subscriptions) Revoke(ctx context.Context, token string, ev Evidence) error {
 	sub, err := s.SubscriberForToken(ctx, token)
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func (s *Service) Revoke(ctx context.Context, token string, ev Evidence) error {
 
 // revoke withdraws every granted consent, records a consent_revocation
 // request and writes the erasure task; it returns the request.
-func (s *Service) revoke(ctx context.Context, tx Store, subscriberID int64, ev Evidence, verification string) (*Request, error) {
+func (s *Subscriptions) revoke(ctx context.Context, tx Store, subscriberID int64, ev Evidence, verification string) (*Request, error) {
 	sub, err := tx.Subscribers().Subscriber(ctx, subscriberID)
 	if err != nil {
 		return nil, err

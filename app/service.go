@@ -27,7 +27,7 @@ func (o Operator) CrossBorderRequired() bool {
 // Core is what the use-case types of subscribers, privacy, requests,
 // inbound mail and feedback share: the store, the keys, the calendar, the
 // operator, the clock and the relay's wake-up. cmd/newsletter builds one
-// and embeds it in each (Service, Privacy, Register, Inbound, Feedback,
+// and embeds it in each (Subscriptions, Privacy, Register, Inbound, Feedback,
 // Retention); so do tests. Its methods are the steps several of them take
 // inside one transaction (block.go, requests_email.go).
 type Core struct {
@@ -52,9 +52,10 @@ func (c *Core) wake() {
 	}
 }
 
-// Service holds the use cases of subscribers and their consents: the
-// subscription form, the preference centre and unsubscribing.
-type Service struct {
+// Subscriptions holds the use cases of subscribers and their consents:
+// the subscription form, the preference centre, newsletters joined and
+// left, and unsubscribing.
+type Subscriptions struct {
 	*Core
 	ConfirmTTL time.Duration
 	PendingTTL time.Duration
@@ -71,7 +72,7 @@ type Privacy struct {
 	*Core
 	// Subscriptions withdraw the consents of a person erased on the
 	// operator's order.
-	Subscriptions *Service
+	Subscriptions *Subscriptions
 }
 
 // Register holds the register of data-subject requests: registering,

@@ -59,7 +59,7 @@ func newEnv(t *testing.T, dialect store.Dialect) *env {
 	core := &app.Core{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer, Now: func() time.Time { return e.now }}, Calendar: cal,
 		Operator: app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"},
 		Now:      func() time.Time { return e.now }}
-	e.svc = testenv.Wire(&app.Service{Core: core, ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour})
+	e.svc = testenv.Wire(&app.Subscriptions{Core: core, ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour})
 	if err := (&app.Admins{Store: st}).EnsurePolicy(ctx, "v1", "en text", "ru text"); err != nil {
 		t.Fatal(err)
 	}

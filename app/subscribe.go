@@ -17,7 +17,7 @@ type ConsentTexts map[Purpose]string
 // Evidence (time, IP, user agent, form, page, policy version) and the consent
 // texts are kept with the confirmation until it is used, then written as
 // consent events.
-func (s *Service) Subscribe(ctx context.Context, in SubscribeInput, ev Evidence, texts ConsentTexts) error {
+func (s *Subscriptions) Subscribe(ctx context.Context, in SubscribeInput, ev Evidence, texts ConsentTexts) error {
 	err := s.subscribe(ctx, in, ev, texts)
 	if ErrorCode(err) == ECONFLICT {
 		// Two submissions of a new address raced and the other created the
@@ -27,7 +27,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput, ev Evidence,
 	return err
 }
 
-func (s *Service) subscribe(ctx context.Context, in SubscribeInput, ev Evidence, texts ConsentTexts) error {
+func (s *Subscriptions) subscribe(ctx context.Context, in SubscribeInput, ev Evidence, texts ConsentTexts) error {
 	if err := in.Validate(s.Operator.CrossBorderRequired(), s.Operator.Country); err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ const policyCacheTTL = 5 * time.Second
 
 // currentPolicy returns the current policy version, cached briefly (every
 // subscription records it).
-func (s *Service) currentPolicy(ctx context.Context) (*PolicyVersion, error) {
+func (s *Subscriptions) currentPolicy(ctx context.Context) (*PolicyVersion, error) {
 	s.policyMu.Lock()
 	p, at := s.policy, s.policyAt
 	s.policyMu.Unlock()
@@ -117,7 +117,7 @@ type ConfirmResult struct {
 
 // CheckConfirmation verifies a confirmation link without using it, for the
 // page that shows the confirm button (a GET never confirms).
-func (s *Service) CheckConfirmation(ctx context.Context, token string) (*Confirmation, error) {
+func (s *Subscriptions) CheckConfirmation(ctx context.Context, token string) (*Confirmation, error) {
 	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (s *Service) CheckConfirmation(ctx context.Context, token string) (*Confirm
 // new address takes effect), the person's data from the form are applied, and
 // each consent gets its granted event (with the evidence of the form) and its
 // confirmed event (with the evidence of this click). A link works once.
-func (s *Service) Confirm(ctx context.Context, token string, ev Evidence) (*ConfirmResult, error) {
+func (s *Subscriptions) Confirm(ctx context.Context, token string, ev Evidence) (*ConfirmResult, error) {
 	t, err := s.Signer.Verify(token, TokenConfirm, s.Now.Now())
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (s *Service) Confirm(ctx context.Context, token string, ev Evidence) (*Conf
 	return &res, nil
 }
 
-func (s *Service) applySubscription(ctx context.Context, tx Store, sub *Subscriber, c *Confirmation, ev Evidence) error {
+func (s *Subscriptions) applySubscription(ctx context.Context, tx Store, sub *Subscriber, c *Confirmation, ev Evidence) error {
 	sub.Name, sub.Phone, sub.Locale = c.Name, c.Phone, c.Locale
 	if sub.Status == StatusPending {
 		sub.Status = StatusActive
@@ -236,7 +236,7 @@ func (s *Service) applySubscription(ctx context.Context, tx Store, sub *Subscrib
 	return nil
 }
 
-func (s *Service) applyEmailChange(ctx context.Context, tx Store, sub *Subscriber, c *Confirmation) error {
+func (s *Subscriptions) applyEmailChange(ctx context.Context, tx Store, sub *Subscriber, c *Confirmation) error {
 	sub.Email, sub.EmailHash = c.Email, s.Signer.KeyedHash(c.Email)
 	if err := tx.Subscribers().UpdateSubscriber(ctx, sub); err != nil {
 		if ErrorCode(err) == ECONFLICT {

@@ -272,7 +272,7 @@ type CampaignConfig struct {
 	Log        *slog.Logger
 	Options    CampaignOptions
 	// Layout writes campaign mail in the mail layout (templates.Renderer);
-	// Layouts reads the owner's settings of each language (app.Service).
+	// Layouts reads the owner's settings of each language (app.Layouts).
 	// Either nil: the content goes out bare, with its footer.
 	Layout  app.LayoutRenderer
 	Layouts func(ctx context.Context) (app.MailLayouts, error)

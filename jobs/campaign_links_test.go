@@ -74,7 +74,7 @@ func TestCampaignLinksOpenNoPersonalData(t *testing.T) {
 	signer, _ := app.NewSigner([]byte(testSecret))
 	base, _ := url.Parse("http://localhost:8080")
 	links := &app.Links{Base: base, Signer: signer}
-	svc := &app.Service{Core: &app.Core{Store: st, Signer: signer, Links: links}}
+	svc := &app.Subscriptions{Core: &app.Core{Store: st, Signer: signer, Links: links}}
 	const email = "reader@example.com"
 	s := &app.Subscriber{Email: email, EmailHash: signer.KeyedHash(email), Name: "Rita Reader", Locale: "en", Status: app.StatusActive}
 	if err := st.CreateSubscriber(ctx, s); err != nil {

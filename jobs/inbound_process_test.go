@@ -131,7 +131,7 @@ func newInbox(t *testing.T) *inbox {
 		t.Fatal(err)
 	}
 	op := app.Operator{Name: "Shop LLC", Email: "privacy@shop.example", Address: "1 Main St", Country: "RU", SMTPCountry: "RU"}
-	svc := testenv.Wire(&app.Service{Core: &app.Core{Store: st, Signer: signer, Links: links, Calendar: cal, Operator: op},
+	svc := testenv.Wire(&app.Subscriptions{Core: &app.Core{Store: st, Signer: signer, Links: links, Calendar: cal, Operator: op},
 		ConfirmTTL: 7 * 24 * time.Hour, PendingTTL: 30 * 24 * time.Hour})
 	if err := (&app.Admins{Store: st}).EnsurePolicy(ctx, "v1", "en", "ru"); err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func newInbox(t *testing.T) *inbox {
 	}
 	in := &inbox{st: st, svc: svc, links: links, tr: &capture{}, keys: &keyServer{records: map[string]string{}}}
 	tx := &jobs.Transactional{Store: st, Render: render, Transport: in.tr, Links: links, From: shopFrom, Operator: op,
-		PendingTTL: svc.Service.PendingTTL, Log: quietLog()}
+		PendingTTL: svc.Subscriptions.PendingTTL, Log: quietLog()}
 	proc := jobs.InboundProcessor{Requests: svc, Mail: tx, Sent: st, TrustedAuthservID: trustedServer,
 		LookupTXT: in.keys.LookupTXT, OwnAddresses: []string{shopFrom, op.Email}, ReplyTo: op.Email, Log: quietLog()}
 	in.handlers = map[string]jobs.Handler{}

@@ -51,13 +51,13 @@ type Transactional struct {
 	// (the cross-border rule, a manual suppression).
 	Gate MailGate
 	// Layouts, when set, reads the owner's mail layout of each language
-	// (app.Service); nil: the defaults.
+	// (app.Layouts); nil: the defaults.
 	Layouts func(ctx context.Context) (app.MailLayouts, error)
 }
 
 // MailGate decides whether a message may reach a subscriber's address
 // through the configured mail infrastructure; pending are the consents
-// given in the form the message confirms (app.Service.MayMail).
+// given in the form the message confirms (app.Privacy.MayMail).
 type MailGate interface {
 	MayMail(ctx context.Context, subscriberID int64, to string, pending []app.Purpose) (bool, error)
 }

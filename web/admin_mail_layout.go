@@ -11,7 +11,7 @@ import (
 	"newsletter/templates"
 )
 
-// MailLayouts are the owner's mail layout of each language (app.Service).
+// MailLayouts are the owner's mail layout of each language (app.Layouts).
 type MailLayouts interface {
 	MailLayouts(ctx context.Context) (app.MailLayouts, error)
 	SaveMailLayout(ctx context.Context, actor *app.Admin, l app.MailLayout) (app.MailLayout, error)

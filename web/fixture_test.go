@@ -64,7 +64,7 @@ func newFixtureOn(t *testing.T, dialect store.Dialect, plug ...func(*setup)) *fi
 	cal, _ := app.NewCalendar(time.UTC, nil)
 	base, _ := url.Parse("https://news.example.com")
 	op := app.Operator{Name: "Example LLC", Email: "privacy@example.com", Country: "RU", SMTPCountry: "RU"}
-	svc := testenv.Wire(&app.Service{Core: &app.Core{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal, Operator: op},
+	svc := testenv.Wire(&app.Subscriptions{Core: &app.Core{Store: st, Signer: signer, Links: &app.Links{Base: base, Signer: signer}, Calendar: cal, Operator: op},
 		ConfirmTTL: time.Hour, PendingTTL: 24 * time.Hour})
 	admins := &app.Admins{Store: st}
 	if err := admins.EnsurePolicy(ctx, "v1", "# Policy\n\nText of {{operator_name}}.", "# Политика\n\nТекст {{operator_name}}."); err != nil {
@@ -102,7 +102,7 @@ func (s *setup) plugConsole(c *console, camps *app.Campaigns) {
 	s.EventHooks = &app.Webhooks{Store: s.store, Wake: s.svc.Wake}
 	s.Segments = &app.Segments{Store: s.store}
 	s.Bulk = &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store, Log: quietLog()}
-	s.MailLayouts = s.svc
+	s.MailLayouts = &app.Layouts{Core: s.svc.Core}
 }
 
 func (f *fixture) do(t *testing.T, req *http.Request) (*http.Response, string) {
@@ -181,7 +181,7 @@ func newAPIPartsOn(t *testing.T, dsn, path string) *apiParts {
 	must(t, err)
 	cal, _ := app.NewCalendar(time.UTC, nil)
 	p := &apiParts{st: st, admins: &app.Admins{Store: st}, tokens: map[app.Role]string{},
-		svc: testenv.Wire(&app.Service{Core: &app.Core{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}})}
+		svc: testenv.Wire(&app.Subscriptions{Core: &app.Core{Store: st, Signer: signer, Calendar: cal, Operator: app.Operator{Country: "RU", SMTPCountry: "RU"}}})}
 	for _, r := range []app.Role{app.RoleOwner, app.RoleMarketer, app.RolePrivacyOfficer} {
 		email := string(r) + "@example.com"
 		_, _, err := p.admins.Create(ctx, email, r)

@@ -46,7 +46,7 @@ type RateLimiter interface {
 }
 
 // Subscriptions are the use cases of the subscription form and its
-// confirmation link (app.Service).
+// confirmation link (app.Subscriptions).
 type Subscriptions interface {
 	Subscribe(ctx context.Context, in app.SubscribeInput, ev app.Evidence, texts app.ConsentTexts) error
 	CheckConfirmation(ctx context.Context, token string) (*app.Confirmation, error)
@@ -65,7 +65,7 @@ type NewsletterLists interface {
 }
 
 // PreferenceCentre are the use cases of the preference centre and of the
-// requests for its link (app.Service).
+// requests for its link (app.Subscriptions).
 type PreferenceCentre interface {
 	RequestPreferencesLink(ctx context.Context, email string) error
 	MailPreferencesLink(ctx context.Context, token string) error
@@ -78,7 +78,7 @@ type PreferenceCentre interface {
 
 // Unsubscribes are the use cases behind unsubscribe links (the RFC 8058
 // one-click endpoint and the unsubscribe page) and the page confirming a
-// revocation asked for by email (app.Service).
+// revocation asked for by email (app.Subscriptions).
 type Unsubscribes interface {
 	UnsubscribeState(ctx context.Context, token string) (*app.UnsubscribeState, error)
 	OneClickUnsubscribe(ctx context.Context, token string, ev app.Evidence) error

@@ -68,8 +68,8 @@ type Deps struct {
 	EventHooks EventHooks
 	// Bulk is the console's import and export; nil turns them off.
 	Bulk Bulk
-	// MailLayouts are the owner's mail layout of each language (app.
-	// Service); nil turns the layout page off. Layout writes mail in it
+	// MailLayouts are the owner's mail layout of each language
+	// (app.Layouts); nil turns the layout page off. Layout writes mail in it
 	// (templates.Renderer); nil: campaigns are previewed bare.
 	MailLayouts MailLayouts
 	Layout      app.LayoutRenderer

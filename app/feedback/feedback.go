@@ -4,7 +4,7 @@
 // message signatures, SendGrid's ECDSA signature, Mailgun's HMAC, Postmark's
 // basic-auth credentials) before its bounces and complaints become
 // app.FeedbackEvent values; what they do is the use case's
-// (app.Service.RecordWebhook).
+// (app.Feedback.RecordWebhook).
 //
 // Errors are *app.Error values: EUNAUTHORIZED for a request without valid
 // credentials or signature, EFORBIDDEN for a signed request that must not be

@@ -23,7 +23,7 @@ func TestOptOutBetweenMaterializationAndSend(t *testing.T) {
 		}
 		base, _ := url.Parse("https://news.example.com")
 		links := &app.Links{Base: base, Signer: signer}
-		svc := &app.Service{Core: &app.Core{Store: s, Signer: signer, Links: links}}
+		svc := &app.Subscriptions{Core: &app.Core{Store: s, Signer: signer, Links: links}}
 
 		marketing := map[app.Purpose]bool{app.PurposeProcessing: true, app.PurposeMarketing: true}
 		leaving := addSubscriber(t, s, "leaving@example.com", subscriberCase{name: "Leaving", status: app.StatusActive, consents: marketing})

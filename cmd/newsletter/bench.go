@@ -305,7 +305,7 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	}
 	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: db.st, Queue: enq, Transport: tr, Links: links,
 		Signer: signer, Operator: op, From: "News <news@example.com>", Log: log,
-		Layout: pages, Layouts: (&app.Service{Core: &app.Core{Store: db.st}}).MailLayouts,
+		Layout: pages, Layouts: (&app.Layouts{Core: &app.Core{Store: db.st}}).MailLayouts,
 		Options: jobs.CampaignOptions{BatchSize: o.batch, ClaimSize: o.claim, Senders: o.workers}})
 	if err != nil {
 		return err

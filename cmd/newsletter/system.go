@@ -28,7 +28,8 @@ type system struct {
 	metrics   *metrics.Metrics
 	signer    *app.Signer
 	links     *app.Links
-	svc       *app.Service
+	svc       *app.Subscriptions
+	layouts   *app.Layouts
 	privacy   *app.Privacy
 	register  *app.Register
 	inbound   *app.Inbound
@@ -105,8 +106,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *system
 	if files, ok := s.transport.(*mail.FileOutbox); ok {
 		core.MailFiles = files // an erasure deletes the person's mail files
 	}
-	s.svc = &app.Service{Core: core, ConfirmTTL: cfg.ConfirmTTL, PendingTTL: cfg.PendingTTL}
+	s.svc = &app.Subscriptions{Core: core, ConfirmTTL: cfg.ConfirmTTL, PendingTTL: cfg.PendingTTL}
 	s.privacy = &app.Privacy{Core: core, Subscriptions: s.svc}
+	s.layouts = &app.Layouts{Core: core}
 	s.feedback = &app.Feedback{Core: core}
 	s.register = &app.Register{Core: core, Privacy: s.privacy, Feedback: s.feedback}
 	s.inbound = &app.Inbound{Core: core}
@@ -151,7 +153,7 @@ func newTransport(cfg *config.Config, signer *app.Signer, timeout time.Duration,
 func (s *system) handlers() []jobs.Handler {
 	tx := &jobs.Transactional{Store: s.store, Render: s.pages, Transport: s.transport, Links: s.links,
 		From: s.cfg.MailFrom, Operator: s.svc.Operator, PendingTTL: s.cfg.PendingTTL, Metrics: s.metrics,
-		Log: s.log.With("component", "mail"), Gate: s.privacy, Layouts: s.svc.MailLayouts}
+		Log: s.log.With("component", "mail"), Gate: s.privacy, Layouts: s.layouts.MailLayouts}
 	return []jobs.Handler{
 		jobs.ConfirmationMail{Transactional: tx},
 		jobs.PreferencesMail{Transactional: tx},
@@ -200,7 +202,7 @@ func (s *system) webDeps() web.Deps {
 		Directory: s.store, Dashboard: s.store, Privacy: officer{s.privacy, s.register, s.inbound}, EventHooks: s.hooks,
 		Bulk: &app.Bulk{Importer: &app.Importer{Store: s.store, Signer: s.signer, Operator: s.svc.Operator}, Store: s.store,
 			Log: s.log.With("component", "import")},
-		MailLayouts: s.svc, Layout: s.pages,
+		MailLayouts: s.layouts, Layout: s.pages,
 		Archive: &app.Archive{Store: s.store, PreferencesURL: s.svc.Links.Page("/preferences")},
 		Clicks: &app.Clicks{Store: s.store, Signer: s.signer, CountFailed: func(id string, err error) {
 			s.log.Warn("click not counted", "link", id, "err", err)

@@ -36,7 +36,7 @@ func (s *system) wireCampaigns() (*campaignParts, error) {
 	runner, err := jobs.NewCampaignRunner(jobs.CampaignConfig{
 		Store: s.store, Queue: enq, Transport: tr, Links: s.links, Signer: s.signer, Operator: s.svc.Operator,
 		From: s.cfg.MailFrom, ReturnPath: s.cfg.MailReturnPath, RefHeaders: feedback.EchoHeaders(s.cfg.FeedbackProviders()),
-		Metrics: s.metrics, Log: log, Layout: s.pages, Layouts: s.svc.MailLayouts,
+		Metrics: s.metrics, Log: log, Layout: s.pages, Layouts: s.layouts.MailLayouts,
 		// As many messages may wait for their results to be committed
 		// as there are task handlers: the most a crash sends again.
 		Options: jobs.CampaignOptions{RecoverOnStart: s.queue.Embedded(), Senders: s.cfg.Workers},

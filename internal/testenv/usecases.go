@@ -7,7 +7,7 @@ import "newsletter/app"
 // them, so a test calls any of them through one value.
 type UseCases struct {
 	*app.Core
-	*app.Service
+	*app.Subscriptions
 	*app.Privacy
 	*app.Register
 	*app.Inbound
@@ -16,11 +16,11 @@ type UseCases struct {
 }
 
 // Wire builds the other use-case types on the Core of svc.
-func Wire(svc *app.Service) *UseCases {
+func Wire(svc *app.Subscriptions) *UseCases {
 	c := svc.Core
 	privacy := &app.Privacy{Core: c, Subscriptions: svc}
 	feedback := &app.Feedback{Core: c}
 	register := &app.Register{Core: c, Privacy: privacy, Feedback: feedback}
-	return &UseCases{Core: c, Service: svc, Privacy: privacy, Register: register, Inbound: &app.Inbound{Core: c},
+	return &UseCases{Core: c, Subscriptions: svc, Privacy: privacy, Register: register, Inbound: &app.Inbound{Core: c},
 		Feedback: feedback, Retention: &app.Retention{Core: c, PendingTTL: svc.PendingTTL, Register: register}}
 }
