@@ -50,3 +50,19 @@ func importNewsletterSQL(ids, chosen []int64) []string {
 		WHERE m.subscriber_id IN ` + list,
 	}
 }
+
+// joinImported puts the people a chunk inserted (ids, by address) on the
+// chosen newsletters, or on the defaults their consents name when none
+// was chosen, through exec of each dialect's transaction.
+func joinImported(ids map[string]int64, chosen []int64, exec func(q string) error) error {
+	list := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		list = append(list, id)
+	}
+	for _, q := range importNewsletterSQL(list, chosen) {
+		if err := exec(q); err != nil {
+			return fmt.Errorf("import: join newsletters: %w", err)
+		}
+	}
+	return nil
+}

@@ -136,14 +136,11 @@ func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, co
 		"ip", "user_agent", "form_id", "page", "policy_version", "consent_text", "created_at"}, pgx.CopyFromRows(events)); err != nil {
 		return nil, fmt.Errorf("import: copy consent events: %w", err)
 	}
-	newIDs := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		newIDs = append(newIDs, id)
-	}
-	for _, q := range importNewsletterSQL(newIDs, run.Newsletters) {
-		if _, err := w.tx.Exec(ctx, q); err != nil {
-			return nil, fmt.Errorf("import: join default newsletters: %w", err)
-		}
+	if err := joinImported(ids, run.Newsletters, func(q string) error {
+		_, err := w.tx.Exec(ctx, q)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	return inserted, nil
 }

@@ -160,14 +160,11 @@ func (w *liteImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, 
 		if len(ids) == 0 {
 			continue
 		}
-		newIDs := make([]int64, 0, len(ids))
-		for _, id := range ids {
-			newIDs = append(newIDs, id)
-		}
-		for _, q := range importNewsletterSQL(newIDs, run.Newsletters) {
-			if _, err := w.tx.ExecContext(ctx, q); err != nil {
-				return nil, fmt.Errorf("import: join default newsletters: %w", err)
-			}
+		if err := joinImported(ids, run.Newsletters, func(q string) error {
+			_, err := w.tx.ExecContext(ctx, q)
+			return err
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return inserted, nil
