@@ -93,10 +93,11 @@ func TestCampaignEditorEndToEnd(t *testing.T) {
 
 	run(t, ctx, 30*time.Second, "save", chromedp.Click(chromedp.CSS("#save-campaign")), chromedp.WaitVisible(chromedp.CSS("#campaign-status")))
 	run(t, ctx, 20*time.Second, "send now",
-		chromedp.Click(chromedp.CSS("#when-now")),
-		chromedp.Click(chromedp.CSS("#schedule")),
+		chromedp.Click(chromedp.CSS("#send-now")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-send")),
+		chromedp.Click(chromedp.CSS("#confirm-send")),
 	)
-	waitLocation(t, ctx, "ok=admin.ok.scheduled")
+	waitLocation(t, ctx, "ok=admin.ok.sending")
 	run(t, ctx, 60*time.Second, "finished", chromedp.WaitVisible(chromedp.CSS(`#campaign-status.finished`)))
 
 	want := map[string]struct{ subject, text string }{

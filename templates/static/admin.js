@@ -103,9 +103,22 @@
     if (buttons.length) { preview(); }
   }
 
+  // A file over the import's cap is refused before it is sent: the
+  // server stops reading such an upload, and a browser still sending it
+  // may show a reset connection instead of the server's answer.
+  function capFile(file) {
+    file.addEventListener("change", function () {
+      var max = parseInt(file.getAttribute("data-max-mb"), 10) * 1048576;
+      var f = file.files && file.files[0];
+      file.setCustomValidity(f && f.size > max ? file.getAttribute("data-too-large") : "");
+      if (f && f.size > max) { file.reportValidity(); }
+    });
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-progress]"), poll);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-editor]"), editor);
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-mb]"), capFile);
 
     Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (f) {
       f.addEventListener("submit", function (e) {
