@@ -144,7 +144,7 @@ func (s *Privacy) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 			return nil
 		}
 		// An open revocation of this person is what this erasure answers.
-		open, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Kind: KindConsentRevocation, Limit: 1000})
+		open, err := tx.Requests().QueryRequests(ctx, RequestQuery{SubscriberID: sub.ID, Kind: KindConsentRevocation, Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func (s *Privacy) EraseByOperator(ctx context.Context, actor *Admin, ch Channel,
 		if res.Request, err = s.Store.Requests().Request(ctx, req.ID); err != nil {
 			return nil, err
 		}
-	} else if rs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindConsentRevocation, Limit: 1000}); err != nil {
+	} else if rs, err := s.Store.Requests().QueryRequests(ctx, RequestQuery{SubscriberID: subscriberID, Kind: KindConsentRevocation, Limit: 1000}); err != nil {
 		return nil, err
 	} else if len(rs) > 0 {
 		res.Request = &rs[len(rs)-1]

@@ -47,7 +47,7 @@ func (c *Core) export(ctx context.Context, subscriberID int64) (*Export, error) 
 	if x.ConsentEvents, err = c.Store.Subscribers().ConsentEvents(ctx, sub.ID); err != nil {
 		return nil, err
 	}
-	if x.Requests, err = c.Store.Requests().ListRequests(ctx, RequestFilter{SubscriberID: sub.ID, Limit: 1000}); err != nil {
+	if x.Requests, err = c.Store.Requests().QueryRequests(ctx, RequestQuery{SubscriberID: sub.ID, Limit: 1000}); err != nil {
 		return nil, err
 	}
 	if x.Newsletters, err = c.Store.Newsletters().Memberships(ctx, sub.ID); err != nil {

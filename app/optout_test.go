@@ -72,7 +72,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 			withdrawn[0].RequestID == nil || withdrawn[0].Purpose != app.PurposeMarketing {
 			t.Fatalf("withdrawal events %+v", withdrawn)
 		}
-		reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+		reqs, _ := e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 		if len(reqs) != 1 || reqs[0].Kind != app.KindMarketingOptout || reqs[0].Status != app.RequestCompleted ||
 			reqs[0].Channel != app.ChannelOneClick || reqs[0].CampaignID == nil || *reqs[0].CampaignID != 77 ||
 			reqs[0].CompletedAt == nil || reqs[0].ID != *withdrawn[0].RequestID {
@@ -168,7 +168,7 @@ func TestUnsubscribePageChoices(t *testing.T) {
 				if c.outbox != "" && len(out[c.outbox]) != 1 {
 					t.Errorf("outbox %v lacks %s", out, c.outbox)
 				}
-				reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+				reqs, _ := e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 				if c.request == "" && len(reqs) != 0 || c.request != "" && (len(reqs) != 1 || reqs[0].Kind != c.request ||
 					reqs[0].Channel != app.ChannelWeb) {
 					t.Errorf("register %+v", reqs)
@@ -194,7 +194,7 @@ func TestUnsubscribePageChoices(t *testing.T) {
 			if out := relayed(t, e); len(out) != 0 {
 				t.Errorf("choice all queued %v", out)
 			}
-			if reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID}); len(reqs) != 0 {
+			if reqs, _ := e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID}); len(reqs) != 0 {
 				t.Errorf("choice all recorded %+v", reqs)
 			}
 		})

@@ -145,13 +145,13 @@ func TestEraseByOperator(t *testing.T) {
 		other := e.activeSubscriber(t, "revoked@example.com")
 		prefs := e.svc.Links.PreferencesToken(other)
 		must(t, e.svc.Revoke(ctx, prefs, formEvidence))
-		open := must2(e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: other.ID}))(t)
+		open := must2(e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: other.ID}))(t)
 		res, err = e.svc.EraseByOperator(ctx, officer, app.ChannelAdmin, other.ID, "")
 		must(t, err)
 		if res.Request.ID != open[0].ID || res.Request.Status != app.RequestCompleted {
 			t.Fatalf("erasure did not complete the open revocation: %+v", res.Request)
 		}
-		if n := len(must2(e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: other.ID}))(t)); n != 1 {
+		if n := len(must2(e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: other.ID}))(t)); n != 1 {
 			t.Fatalf("%d requests, want the one revocation", n)
 		}
 	})

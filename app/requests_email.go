@@ -400,7 +400,7 @@ func (s *Register) applyEmailedCorrection(ctx context.Context, tx Store, sub *Su
 // (but exceptID) once their data is corrected, and lifts the blocks those
 // requests caused.
 func (c *Core) dataCorrected(ctx context.Context, tx Store, subscriberID, exceptID int64, now time.Time) error {
-	reqs, err := tx.Requests().ListRequests(ctx, RequestFilter{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
+	reqs, err := tx.Requests().QueryRequests(ctx, RequestQuery{SubscriberID: subscriberID, Kind: KindDataUpdate, Status: RequestReceived, Limit: 1000})
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ const AuditRequestAssigned = "request_assigned"
 // ReviewQueue lists the requests waiting for review, oldest first, after
 // afterID.
 func (s *Register) ReviewQueue(ctx context.Context, afterID int64, limit int) ([]ReviewItem, error) {
-	reqs, err := s.Store.Requests().ListRequests(ctx, RequestFilter{Status: RequestNeedsReview, AfterID: afterID, Limit: limit})
+	reqs, err := s.Store.Requests().QueryRequests(ctx, RequestQuery{Status: RequestNeedsReview, AfterID: afterID, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

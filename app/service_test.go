@@ -245,7 +245,7 @@ func TestRevokeErasesEverything(t *testing.T) {
 		must(t, err)
 		prefs := e.svc.Links.PreferencesToken(sub)
 		must(t, e.svc.Revoke(ctx, prefs, formEvidence))
-		reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+		reqs, _ := e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 		if len(reqs) != 1 || reqs[0].Kind != app.KindConsentRevocation || reqs[0].DueAt == nil ||
 			!reqs[0].DueAt.After(e.now.Add(29*24*time.Hour)) {
 			t.Fatalf("requests %+v", reqs)
@@ -310,7 +310,7 @@ func TestPreferencesProfileAndMarketing(t *testing.T) {
 		if v.Subscriber.Name != "Anna Ivanova" || v.Consents[app.PurposeMarketing] {
 			t.Fatalf("view %+v", v)
 		}
-		reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID, Kind: app.KindMarketingOptout})
+		reqs, _ := e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID, Kind: app.KindMarketingOptout})
 		if len(reqs) != 1 || reqs[0].Status != app.RequestCompleted {
 			t.Fatalf("opt-out request %+v", reqs)
 		}
@@ -410,7 +410,7 @@ func TestWithdrawMarketingOnce(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%d withdrawals reported a change, want 1", n)
 		}
-		reqs, _ := e.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID, Kind: app.KindMarketingOptout})
+		reqs, _ := e.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID, Kind: app.KindMarketingOptout})
 		if len(reqs) != 1 || reqs[0].CampaignID == nil || *reqs[0].CampaignID != 7 || reqs[0].Channel != app.ChannelOneClick {
 			t.Fatalf("requests %+v", reqs)
 		}

@@ -189,7 +189,6 @@ type RequestStore interface {
 	CreateRequest(ctx context.Context, r *Request) error
 	UpdateRequest(ctx context.Context, r *Request) error
 	Request(ctx context.Context, id int64) (*Request, error)
-	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
 	QueryRequests(ctx context.Context, q RequestQuery) ([]Request, error)
 	// ExtendRequest moves the deadline of an open, never extended access
 	// request and records the reason; it reports false when the request is

@@ -194,15 +194,6 @@ type SubscriberFilter struct {
 	Limit   int
 }
 
-// RequestFilter narrows a request listing.
-type RequestFilter struct {
-	Status       RequestStatus
-	Kind         RequestKind
-	SubscriberID int64
-	AfterID      int64
-	Limit        int
-}
-
 // Confirmation is a pending change that takes effect when the person follows
 // the link mailed to them: a subscription, an email change or a revocation.
 type Confirmation struct {

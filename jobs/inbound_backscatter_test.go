@@ -99,7 +99,7 @@ func TestInboundBackscatter(t *testing.T) {
 		})
 	}
 	// Every request was recorded, answered or not.
-	reqs, err := in.st.ListRequests(ctx, app.RequestFilter{})
+	reqs, err := in.st.QueryRequests(ctx, app.RequestQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -611,7 +611,7 @@ func TestInboundOnce(t *testing.T) {
 	if n := len(in.tr.sent()); n != 1 {
 		t.Fatalf("%d replies, want 1", n)
 	}
-	reqs, _ := in.st.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+	reqs, _ := in.st.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
@@ -629,7 +629,7 @@ func TestInboundReplyLimit(t *testing.T) {
 	if n := len(in.tr.sent()); n != jobs.DefaultRepliesPerDay {
 		t.Fatalf("%d replies, want %d", n, jobs.DefaultRepliesPerDay)
 	}
-	reqs, _ := in.st.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+	reqs, _ := in.st.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 	if len(reqs) != jobs.DefaultRepliesPerDay+2 {
 		t.Fatalf("%d requests recorded", len(reqs))
 	}

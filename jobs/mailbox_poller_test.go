@@ -294,7 +294,7 @@ func TestMailboxPollerBadHeaderLine(t *testing.T) {
 	startPoller(t, in, dv.URL(), "gateway")
 	waitForMailbox(t, "the message", func() bool { return dv.Count(t, jobs.DefaultProcessedFolder) == 1 })
 	in.drain(t)
-	reqs, err := in.st.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+	reqs, err := in.st.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,7 +227,7 @@ func TestSecurityRevocationNeedsConfirmation(t *testing.T) {
 	if g := e.fixture.granted(t, sub.ID); g[app.PurposeProcessing] || g[app.PurposeMarketing] {
 		t.Fatalf("consents after the confirmed revocation: %v", g)
 	}
-	reqs, err := e.store.ListRequests(context.Background(), app.RequestFilter{SubscriberID: sub.ID})
+	reqs, err := e.store.QueryRequests(context.Background(), app.RequestQuery{SubscriberID: sub.ID})
 	must(t, err)
 	if len(reqs) != 1 || reqs[0].Kind != app.KindConsentRevocation {
 		t.Fatalf("requests %+v", reqs)

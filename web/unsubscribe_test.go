@@ -103,7 +103,7 @@ func TestOneClickUnsubscribeHTTP(t *testing.T) {
 	if len(events) != 1 || events[0].Channel != app.ChannelOneClick || events[0].UserAgent != "Mailbox-Provider/1.0" {
 		t.Fatalf("events %+v: want one withdrawal", events)
 	}
-	reqs, _ := f.store.ListRequests(ctx, app.RequestFilter{SubscriberID: sub.ID})
+	reqs, _ := f.store.QueryRequests(ctx, app.RequestQuery{SubscriberID: sub.ID})
 	if len(reqs) != 1 || reqs[0].CampaignID == nil || *reqs[0].CampaignID != 12 || reqs[0].Channel != app.ChannelOneClick {
 		t.Fatalf("register %+v", reqs)
 	}

@@ -86,7 +86,7 @@ func TestOptOutBetweenMaterializationAndSend(t *testing.T) {
 		if last.Action != app.NewsletterLeft || last.Channel != app.ChannelOneClick || last.CampaignID == nil || *last.CampaignID != c.ID {
 			t.Fatalf("leave %+v", last)
 		}
-		if reqs, err := s.ListRequests(ctx, app.RequestFilter{SubscriberID: leaving.ID}); err != nil || len(reqs) != 0 {
+		if reqs, err := s.QueryRequests(ctx, app.RequestQuery{SubscriberID: leaving.ID}); err != nil || len(reqs) != 0 {
 			t.Fatalf("requests %+v %v: leaving a newsletter is no request", reqs, err)
 		}
 	})

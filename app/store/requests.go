@@ -87,35 +87,6 @@ func (s *Store) Request(ctx context.Context, id int64) (*app.Request, error) {
 	return &r, nil
 }
 
-// ListRequests returns requests matching f in id order.
-func (s *Store) ListRequests(ctx context.Context, f app.RequestFilter) ([]app.Request, error) {
-	q := s.with(ctx).Model(&requestRow{}).Order("id")
-	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
-	}
-	if f.Kind != "" {
-		q = q.Where("kind = ?", string(f.Kind))
-	}
-	if f.SubscriberID > 0 {
-		q = q.Where("subscriber_id = ?", f.SubscriberID)
-	}
-	if f.AfterID > 0 {
-		q = q.Where("id > ?", f.AfterID)
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	var rows []requestRow
-	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	out := make([]app.Request, len(rows))
-	for i := range rows {
-		out[i] = rows[i].request()
-	}
-	return out, nil
-}
-
 // openRequestSQL is the SQL condition of a request still to be answered.
 const openRequestSQL = `status NOT IN ('completed', 'rejected')`
 
