@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -527,8 +529,23 @@ func inboundLimit(s *Server, h *fasthttp.RequestHeader, _ string) int {
 	return s.opts.InboundBodyLimit
 }
 
-// importLimit is the limit of the console's import upload.
-func importLimit(s *Server, _ *fasthttp.RequestHeader, _ string) int { return s.opts.ImportBodyLimit }
+// importLimit is the limit of the console's import upload, for a caller
+// with a live session of a role that may import: anyone else keeps the
+// server's limit, so nobody can make the server take in an upload's worth
+// of body without signing in.
+func importLimit(s *Server, h *fasthttp.RequestHeader, _ string) int {
+	raw := h.Cookie(s.sessionCookieName())
+	if len(raw) == 0 || s.deps.Auth == nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, admin, err := s.deps.Auth.Session(ctx, string(raw), string(h.UserAgent()))
+	if err != nil || admin == nil || (admin.Role != app.RoleOwner && admin.Role != app.RolePrivacyOfficer) {
+		return 0
+	}
+	return s.opts.ImportBodyLimit
+}
 
 // webhookLimit is the limit of a configured provider's webhook: its
 // batches may be larger than a form; the signature is checked once the
