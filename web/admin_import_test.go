@@ -261,7 +261,8 @@ func TestAdminImportLimitNeedsSession(t *testing.T) {
 		{"Marketer", mkt.cookie.String(), mkt.agent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if resp, page := announceBody(t, base, 512<<10, tc.cookie, tc.agent); resp.StatusCode != http.StatusRequestEntityTooLarge {
+			if resp, page := announceBody(t, base, 512<<10, tc.cookie, tc.agent); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+				strings.Contains(page, "larger than 1 MB") {
 				t.Fatalf("%d %.300s", resp.StatusCode, page)
 			}
 		})

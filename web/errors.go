@@ -62,8 +62,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			msg = "Something went wrong on our side. Please try again later."
 		}
 	}
-	if status == fiber.StatusRequestEntityTooLarge && c.Path() == "/admin/import" {
-		// Refused while it arrived, before the console's routes: say the cap.
+	if status == fiber.StatusRequestEntityTooLarge && c.Path() == "/admin/import" &&
+		importLimit(s, &c.Request().Header, c.Path()) == s.opts.ImportBodyLimit {
+		// Refused while it arrived, before the console's routes: say the
+		// import's cap to whom it applies (others had the server's limit).
 		msg = templates.T(locale(c), "admin.import.toolarge", s.opts.ImportBodyLimit>>20)
 	}
 	if wantsJSON(c) {
