@@ -105,6 +105,11 @@ func TestSegmentSQLAgreesWithMatch(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		people := addSegmentPeople(t, s)
+		// The count reads the copy of consents and suppression on the
+		// subscriber's row (migration 0024): it must be the truth.
+		if ids, err := s.AudienceFlagsDrift(ctx); err != nil || len(ids) > 0 {
+			t.Fatalf("audience flags differ for %v (%v)", ids, err)
+		}
 		on := map[int64][]app.Newsletter{}
 		for id := range people {
 			on[id] = onNow(t, s, id)

@@ -1,0 +1,113 @@
+-- The audience count reads, on the subscriber's row, a copy of what the
+-- rule of sending reads elsewhere: the current state of each consent and
+-- whether the address is on the suppression list. The database keeps the
+-- copy true itself, in the transaction of every change (the triggers
+-- below), whichever code path makes it; sending (materialization and
+-- claims) still reads consents and suppressions themselves.
+ALTER TABLE subscribers
+    ADD COLUMN consent_processing   BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN consent_marketing    BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN consent_cross_border BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN suppressed           BOOLEAN NOT NULL DEFAULT false;
+
+UPDATE subscribers s SET
+    consent_processing   = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'processing' AND c.granted),
+    consent_marketing    = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'marketing' AND c.granted),
+    consent_cross_border = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'cross_border' AND c.granted),
+    suppressed           = s.email_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash);
+
+-- Recomputes the consent flags of the subscribers in the transition table
+-- "changed" from the consents table (updates and deletes: rare, small).
+CREATE FUNCTION subscribers_consent_flags_recompute() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE subscribers s SET consent_processing = f.p, consent_marketing = f.m, consent_cross_border = f.x
+    FROM (SELECT ch.id,
+                 COALESCE(bool_or(c.granted) FILTER (WHERE c.purpose = 'processing'), false) AS p,
+                 COALESCE(bool_or(c.granted) FILTER (WHERE c.purpose = 'marketing'), false) AS m,
+                 COALESCE(bool_or(c.granted) FILTER (WHERE c.purpose = 'cross_border'), false) AS x
+          FROM (SELECT DISTINCT subscriber_id AS id FROM changed) ch
+          LEFT JOIN consents c ON c.subscriber_id = ch.id
+          GROUP BY ch.id) f
+    WHERE s.id = f.id
+      AND (s.consent_processing, s.consent_marketing, s.consent_cross_border) IS DISTINCT FROM (f.p, f.m, f.x);
+    RETURN NULL;
+END $$;
+
+-- Inserted consents carry their final state: the flags are set from the
+-- transition table alone (an import of many rows costs one join, and no
+-- write when the import already set the flags).
+CREATE FUNCTION subscribers_consent_flags_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE subscribers s SET
+        consent_processing   = COALESCE(f.p, s.consent_processing),
+        consent_marketing    = COALESCE(f.m, s.consent_marketing),
+        consent_cross_border = COALESCE(f.x, s.consent_cross_border)
+    FROM (SELECT subscriber_id AS id,
+                 bool_or(granted) FILTER (WHERE purpose = 'processing') AS p,
+                 bool_or(granted) FILTER (WHERE purpose = 'marketing') AS m,
+                 bool_or(granted) FILTER (WHERE purpose = 'cross_border') AS x
+          FROM changed GROUP BY subscriber_id) f
+    WHERE s.id = f.id
+      AND (s.consent_processing, s.consent_marketing, s.consent_cross_border) IS DISTINCT FROM
+          (COALESCE(f.p, s.consent_processing), COALESCE(f.m, s.consent_marketing), COALESCE(f.x, s.consent_cross_border));
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER consents_flags_insert AFTER INSERT ON consents
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_consent_flags_insert();
+CREATE TRIGGER consents_flags_update_new AFTER UPDATE ON consents
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_consent_flags_recompute();
+CREATE TRIGGER consents_flags_update_old AFTER UPDATE ON consents
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_consent_flags_recompute();
+CREATE TRIGGER consents_flags_delete AFTER DELETE ON consents
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_consent_flags_recompute();
+
+-- The suppression flag of the subscribers whose address hash is in the
+-- transition table "changed" (suppressions added, lifted or changed).
+CREATE FUNCTION subscribers_suppressed_recompute() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE subscribers s SET suppressed = NOT s.suppressed
+    WHERE s.email_hash IN (SELECT email_hash FROM changed)
+      AND s.suppressed <> EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER suppressions_flag_insert AFTER INSERT ON suppressions
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_suppressed_recompute();
+CREATE TRIGGER suppressions_flag_update_new AFTER UPDATE ON suppressions
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_suppressed_recompute();
+CREATE TRIGGER suppressions_flag_update_old AFTER UPDATE ON suppressions
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_suppressed_recompute();
+CREATE TRIGGER suppressions_flag_delete AFTER DELETE ON suppressions
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_suppressed_recompute();
+
+-- A subscriber's own flags follow their address hash: set on insert (one
+-- join per statement: imports insert many) and whenever the hash changes.
+CREATE FUNCTION subscribers_suppressed_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE subscribers s SET suppressed = NOT s.suppressed
+    FROM changed n
+    WHERE s.id = n.id
+      AND (n.suppressed OR EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = n.email_hash))
+      AND s.suppressed <> (s.email_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash));
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION subscribers_suppressed_hash() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.suppressed := NEW.email_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = NEW.email_hash);
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER subscribers_suppressed_insert AFTER INSERT ON subscribers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_suppressed_inserted();
+CREATE TRIGGER subscribers_suppressed_update BEFORE UPDATE OF email_hash, suppressed ON subscribers
+    FOR EACH ROW WHEN (OLD.email_hash IS DISTINCT FROM NEW.email_hash OR OLD.suppressed IS DISTINCT FROM NEW.suppressed)
+    EXECUTE FUNCTION subscribers_suppressed_hash();
+
+-- The count reads the people who may be counted in subscriber order from
+-- this index alone (an index-only scan), merged with a newsletter's
+-- members (newsletter_members_current_idx).
+CREATE INDEX subscribers_audience_idx ON subscribers (id)
+    INCLUDE (status, locale, confirmed_at, consent_processing, consent_marketing, consent_cross_border, suppressed)
+    WHERE status IN ('active', 'blocked') AND email IS NOT NULL;
