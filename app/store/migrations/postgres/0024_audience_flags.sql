@@ -105,9 +105,15 @@ CREATE TRIGGER subscribers_suppressed_update BEFORE UPDATE OF email_hash, suppre
     FOR EACH ROW WHEN (OLD.email_hash IS DISTINCT FROM NEW.email_hash OR OLD.suppressed IS DISTINCT FROM NEW.suppressed)
     EXECUTE FUNCTION subscribers_suppressed_hash();
 
--- The count reads the people who may be counted in subscriber order from
--- this index alone (an index-only scan), merged with a newsletter's
--- members (newsletter_members_current_idx).
+-- The count reads every input in subscriber order from an index alone
+-- (index-only scans) and merges them: the people who may be counted, a
+-- newsletter's members (newsletter_members_current_idx), the members of
+-- several newsletters with which ones they are on, and the forms and
+-- imports subscriptions came from (the segments' sources).
 CREATE INDEX subscribers_audience_idx ON subscribers (id)
     INCLUDE (status, locale, confirmed_at, consent_processing, consent_marketing, consent_cross_border, suppressed)
     WHERE status IN ('active', 'blocked') AND email IS NOT NULL;
+CREATE INDEX newsletter_members_subscriber_current_idx ON newsletter_members (subscriber_id, newsletter_id)
+    WHERE left_at IS NULL;
+CREATE INDEX consent_events_grant_source_idx ON consent_events (subscriber_id) INCLUDE (form_id, channel)
+    WHERE purpose = 'processing' AND action = 'granted';
