@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"newsletter/app/store"
 	"newsletter/internal/testenv"
@@ -87,4 +88,71 @@ func TestAudienceFlagsMigrationBackfills(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAudienceFlagsUnderConcurrentChanges: on PostgreSQL two transactions
+// that change the two sides of a flag at once (a consent each of the same
+// person; a suppression and the address hash it names, in either order)
+// leave the flags true when both have committed.
+func TestAudienceFlagsUnderConcurrentChanges(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, testenv.Postgres(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db, err := s.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	exec(`INSERT INTO subscribers (id, email, email_hash, locale, status) VALUES (1, 'a@example.com', 'ha', 'en', 'active'),
+		(2, 'b@example.com', 'hb', 'en', 'active'), (3, 'c@example.com', 'hc', 'en', 'active')`)
+	exec(`INSERT INTO consents (subscriber_id, purpose, granted) VALUES (1, 'processing', true), (1, 'marketing', true)`)
+	// first runs in a transaction left open while second runs in another
+	// (which may wait for it, or not); then first commits.
+	race := func(first, second string) {
+		t.Helper()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := db.ExecContext(ctx, second)
+			done <- err
+		}()
+		// Give the second statement the time to run ahead if nothing
+		// holds it back; the outcome must not depend on it.
+		select {
+		case err := <-done:
+			done <- err
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if ids, err := s.AudienceFlagsDrift(ctx); err != nil || len(ids) > 0 {
+			t.Fatalf("after %q and %q at once: flags of %v differ (%v)", first, second, ids, err)
+		}
+	}
+	race(`UPDATE consents SET granted = false WHERE subscriber_id = 1 AND purpose = 'processing'`,
+		`DELETE FROM consents WHERE subscriber_id = 1 AND purpose = 'marketing'`)
+	race(`UPDATE subscribers SET email_hash = 'hx' WHERE id = 2`, `INSERT INTO suppressions (email_hash, reason) VALUES ('hx', 'manual')`)
+	race(`INSERT INTO suppressions (email_hash, reason) VALUES ('hy', 'manual')`, `UPDATE subscribers SET email_hash = 'hy' WHERE id = 3`)
+	race(`DELETE FROM suppressions WHERE email_hash = 'hy'`, `UPDATE subscribers SET email_hash = 'hy', suppressed = true WHERE id = 1`)
 }

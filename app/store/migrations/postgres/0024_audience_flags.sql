@@ -16,10 +16,24 @@ UPDATE subscribers s SET
     consent_cross_border = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'cross_border' AND c.granted),
     suppressed           = s.email_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash);
 
+-- Concurrent changes. A trigger that recomputes a subscriber's consent
+-- flags first locks the subscriber's row, then reads the consents in a
+-- statement of its own, so under READ COMMITTED it sees every change
+-- committed before it (a transaction changing another consent of the same
+-- person waits for the lock). The flags of inserted consents come from the
+-- inserted rows alone, each column set only by a row of its purpose, so a
+-- concurrent change of another purpose is kept. The suppression flag joins
+-- two tables by the address hash: the writers of suppressions and the
+-- writers of a subscriber's hash take a transaction-level advisory lock on
+-- the hash's bucket (one of 256; exclusive for suppressions, shared for
+-- subscribers) before they look at the other table, so whichever comes
+-- second sees what the first committed.
+
 -- Recomputes the consent flags of the subscribers in the transition table
 -- "changed" from the consents table (updates and deletes: rare, small).
 CREATE FUNCTION subscribers_consent_flags_recompute() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM subscribers WHERE id IN (SELECT subscriber_id FROM changed) ORDER BY id FOR NO KEY UPDATE;
     UPDATE subscribers s SET consent_processing = f.p, consent_marketing = f.m, consent_cross_border = f.x
     FROM (SELECT ch.id,
                  COALESCE(bool_or(c.granted) FILTER (WHERE c.purpose = 'processing'), false) AS p,
@@ -62,10 +76,20 @@ CREATE TRIGGER consents_flags_update_old AFTER UPDATE ON consents
 CREATE TRIGGER consents_flags_delete AFTER DELETE ON consents
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_consent_flags_recompute();
 
+-- The advisory lock bucket of an address hash.
+CREATE FUNCTION suppression_lock_bucket(h TEXT) RETURNS BIGINT LANGUAGE sql IMMUTABLE AS $$
+    SELECT 7240000000 + (hashtext(h) & 255)
+$$;
+
 -- The suppression flag of the subscribers whose address hash is in the
 -- transition table "changed" (suppressions added, lifted or changed).
 CREATE FUNCTION subscribers_suppressed_recompute() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    b BIGINT;
 BEGIN
+    FOR b IN SELECT DISTINCT suppression_lock_bucket(email_hash) FROM changed ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock(b);
+    END LOOP;
     UPDATE subscribers s SET suppressed = NOT s.suppressed
     WHERE s.email_hash IN (SELECT email_hash FROM changed)
       AND s.suppressed <> EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash);
@@ -81,10 +105,15 @@ CREATE TRIGGER suppressions_flag_update_old AFTER UPDATE ON suppressions
 CREATE TRIGGER suppressions_flag_delete AFTER DELETE ON suppressions
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION subscribers_suppressed_recompute();
 
--- A subscriber's own flags follow their address hash: set on insert (one
+-- A subscriber's own flag follows their address hash: set on insert (one
 -- join per statement: imports insert many) and whenever the hash changes.
 CREATE FUNCTION subscribers_suppressed_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    b BIGINT;
 BEGIN
+    FOR b IN SELECT DISTINCT suppression_lock_bucket(email_hash) FROM changed WHERE email_hash IS NOT NULL ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock_shared(b);
+    END LOOP;
     UPDATE subscribers s SET suppressed = NOT s.suppressed
     FROM changed n
     WHERE s.id = n.id
@@ -95,6 +124,9 @@ END $$;
 
 CREATE FUNCTION subscribers_suppressed_hash() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NEW.email_hash IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock_shared(suppression_lock_bucket(NEW.email_hash));
+    END IF;
     NEW.suppressed := NEW.email_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = NEW.email_hash);
     RETURN NEW;
 END $$;
