@@ -4,17 +4,26 @@
 -- copy true itself, in the transaction of every change (the triggers
 -- below), whichever code path makes it; sending (materialization and
 -- claims) still reads consents and suppressions themselves.
+--
+-- No write to the three tables may fall between the backfill and the
+-- triggers: the migration holds them until it commits (readers go on).
+LOCK TABLE subscribers, consents, suppressions IN SHARE ROW EXCLUSIVE MODE;
+
 ALTER TABLE subscribers
     ADD COLUMN consent_processing   BOOLEAN NOT NULL DEFAULT false,
     ADD COLUMN consent_marketing    BOOLEAN NOT NULL DEFAULT false,
     ADD COLUMN consent_cross_border BOOLEAN NOT NULL DEFAULT false,
     ADD COLUMN suppressed           BOOLEAN NOT NULL DEFAULT false;
 
-UPDATE subscribers s SET
-    consent_processing   = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'processing' AND c.granted),
-    consent_marketing    = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'marketing' AND c.granted),
-    consent_cross_border = EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = s.id AND c.purpose = 'cross_border' AND c.granted),
-    suppressed           = s.email_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash);
+-- The people already there.
+UPDATE subscribers s SET consent_processing = f.p, consent_marketing = f.m, consent_cross_border = f.x
+FROM (SELECT subscriber_id,
+             COALESCE(bool_or(granted) FILTER (WHERE purpose = 'processing'), false) AS p,
+             COALESCE(bool_or(granted) FILTER (WHERE purpose = 'marketing'), false) AS m,
+             COALESCE(bool_or(granted) FILTER (WHERE purpose = 'cross_border'), false) AS x
+      FROM consents GROUP BY subscriber_id) f
+WHERE s.id = f.subscriber_id AND (f.p OR f.m OR f.x);
+UPDATE subscribers s SET suppressed = true FROM suppressions x WHERE x.email_hash = s.email_hash;
 
 -- Concurrent changes. A trigger that recomputes a subscriber's consent
 -- flags first locks the subscriber's row, then reads the consents in a
