@@ -211,10 +211,11 @@ func segmentSQL(f app.SegmentFilter, args map[string]any, consent func(app.Purpo
 // newsletter, in one statement. It reads consents and suppression from
 // the copy on the subscriber's row (migration 0024, kept true by the
 // database), and every input in subscriber order from an index alone, so
-// that PostgreSQL merges them (countPlan): the members of the newsletter
-// (of several: one row per person, with which of them they are on), the
-// people who may be counted, and for a segment by source the grants of
-// the processing consent. A million people are one pass over each index.
+// that PostgreSQL merges them (countPlan): the people who may be counted,
+// the members of each newsletter (a left join each: a person on several
+// is one row, and which of them they are on gives the count per
+// newsletter), and for a segment by source the grants of the processing
+// consent. A million people are one pass over each index.
 func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.AudienceCount, error) {
 	ids := a.Newsletters
 	if len(ids) == 0 {
@@ -224,17 +225,15 @@ func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.Audienc
 		}
 		ids = []int64{d.ID}
 	}
-	members := `SELECT subscriber_id, 1 AS on_0 FROM newsletter_members WHERE left_at IS NULL AND newsletter_id = ` + strconv.FormatInt(ids[0], 10)
-	on := []string{"mm.on_0"}
-	if len(ids) > 1 {
-		cols := make([]string, len(ids))
-		on = make([]string, len(ids))
-		for i, id := range ids {
-			cols[i] = fmt.Sprintf("MAX(CASE WHEN newsletter_id = %d THEN 1 ELSE 0 END) AS on_%d", id, i)
-			on[i] = fmt.Sprintf("mm.on_%d", i)
-		}
-		members = `SELECT subscriber_id, ` + strings.Join(cols, ", ") + ` FROM newsletter_members
-			WHERE left_at IS NULL AND newsletter_id IN ` + idList(ids) + ` GROUP BY subscriber_id`
+	joins := make([]string, len(ids))
+	on := make([]string, len(ids))
+	sums := make([]string, len(ids))
+	for i, id := range ids {
+		m := fmt.Sprintf("m%d", i)
+		joins[i] = fmt.Sprintf("LEFT JOIN newsletter_members %s ON %s.subscriber_id = s.id AND %s.newsletter_id = %d AND %s.left_at IS NULL",
+			m, m, m, id, m)
+		on[i] = m + ".subscriber_id IS NOT NULL"
+		sums[i] = "SUM(CASE WHEN " + m + ".subscriber_id IS NULL THEN 0 ELSE 1 END)"
 	}
 	args := map[string]any{}
 	reason := []string{"WHEN s.status = 'blocked' THEN '" + app.SkipBlocked + "'"}
@@ -246,13 +245,10 @@ func (s *Store) CountAudience(ctx context.Context, a app.Audience) (*app.Audienc
 		reason = append(reason, "WHEN NOT "+consentFlag(p)+" THEN '"+skip+"'")
 	}
 	reason = append(reason, "WHEN s.suppressed THEN '"+app.SkipSuppressed+"'")
-	sums := make([]string, len(on))
-	for i, c := range on {
-		sums[i] = "SUM(" + c + ")"
-	}
 	q := `SELECT CASE ` + strings.Join(reason, " ") + ` ELSE '' END AS reason, COUNT(*), ` + strings.Join(sums, ", ") + `
-		FROM (` + members + `) mm JOIN subscribers s ON s.id = mm.subscriber_id
-		WHERE s.status IN ('active', 'blocked') AND s.email IS NOT NULL AND ` + segmentSQL(a.Segment, args, consentFlag) + `
+		FROM subscribers s ` + strings.Join(joins, " ") + `
+		WHERE (` + strings.Join(on, " OR ") + `) AND s.status IN ('active', 'blocked') AND s.email IS NOT NULL
+			AND ` + segmentSQL(a.Segment, args, consentFlag) + `
 		GROUP BY 1`
 	out := &app.AudienceCount{ByNewsletter: map[string]int64{}}
 	for _, id := range ids {

@@ -147,14 +147,11 @@ CREATE TRIGGER subscribers_suppressed_update BEFORE UPDATE OF email_hash, suppre
     EXECUTE FUNCTION subscribers_suppressed_hash();
 
 -- The count reads every input in subscriber order from an index alone
--- (index-only scans) and merges them: the people who may be counted, a
--- newsletter's members (newsletter_members_current_idx), the members of
--- several newsletters with which ones they are on, and the forms and
+-- (index-only scans) and merges them: the people who may be counted, each
+-- newsletter's members (newsletter_members_current_idx), and the forms and
 -- imports subscriptions came from (the segments' sources).
 CREATE INDEX subscribers_audience_idx ON subscribers (id)
     INCLUDE (status, locale, confirmed_at, consent_processing, consent_marketing, consent_cross_border, suppressed)
     WHERE status IN ('active', 'blocked') AND email IS NOT NULL;
-CREATE INDEX newsletter_members_subscriber_current_idx ON newsletter_members (subscriber_id, newsletter_id)
-    WHERE left_at IS NULL;
 CREATE INDEX consent_events_grant_source_idx ON consent_events (subscriber_id) INCLUDE (form_id, channel)
     WHERE purpose = 'processing' AND action = 'granted';

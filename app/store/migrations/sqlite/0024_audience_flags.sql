@@ -70,10 +70,7 @@ BEGIN
     WHERE id = NEW.id;
 END;
 
--- The count reads its inputs in subscriber order: the members of several
--- newsletters with which ones they are on, and the forms and imports
--- subscriptions came from (the segments' sources).
-CREATE INDEX newsletter_members_subscriber_current_idx ON newsletter_members (subscriber_id, newsletter_id)
-    WHERE left_at IS NULL;
+-- The count reads the forms and imports subscriptions came from (the
+-- segments' sources) in subscriber order.
 CREATE INDEX consent_events_grant_source_idx ON consent_events (subscriber_id, form_id, channel)
     WHERE purpose = 'processing' AND action = 'granted';
