@@ -231,6 +231,9 @@ type campaignData struct {
 	// CanUnschedule taking a scheduled campaign back to draft.
 	CanSendNow    bool
 	CanUnschedule bool
+	// CanPublish offers publishing the campaign in the public archive or
+	// withdrawing it (admin_campaign_archive.go).
+	CanPublish bool
 	// Count is who the campaign would reach now (before sending).
 	Count       *app.AudienceCount
 	PerList     []namedCount
@@ -281,6 +284,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
 	d.CanSched, d.CanCancel = d.CanSched && !camp.Template, d.CanCancel && !camp.Template
 	d.CanSendNow, d.CanUnschedule = d.CanSched, st == app.CampaignScheduled
+	d.CanPublish = canPublish(camp)
 	d.SegmentName = s.segmentName(c, loc, camp)
 	if d.CanSched {
 		n, err := s.deps.Campaigns.Audience(c.UserContext(), camp.ID)
