@@ -133,7 +133,7 @@ func campaignFormErrors(loc string, err error) (string, map[string]string, error
 	if errors.As(err, &l) {
 		err = l.Localize(loc)
 	}
-	return formErrors(err)
+	return formErrors(loc, err)
 }
 
 // testRetryAfter is the Retry-After of a refused test send, in seconds:
@@ -271,7 +271,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 		if errors.As(err, &l) {
 			err = l.Localize(loc)
 		}
-		d.RenderErr = app.ErrorMessage(err)
+		d.RenderErr = templates.TranslateMessage(loc, app.ErrorMessage(err))
 	} else {
 		d.Text, d.Subject = m.Text, m.Subject
 	}
@@ -428,7 +428,7 @@ func (s *Server) adminCampaignAction(action string) fiber.Handler {
 		ctx := c.UserContext()
 		_, _, err = s.campaignAction(ctx, currentAdmin(c), id, action)
 		if err != nil {
-			msg, fields, err := formErrors(err)
+			msg, fields, err := formErrors(adminLocale(c), err)
 			if err != nil {
 				return err
 			}

@@ -306,7 +306,7 @@ func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
 func (s *Server) adminPublishPolicy(c *fiber.Ctx) error {
 	p := app.PolicyVersion{Version: c.FormValue("version"), BodyEN: c.FormValue("body_en"), BodyRU: c.FormValue("body_ru")}
 	if err := s.deps.Publisher.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
