@@ -2,6 +2,7 @@ package templates
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,7 +59,20 @@ type messagePattern struct {
 var patterns = sync.OnceValue(func() []messagePattern {
 	var out []messagePattern
 	verb := regexp.MustCompile(`%[sdvq]`)
-	for en, ru := range appMessages {
+	// The longest first, the same order every time: a message two
+	// formats could make is read as the more specific one.
+	formats := make([]string, 0, len(appMessages))
+	for en := range appMessages {
+		formats = append(formats, en)
+	}
+	sort.Slice(formats, func(i, j int) bool {
+		if len(formats[i]) != len(formats[j]) {
+			return len(formats[i]) > len(formats[j])
+		}
+		return formats[i] < formats[j]
+	})
+	for _, en := range formats {
+		ru := appMessages[en]
 		if !verb.MatchString(en) {
 			continue
 		}
