@@ -40,7 +40,8 @@ const benchUsage = `newsletter bench: the product's benchmarks
       against a running instance (--url), or one it starts itself with this environment
       (not on a Redis database that holds the product's queues)
   newsletter bench send --recipients N [flags]
-      a marketing campaign to N subscribers, end to end on PostgreSQL and Redis
+      a marketing campaign to N subscribers, half in English and half in Russian,
+      in two languages with the mail layout, end to end on PostgreSQL and Redis
       (materialization, queue, claims, rendering, SMTP), to an SMTP sink on
       loopback; then the same sink fed directly by go-mail, and the ratio
   newsletter bench import [--rows N] [--batch N] [--database-url URL]
