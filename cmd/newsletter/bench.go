@@ -60,8 +60,8 @@ const benchUsage = `newsletter bench: the product's benchmarks
   --redis-url URL      Redis (default: REDIS_URL); a database that nothing else
                        uses: send refuses one that holds the product's queues
   --dkim none|rsa|ed25519   sign every message (send)
-  --workers N          concurrent tasks (send; default 64): each sends its next
-                       message once the previous one's result is committed
+  --workers N          concurrent tasks (send; default 64), and the process's
+                       slots: at most N messages sent and not yet recorded
   --conns N            SMTP connections (send; default 8)
   --claim N            deliveries claimed at once (send; default 200)
   --batch N            deliveries per batch task (send; default 500)
