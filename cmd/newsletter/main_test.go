@@ -50,14 +50,27 @@ type proc struct {
 	done   chan error
 }
 
+// start runs the binary with args (a mode that serves HTTP) on a free
+// port and waits until it is healthy. A port taken between choosing it and
+// the process binding it (by another test's process or connection) makes
+// the process exit at once; it is started again on another port.
 func start(t *testing.T, env map[string]string, args ...string) *proc {
 	t.Helper()
-	port := testenv.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	p := launch(t, append([]string{"NEWSLETTER_ADDR=127.0.0.1:" + fmt.Sprint(port), "NEWSLETTER_BASE_URL=" + base}, envList(env)...), args...)
-	p.base = base
-	p.waitHealthy(t)
-	return p
+	for attempt := 1; ; attempt++ {
+		port := testenv.FreePort(t)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		p := launch(t, append([]string{"NEWSLETTER_ADDR=" + addr, "NEWSLETTER_BASE_URL=http://" + addr}, envList(env)...), args...)
+		p.base = "http://" + addr
+		err := p.waitListening(addr)
+		if err == nil {
+			p.waitHealthy(t)
+			return p
+		}
+		if attempt < 3 && strings.Contains(p.errOut(), "address already in use") {
+			continue
+		}
+		t.Fatal(err)
+	}
 }
 
 // launch runs the binary with args and env added to the test's
@@ -108,6 +121,25 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 
 func (p *proc) out() string    { p.mu.Lock(); defer p.mu.Unlock(); return p.stdout.String() }
 func (p *proc) errOut() string { p.mu.Lock(); defer p.mu.Unlock(); return p.stderr.String() }
+
+// waitListening waits until the process says it listens on addr: only
+// then is what answers there this process.
+func (p *proc) waitListening(addr string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(p.out(), "(listening on "+addr+")") {
+		select {
+		case err := <-p.done:
+			p.done <- err // terminate and the cleanup wait on it too
+			return fmt.Errorf("process exited early: %v\n%s%s", err, p.out(), p.errOut())
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not listening on %s within 30s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
 
 func (p *proc) waitHealthy(t *testing.T) {
 	t.Helper()
