@@ -306,6 +306,9 @@ func TestSentinelFailoverReplicationGap(t *testing.T) {
 	}
 	t.Cleanup(func() { sink.Close() })
 	env := sentinelEnv(t, group, sink)
+	// The lost rows are relayed again when their lease lapses: a short one
+	// keeps the wait short (the default is two minutes).
+	env["NEWSLETTER_OUTBOX_LEASE"] = "5s"
 	db, err := sql.Open("pgx", env["DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
