@@ -19,6 +19,12 @@ import (
 	"newsletter/internal/testenv"
 )
 
+// binary is the product, built once for the package by TestMain.
+//
+// The tests that drive a browser run one at a time; the others call
+// t.Parallel(): each has its own database, Redis database, SMTP server,
+// data directory and ports, and most of their time is spent waiting on
+// the processes they started (leases, failovers, campaigns).
 var binary string
 
 func TestMain(m *testing.M) {
@@ -223,6 +229,7 @@ func checkServing(t *testing.T, p *proc, metricsToken string) {
 }
 
 func TestEmbeddedMode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"NEWSLETTER_DATA_DIR": dir}
 	p := start(t, env)
@@ -261,6 +268,7 @@ func productionEnv(t *testing.T) map[string]string {
 const productionMetricsToken = "metrics-token-0123456789"
 
 func TestProductionMode(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	if code, out, errOut := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "schema version") {
 		t.Fatalf("migrate: %d %s %s", code, out, errOut)
@@ -342,6 +350,7 @@ func TestProductionMode(t *testing.T) {
 }
 
 func TestReadyzNamesWhatIsDown(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	redisSrv := testenv.StartRedisServer(t)
 	env["REDIS_URL"] = redisSrv.URL()
@@ -371,6 +380,7 @@ func TestReadyzNamesWhatIsDown(t *testing.T) {
 }
 
 func TestBadConfigExitsWithCode2(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		env  map[string]string
 		args []string
