@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,10 +26,23 @@ import (
 // The tests that drive a browser run one at a time; the others call
 // t.Parallel(): each has its own database, Redis database, SMTP server,
 // data directory and ports, and most of their time is spent waiting on
-// the processes they started (leases, failovers, campaigns).
+// the processes they started (leases, failovers, campaigns), so up to
+// parallelTests of them run at once whatever the number of CPUs (unless
+// go test's -parallel says otherwise).
 var binary string
 
+// parallelTests is how many parallel tests run at once by default.
+const parallelTests = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		if err := flag.Set("test.parallel", strconv.Itoa(parallelTests)); err != nil {
+			panic(err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "newsletter-bin")
 	if err != nil {
 		panic(err)
