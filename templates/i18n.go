@@ -390,6 +390,7 @@ var catalog = map[string][2]string{
 	"admin.tokens.lead":                     {"Programs use API tokens with the rights of the account they belong to. Only a hash is stored.", "Программы работают с API-токенами с правами учётной записи, которой токен принадлежит. Хранится только хеш."},
 	"admin.tokens.none":                     {"No API tokens.", "API-токенов нет."},
 	"admin.tokens.name":                     {"Name", "Название"},
+	"admin.tokens.example":                  {"CRM sync", "Синхронизация с CRM"},
 	"admin.tokens.admin":                    {"Account", "Учётная запись"},
 	"admin.tokens.lastused":                 {"Last used", "Последнее использование"},
 	"admin.tokens.revoke":                   {"Revoke", "Отозвать"},

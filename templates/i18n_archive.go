@@ -38,6 +38,11 @@ var archiveCatalog = map[string][2]string{
 	"admin.campaign.archive.publish":   {"Publish in the archive", "Опубликовать в архиве"},
 	"admin.campaign.archive.withdraw":  {"Withdraw from the archive", "Снять с публикации"},
 	"admin.campaign.archive.later":     {"Appears in the archive when sending has finished.", "Появится в архиве, когда отправка завершится."},
+	"admin.campaign.archive.off":       {"Not in the public archive.", "Не опубликована в открытом архиве."},
+	"admin.campaign.archive.cancelled": {"Marked for the archive, but a cancelled campaign is never shown there.", "Отмечена для архива, но отменённая рассылка там не показывается."},
+	"admin.campaign.archive.draft":     {"A draft is published by the checkbox of its form; it appears in the archive once sent.", "Черновик публикуется флажком в его форме; в архиве он появится после отправки."},
+	"admin.ok.archived":                {"The campaign is published in the archive.", "Рассылка опубликована в архиве."},
+	"admin.ok.unarchived":              {"The campaign is withdrawn from the archive.", "Рассылка снята с публикации в архиве."},
 }
 
 func init() { i18n.Add(archiveCatalog) }

@@ -296,6 +296,7 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 		msg = "Something went wrong on our side. Please try again later."
 	}
 	loc := adminLocale(c)
+	msg = templates.TranslateMessage(loc, msg)
 	if fe != nil && status == fiber.StatusNotFound {
 		msg = templates.T(loc, "admin.notfound.text") // not fiber's "Cannot GET /admin/..."
 	}
@@ -321,11 +322,19 @@ func redirectOK(c *fiber.Ctx, path, key string) error {
 }
 
 // formErrors turns a validation error into a message and per-field
-// messages for a form; other errors are returned for the error page.
-func formErrors(err error) (string, map[string]string, error) {
+// messages for a form, in the console's language loc; other errors are
+// returned for the error page.
+func formErrors(loc string, err error) (string, map[string]string, error) {
 	switch app.ErrorCode(err) {
 	case app.EINVALID, app.ECONFLICT:
-		return app.ErrorMessage(err), app.ErrorFields(err), nil
+		var fields map[string]string
+		if f := app.ErrorFields(err); f != nil {
+			fields = make(map[string]string, len(f))
+			for k, v := range f {
+				fields[k] = templates.TranslateMessage(loc, v)
+			}
+		}
+		return templates.TranslateMessage(loc, app.ErrorMessage(err)), fields, nil
 	}
 	return "", nil, err
 }
@@ -333,10 +342,10 @@ func formErrors(err error) (string, map[string]string, error) {
 // formOutcome is the status of a page that shows the outcome of its own
 // form, with the messages of a refused one: 200, or 422 with the
 // messages; any other error is returned for the error page.
-func formOutcome(err error) (int, string, map[string]string, error) {
+func formOutcome(loc string, err error) (int, string, map[string]string, error) {
 	if err == nil {
 		return fiber.StatusOK, "", nil, nil
 	}
-	msg, fields, err := formErrors(err)
+	msg, fields, err := formErrors(loc, err)
 	return fiber.StatusUnprocessableEntity, msg, fields, err
 }

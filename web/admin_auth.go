@@ -151,7 +151,7 @@ func (s *Server) adminChangePassword(c *fiber.Ctx) error {
 	err := s.deps.Auth.ChangePassword(c.UserContext(), currentAdmin(c), currentSession(c),
 		c.FormValue("current"), c.FormValue("new"), c.FormValue("repeat"))
 	if err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

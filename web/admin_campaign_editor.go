@@ -126,19 +126,6 @@ func campaignForm(loc string, id int64, in app.CampaignInput, msg string, fields
 	return d
 }
 
-// fieldMessagesRU are the Russian texts of the campaign's field checks
-// (app.Campaign.ValidateFields), which are English; the template checks
-// are localized by app.
-var fieldMessagesRU = map[string]string{
-	"required":                 "обязательное поле",
-	"must be one line":         "должна быть в одну строку",
-	"must be markdown or html": "должен быть markdown или html",
-	"required: a markdown campaign's body is body":  "обязательное поле: текст письма в Markdown",
-	"required: a html campaign's body is body_html": "обязательное поле: текст письма в HTML",
-	"must be one of: en, ru":                        "допустимы только en и ru",
-	"The campaign has errors.":                      "В рассылке есть ошибки.",
-}
-
 // localizeFields gives the field checks' messages in the console's
 // language; messages without a translation stay as they are.
 func localizeFields(loc, msg string, fields map[string]string) (string, map[string]string) {
@@ -146,13 +133,10 @@ func localizeFields(loc, msg string, fields map[string]string) (string, map[stri
 		return msg, fields
 	}
 	tr := func(s string) string {
-		if r, ok := fieldMessagesRU[s]; ok {
-			return r
-		}
 		if strings.HasPrefix(s, "is the campaign's default language") {
 			return "это основной язык рассылки: его тема и текст пишутся в основной части"
 		}
-		return s
+		return templates.TranslateMessage(loc, s)
 	}
 	out := make(map[string]string, len(fields))
 	for k, v := range fields {

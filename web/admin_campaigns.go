@@ -133,7 +133,7 @@ func campaignFormErrors(loc string, err error) (string, map[string]string, error
 	if errors.As(err, &l) {
 		err = l.Localize(loc)
 	}
-	return formErrors(err)
+	return formErrors(loc, err)
 }
 
 // testRetryAfter is the Retry-After of a refused test send, in seconds:
@@ -231,6 +231,9 @@ type campaignData struct {
 	// CanUnschedule taking a scheduled campaign back to draft.
 	CanSendNow    bool
 	CanUnschedule bool
+	// CanPublish offers publishing the campaign in the public archive or
+	// withdrawing it (admin_campaign_archive.go).
+	CanPublish bool
 	// Count is who the campaign would reach now (before sending).
 	Count       *app.AudienceCount
 	PerList     []namedCount
@@ -268,7 +271,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 		if errors.As(err, &l) {
 			err = l.Localize(loc)
 		}
-		d.RenderErr = app.ErrorMessage(err)
+		d.RenderErr = templates.TranslateMessage(loc, app.ErrorMessage(err))
 	} else {
 		d.Text, d.Subject = m.Text, m.Subject
 	}
@@ -281,6 +284,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 	d.CanRetry = camp.Failed > 0 && (st == app.CampaignRunning || st == app.CampaignPaused || st == app.CampaignFinished)
 	d.CanSched, d.CanCancel = d.CanSched && !camp.Template, d.CanCancel && !camp.Template
 	d.CanSendNow, d.CanUnschedule = d.CanSched, st == app.CampaignScheduled
+	d.CanPublish = canPublish(camp)
 	d.SegmentName = s.segmentName(c, loc, camp)
 	if d.CanSched {
 		n, err := s.deps.Campaigns.Audience(c.UserContext(), camp.ID)
@@ -424,7 +428,7 @@ func (s *Server) adminCampaignAction(action string) fiber.Handler {
 		ctx := c.UserContext()
 		_, _, err = s.campaignAction(ctx, currentAdmin(c), id, action)
 		if err != nil {
-			msg, fields, err := formErrors(err)
+			msg, fields, err := formErrors(adminLocale(c), err)
 			if err != nil {
 				return err
 			}

@@ -129,7 +129,7 @@ func (s *Server) adminLiftSuppression(c *fiber.Ctx) error {
 		if app.ErrorCode(err) == app.ENOTFOUND {
 			err = &app.Error{Code: app.EINVALID, Message: app.ErrorMessage(err)}
 		}
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func (s *Server) adminSaveMailLayout(c *fiber.Ctx) error {
 	if serr == nil {
 		return redirectOK(c, "/admin/layout?lang="+lang, "admin.ok.layout_saved")
 	}
-	status, msg, fields, err := formOutcome(serr)
+	status, msg, fields, err := formOutcome(adminLocale(c), serr)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func (s *Server) newsletterSaved(c *fiber.Ctx, id int64, in app.NewsletterInput,
 	if app.ErrorCode(cerr) == app.ENOTFOUND {
 		return cerr
 	}
-	status, msg, fields, err := formOutcome(cerr)
+	status, msg, fields, err := formOutcome(adminLocale(c), cerr)
 	if err != nil {
 		return err
 	}

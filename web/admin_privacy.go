@@ -67,7 +67,7 @@ func (s *Server) adminRegisterRequest(c *fiber.Ctx) error {
 // subscriberAgain shows the subscriber page with the message of a refused
 // action.
 func (s *Server) subscriberAgain(c *fiber.Ctx, id int64, err error) error {
-	msg, _, err := formErrors(err)
+	msg, _, err := formErrors(adminLocale(c), err)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Server) adminErase(c *fiber.Ctx) error {
 		return s.erasePage(c, fiber.StatusUnprocessableEntity, reason, templates.T(adminLocale(c), "admin.erase.unconfirmed"))
 	}
 	if _, err := s.deps.Privacy.EraseByOperator(c.UserContext(), currentAdmin(c), app.ChannelAdmin, id, reason); err != nil {
-		msg, _, err := formErrors(err)
+		msg, _, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (s *Server) adminCloseRequest(c *fiber.Ctx) error {
 	reject := c.FormValue("reject") == "1"
 	note := c.FormValue("note")
 	if _, err := s.deps.Privacy.CloseRequest(c.UserContext(), currentAdmin(c), id, reject, note); err != nil {
-		msg, _, err := formErrors(err)
+		msg, _, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (s *Server) adminExtendRequest(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.deps.Privacy.ExtendRequest(c.UserContext(), currentAdmin(c), id, c.FormValue("reason")); err != nil {
-		msg, _, err := formErrors(err)
+		msg, _, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (s *Server) adminReject(c *fiber.Ctx) error {
 }
 
 func (s *Server) reviewAgain(c *fiber.Ctx, err error) error {
-	msg, _, err := formErrors(err)
+	msg, _, err := formErrors(adminLocale(c), err)
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (s *Server) suppressionsPage(c *fiber.Ctx, status int, d suppressionsData) 
 func (s *Server) adminSuppress(c *fiber.Ctx) error {
 	email, note := strings.TrimSpace(c.FormValue("email")), c.FormValue("note")
 	if _, err := s.deps.Privacy.SuppressManually(c.UserContext(), currentAdmin(c), email, note); err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (s *Server) adminUnsuppress(c *fiber.Ctx) error {
 		if code == app.ENOTFOUND {
 			err = &app.Error{Code: app.EINVALID, Message: app.ErrorMessage(err)}
 		}
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

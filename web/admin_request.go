@@ -80,7 +80,7 @@ func (s *Server) adminAddNote(c *fiber.Ctx) error {
 	}
 	note := c.FormValue("note")
 	if _, err := s.deps.Privacy.AddRequestNote(c.UserContext(), currentAdmin(c), id, note); err != nil {
-		msg, _, err := formErrors(err)
+		msg, _, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (s *Server) adminAnswer(c *fiber.Ctx) error {
 	}
 	text := c.FormValue("answer")
 	if _, err := s.deps.Privacy.AnswerRequest(c.UserContext(), currentAdmin(c), id, text); err != nil {
-		msg, _, err := formErrors(err)
+		msg, _, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

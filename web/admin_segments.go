@@ -183,7 +183,7 @@ func (s *Server) saveSegment(c *fiber.Ctx, id int64) error {
 		_, err = s.deps.Segments.Update(c.UserContext(), currentAdmin(c), id, in)
 	}
 	if err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ func (s *Server) adminDeleteSegment(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.deps.Segments.Delete(c.UserContext(), currentAdmin(c), id); err != nil {
-		msg, _, err := formErrors(err)
+		msg, _, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

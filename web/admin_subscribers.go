@@ -74,11 +74,15 @@ type subscriberData struct {
 	Events      []eventView
 	Requests    []requestRow
 	Deliveries  []deliveryView
-	Message     string
-	CanBlock    bool
-	CanUnblock  bool
-	CanErase    bool
-	CanExport   bool
+	// Newsletters and NewsletterHistory are the newsletters the person is
+	// on or has left, and each join and leave as it was recorded.
+	Newsletters       []membershipView
+	NewsletterHistory []newsletterEventView
+	Message           string
+	CanBlock          bool
+	CanUnblock        bool
+	CanErase          bool
+	CanExport         bool
 	// Today is the date in the operator's time zone (YYYY-MM-DD).
 	Today string
 }
@@ -131,6 +135,9 @@ func (s *Server) subscriberPage(c *fiber.Ctx, status int, id int64, msg string) 
 		for _, r := range reqs {
 			d.Requests = append(d.Requests, s.newRequestRow(loc, r, now))
 		}
+	}
+	if d.Newsletters, d.NewsletterHistory, err = s.subscriberNewsletters(ctx, loc, id); err != nil {
+		return err
 	}
 	deliveries, err := s.deps.Dashboard.SubscriberDeliveries(ctx, id)
 	if err != nil {
@@ -299,7 +306,7 @@ func (s *Server) policiesData(c *fiber.Ctx) (policiesData, error) {
 func (s *Server) adminPublishPolicy(c *fiber.Ctx) error {
 	p := app.PolicyVersion{Version: c.FormValue("version"), BodyEN: c.FormValue("body_en"), BodyRU: c.FormValue("body_ru")}
 	if err := s.deps.Publisher.PublishPolicy(c.UserContext(), currentAdmin(c), &p); err != nil {
-		msg, fields, err := formErrors(err)
+		msg, fields, err := formErrors(adminLocale(c), err)
 		if err != nil {
 			return err
 		}

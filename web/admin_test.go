@@ -234,6 +234,7 @@ func TestAdminRoles(t *testing.T) {
 		{"POST", "/admin/campaigns/:id<int>/send", "/admin/campaigns/" + missing + "/send", marketing},
 		{"POST", "/admin/campaigns/:id<int>/unschedule", "/admin/campaigns/" + missing + "/unschedule", marketing},
 		{"POST", "/admin/campaigns/:id<int>/duplicate", "/admin/campaigns/" + missing + "/duplicate", marketing},
+		{"POST", "/admin/campaigns/:id<int>/archive", "/admin/campaigns/" + missing + "/archive", marketing},
 		{"GET", "/admin/segments", "/admin/segments", marketing},
 		{"POST", "/admin/segments", "/admin/segments", marketing},
 		{"GET", "/admin/segments/:id<int>", "/admin/segments/" + seg, marketing},

@@ -89,7 +89,7 @@ func (s *Server) adminCreateUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status, msg, fields, err := formOutcome(cerr)
+	status, msg, fields, err := formOutcome(adminLocale(c), cerr)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Server) adminCreateToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status, msg, fields, err := formOutcome(cerr)
+	status, msg, fields, err := formOutcome(adminLocale(c), cerr)
 	if err != nil {
 		return err
 	}

@@ -94,6 +94,7 @@ func (s *Server) downDependency(c *fiber.Ctx) string {
 func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
 	if s.deps.Pages != nil {
 		loc := locale(c)
+		msg = templates.TranslateMessage(loc, msg)
 		if status == fiber.StatusNotFound && strings.HasPrefix(msg, "Cannot ") {
 			msg = templates.T(loc, "notfound.text") // not fiber's "Cannot GET /path"
 		}

@@ -137,7 +137,7 @@ func (s *Server) adminCreateWebhook(c *fiber.Ctx) error {
 		in.Events = append(in.Events, string(v))
 	}
 	e, cerr := s.deps.EventHooks.Create(c.UserContext(), currentAdmin(c), in)
-	status, msg, fields, err := formOutcome(cerr)
+	status, msg, fields, err := formOutcome(adminLocale(c), cerr)
 	if err != nil {
 		return err
 	}

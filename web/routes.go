@@ -225,6 +225,7 @@ func (s *Server) table() []route {
 			{post, "/admin/campaigns/:id<int>/send", s.adminSendNow},
 			{post, "/admin/campaigns/:id<int>/unschedule", s.adminCampaignAction("unschedule")},
 			{post, "/admin/campaigns/:id<int>/duplicate", s.adminDuplicateCampaign},
+			{post, "/admin/campaigns/:id<int>/archive", s.adminCampaignArchive},
 			{get, "/admin/segments", s.adminSegments},
 			{post, "/admin/segments", s.adminCreateSegment},
 			{get, "/admin/segments/:id<int>", s.adminSegment},

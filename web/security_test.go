@@ -437,6 +437,8 @@ func (e *secEnv) routes() []secRoute {
 		{method: "POST", path: "/admin/campaigns/:id<int>/unschedule", target: "/admin/campaigns/" + camp + "/unschedule", kind: kindAdmin, roles: mkt, form: url.Values{}},
 		{method: "POST", path: "/admin/campaigns/:id<int>/duplicate", target: "/admin/campaigns/" + camp + "/duplicate", kind: kindAdmin, roles: mkt,
 			form: form("template", "yes")},
+		{method: "POST", path: "/admin/campaigns/:id<int>/archive", target: "/admin/campaigns/" + camp + "/archive", kind: kindAdmin, roles: mkt,
+			form: form("archive", "1")},
 		{method: "GET", path: "/admin/segments", kind: kindAdmin, roles: mkt, query: q()},
 		{method: "POST", path: "/admin/segments", kind: kindAdmin, roles: mkt, form: form("name", "English", "locale_en", "1", "forms", "blog")},
 		{method: "GET", path: "/admin/segments/:id<int>", target: "/admin/segments/" + seg, kind: kindAdmin, roles: mkt, query: q()},
