@@ -216,9 +216,9 @@ func (a *AdminAuth) ChangePassword(ctx context.Context, admin *Admin, s *AdminSe
 func validatePassword(next, repeat string) error {
 	switch {
 	case len([]rune(next)) < passwordMin:
-		return &Error{Code: EINVALID, Message: "The new password is too short.", Fields: map[string]string{"new": fmt.Sprintf("at least %d characters", passwordMin)}}
+		return (&Error{Code: EINVALID, Message: "The new password is too short."}).Fieldf("new", "at least %d characters", passwordMin)
 	case len(next) > passwordMax:
-		return &Error{Code: EINVALID, Message: "The new password is too long.", Fields: map[string]string{"new": fmt.Sprintf("at most %d characters", passwordMax)}}
+		return (&Error{Code: EINVALID, Message: "The new password is too long."}).Fieldf("new", "at most %d characters", passwordMax)
 	case next != repeat:
 		return &Error{Code: EINVALID, Message: "The two new passwords differ.", Fields: map[string]string{"repeat": "does not match"}}
 	}

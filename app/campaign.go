@@ -211,17 +211,18 @@ func (c *Campaign) ValidateFields() error {
 	c.Subject = strings.TrimSpace(c.Subject)
 	c.Locale = strings.ToLower(strings.TrimSpace(c.Locale))
 	fields := map[string]string{}
+	var texts map[string]Text
 	switch {
 	case c.Name == "":
 		fields["name"] = "required"
 	case utf8.RuneCountInString(c.Name) > campaignNameMax:
-		fields["name"] = fmt.Sprintf("at most %d characters", campaignNameMax)
+		fields["name"] = fieldf(&texts, "at most %d characters", campaignNameMax)
 	}
 	switch {
 	case c.Subject == "":
 		fields["subject"] = "required"
 	case utf8.RuneCountInString(c.Subject) > campaignSubjectMax:
-		fields["subject"] = fmt.Sprintf("at most %d characters", campaignSubjectMax)
+		fields["subject"] = fieldf(&texts, "at most %d characters", campaignSubjectMax)
 	case strings.ContainsAny(c.Subject, "\r\n"):
 		fields["subject"] = "must be one line"
 	}
@@ -237,11 +238,11 @@ func (c *Campaign) ValidateFields() error {
 	default:
 		fields["locale"] = "must be en, ru or empty (each recipient's language)"
 	}
-	c.validateContent(fields)
+	c.validateContent(fields, &texts)
 	if len(fields) == 0 {
 		return nil
 	}
-	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields}
+	return &Error{Code: EINVALID, Message: "The campaign has errors.", Fields: fields, FieldTexts: texts}
 }
 
 // FailedDelivery is one message of a campaign that could not be delivered.

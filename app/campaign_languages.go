@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -83,7 +82,7 @@ func (c *Campaign) bodyField() string {
 
 // validateContent checks the format, the bodies and the translations,
 // adding a message per field to fields.
-func (c *Campaign) validateContent(fields map[string]string) {
+func (c *Campaign) validateContent(fields map[string]string, texts *map[string]Text) {
 	c.Format = CampaignFormat(strings.ToLower(strings.TrimSpace(string(c.Format))))
 	switch c.Format {
 	case "":
@@ -96,11 +95,11 @@ func (c *Campaign) validateContent(fields map[string]string) {
 	body := c.bodyField()
 	switch other := map[string]string{"body": c.BodyHTML, "body_html": c.Body}[body]; {
 	case strings.TrimSpace(c.SourceBody()) == "" && strings.TrimSpace(other) != "":
-		fields[body] = fmt.Sprintf("required: a %s campaign's body is %s", c.Format, body)
+		fields[body] = fieldf(texts, "required: a %s campaign's body is %s", c.Format, body)
 	case strings.TrimSpace(c.SourceBody()) == "":
 		fields[body] = "required"
 	case len(c.SourceBody()) > campaignBodyMax:
-		fields[body] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
+		fields[body] = fieldf(texts, "at most %d bytes", campaignBodyMax)
 	}
 	if c.Format == FormatMarkdown {
 		c.BodyHTML = ""
@@ -108,7 +107,7 @@ func (c *Campaign) validateContent(fields map[string]string) {
 		c.Body = ""
 	}
 	if len(c.BodyText) > campaignBodyMax {
-		fields["body_text"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
+		fields["body_text"] = fieldf(texts, "at most %d bytes", campaignBodyMax)
 	}
 	if len(c.Translations) == 0 {
 		c.Translations = nil
@@ -131,7 +130,7 @@ func (c *Campaign) validateContent(fields map[string]string) {
 		case tr.Subject == "":
 			fields[key+".subject"] = "required"
 		case utf8.RuneCountInString(tr.Subject) > campaignSubjectMax:
-			fields[key+".subject"] = fmt.Sprintf("at most %d characters", campaignSubjectMax)
+			fields[key+".subject"] = fieldf(texts, "at most %d characters", campaignSubjectMax)
 		case strings.ContainsAny(tr.Subject, "\r\n"):
 			fields[key+".subject"] = "must be one line"
 		}
@@ -139,10 +138,10 @@ func (c *Campaign) validateContent(fields map[string]string) {
 		case strings.TrimSpace(tr.Body) == "":
 			fields[key+".body"] = "required"
 		case len(tr.Body) > campaignBodyMax:
-			fields[key+".body"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
+			fields[key+".body"] = fieldf(texts, "at most %d bytes", campaignBodyMax)
 		}
 		if len(tr.BodyText) > campaignBodyMax {
-			fields[key+".body_text"] = fmt.Sprintf("at most %d bytes", campaignBodyMax)
+			fields[key+".body_text"] = fieldf(texts, "at most %d bytes", campaignBodyMax)
 		}
 		clean[l] = tr
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -156,17 +155,18 @@ func (n *Newsletter) Validate() error {
 	n.Description.EN = strings.TrimSpace(n.Description.EN)
 	n.Description.RU = strings.TrimSpace(n.Description.RU)
 	fields := map[string]string{}
+	var texts map[string]Text
 	switch {
 	case n.Name == "":
 		fields["name"] = "required"
 	case utf8.RuneCountInString(n.Name) > newsletterNameMax:
-		fields["name"] = fmt.Sprintf("at most %d characters", newsletterNameMax)
+		fields["name"] = fieldf(&texts, "at most %d characters", newsletterNameMax)
 	case strings.ContainsAny(n.Name, "\r\n"):
 		fields["name"] = "must be one line"
 	}
 	for key, d := range map[string]string{"description.en": n.Description.EN, "description.ru": n.Description.RU} {
 		if utf8.RuneCountInString(d) > newsletterDescriptionMax {
-			fields[key] = fmt.Sprintf("at most %d characters", newsletterDescriptionMax)
+			fields[key] = fieldf(&texts, "at most %d characters", newsletterDescriptionMax)
 		}
 	}
 	switch n.Purpose {
@@ -177,7 +177,7 @@ func (n *Newsletter) Validate() error {
 		fields["purpose"] = "must be marketing or informational"
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "The newsletter has errors.", Fields: fields}
+		return &Error{Code: EINVALID, Message: "The newsletter has errors.", Fields: fields, FieldTexts: texts}
 	}
 	return nil
 }
@@ -317,15 +317,15 @@ func CheckCampaignNewsletters(ctx context.Context, st NewsletterStore, p Campaig
 	for _, id := range ids {
 		n, err := st.Newsletter(ctx, id)
 		if IsNotFound(err) {
-			return nil, &Error{Code: EINVALID, Message: "The campaign has errors.",
-				Fields: map[string]string{"newsletter_ids": fmt.Sprintf("there is no newsletter %d", id)}}
+			return nil, (&Error{Code: EINVALID, Message: "The campaign has errors."}).
+				Fieldf("newsletter_ids", "there is no newsletter %d", id)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if n.Purpose != p {
-			return nil, &Error{Code: EINVALID, Message: "The campaign has errors.",
-				Fields: map[string]string{"newsletter_ids": fmt.Sprintf("newsletter %d is %s; this campaign is %s", id, n.Purpose, p)}}
+			return nil, (&Error{Code: EINVALID, Message: "The campaign has errors."}).
+				Fieldf("newsletter_ids", "newsletter %d is %s; this campaign is %s", id, n.Purpose, p)
 		}
 	}
 	return ids, nil

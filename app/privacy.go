@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -30,8 +29,7 @@ func cleanReason(field, s string, required bool) (string, error) {
 	case !utf8.ValidString(s):
 		return "", &Error{Code: EINVALID, Message: "The reason is not valid text.", Fields: map[string]string{field: "not UTF-8"}}
 	case utf8.RuneCountInString(s) > MaxReasonRunes:
-		return "", &Error{Code: EINVALID, Message: "The reason is too long.",
-			Fields: map[string]string{field: fmt.Sprintf("at most %d characters", MaxReasonRunes)}}
+		return "", (&Error{Code: EINVALID, Message: "The reason is too long."}).Fieldf(field, "at most %d characters", MaxReasonRunes)
 	}
 	return s, nil
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -34,8 +33,8 @@ func (s *Register) AnswerRequest(ctx context.Context, actor *Admin, id int64, te
 	case text == "":
 		return nil, &Error{Code: EINVALID, Message: "Write the answer.", Fields: map[string]string{"answer": "required"}}
 	case !utf8.ValidString(text) || utf8.RuneCountInString(text) > MaxAnswerRunes:
-		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("The answer must be text of at most %d characters.", MaxAnswerRunes),
-			Fields: map[string]string{"answer": fmt.Sprintf("at most %d characters", MaxAnswerRunes)}}
+		return nil, Errorf(EINVALID, "The answer must be text of at most %d characters.", MaxAnswerRunes).
+			Fieldf("answer", "at most %d characters", MaxAnswerRunes)
 	}
 	var note *RequestNote
 	err := s.Store.Tx(ctx, func(tx Store) error {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -131,7 +130,7 @@ func (f SegmentFilter) IsZero() bool {
 // normalize validates the filter and puts it in its canonical form
 // (sorted, without repeats, times in UTC). It adds a message per field to
 // fields.
-func (f *SegmentFilter) normalize(fields map[string]string) {
+func (f *SegmentFilter) normalize(fields map[string]string, texts *map[string]Text) {
 	locs := make([]string, 0, len(f.Locales))
 	for _, l := range f.Locales {
 		l = strings.ToLower(strings.TrimSpace(l))
@@ -165,7 +164,7 @@ func (f *SegmentFilter) normalize(fields map[string]string) {
 		}
 	}
 	if len(srcs) > segmentSourcesMax {
-		fields["filter.sources"] = fmt.Sprintf("at most %d sources", segmentSourcesMax)
+		fields["filter.sources"] = fieldf(texts, "at most %d sources", segmentSourcesMax)
 	}
 	slices.SortFunc(srcs, func(a, b SegmentSource) int {
 		return strings.Compare(string(a.Kind)+"\x00"+a.ID, string(b.Kind)+"\x00"+b.ID)
@@ -178,15 +177,16 @@ func (f *SegmentFilter) normalize(fields map[string]string) {
 func (g *Segment) Validate() error {
 	g.Name = strings.TrimSpace(g.Name)
 	fields := map[string]string{}
+	var texts map[string]Text
 	switch {
 	case g.Name == "":
 		fields["name"] = "required"
 	case utf8.RuneCountInString(g.Name) > segmentNameMax:
-		fields["name"] = fmt.Sprintf("at most %d characters", segmentNameMax)
+		fields["name"] = fieldf(&texts, "at most %d characters", segmentNameMax)
 	}
-	g.Filter.normalize(fields)
+	g.Filter.normalize(fields, &texts)
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "The segment has errors.", Fields: fields}
+		return &Error{Code: EINVALID, Message: "The segment has errors.", Fields: fields, FieldTexts: texts}
 	}
 	return nil
 }

@@ -50,16 +50,17 @@ type Webhooks struct {
 // time the secret is shown besides a rotation.
 func (w *Webhooks) Create(ctx context.Context, actor *Admin, in WebhookInput) (*WebhookEndpoint, error) {
 	fields := map[string]string{}
+	var texts map[string]Text
 	u, err := CheckWebhookURL(in.URL, w.AllowPrivate)
 	if err != nil {
 		fields["url"] = err.Error()
 	}
 	events, err := parseEventTypes(in.Events)
 	if err != nil {
-		fields["events"] = err.Error()
+		fields["events"] = fieldOf(&texts, err)
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Message: "The endpoint cannot be registered.", Fields: fields}
+		return nil, &Error{Code: EINVALID, Message: "The endpoint cannot be registered.", Fields: fields, FieldTexts: texts}
 	}
 	existing, err := w.Store.WebhookEndpoints(ctx)
 	if err != nil {
@@ -228,7 +229,7 @@ func parseEventTypes(in []string) ([]EventType, error) {
 	for _, s := range in {
 		t := EventType(strings.TrimSpace(s))
 		if !t.Known() {
-			return nil, fmt.Errorf("unknown event %q", s)
+			return nil, Errorf(EINVALID, "unknown event %q", s)
 		}
 		if !seen[t] {
 			seen[t] = true

@@ -37,13 +37,13 @@ import (
 // out (at once when the worker restarts on the same machine). What remains
 // is the window between the SMTP server's "250 OK" for a message and the
 // commit of its row: a worker killed inside it sends those messages again.
-// That window is bounded by count: a batch sends its next message only
-// once the result of its previous one is committed (in a group commit with
-// the results of the other batches; several group commits may be under
-// way at once), and a message goes out only with one of Senders slots,
-// given back at that commit; so a killed process sends at most Senders
-// messages again (its task handlers), however slow its database was; a
-// slow database slows sending instead. A message sent
+// That window is bounded by count: a message goes out only with one of
+// the process's Senders slots, given back when its result is committed (in
+// a group commit with the results of the other batches; several group
+// commits may be under way at once); a batch sends its next message while
+// its previous result commits only with a slot free. So a killed process
+// sends at most Senders messages again (its task handlers), however slow
+// its database was; a slow database slows sending instead. A message sent
 // again keeps its Message-ID, which lets receiving systems drop the copy.
 // A graceful stop (SIGTERM) leaves no window: sending stops and every
 // result is written first.
@@ -212,9 +212,9 @@ type CampaignOptions struct {
 	MaxAttempts int
 	// Senders is the most messages this process has sent, or is sending,
 	// whose results are not yet committed (10): the most a crash sends
-	// again. Give it the number of task handlers (NEWSLETTER_WORKERS): a
-	// batch waits for the result of its previous message anyway, and the
-	// slots hold the bound when a batch gives up waiting.
+	// again. Give it the number of task handlers (NEWSLETTER_WORKERS): the
+	// batches under way share the slots, so fewer batches than handlers
+	// (a campaign's last ranges) still send as fast as the slots allow.
 	Senders int
 	// RecoverOnStart starts a new round of every running campaign at
 	// start: the embedded queue forgets its tasks on restart.

@@ -23,8 +23,8 @@ import (
 var errLeaseAtRisk = errors.New("claim lease could not be renewed")
 
 // batch sends the deliveries of one range: it claims them a few at a time,
-// sends each once the result of the one before is committed, and hands
-// each result to the recorder. It returns when the range has nothing left
+// sends each with a slot of the process's, and hands each result to the
+// recorder. It returns when the range has nothing left
 // to send now, the campaign stops running, or the SMTP server cannot be
 // reached (an error: the task is retried, and the rows go back to pending
 // without counting an attempt).
@@ -97,10 +97,14 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// sendRange is the claim-send loop of a batch.
+// sendRange is the claim-send loop of a batch. A message goes out only
+// with a slot of the process's (the bound of Sending guarantees), and the
+// slot comes back with the commit of its result; the batch does not wait
+// for that commit before its next message when a slot is free: it renders
+// and sends the next while the previous result commits, and stops only
+// when every slot holds a message not yet recorded.
 func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *app.CampaignTemplate, refusal error,
 	aud app.Audience, claimID int64, claimStart time.Time, p CampaignBatchPayload) error {
-	var last *resultGroup // ticket of this batch's latest result
 	for {
 		if !r.lease.ok(claimStart, r.opt.Lease) {
 			return errLeaseAtRisk
@@ -118,12 +122,6 @@ func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *ap
 				return err
 			}
 			m, renderErr := r.prepare(c, tpl, refusal, &rs[i])
-			// The next message goes out once the result of the previous
-			// one is committed (rendering overlapped the commit), and
-			// with a slot of the process's.
-			if err := r.rec.Wait(ctx, last); err != nil {
-				return err
-			}
 			if err := r.rec.Acquire(ctx); err != nil {
 				return err
 			}
@@ -136,7 +134,7 @@ func (r *CampaignRunner) sendRange(ctx context.Context, c *app.Campaign, tpl *ap
 				r.rec.Release()
 				return err
 			}
-			last = r.rec.Add(out)
+			r.rec.Add(out)
 		}
 	}
 }

@@ -23,14 +23,14 @@ import (
 // the other writers write theirs. It takes it at once when no commit is
 // under way, and beside others only once it holds a quarter of the slots'
 // results: every commit costs the database a transaction and a WAL flush,
-// and smaller groups beside each other spent the CPU that sending needs. A sender does not
-// start its next message before the result of its previous one is
-// committed (Add, then Wait), so a process never holds more messages that
-// the SMTP server accepted and whose rows do not say so yet than it has
-// senders: the most a crash can send again. Slots enforce that bound for
-// the whole process, whatever the senders do (a sender that gives up
-// waiting keeps its slot taken until its result is written). When the
-// database is slow, sending waits for it. Writers working at the same time
+// and smaller groups beside each other spent the CPU that sending needs.
+// A message goes out only with a slot (Acquire), and its slot comes back
+// only when its result is committed, so a process never holds more
+// messages that the SMTP server accepted and whose rows do not say so yet
+// than it has slots: the most a crash can send again. A sender need not
+// wait for its previous result before its next message while a slot is
+// free; when every slot holds a result not yet committed, sending waits
+// for the commits, so a slow database slows sending. Writers working at the same time
 // keep that wait to about one commit: a result need not wait for the
 // commit under way when it arrives (the store counts messages sent so that
 // such commits do not wait for each other).

@@ -60,6 +60,14 @@ func (s *overlappingRecords) RecordDeliveries(ctx context.Context, outs []app.De
 // messages accepted and not recorded at one moment.
 func (e *campaignEnv) runWatched(t *testing.T, st jobs.CampaignStore, committed *atomic.Int64, senders int) (*smtpsink.Server, *app.Campaign, int64) {
 	t.Helper()
+	return e.runWatchedWith(t, st, committed, senders, fastOptions)
+}
+
+// runWatchedWith is runWatched with the options opt (Senders set to
+// senders).
+func (e *campaignEnv) runWatchedWith(t *testing.T, st jobs.CampaignStore, committed *atomic.Int64, senders int,
+	opt jobs.CampaignOptions) (*smtpsink.Server, *app.Campaign, int64) {
+	t.Helper()
 	var (
 		mu       sync.Mutex
 		accepted int64
@@ -74,7 +82,6 @@ func (e *campaignEnv) runWatched(t *testing.T, st jobs.CampaignStore, committed 
 			return ""
 		}
 	})
-	opt := fastOptions
 	opt.Senders = senders
 	r, err := jobs.NewCampaignRunner(jobs.CampaignConfig{Store: st, Queue: &jobs.CampaignEnqueuer{Client: e.q.Client, Inspector: e.q.Inspector},
 		Transport: smtpTransport(t, sink.URL(), nil), Links: e.links, Signer: e.signer, Operator: testOperator,
@@ -134,5 +141,31 @@ func TestOverlappingCommitsKeepBoundAndCounts(t *testing.T) {
 	t.Logf("%d commits; at most %d messages accepted and not yet recorded, with %d senders", st.calls.Load(), worst, senders)
 	if worst > senders {
 		t.Fatalf("%d messages were accepted by the server and not recorded at one moment; the bound is %d (the senders)", worst, senders)
+	}
+}
+
+// TestBatchSendsAheadWithinSlots: a batch does not wait for the commit of
+// its previous result when the process has a slot free: a campaign of one
+// batch, whose commits are slow, has as many messages accepted and not
+// yet recorded at one moment as the process has slots, and never more.
+func TestBatchSendsAheadWithinSlots(t *testing.T) {
+	t.Parallel()
+	const senders = 4
+	e := newCampaignEnv(t)
+	want := e.seed(t, 1, 24)
+	st := &delayedRecords{CampaignStore: e.st, delay: 300 * time.Millisecond}
+	opt := fastOptions
+	opt.BatchSize = 1000 // every delivery in one batch: one task sends them all
+	sink, done, worst := e.runWatchedWith(t, st, &st.committed, senders, opt)
+	exactlyOnce(t, sink.Count(), want)
+	if done.Sent != int64(len(want)) {
+		t.Errorf("campaign counts sent %d; want %d", done.Sent, len(want))
+	}
+	if worst > senders {
+		t.Fatalf("%d messages were accepted by the server and not recorded at one moment; the bound is %d (the slots)", worst, senders)
+	}
+	if worst < senders {
+		t.Fatalf("at most %d messages accepted and not recorded at one moment: the batch waited for its commits with %d slots free",
+			worst, senders-worst)
 	}
 }

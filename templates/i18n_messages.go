@@ -1,313 +1,65 @@
 package templates
 
 import (
-	"regexp"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
+	"errors"
+
+	"newsletter/app"
+	"newsletter/i18n"
 )
 
 // The use cases (package app) answer in English, which the API keeps as
 // its contract. The console and the public pages show those messages in
-// the reader's language: appMessages holds the Russian of each, by its
-// English format (a %s, %d or %v stands for a value), and appWords the
-// Russian of the words such a value may be (a campaign's status, an
-// action).
+// the reader's language: an *app.Error keeps the format and arguments of
+// its messages, and the catalog (i18n/messages_app.go) the Russian of each
+// format and of the words an argument may be.
 
-// TranslateMessage returns msg, a message of the use cases, in the
-// language of loc: itself in English, or when it has no translation.
+// TranslateError returns the message and the field messages of err in
+// the language of loc. A message made from a format has the catalog's
+// translation of the format, filled with the arguments; one written out
+// whole is looked up as it is. A message without a translation, and every
+// message in English, stays as the use case wrote it. fields is nil when
+// err has none.
+func TranslateError(loc string, err error) (msg string, fields map[string]string) {
+	msg = app.ErrorMessage(err)
+	var e *app.Error
+	if !errors.As(err, &e) {
+		return TranslateMessage(loc, msg), nil
+	}
+	if e.Format != "" {
+		if ru, ok := i18n.Message(loc, e.Format, e.Args...); ok {
+			msg = ru
+		}
+	} else {
+		msg = TranslateMessage(loc, msg)
+	}
+	if e.Fields == nil {
+		return msg, nil
+	}
+	fields = make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		fields[k] = translateText(loc, v, e.FieldTexts)
+	}
+	return msg, fields
+}
+
+// TranslateMessage returns msg, a message written out whole (a page's own
+// text, a field's message), in the language of loc: itself in English, or
+// when the catalog lacks it.
 func TranslateMessage(loc, msg string) string {
-	if loc != "ru" || msg == "" {
-		return msg
-	}
-	if ru, ok := appMessages[msg]; ok {
+	if ru, ok := i18n.MessageText(loc, msg); ok {
 		return ru
-	}
-	for _, p := range messagePatterns() {
-		m := p.re.FindStringSubmatch(msg)
-		if m == nil {
-			continue
-		}
-		args := make([]any, len(m)-1)
-		for i, a := range m[1:] {
-			if w, ok := appWords[strconv.Itoa(i+1)+":"+a]; ok {
-				a = w
-			} else if w, ok := appWords[a]; ok {
-				a = w
-			}
-			args[i] = a
-		}
-		return sprintf(p.ru, args)
 	}
 	return msg
 }
 
-// HasMessage reports whether the English format of a message of the use
-// cases has its Russian.
-func HasMessage(format string) bool {
-	_, ok := appMessages[format]
-	return ok
-}
-
-// messagePattern matches a message made from one English format.
-type messagePattern struct {
-	re *regexp.Regexp
-	ru string
-}
-
-var patterns = sync.OnceValue(func() []messagePattern {
-	var out []messagePattern
-	verb := regexp.MustCompile(`%[sdvq]`)
-	// The longest first, the same order every time: a message two
-	// formats could make is read as the more specific one.
-	formats := make([]string, 0, len(appMessages))
-	for en := range appMessages {
-		formats = append(formats, en)
+// translateText is the message v in loc: made from a format when texts
+// says so, else looked up as it is.
+func translateText(loc, v string, texts map[string]app.Text) string {
+	if t, ok := texts[v]; ok {
+		if ru, ok := i18n.Message(loc, t.Format, t.Args...); ok {
+			return ru
+		}
+		return v
 	}
-	sort.Slice(formats, func(i, j int) bool {
-		if len(formats[i]) != len(formats[j]) {
-			return len(formats[i]) > len(formats[j])
-		}
-		return formats[i] < formats[j]
-	})
-	for _, en := range formats {
-		ru := appMessages[en]
-		if !verb.MatchString(en) {
-			continue
-		}
-		parts := verb.Split(en, -1)
-		for i := range parts {
-			parts[i] = regexp.QuoteMeta(parts[i])
-		}
-		out = append(out, messagePattern{re: regexp.MustCompile(`^` + strings.Join(parts, `(.+?)`) + `$`),
-			ru: verb.ReplaceAllString(ru, "%s")})
-	}
-	return out
-})
-
-func messagePatterns() []messagePattern { return patterns() }
-
-// sprintf fills the %s of format with args, in order.
-func sprintf(format string, args []any) string {
-	var b strings.Builder
-	i := 0
-	for {
-		j := strings.Index(format, "%s")
-		if j < 0 || i >= len(args) {
-			b.WriteString(format)
-			return b.String()
-		}
-		b.WriteString(format[:j])
-		b.WriteString(args[i].(string))
-		format, i = format[j+2:], i+1
-	}
-}
-
-// appWords are the values a message of the use cases may name.
-var appWords = map[string]string{
-	"draft": "черновик", "scheduled": "запланирована", "running": "отправляется", "paused": "приостановлена",
-	"finished": "завершена", "cancelled": "отменена", "marketing": "реклама", "informational": "информационная",
-	"markdown": "Markdown", "html": "HTML",
-	// The actions a campaign may refuse ("A %s campaign cannot be %s."),
-	// by their place in the message.
-	"2:cancelled": "отменить", "2:paused": "приостановить", "2:resumed": "возобновить", "2:retried": "отправить повторно",
-	"2:scheduled": "запланировать", "2:taken back to draft": "вернуть в черновики",
-}
-
-// appMessages are the messages of the use cases and of the web layer,
-// English format -> Russian format.
-var appMessages = map[string]string{
-	// The console's forms and pages.
-	"Something went wrong on our side. Please try again later.":             "Что-то пошло не так на нашей стороне. Пожалуйста, попробуйте позже.",
-	"The service is temporarily unavailable. Please try again in a minute.": "Сервис временно недоступен. Пожалуйста, попробуйте через минуту.",
-	"required":                                   "обязательное поле",
-	"at least %d characters":                     "не короче %d символов",
-	"at least 10 characters":                     "не короче 10 символов",
-	"at most %d characters":                      "не длиннее %d символов",
-	"at most %d bytes":                           "не больше %d байт",
-	"must be one line":                           "только в одну строку",
-	"1 to 100 characters":                        "от 1 до 100 символов",
-	"invalid email":                              "Неверный адрес электронной почты.",
-	"not an email address":                       "это не адрес электронной почты",
-	"invalid role":                               "Неверная роль.",
-	"must be owner, marketer or privacy_officer": "владелец, маркетолог или ответственный за персональные данные",
-	"password too short":                         "Пароль слишком короткий.",
-	"invalid policy":                             "Политика заполнена неверно.",
-	"invalid token":                              "Токен заполнен неверно.",
-	"a short name without spaces or slashes, e.g. 2026-12": "короткое название без пробелов и косых черт, например 2026-12",
-	"The segment has errors.":                              "В сегменте есть ошибки.",
-
-	// Accounts, passwords and sign-in.
-	"Change your own password on the password page.":                    "Свой пароль меняйте на странице пароля.",
-	"Choose a password you have not used here.":                         "Выберите пароль, который вы здесь ещё не использовали.",
-	"Give the token a name.":                                            "Дайте токену название.",
-	"The current password is wrong.":                                    "Текущий пароль указан неверно.",
-	"The new password is too long.":                                     "Новый пароль слишком длинный.",
-	"The new password is too short.":                                    "Новый пароль слишком короткий.",
-	"The two new passwords differ.":                                     "Два новых пароля не совпадают.",
-	"Too many failed sign-ins from here: wait a while and try again.":   "Слишком много неудачных попыток входа отсюда: подождите и попробуйте снова.",
-	"Wrong email or password.":                                          "Неверный адрес или пароль.",
-	"You cannot change your own role.":                                  "Нельзя изменить собственную роль.",
-	"You cannot delete your own account.":                               "Нельзя удалить собственную учётную запись.",
-	"does not match":                                                    "не совпадает",
-	"not signed in":                                                     "вход не выполнен",
-	"same as the current one":                                           "совпадает с текущим",
-	"session expired":                                                   "сеанс истёк",
-	"unknown language":                                                  "неизвестный язык",
-	"wrong password":                                                    "неверный пароль",
-	"Your sign-in has expired: enter your password again.":              "Время входа истекло: введите пароль ещё раз.",
-	"no admin has this email":                                           "нет администратора с таким адресом",
-	"Owners require two-factor sign-in: it cannot be turned off.":       "Владельцам нужен двухфакторный вход: его нельзя отключить.",
-	"There is no enrolment to confirm: open the two-factor page again.": "Нечего подтверждать: откройте страницу двухфакторного входа заново.",
-	"This admin has no two-factor sign-in to reset.":                    "У этого администратора нет двухфакторного входа, который можно сбросить.",
-	"Turn on two-factor sign-in for your own account first.":            "Сначала включите двухфакторный вход для своей учётной записи.",
-	"Turn your own two-factor off on the two-factor page.":              "Свой двухфакторный вход отключайте на странице двухфакторного входа.",
-	"Two-factor sign-in is already on.":                                 "Двухфакторный вход уже включён.",
-	"Wrong code, or a code already used.":                               "Неверный или уже использованный код.",
-	"wrong or already used":                                             "неверный или уже использован",
-
-	// Subscribers, blocks, suppressions.
-	"An erased subscriber cannot be blocked.":                                                       "Удалённого подписчика нельзя заблокировать.",
-	"The subscriber is erased.":                                                                     "Данные подписчика удалены.",
-	"The person's data is erased: there is no address to mail the export to.":                       "Данные человека удалены: некуда отправить выгрузку.",
-	"Only manual suppressions can be removed; this one (%s) is lifted by the person's new consent.": "Удалить можно только исключение, добавленное вручную; это (%s) снимается новым согласием человека.",
-	"Only manual suppressions can be removed; this one (%s) is lifted with a reason.":               "Удалить можно только исключение, добавленное вручную; это (%s) снимается с указанием причины.",
-	"The address is not on the suppression list.":                                                   "Этого адреса нет в списке исключений.",
-	"an address or its hash":                                                                        "адрес или его хеш",
-	"invalid suppression":                                                                           "Исключение заполнено неверно.",
-	"An erasure's suppression is lifted only by the person's new confirmed consent.":                "Исключение после удаления данных снимается только новым подтверждённым согласием человека.",
-	"A reason is required.":                                                                         "Укажите причину.",
-	"The reason is not valid text.":                                                                 "Причина — не текст.",
-	"The reason is too long.":                                                                       "Причина слишком длинная.",
-	"not UTF-8":                                                                                     "не в кодировке UTF-8",
-
-	// Campaigns.
-	"A template is not sent; start a campaign from it.":    "Шаблон не отправляется; создайте из него рассылку.",
-	"Only a draft can be edited; this campaign is %s.":     "Изменять можно только черновик; статус этой рассылки: %s.",
-	"The campaign has errors.":                             "В рассылке есть ошибки.",
-	"must be en, ru or empty (each recipient's language)":  "en, ru или пусто (язык каждого получателя)",
-	"must be marketing or informational":                   "реклама или информационная",
-	"required: marketing or informational":                 "обязательно: реклама или информационная",
-	"A %s campaign cannot be %s.":                          "Рассылку со статусом «%s» нельзя %s.",
-	"no such segment":                                      "такого сегмента нет",
-	"campaign not found":                                   "Рассылка не найдена.",
-	"This link is unknown.":                                "Эта ссылка неизвестна.",
-	"The campaign's templates have errors.":                "В шаблонах рассылки есть ошибки.",
-	"Unknown list.":                                        "Неизвестный список.",
-	"failed, bounced, complaints, unsubscribed or skipped": "failed, bounced, complaints, unsubscribed или skipped",
-	"must be markdown or html":                             "должен быть markdown или html",
-	"required: a markdown campaign's body is body":         "обязательное поле: текст письма в Markdown",
-	"required: a html campaign's body is body_html":        "обязательное поле: текст письма в HTML",
-	"must be one of: en, ru":                               "допустимы только en и ru",
-	"required: a %s campaign's body is %s":                 "обязательно: текст рассылки в формате %s — поле %s",
-	"The HTML cannot be laid out with its footer.":         "HTML нельзя сверстать вместе с подвалом.",
-	"The HTML has no body.":                                "В HTML нет тела (body).",
-	"The HTML uses an element mail cannot have.":           "В HTML есть элемент, недопустимый в письме.",
-	"the HTML has no body":                                 "в HTML нет тела (body)",
-	"the HTML must have a body (a frameset is not mail)":   "в HTML должно быть тело (body); frameset — не письмо",
-	"the HTML's structure keeps the footer from standing after it; simplify the markup": "структура HTML не даёт поставить подвал после текста; упростите разметку",
-	"Test sends are not available in this process.":                                     "Тестовая отправка недоступна в этом процессе.",
-	"Test sends cannot be counted just now; please try again in a minute.":              "Тестовые отправки сейчас невозможно подсчитать; попробуйте через минуту.",
-	"You have sent %d tests in the last hour; please wait before sending more.":         "За последний час вы отправили тестовых писем: %d; подождите, прежде чем отправлять ещё.",
-	"Only the owner can change the mail layout.":                                        "Оформление писем может менять только владелец.",
-	"The layout has errors.":                                                      "В оформлении есть ошибки.",
-	"a colour is written #rrggbb, for example #1f5fbf":                            "цвет записывается как #rrggbb, например #1f5fbf",
-	"a colour is written #rrggbb, for example #f3f4f6":                            "цвет записывается как #rrggbb, например #f3f4f6",
-	"the address has characters an address cannot have":                           "в адресе есть недопустимые символы",
-	"the address is too long":                                                     "адрес слишком длинный",
-	"the logo must be an https address, for example https://example.com/logo.png": "логотип должен быть по адресу https, например https://example.com/logo.png",
-	"the text is longer than 500 characters":                                      "текст длиннее 500 символов",
-	"the text is not valid UTF-8":                                                 "текст не в кодировке UTF-8",
-
-	// Newsletters and segments.
-	"Only an owner can change newsletters.":        "Списки рассылки может менять только владелец.",
-	"The newsletter has errors.":                   "В списке рассылки есть ошибки.",
-	"a default newsletter keeps its purpose":       "список по умолчанию сохраняет своё назначение",
-	"newsletter %d is %s; this campaign is %s":     "назначение списка %s — %s, а этой рассылки — %s",
-	"there is no newsletter %d":                    "списка %s нет",
-	"The subscription is not active.":              "Подписка не активна.",
-	"This message was sent for no newsletter.":     "Это письмо отправлено не от списка рассылки.",
-	"Unknown choice.":                              "Неизвестный вариант.",
-	"a source id has at most 200 characters":       "идентификатор источника — не длиннее 200 символов",
-	"at most %d sources":                           "не больше %d источников",
-	"each language must be en or ru":               "каждый язык — en или ru",
-	"each source's kind must be form or import":    "вид каждого источника — form или import",
-	"must be after subscribed_from":                "должно быть позже начала периода",
-	"The newsletters must be chosen by their ids.": "Списки рассылки выбираются по их номерам.",
-
-	// Import.
-	"newsletter %d does not exist; nothing was imported":     "списка рассылки %s нет; ничего не импортировано",
-	"line %d: broken CSV (%v); nothing was imported":         "строка %s: повреждённый CSV (%s); ничего не импортировано",
-	"the file is empty: it needs a header row":               "файл пуст: нужна строка заголовка",
-	"the header lacks the required column(s) %s (found: %s)": "в заголовке нет обязательных столбцов %s (найдены: %s)",
-	"the header names the %s column twice":                   "в заголовке дважды указан столбец %s",
-	"the header row is not valid CSV: %v":                    "строка заголовка — не CSV: %s",
-
-	// Requests and the inbound mailbox.
-	"The message is empty.":                                                             "Письмо пустое.",
-	"The message is larger than %d bytes.":                                              "Письмо больше %d байт.",
-	"Only access requests can be extended.":                                             "Продлить можно только запрос на доступ.",
-	"The request has been extended already.":                                            "Срок запроса уже продлён.",
-	"The request has no deadline.":                                                      "У запроса нет срока.",
-	"The request is closed already.":                                                    "Запрос уже закрыт.",
-	"The request is closed.":                                                            "Запрос закрыт.",
-	"The answer must be text of at most %d characters.":                                 "Ответ — текст не длиннее %d символов.",
-	"The person's data is erased: there is no address to answer.":                       "Данные человека удалены: некуда отправить ответ.",
-	"The request is not linked to a subscriber: there is no address on file to answer.": "Запрос не связан с подписчиком: нет адреса для ответа.",
-	"Write the answer.":                                                                 "Напишите ответ.",
-	"access, data_update or unknown (erase a subscriber to register a revocation)":      "доступ, изменение данных или неизвестно (чтобы зарегистрировать отзыв, удалите данные подписчика)",
-	"each kind once":                                                                    "каждый вид — один раз",
-	"email, web, admin, api, phone, paper or in_person":                                 "письмо, сайт, консоль, API, телефон, письмо на бумаге или лично",
-	"invalid request":                                                                   "Запрос заполнен неверно.",
-	"required for data_update":                                                          "обязательно для изменения данных",
-	"The message is still being processed.":                                             "Письмо ещё обрабатывается.",
-	"The request did not come by email.":                                                "Запрос пришёл не по почте.",
-	"The request is not waiting for review.":                                            "Запрос не ждёт разбора.",
-	"invalid kind":                                                                      "Неверный вид запроса.",
-	"marketing_optout, data_update, consent_revocation or access":                       "отказ от рекламы, изменение данных, отзыв согласия или доступ",
-	"This webhook request was processed before (replayed).":                             "Этот запрос вебхука уже был обработан (повтор).",
-
-	// Public pages and links.
-	"This address is already subscribed.":                               "Этот адрес уже подписан.",
-	"This link has already been used.":                                  "Эта ссылка уже использована.",
-	"unknown confirmation":                                              "неизвестное подтверждение",
-	"This link has expired.":                                            "Срок действия ссылки истёк.",
-	"This link is invalid.":                                             "Ссылка недействительна.",
-	"This link can only have a new link mailed to the address on file.": "По этой ссылке можно только получить новую ссылку на адрес, который у нас записан.",
-	"This request no longer exists. Please fill in the form again.":     "Этого запроса больше нет. Пожалуйста, заполните форму заново.",
-
-	// Webhook endpoints.
-	"The endpoint cannot be registered.":                                                              "Адрес нельзя зарегистрировать.",
-	"There are %d endpoints already; delete one first.":                                               "Адресов уже %d; сначала удалите один.",
-	"a URL with a fragment (#) is not allowed":                                                        "адрес с фрагментом (#) не допускается",
-	"a loopback, private or link-local address is not allowed (only with WEBHOOK_ALLOW_PRIVATE=true)": "локальный, частный или link-local адрес не допускается (только с WEBHOOK_ALLOW_PRIVATE=true)",
-	"a user or password in the URL is not allowed; the signature authenticates the product":           "имя пользователя или пароль в адресе не допускаются; подлинность подтверждает подпись",
-	"choose at least one event":                                                                       "выберите хотя бы одно событие",
-	"enter an absolute URL such as https://example.com/hooks":                                         "введите полный адрес, например https://example.com/hooks",
-	"enter the endpoint's URL":                                                                        "введите адрес",
-	"enter the endpoint's host":                                                                       "введите хост адреса",
-	"the URL is longer than 2000 characters":                                                          "адрес длиннее 2000 символов",
-	"the port must not be 0":                                                                          "порт не может быть 0",
-	"unknown event %q":                                                                                "неизвестное событие %s",
-	"use https:// (plain http:// only with WEBHOOK_ALLOW_PRIVATE=true)":                               "используйте https:// (обычный http:// только с WEBHOOK_ALLOW_PRIVATE=true)",
-	"use https://": "используйте https://",
-	"The form has expired or did not come from this console. Reload the page and try again.": "Форма устарела или отправлена не из этой консоли. Обновите страницу и попробуйте снова.",
-	"The message cannot be read.":                         "Письмо невозможно прочитать.",
-	"message not found":                                   "Письмо не найдено.",
-	"the message has no HTML part":                        "В письме нет части HTML.",
-	"Unknown action.":                                     "Неизвестное действие.",
-	"Too many requests. Please try again later.":          "Слишком много запросов. Пожалуйста, попробуйте позже.",
-	"Posting this form from another site is not allowed.": "Отправлять эту форму с другого сайта нельзя.",
-	"A field has the wrong type.":                         "У поля неверный тип.",
-	"Choose a date and time.":                             "Выберите дату и время.",
-	"RFC 3339 time or YYYY-MM-DD":                         "время RFC 3339 или ГГГГ-ММ-ДД",
-	"an RFC 3339 time such as 2030-01-02T09:00:00+03:00":  "время RFC 3339, например 2030-01-02T09:00:00+03:00",
-	"date and time":                                       "дата и время",
-	"invalid filter":                                      "Фильтр заполнен неверно.",
-	"invalid send time":                                   "Неверное время отправки.",
-	"true or false":                                       "true или false",
-	"unknown field":                                       "неизвестное поле",
-	"YYYY-MM-DD":                                          "ГГГГ-ММ-ДД",
-	"invalid id":                                          "неверный номер",
+	return TranslateMessage(loc, v)
 }

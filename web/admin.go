@@ -296,7 +296,11 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 		msg = "Something went wrong on our side. Please try again later."
 	}
 	loc := adminLocale(c)
-	msg = templates.TranslateMessage(loc, msg)
+	if fe == nil && status < 500 {
+		msg, _ = templates.TranslateError(loc, err)
+	} else {
+		msg = templates.TranslateMessage(loc, msg)
+	}
 	if fe != nil && status == fiber.StatusNotFound {
 		msg = templates.T(loc, "admin.notfound.text") // not fiber's "Cannot GET /admin/..."
 	}
@@ -327,14 +331,8 @@ func redirectOK(c *fiber.Ctx, path, key string) error {
 func formErrors(loc string, err error) (string, map[string]string, error) {
 	switch app.ErrorCode(err) {
 	case app.EINVALID, app.ECONFLICT:
-		var fields map[string]string
-		if f := app.ErrorFields(err); f != nil {
-			fields = make(map[string]string, len(f))
-			for k, v := range f {
-				fields[k] = templates.TranslateMessage(loc, v)
-			}
-		}
-		return templates.TranslateMessage(loc, app.ErrorMessage(err)), fields, nil
+		msg, fields := templates.TranslateError(loc, err)
+		return msg, fields, nil
 	}
 	return "", nil, err
 }

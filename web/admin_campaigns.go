@@ -271,7 +271,7 @@ func (s *Server) campaignPage(c *fiber.Ctx, status int, camp *app.Campaign, msg 
 		if errors.As(err, &l) {
 			err = l.Localize(loc)
 		}
-		d.RenderErr = templates.TranslateMessage(loc, app.ErrorMessage(err))
+		d.RenderErr, _ = templates.TranslateError(loc, err)
 	} else {
 		d.Text, d.Subject = m.Text, m.Subject
 	}

@@ -42,14 +42,16 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	code := app.ErrorCode(err)
 	msg := app.ErrorMessage(err)
+	own := err // the error msg is the message of, nil when msg is another's
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		status, msg = fe.Code, fe.Message
+		status, msg, own = fe.Code, fe.Message, nil
 		code = strings.ToLower(strings.ReplaceAll(fiberStatusText(fe.Code), " ", "_"))
 	} else if st, ok := statusOf[code]; ok {
 		status = st
 	}
 	if status >= 500 && fe == nil {
+		own = nil
 		if down := s.downDependency(c); down != "" {
 			// Not a bug: a dependency is unreachable. Say so, and when to
 			// come back.
@@ -66,7 +68,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		importLimit(s, &c.Request().Header, c.Path()) == s.opts.ImportBodyLimit {
 		// Refused while it arrived, before the console's routes: say the
 		// import's cap to whom it applies (others had the server's limit).
-		msg = templates.T(locale(c), "admin.import.toolarge", s.opts.ImportBodyLimit>>20)
+		msg, own = templates.T(locale(c), "admin.import.toolarge", s.opts.ImportBodyLimit>>20), nil
 	}
 	if wantsJSON(c) {
 		body := fiber.Map{"error": msg, "code": code}
@@ -75,7 +77,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 		return c.Status(status).JSON(body)
 	}
-	return s.errorPage(c, status, msg)
+	return s.errorPage(c, status, msg, own)
 }
 
 // downDependency names the first readiness check that fails now, or "".
@@ -90,11 +92,16 @@ func (s *Server) downDependency(c *fiber.Ctx) string {
 	return ""
 }
 
-// errorPage renders a page for a person.
-func (s *Server) errorPage(c *fiber.Ctx, status int, msg string) error {
+// errorPage renders a page for a person with msg, the message of own
+// when own is not nil.
+func (s *Server) errorPage(c *fiber.Ctx, status int, msg string, own error) error {
 	if s.deps.Pages != nil {
 		loc := locale(c)
-		msg = templates.TranslateMessage(loc, msg)
+		if own != nil {
+			msg, _ = templates.TranslateError(loc, own)
+		} else {
+			msg = templates.TranslateMessage(loc, msg)
+		}
 		if status == fiber.StatusNotFound && strings.HasPrefix(msg, "Cannot ") {
 			msg = templates.T(loc, "notfound.text") // not fiber's "Cannot GET /path"
 		}

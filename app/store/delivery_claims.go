@@ -146,6 +146,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, r app.ClaimRequest) ([]app.
 				optedOut++
 			}
 		}
+		// The campaign's row is written only to count: claims of
+		// batches under way at the same time would otherwise wait for
+		// each other on it. A claim that only takes rows to send is
+		// progress enough by itself (a live claim), and their results
+		// count it.
 		set := map[string]any{"progress_at": s.now()}
 		if skipped > 0 {
 			set["skipped"] = gorm.Expr("skipped + ?", skipped)
@@ -153,7 +158,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, r app.ClaimRequest) ([]app.
 		if optedOut > 0 {
 			set["opted_out"] = gorm.Expr("opted_out + ?", optedOut)
 		}
-		if len(rows) > 0 {
+		if skipped > 0 || optedOut > 0 {
 			if err := tx.Model(&campaignRow{}).Where("id = ?", r.CampaignID).Updates(set).Error; err != nil {
 				return fmt.Errorf("count claimed deliveries: %w", err)
 			}

@@ -40,7 +40,8 @@ const benchUsage = `newsletter bench: the product's benchmarks
       against a running instance (--url), or one it starts itself with this environment
       (not on a Redis database that holds the product's queues)
   newsletter bench send --recipients N [flags]
-      a marketing campaign to N subscribers, end to end on PostgreSQL and Redis
+      a marketing campaign to N subscribers, half in English and half in Russian,
+      in two languages with the mail layout, end to end on PostgreSQL and Redis
       (materialization, queue, claims, rendering, SMTP), to an SMTP sink on
       loopback; then the same sink fed directly by go-mail, and the ratio
   newsletter bench import [--rows N] [--batch N] [--database-url URL]
@@ -59,8 +60,8 @@ const benchUsage = `newsletter bench: the product's benchmarks
   --redis-url URL      Redis (default: REDIS_URL); a database that nothing else
                        uses: send refuses one that holds the product's queues
   --dkim none|rsa|ed25519   sign every message (send)
-  --workers N          concurrent tasks (send; default 64): each sends its next
-                       message once the previous one's result is committed
+  --workers N          concurrent tasks (send; default 64), and the process's
+                       slots: at most N messages sent and not yet recorded
   --conns N            SMTP connections (send; default 8)
   --claim N            deliveries claimed at once (send; default 200)
   --batch N            deliveries per batch task (send; default 500)
@@ -141,20 +142,33 @@ type benchOptions struct {
 }
 
 // benchBody is a campaign of about 8 KB in table layout, the size of a
-// typical newsletter.
-var benchBody = func() string {
+// typical newsletter; benchBodyRU is its Russian translation.
+var benchBody, benchBodyRU = benchBodyIn(benchEN), benchBodyIn(benchRU)
+
+// benchText is the wording of the bench campaign in one language.
+type benchText struct{ hello, item, offer, more, product, preferences string }
+
+var (
+	benchEN = benchText{hello: "Hello, {{.Name}}!", item: "New %d: special offer",
+		offer: "We are glad to present new products and services. ", more: "Read more about", product: "product %d on our site",
+		preferences: "Preferences"}
+	benchRU = benchText{hello: "Здравствуйте, {{.Name}}!", item: "Новинка %d: специальное предложение",
+		offer: "Мы рады представить новые продукты и услуги. ", more: "Подробнее о", product: "продукте %d на нашем сайте",
+		preferences: "Настройки"}
+)
+
+func benchBodyIn(t benchText) string {
 	var b strings.Builder
-	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>News</title></head><body style="margin:0">`)
 	b.WriteString(`<table width="100%" cellpadding="0" cellspacing="0" role="presentation"><tr><td align="center">`)
-	b.WriteString(`<p style="font-family:Arial,sans-serif;font-size:16px">Hello, {{.Name}}!</p>`)
+	b.WriteString(`<p style="font-family:Arial,sans-serif;font-size:16px">` + t.hello + `</p>`)
 	for i := range 12 {
 		fmt.Fprintf(&b, `<table width="600" role="presentation"><tr><td style="font-family:Arial,sans-serif;font-size:16px;line-height:24px;color:#222">`+
-			`<h2 style="margin:0 0 8px">Новинка %d: special offer</h2><p style="margin:0 0 16px">Мы рады представить новые продукты и услуги. `+
-			`Read more about <a href="https://example.com/p/%d?utm_source=newsletter">product %d</a> on our site.</p></td></tr></table>`, i, i, i)
+			`<h2 style="margin:0 0 8px">`+t.item+`</h2><p style="margin:0 0 16px">`+t.offer+
+			t.more+` <a href="https://example.com/p/%d?utm_source=newsletter">`+t.product+`</a>.</p></td></tr></table>`, i, i, i)
 	}
-	b.WriteString(`<p><a href="{{.PreferencesURL}}">Preferences</a></p></td></tr></table></body></html>`)
+	b.WriteString(`<p><a href="{{.PreferencesURL}}">` + t.preferences + `</a></p></td></tr></table>`)
 	return b.String()
-}()
+}
 
 // benchDB is a PostgreSQL schema of the bench's own.
 type benchDB struct {
@@ -204,11 +218,14 @@ func (d *benchDB) close() {
 	d.st.Close()
 }
 
-// seed adds n active subscribers with processing and marketing consent.
+// seed adds n active subscribers with processing and marketing consent,
+// every second one in Russian, the others in English.
 func (d *benchDB) seed(ctx context.Context, n int) error {
 	sqlDB, _ := d.st.DB()
 	if _, err := sqlDB.ExecContext(ctx, `INSERT INTO subscribers (email, email_hash, name, locale, status, created_at, updated_at)
-		SELECT 'bench' || g || '@example.com', 'bench:' || g, 'Person ' || g, 'en', 'active', now(), now()
+		SELECT 'bench' || g || '@example.com', 'bench:' || g,
+			CASE WHEN g % 2 = 0 THEN 'Участник ' ELSE 'Person ' END || g,
+			CASE WHEN g % 2 = 0 THEN 'ru' ELSE 'en' END, 'active', now(), now()
 		FROM generate_series(1, $1::int) g`, n); err != nil {
 		return fmt.Errorf("seed subscribers: %w", err)
 	}
@@ -311,8 +328,11 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 		return err
 	}
 	uc := &app.Campaigns{Store: db.st, Queue: enq, Tester: runner}
+	// Two languages, each subscriber's own, in the mail layout (every HTML
+	// message is laid out in it).
 	c, err := uc.Create(ctx, nil, app.CampaignInput{Name: "Bench", Subject: "Special offers for {{.Name}}",
-		Purpose: app.CampaignMarketing, BodyHTML: benchBody})
+		Purpose: app.CampaignMarketing, BodyHTML: benchBody, Translations: map[string]app.CampaignTranslation{
+			app.LocaleRU: {Subject: "Специальные предложения для {{.Name}}", Body: benchBodyRU}}})
 	if err != nil {
 		return err
 	}
@@ -375,7 +395,7 @@ func benchSend(ctx context.Context, o benchOptions, stdout io.Writer) error {
 	raw := float64(o.raw) / rawElapsed.Seconds()
 
 	fmt.Fprintf(stdout, "machine          %s\n", machine())
-	fmt.Fprintf(stdout, "setup            PostgreSQL and Redis; SMTP sink on loopback; DKIM %s; %d SMTP connections; %d workers; claim %d; batch %d\n",
+	fmt.Fprintf(stdout, "setup            PostgreSQL and Redis; SMTP sink on loopback; two languages (half en, half ru) with the mail layout; DKIM %s; %d SMTP connections; %d workers; claim %d; batch %d\n",
 		o.dkim, o.conns, o.workers, o.claim, o.batch)
 	fmt.Fprintf(stdout, "recipients       %d\n", o.recipients)
 	fmt.Fprintf(stdout, "materialization  %.2f s\n", mat.Seconds())

@@ -13,6 +13,7 @@ import (
 // those it has no handler for); the product's task is left as it was. On
 // a database of its own the send benchmark runs, and runs again.
 func TestBenchRefusesTheProductsQueue(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	web := start(t, env, "web")
 	body := `{"name":"Waiting Person","email":"waiting@example.com","consent_processing":true}`

@@ -11,6 +11,7 @@ import (
 // readable by their owner only, and a data directory other users of the
 // machine may read is named in one warning at start.
 func TestDataDirPrivate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // TestRedisOutageKeepsSubscriptions: with Redis stopped people can still
 // subscribe; their confirmations go out when Redis is back, none twice.
 func TestRedisOutageKeepsSubscriptions(t *testing.T) {
+	t.Parallel()
 	mp := testenv.Mailpit(t)
 	redisSrv := testenv.StartRedisServer(t)
 	env := productionEnv(t)
@@ -61,6 +62,7 @@ func TestRedisOutageKeepsSubscriptions(t *testing.T) {
 // TestPostgresOutage: with the database stopped the product answers clear
 // 503s and does not crash; it recovers when the database is back.
 func TestPostgresOutage(t *testing.T) {
+	t.Parallel()
 	pg := testenv.StartPostgresCluster(t)
 	env := productionEnv(t)
 	env["DATABASE_URL"] = pg.URL()
@@ -105,6 +107,7 @@ func TestPostgresOutage(t *testing.T) {
 // confirmation and every confirmation its outbox row; a new process relays
 // what the dead one left.
 func TestWebKilledMidRequest(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	env["NEWSLETTER_LIMIT_IP"] = "0"
 	p := start(t, env, "web")

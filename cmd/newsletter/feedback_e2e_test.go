@@ -23,6 +23,7 @@ import (
 // webhook, an ARF complaint by mail and a forged bounce by mail; the API
 // counts each where it belongs, once.
 func TestCampaignFeedbackEndToEnd(t *testing.T) {
+	t.Parallel()
 	mp := testenv.Mailpit(t)
 	env := optoutEnv(t, mp)
 	env["INBOUND_TOKEN"] = "inbound-test-token"

@@ -121,6 +121,7 @@ func TestImportCommand(t *testing.T) {
 }
 
 func TestBenchImportCommand(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		dataDir := t.TempDir()
 		code, out, errOut := runCmd(t, map[string]string{"NEWSLETTER_DATA_DIR": dataDir}, "bench", "import", "--rows", "3000")

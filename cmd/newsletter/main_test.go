@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,9 +21,28 @@ import (
 	"newsletter/internal/testenv"
 )
 
+// binary is the product, built once for the package by TestMain.
+//
+// The tests that drive a browser run one at a time; the others call
+// t.Parallel(): each has its own database, Redis database, SMTP server,
+// data directory and ports, and most of their time is spent waiting on
+// the processes they started (leases, failovers, campaigns), so up to
+// parallelTests of them run at once whatever the number of CPUs (unless
+// go test's -parallel says otherwise).
 var binary string
 
+// parallelTests is how many parallel tests run at once by default.
+const parallelTests = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		if err := flag.Set("test.parallel", strconv.Itoa(parallelTests)); err != nil {
+			panic(err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "newsletter-bin")
 	if err != nil {
 		panic(err)
@@ -50,14 +71,27 @@ type proc struct {
 	done   chan error
 }
 
+// start runs the binary with args (a mode that serves HTTP) on a free
+// port and waits until it is healthy. A port taken between choosing it and
+// the process binding it (by another test's process or connection) makes
+// the process exit at once; it is started again on another port.
 func start(t *testing.T, env map[string]string, args ...string) *proc {
 	t.Helper()
-	port := testenv.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	p := launch(t, append([]string{"NEWSLETTER_ADDR=127.0.0.1:" + fmt.Sprint(port), "NEWSLETTER_BASE_URL=" + base}, envList(env)...), args...)
-	p.base = base
-	p.waitHealthy(t)
-	return p
+	for attempt := 1; ; attempt++ {
+		port := testenv.FreePort(t)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		p := launch(t, append([]string{"NEWSLETTER_ADDR=" + addr, "NEWSLETTER_BASE_URL=http://" + addr}, envList(env)...), args...)
+		p.base = "http://" + addr
+		err := p.waitListening(addr)
+		if err == nil {
+			p.waitHealthy(t)
+			return p
+		}
+		if attempt < 3 && strings.Contains(p.errOut(), "address already in use") {
+			continue
+		}
+		t.Fatal(err)
+	}
 }
 
 // launch runs the binary with args and env added to the test's
@@ -108,6 +142,25 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 
 func (p *proc) out() string    { p.mu.Lock(); defer p.mu.Unlock(); return p.stdout.String() }
 func (p *proc) errOut() string { p.mu.Lock(); defer p.mu.Unlock(); return p.stderr.String() }
+
+// waitListening waits until the process says it listens on addr: only
+// then is what answers there this process.
+func (p *proc) waitListening(addr string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(p.out(), "(listening on "+addr+")") {
+		select {
+		case err := <-p.done:
+			p.done <- err // terminate and the cleanup wait on it too
+			return fmt.Errorf("process exited early: %v\n%s%s", err, p.out(), p.errOut())
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not listening on %s within 30s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
 
 func (p *proc) waitHealthy(t *testing.T) {
 	t.Helper()
@@ -191,6 +244,7 @@ func checkServing(t *testing.T, p *proc, metricsToken string) {
 }
 
 func TestEmbeddedMode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"NEWSLETTER_DATA_DIR": dir}
 	p := start(t, env)
@@ -229,6 +283,7 @@ func productionEnv(t *testing.T) map[string]string {
 const productionMetricsToken = "metrics-token-0123456789"
 
 func TestProductionMode(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	if code, out, errOut := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "schema version") {
 		t.Fatalf("migrate: %d %s %s", code, out, errOut)
@@ -310,6 +365,7 @@ func TestProductionMode(t *testing.T) {
 }
 
 func TestReadyzNamesWhatIsDown(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	redisSrv := testenv.StartRedisServer(t)
 	env["REDIS_URL"] = redisSrv.URL()
@@ -339,6 +395,7 @@ func TestReadyzNamesWhatIsDown(t *testing.T) {
 }
 
 func TestBadConfigExitsWithCode2(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		env  map[string]string
 		args []string

@@ -19,6 +19,7 @@ import (
 // more than 4 connections each, and the work still gets done: concurrent
 // subscriptions are answered and confirmed, a campaign finishes.
 func TestSmallDatabasePool(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sink := &smtpsink.Server{CountRecipients: true}
 	if err := sink.Start(); err != nil {
@@ -134,6 +135,7 @@ func TestSmallDatabasePool(t *testing.T) {
 // migrations and the web process run over TLS with the server's
 // certificate and host name verified; another authority is refused.
 func TestPostgresOverTLS(t *testing.T) {
+	t.Parallel()
 	pg, files := testenv.StartPostgresClusterTLS(t)
 	env := productionEnv(t)
 	base := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=verify-full", pg.Port)

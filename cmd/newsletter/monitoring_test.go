@@ -46,6 +46,7 @@ func sample(body, series string) string {
 // Grafana dashboard (deploy/grafana/newsletter.json) against its /metrics:
 // both parse, and every metric and label they name is there.
 func TestMonitoringFilesMatchTheProduct(t *testing.T) {
+	t.Parallel()
 	sink := &smtpsink.Server{CountRecipients: true, OnRcpt: func(rcpt string) string {
 		if strings.HasPrefix(rcpt, "bounce@") {
 			return "550 5.1.1 No such user"
@@ -121,6 +122,7 @@ func TestMonitoringFilesMatchTheProduct(t *testing.T) {
 // readiness gauge says the queue is down, and the counters are there; the
 // queue depth, which cannot be read, is left out.
 func TestMetricsWhileQueueDown(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	redisSrv := testenv.StartRedisServer(t)
 	env["REDIS_URL"] = redisSrv.URL()

@@ -90,6 +90,7 @@ func sinkMessages(t *testing.T, sink *smtpsink.Server, from int) []sinkMessage {
 // mailbox is read by one worker at a time, the other taking over when it
 // stops, and each emailed request is processed and answered once.
 func TestSeveralMachines(t *testing.T) {
+	t.Parallel()
 	const (
 		people  = 1200 // two ranges of delivery ids: a batch task each
 		subject = "Multinode spring news"

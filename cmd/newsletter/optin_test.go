@@ -92,6 +92,7 @@ func subscribeAndConfirm(t *testing.T, p *proc, email string, readMail func() []
 }
 
 func TestOptInEndToEnd(t *testing.T) {
+	t.Parallel()
 	mp := testenv.Mailpit(t)
 	env := productionEnv(t)
 	env["SMTP_URL"] = mp.SMTPURL()
@@ -189,6 +190,7 @@ func jsonNumber(f float64) string {
 }
 
 func TestOptInEmbedded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := start(t, map[string]string{"NEWSLETTER_DATA_DIR": dir})
 	outbox := filepath.Join(dir, "outbox")

@@ -129,6 +129,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // product, in both body encodings; GET changes nothing; forged and altered
 // links are refused.
 func TestOneClickEndToEnd(t *testing.T) {
+	t.Parallel()
 	mp := testenv.Mailpit(t)
 	env := optoutEnv(t, mp)
 	auth := officerAuth(t, env)
@@ -223,6 +224,7 @@ func header(t *testing.T, raw []byte, key string) string {
 // and answered in their thread (read from Mailpit); auto-replies and
 // bounces are not answered; after a restart nothing is processed twice.
 func TestEmailedRequestsEndToEnd(t *testing.T) {
+	t.Parallel()
 	mp := testenv.Mailpit(t)
 	dv := testenv.Dovecot(t)
 	env := optoutEnv(t, mp)

@@ -36,6 +36,7 @@ func marketerAuth(t *testing.T, env map[string]string) []string {
 // erased; the register, the destruction records (CSV) and the audit log
 // show it; a marketer is refused throughout.
 func TestPrivacyOperationsEndToEnd(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	officer := []string{"Authorization", "Bearer " + adminToken(t, env, "officer@example.com", "privacy_officer")}
 	marketer := marketerAuth(t, env)

@@ -43,6 +43,7 @@ func sentinelEnv(t *testing.T, group *testenv.SentinelGroup, sink *smtpsink.Serv
 // answered 202 and every confirmation arrives once; every recipient gets
 // the campaign once; readiness and the rate limits work on the new master.
 func TestSentinelFailover(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	group := testenv.StartSentinelGroup(t, testenv.SentinelOptions{Replicas: 1, Sentinels: 3,
 		Password: "server-pass-0123", SentinelPassword: "sentinel-pass-4567"})
@@ -242,6 +243,7 @@ func missingConfirmations(t *testing.T, db *sql.DB, sink *smtpsink.Server, accep
 // verified: a private authority is trusted through SSL_CERT_FILE, and
 // without it the queue is unreachable (readiness names it).
 func TestSentinelOverTLS(t *testing.T) {
+	t.Parallel()
 	group := testenv.StartSentinelGroup(t, testenv.SentinelOptions{Replicas: 1, Sentinels: 1, TLS: true,
 		Password: "server-pass-0123", SentinelPassword: "sentinel-pass-4567"})
 	if !strings.HasPrefix(group.URL(), "rediss-sentinel://") {
@@ -298,6 +300,7 @@ func TestSentinelOverTLS(t *testing.T) {
 // outbox and are relayed again when their lease lapses, and each
 // confirmation arrives exactly once.
 func TestSentinelFailoverReplicationGap(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	group := testenv.StartSentinelGroup(t, testenv.SentinelOptions{Replicas: 1, Sentinels: 1})
 	sink := &smtpsink.Server{CountRecipients: true}
@@ -306,6 +309,9 @@ func TestSentinelFailoverReplicationGap(t *testing.T) {
 	}
 	t.Cleanup(func() { sink.Close() })
 	env := sentinelEnv(t, group, sink)
+	// The lost rows are relayed again when their lease lapses: a short one
+	// keeps the wait short (the default is two minutes).
+	env["NEWSLETTER_OUTBOX_LEASE"] = "5s"
 	db, err := sql.Open("pgx", env["DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)

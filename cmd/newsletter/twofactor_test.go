@@ -91,6 +91,7 @@ func TestAdminTwoFactorBrowser(t *testing.T) {
 // TestOIDCConfigRefused: single sign-on half configured stops the start
 // with exit code 2 and one line naming the variable.
 func TestOIDCConfigRefused(t *testing.T) {
+	t.Parallel()
 	env := productionEnv(t)
 	env["OIDC_ISSUER"] = "https://id.example.com"
 	env["OIDC_CLIENT_ID"] = "newsletter"

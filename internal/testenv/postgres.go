@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -26,6 +25,13 @@ func PostgresAdminURL() string {
 // ends, and returns its URL.
 func Postgres(t testing.TB) string {
 	t.Helper()
+	return createDatabase(t, "")
+}
+
+// createDatabase creates a new database, a copy of template when it is not
+// empty, drops it when the test ends, and returns its URL.
+func createDatabase(t testing.TB, template string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin, err := sql.Open("pgx", PostgresAdminURL())
@@ -39,7 +45,11 @@ func Postgres(t testing.TB) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "nltest_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + template
+	}
+	if _, err := admin.ExecContext(ctx, create); err != nil {
 		admin.Close()
 		t.Fatalf("create database: %v", err)
 	}
@@ -51,5 +61,5 @@ func Postgres(t testing.TB) string {
 		}
 		admin.Close()
 	})
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:5432/%s?sslmode=disable", name)
+	return databaseURL(name)
 }

@@ -13,8 +13,8 @@ import (
 var Dialects = []store.Dialect{store.Postgres, store.SQLite}
 
 // Store returns a migrated store on dialect: a fresh PostgreSQL database
-// (Postgres), or a SQLite file in the test's temporary directory. It is
-// closed when the test ends.
+// (a copy of the migrated template, MigratedPostgres), or a SQLite file in
+// the test's temporary directory. It is closed when the test ends.
 func Store(t testing.TB, dialect store.Dialect) *store.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -23,7 +23,7 @@ func Store(t testing.TB, dialect store.Dialect) *store.Store {
 		err error
 	)
 	if dialect == store.Postgres {
-		s, err = store.Open(ctx, Postgres(t), "")
+		s, err = store.Open(ctx, MigratedPostgres(t), "")
 	} else {
 		s, err = store.Open(ctx, "", filepath.Join(t.TempDir(), "test.db"))
 	}
