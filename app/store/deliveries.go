@@ -57,7 +57,7 @@ func (s *Store) MaterializeDeliveries(ctx context.Context, id int64, a app.Audie
 		args := map[string]any{"cid": id, "from": from, "to": to}
 		q := `INSERT INTO deliveries (campaign_id, subscriber_id)
 			SELECT @cid, s.id FROM subscribers s
-			WHERE s.id >= @from AND s.id < @to AND ` + eligibleSQL(a) + ` AND ` + segmentSQL(a.Segment, args) + `
+			WHERE s.id >= @from AND s.id < @to AND ` + eligibleSQL(a) + ` AND ` + segmentSQL(a.Segment, args, consentExists) + `
 			ORDER BY s.id
 			ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`
 		res := tx.Exec(q, args)
@@ -102,6 +102,12 @@ func memberSQL(a app.Audience) string {
 	return `EXISTS (SELECT 1 FROM newsletter_members m WHERE m.subscriber_id = s.id AND m.left_at IS NULL AND m.newsletter_id IN ` + in + `)`
 }
 
+// consentFlag is consentExists read from the copy on the subscriber's row
+// (migration 0024: the database keeps it equal to the consents).
+func consentFlag(p app.Purpose) string {
+	return "s.consent_" + string(p)
+}
+
 const suppressedSQL = `EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = s.email_hash)`
 
 // eligibleSQL is the audience rule as a condition on subscribers s; it
@@ -136,7 +142,7 @@ func skipReasonSQL(a app.Audience, args map[string]any) string {
 	}
 	b.WriteString(" WHEN " + suppressedSQL + " THEN '" + app.SkipSuppressed + "'")
 	if !a.Segment.IsZero() {
-		b.WriteString(" WHEN NOT " + segmentSQL(a.Segment, args) + " THEN '" + app.SkipSegment + "'")
+		b.WriteString(" WHEN NOT " + segmentSQL(a.Segment, args, consentExists) + " THEN '" + app.SkipSegment + "'")
 	}
 	b.WriteString(" ELSE '' END")
 	return b.String()

@@ -83,15 +83,22 @@ func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, co
 	n := len(rows)
 	emails, hashes, names, phones, locales := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ats := make([]time.Time, n)
+	marketing, crossBorder := make([]bool, n), make([]bool, n)
 	for i := range rows {
 		r := &rows[i]
 		emails[i], hashes[i], names[i], phones[i], locales[i], ats[i] = r.Email, r.EmailHash, r.Name, r.Phone, r.Locale, r.ConsentAt
+		marketing[i], crossBorder[i] = r.Marketing, r.CrossBorder
 	}
-	res, err := w.tx.Query(ctx, `INSERT INTO subscribers (email, email_hash, name, phone, locale, status, created_at, updated_at, confirmed_at)
-		SELECT u.email, u.hash, NULLIF(u.name, ''), NULLIF(u.phone, ''), u.locale, 'active', $7, $7, u.at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(email, hash, name, phone, locale, at)
+	// The consent flags (migration 0024) are written with the row, as the
+	// consents copied below grant them (importPurposes): their trigger
+	// then finds nothing to change instead of writing every row again.
+	res, err := w.tx.Query(ctx, `INSERT INTO subscribers (email, email_hash, name, phone, locale, status, created_at, updated_at, confirmed_at,
+			consent_processing, consent_marketing, consent_cross_border)
+		SELECT u.email, u.hash, NULLIF(u.name, ''), NULLIF(u.phone, ''), u.locale, 'active', $7, $7, u.at, true, u.mkt, u.xb
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $8::boolean[], $9::boolean[])
+			AS u(email, hash, name, phone, locale, at, mkt, xb)
 		ON CONFLICT (email) DO NOTHING
-		RETURNING id, email`, emails, hashes, names, phones, locales, ats, run.StartedAt.UTC())
+		RETURNING id, email`, emails, hashes, names, phones, locales, ats, run.StartedAt.UTC(), marketing, crossBorder)
 	if err != nil {
 		return nil, fmt.Errorf("import: insert subscribers: %w", err)
 	}

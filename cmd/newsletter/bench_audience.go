@@ -51,6 +51,18 @@ func benchAudience(ctx context.Context, cfg *config.Config, args []string, stdou
 	if err := db.st.CreateSegment(ctx, ru); err != nil {
 		return err
 	}
+	sqlDB, err := db.st.DB()
+	if err != nil {
+		return err
+	}
+	var offers int64
+	if err := sqlDB.QueryRowContext(ctx, `SELECT id FROM newsletters WHERE name = 'Offers'`).Scan(&offers); err != nil {
+		return fmt.Errorf("bench audience: %w", err)
+	}
+	def, err := db.st.DefaultNewsletter(ctx, app.CampaignMarketing)
+	if err != nil {
+		return err
+	}
 	cases := []struct {
 		name string
 		a    app.Audience
@@ -59,6 +71,7 @@ func benchAudience(ctx context.Context, cfg *config.Config, args []string, stdou
 		{"count, marketing, cross-border required", app.Audience{Purpose: app.CampaignMarketing, CrossBorder: true}},
 		{"count, informational, segment", app.Audience{Purpose: app.CampaignInformational, Segment: ru.Filter}},
 		{"count, marketing, segment", app.Audience{Purpose: app.CampaignMarketing, Segment: ru.Filter}},
+		{"count, marketing, two newsletters", app.Audience{Purpose: app.CampaignMarketing, Newsletters: []int64{def.ID, offers}}},
 	}
 	for _, c := range cases {
 		var times []time.Duration
@@ -117,7 +130,8 @@ func benchAudience(ctx context.Context, cfg *config.Config, args []string, stdou
 // seedAudience adds n subscribers of every kind the count tells apart: two
 // languages, confirmed over two years, from three forms and an import,
 // some blocked, suppressed, without marketing or cross-border consent, a
-// few without the processing consent.
+// few without the processing consent; everyone on the default
+// newsletters, a third also on the newsletter Offers.
 func seedAudience(ctx context.Context, db *benchDB, n int) error {
 	sqlDB, _ := db.st.DB()
 	for _, q := range []string{
@@ -135,6 +149,9 @@ func seedAudience(ctx context.Context, db *benchDB, n int) error {
 		FROM subscribers s`,
 		`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
 		SELECT s.id, n.id, 'import', now() FROM subscribers s CROSS JOIN newsletters n WHERE n.is_default`,
+		`INSERT INTO newsletters (name, purpose) VALUES ('Offers', 'marketing')`,
+		`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
+		SELECT s.id, n.id, 'web', now() FROM subscribers s CROSS JOIN newsletters n WHERE n.name = 'Offers' AND s.id % 3 = 1`,
 		`INSERT INTO suppressions (email_hash, reason) SELECT 'bench:' || g, 'manual' FROM generate_series(7, $1::int, 200) g`,
 		`VACUUM ANALYZE subscribers`, `VACUUM ANALYZE consents`, `VACUUM ANALYZE consent_events`, `VACUUM ANALYZE suppressions`,
 		`VACUUM ANALYZE newsletter_members`,
