@@ -20,20 +20,15 @@ func appendQP(dst []byte, s string) []byte {
 			}
 			i++
 			continue
-		case c >= '!' && c <= '~' && c != '=':
+		case qpLiteral[c] == '1':
 			// A run of printable characters, up to the room left on the line.
-			j := i + 1
-			for j < len(s) && j-i < max-n {
-				d := s[j]
-				if d < '!' || d > '~' || d == '=' {
-					break
-				}
-				j++
-			}
 			if n == max {
 				dst = append(dst, '=', '\r', '\n')
 				n = 0
-				continue
+			}
+			j, end := i+1, min(len(s), i+max-n)
+			for j < end && qpLiteral[s[j]] == '1' {
+				j++
 			}
 			dst = append(dst, s[i:j]...)
 			n += j - i
@@ -47,17 +42,37 @@ func appendQP(dst []byte, s string) []byte {
 			dst = append(dst, c)
 			n++
 		default:
-			if n+3 > max {
-				dst = append(dst, '=', '\r', '\n')
-				n = 0
+			// A run of bytes written as =XX (the bytes of a letter outside
+			// ASCII come together), as many as the line has room for.
+			for {
+				if n+3 > max {
+					dst = append(dst, '=', '\r', '\n')
+					n = 0
+				}
+				dst = append(dst, '=', hex[c>>4], hex[c&0x0f])
+				n += 3
+				i++
+				if i == len(s) || s[i] < 0x80 {
+					break
+				}
+				c = s[i]
 			}
-			dst = append(dst, '=', hex[c>>4], hex[c&0x0f])
-			n += 3
+			continue
 		}
 		i++
 	}
 	return dst
 }
+
+// qpLiteral marks with '1' the bytes quoted-printable writes as they are
+// ("!" to "~" except "="), by value.
+const qpLiteral = "" +
+	"0000000000000000" + "0000000000000000" + // control characters
+	"0111111111111111" + "1111111111111011" + // " " to "/", "0" to "?" (not "=")
+	"1111111111111111" + "1111111111111111" + // "@" to "_"
+	"1111111111111111" + "1111111111111110" + // "`" to "~", not DEL
+	"0000000000000000" + "0000000000000000" + "0000000000000000" + "0000000000000000" +
+	"0000000000000000" + "0000000000000000" + "0000000000000000" + "0000000000000000"
 
 // atLineEnd reports whether position i of s is a line break or the end.
 func atLineEnd(s string, i int) bool {

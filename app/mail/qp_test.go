@@ -67,3 +67,21 @@ func FuzzAppendQP(f *testing.F) {
 	f.Add(strings.Repeat("Ж", 50))
 	f.Fuzz(func(t *testing.T, s string) { checkQP(t, s) })
 }
+
+// BenchmarkAppendQP encodes a mail body of about 8 KB in English and in
+// Russian (two bytes per letter, each written as =XX).
+func BenchmarkAppendQP(b *testing.B) {
+	for _, tc := range []struct{ name, line string }{
+		{"en", `<p style="margin:0 0 16px">Hello, this is our spring letter with news and offers for you.</p>` + "\n"},
+		{"ru", `<p style="margin:0 0 16px">Здравствуйте, это наше весеннее письмо с новостями и предложениями.</p>` + "\n"},
+	} {
+		s := strings.Repeat(tc.line, 8192/len(tc.line))
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			buf := make([]byte, 0, qpSize(s))
+			for b.Loop() {
+				buf = appendQP(buf[:0], s)
+			}
+		})
+	}
+}
