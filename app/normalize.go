@@ -17,6 +17,10 @@ import (
 // Accept-Language value ("ru-RU,ru;q=0.9,en;q=0.8"); the first of Russian or
 // English in order of preference wins, and anything else gives "en".
 func NormalizeLocale(s string) string {
+	switch s {
+	case LocaleEN, LocaleRU: // a stored locale, already normal: the common case when sending
+		return s
+	}
 	s = strings.TrimSpace(s)
 	if len(s) > validateRawInputMaxBytes {
 		s = s[:validateRawInputMaxBytes]
