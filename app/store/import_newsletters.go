@@ -27,42 +27,36 @@ func (w importRecords) NewsletterPurposes(ctx context.Context, ids []int64) (map
 	return out, nil
 }
 
-// importNewsletterSQL are the statements that make newly imported
-// subscribers (ids) members of the newsletters chosen for the import that
-// their consents allow (a marketing newsletter needs the advertising
-// consent, an informational one the processing consent), and record
-// those joins; with none chosen, of the default newsletters
-// (importJoinSQL). Ids are integers written into the text.
-func importNewsletterSQL(ids, chosen []int64) []string {
-	if len(chosen) == 0 {
-		return importJoinSQL(ids)
+// importMembersSQL is the statement that makes newly imported subscribers
+// (ids) members of the newsletters chosen for the import that their
+// consents allow (a marketing newsletter needs the advertising consent, an
+// informational one the processing consent); with none chosen, of the
+// default newsletters. Ids are integers written into the text. Each
+// dialect records those joins after it (joinImportedPostgres,
+// joinImportedSQLite) with importEventsSQL.
+func importMembersSQL(ids, chosen []int64) string {
+	target := "n.is_default"
+	if len(chosen) > 0 {
+		target = "n.id IN " + idList(chosen)
 	}
-	list := idList(ids)
-	return []string{
-		`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
+	return `INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
 		SELECT c.subscriber_id, n.id, 'import', c.updated_at FROM consents c
-		JOIN newsletters n ON n.id IN ` + idList(chosen) + `
+		JOIN newsletters n ON ` + target + `
 			AND n.purpose = CASE c.purpose WHEN 'marketing' THEN 'marketing' ELSE 'informational' END
-		WHERE c.subscriber_id IN ` + list + ` AND c.granted AND c.purpose IN ('marketing', 'processing')
-		ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING`,
-		`INSERT INTO newsletter_events (subscriber_id, newsletter_id, action, channel, created_at)
-		SELECT m.subscriber_id, m.newsletter_id, 'joined', 'import', m.joined_at FROM newsletter_members m
-		WHERE m.subscriber_id IN ` + list,
-	}
+		WHERE c.subscriber_id IN ` + idList(ids) + ` AND c.granted AND c.purpose IN ('marketing', 'processing')
+		ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING`
 }
 
-// joinImported puts the people a chunk inserted (ids, by address) on the
-// chosen newsletters, or on the defaults their consents name when none
-// was chosen, through exec of each dialect's transaction.
-func joinImported(ids map[string]int64, chosen []int64, exec func(q string) error) error {
+// importEventsSQL records the joins of the memberships m, a relation the
+// dialect's statement names after it.
+const importEventsSQL = `INSERT INTO newsletter_events (subscriber_id, newsletter_id, action, channel, created_at)
+		SELECT m.subscriber_id, m.newsletter_id, 'joined', 'import', m.joined_at FROM `
+
+// importedIDs lists the ids of the people a chunk inserted (by address).
+func importedIDs(ids map[string]int64) []int64 {
 	list := make([]int64, 0, len(ids))
 	for _, id := range ids {
 		list = append(list, id)
 	}
-	for _, q := range importNewsletterSQL(list, chosen) {
-		if err := exec(q); err != nil {
-			return fmt.Errorf("import: join newsletters: %w", err)
-		}
-	}
-	return nil
+	return list
 }

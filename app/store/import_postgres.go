@@ -143,11 +143,12 @@ func (w *pgImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, co
 		"ip", "user_agent", "form_id", "page", "policy_version", "consent_text", "created_at"}, pgx.CopyFromRows(events)); err != nil {
 		return nil, fmt.Errorf("import: copy consent events: %w", err)
 	}
-	if err := joinImported(ids, run.Newsletters, func(q string) error {
-		_, err := w.tx.Exec(ctx, q)
-		return err
-	}); err != nil {
-		return nil, err
+	// The joins are recorded from the rows the insert returns, in the
+	// same statement: reading them back by the people's ids would scan
+	// the memberships imported so far, once per chunk.
+	if _, err := w.tx.Exec(ctx, `WITH m AS (`+importMembersSQL(importedIDs(ids), run.Newsletters)+
+		` RETURNING subscriber_id, newsletter_id, joined_at) `+importEventsSQL+`m`); err != nil {
+		return nil, fmt.Errorf("import: join newsletters: %w", err)
 	}
 	return inserted, nil
 }

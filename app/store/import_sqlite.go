@@ -160,11 +160,14 @@ func (w *liteImport) InsertSubscribers(ctx context.Context, run *app.ImportRun, 
 		if len(ids) == 0 {
 			continue
 		}
-		if err := joinImported(ids, run.Newsletters, func(q string) error {
-			_, err := w.tx.ExecContext(ctx, q)
-			return err
-		}); err != nil {
-			return nil, err
+		// SQLite has no insert in a WITH: the joins are read back by the
+		// people's ids.
+		list := importedIDs(ids)
+		for _, q := range []string{importMembersSQL(list, run.Newsletters),
+			importEventsSQL + `newsletter_members m WHERE m.subscriber_id IN ` + idList(list)} {
+			if _, err := w.tx.ExecContext(ctx, q); err != nil {
+				return nil, fmt.Errorf("import: join newsletters: %w", err)
+			}
 		}
 	}
 	return inserted, nil

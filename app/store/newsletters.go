@@ -287,25 +287,6 @@ func (s *Store) followConsentLeave(ctx context.Context, subscriberID int64, p ap
 	return err
 }
 
-// importJoinSQL are the statements that make newly imported subscribers
-// (ids) members of the default newsletter of each purpose they granted,
-// as followConsent does one by one, and record those joins: set-based,
-// with the consent's time and the channel import. The ids are integers
-// written into the text; nothing else varies.
-func importJoinSQL(ids []int64) []string {
-	list := idList(ids)
-	return []string{
-		`INSERT INTO newsletter_members (subscriber_id, newsletter_id, channel, joined_at)
-		SELECT c.subscriber_id, n.id, 'import', c.updated_at FROM consents c
-		JOIN newsletters n ON n.is_default AND n.purpose = CASE c.purpose WHEN 'marketing' THEN 'marketing' ELSE 'informational' END
-		WHERE c.subscriber_id IN ` + list + ` AND c.granted AND c.purpose IN ('marketing', 'processing')
-		ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING`,
-		`INSERT INTO newsletter_events (subscriber_id, newsletter_id, action, channel, created_at)
-		SELECT m.subscriber_id, m.newsletter_id, 'joined', 'import', m.joined_at FROM newsletter_members m
-		WHERE m.subscriber_id IN ` + list,
-	}
-}
-
 // idList writes ids as an SQL list literal: they are integers, so the
 // text is safe to put in a statement.
 func idList(ids []int64) string {
