@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,42 +17,7 @@ func TestAudienceFlagsMigrationBackfills(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var (
-				s   *store.Store
-				err error
-			)
-			if d == store.Postgres {
-				s, err = store.Open(ctx, testenv.Postgres(t), "")
-			} else {
-				s, err = store.Open(ctx, "", filepath.Join(t.TempDir(), "m.db"))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			db, err := s.DB()
-			if err != nil {
-				t.Fatal(err)
-			}
-			ms, err := store.Migrations(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			exec := func(q string) {
-				t.Helper()
-				if _, err := db.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%v\n%s", err, q)
-				}
-			}
-			exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
-				applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`)
-			for _, m := range ms {
-				if m.Version >= 24 {
-					break
-				}
-				exec(m.SQL)
-				exec(`INSERT INTO schema_migrations (version, name) VALUES (` + strconv.Itoa(m.Version) + `, '` + m.Name + `')`)
-			}
+			s, db, exec := storeBefore(t, d, 24)
 			exec(`INSERT INTO subscribers (id, email, email_hash, locale, status) VALUES (1, 'all@example.com', 'h1', 'en', 'active'),
 				(2, 'some@example.com', 'h2', 'en', 'active'), (3, 'sup@example.com', 'h3', 'en', 'active'), (4, NULL, NULL, 'en', 'erased')`)
 			exec(`INSERT INTO consents (subscriber_id, purpose, granted) VALUES (1, 'processing', true), (1, 'marketing', true),

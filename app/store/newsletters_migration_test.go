@@ -2,13 +2,10 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 
 	"newsletter/app"
-	"newsletter/app/store"
 	"newsletter/internal/testenv"
 )
 
@@ -21,42 +18,7 @@ func TestNewsletterMigrationKeepsEveryone(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var (
-				s   *store.Store
-				err error
-			)
-			if d == store.Postgres {
-				s, err = store.Open(ctx, testenv.Postgres(t), "")
-			} else {
-				s, err = store.Open(ctx, "", filepath.Join(t.TempDir(), "m.db"))
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			db, err := s.DB()
-			if err != nil {
-				t.Fatal(err)
-			}
-			ms, err := store.Migrations(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			exec := func(q string) {
-				t.Helper()
-				if _, err := db.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%v\n%s", err, q)
-				}
-			}
-			exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
-				applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`)
-			for _, m := range ms {
-				if m.Version >= 18 {
-					break
-				}
-				exec(m.SQL)
-				exec(`INSERT INTO schema_migrations (version, name) VALUES (` + strconv.Itoa(m.Version) + `, '` + m.Name + `')`)
-			}
+			s, _, exec := storeBefore(t, d, 18)
 			// Before: one person with both consents, one with processing
 			// only, one erased, and a marketing campaign.
 			exec(`INSERT INTO subscribers (id, email, locale, status) VALUES (1, 'both@example.com', 'en', 'active'),
