@@ -34,11 +34,7 @@ func (s *Store) ArchivedCampaigns(ctx context.Context, offset, limit int) ([]app
 	if err != nil {
 		return nil, fmt.Errorf("list archived campaigns: %w", err)
 	}
-	out := make([]app.Campaign, len(rows))
-	for i := range rows {
-		out[i] = *rows[i].campaign()
-	}
-	return out, nil
+	return fromRows(rows, (*campaignRow).campaign), nil
 }
 
 // campaignLinkRow is one counted link of a campaign.

@@ -119,15 +119,7 @@ func (s *Store) RecentImportJobs(ctx context.Context, limit int) ([]app.ImportJo
 	if err != nil {
 		return nil, fmt.Errorf("recent import jobs: %w", err)
 	}
-	out := make([]app.ImportJob, 0, len(rows))
-	for i := range rows {
-		j, err := rows[i].job()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *j)
-	}
-	return out, nil
+	return fromRowsErr(rows, (*importJobRow).job)
 }
 
 // subscriberExportRow is a subscriber with their consents, as exported.

@@ -264,13 +264,5 @@ func (s *Store) ListInbound(ctx context.Context, q app.InboundQuery) ([]app.Inbo
 	if err := db.Limit(q.Limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list inbound messages: %w", err)
 	}
-	out := make([]app.InboundMessage, 0, len(rows))
-	for i := range rows {
-		m, err := rows[i].message()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *m)
-	}
-	return out, nil
+	return fromRowsErr(rows, (*inboundRow).message)
 }

@@ -43,11 +43,7 @@ func (s *Store) ListPolicies(ctx context.Context) ([]app.PolicyVersion, error) {
 	if err := s.with(ctx).Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}
-	out := make([]app.PolicyVersion, len(rows))
-	for i := range rows {
-		out[i] = *rows[i].policy()
-	}
-	return out, nil
+	return fromRows(rows, (*policyRow).policy), nil
 }
 
 // CreatePolicy publishes a new policy version.

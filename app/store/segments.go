@@ -71,15 +71,7 @@ func (s *Store) ListSegments(ctx context.Context) ([]app.Segment, error) {
 	if err := s.with(ctx).Order("name, id").Limit(1000).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list segments: %w", err)
 	}
-	out := make([]app.Segment, 0, len(rows))
-	for i := range rows {
-		g, err := rows[i].segment()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *g)
-	}
-	return out, nil
+	return fromRowsErr(rows, (*segmentRow).segment)
 }
 
 // segmentInUse refuses a change to a segment that campaigns in the given

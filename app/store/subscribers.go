@@ -144,11 +144,7 @@ func (s *Store) ListSubscribers(ctx context.Context, f app.SubscriberFilter) ([]
 	if err := q.Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list subscribers: %w", err)
 	}
-	out := make([]app.Subscriber, len(rows))
-	for i := range rows {
-		out[i] = *rows[i].subscriber()
-	}
-	return out, nil
+	return fromRows(rows, (*subscriberRow).subscriber), nil
 }
 
 type consentRow struct {
