@@ -214,6 +214,14 @@ func TestAdminConsoleEndToEnd(t *testing.T) {
 	if strings.TrimSpace(sent) != "4" {
 		t.Errorf("sent counter %q, want 4", sent)
 	}
+	// The actions follow the new status without a reload: a finished
+	// campaign offers neither sending, pausing nor cancelling, and can be
+	// published.
+	value(t, ctx, "actions of a finished campaign", chromedp.Poll[bool](
+		`!document.getElementById("send-now") && !document.getElementById("pause") &&
+		 !document.getElementById("cancel") && !!document.getElementById("archive-toggle") &&
+		 !!document.getElementById("progress")`,
+		chromedp.WithPollingInterval(100*time.Millisecond)))
 	screenshot(t, ctx, "campaign-finished")
 	msgs := mp.WaitForCount(t, 4, 20*time.Second)
 	for _, m := range msgs {

@@ -23,7 +23,9 @@
         });
         var st = document.getElementById("campaign-status");
         if (st) { st.textContent = p.status_label; st.className = "badge " + p.status; }
+        var was = el.getAttribute("data-status");
         el.setAttribute("data-status", p.status);
+        if (was && was !== p.status) { refreshActions(); }
       }
     }
     function tick() {
@@ -40,6 +42,40 @@
         });
     }
     setTimeout(tick, 500);
+  }
+
+  // When a campaign's status changes under an open page (it finished,
+  // or another user paused it), the actions, publishing and schedule
+  // panels are taken from the page as the server now renders it: the
+  // same rules decide what is offered, and nothing typed elsewhere on the
+  // page is lost to a reload.
+  var actionPanels = ["campaign-actions", "campaign-publishing", "campaign-schedule"];
+
+  // Forms with data-confirm under root ask before they are sent.
+  function confirmForms(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("form[data-confirm]"), function (f) {
+      f.addEventListener("submit", function (e) {
+        if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
+      });
+    });
+  }
+  function refreshActions() {
+    fetch(location.pathname, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        actionPanels.forEach(function (id) {
+          var old = document.getElementById(id);
+          if (!old) { return; }
+          var fresh = doc.getElementById(id);
+          if (!fresh) { old.remove(); return; }
+          if (id === "campaign-schedule") { return; } // kept as it is: its script set the time zone
+          fresh = document.importNode(fresh, true);
+          old.replaceWith(fresh);
+          confirmForms(fresh);
+        });
+      })
+      .catch(function () { /* the page's own actions stay; the server refuses what no longer applies */ });
   }
 
   // The campaign editor: merge-field buttons insert at the cursor of the
@@ -120,11 +156,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-editor]"), editor);
     Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-mb]"), capFile);
 
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (f) {
-      f.addEventListener("submit", function (e) {
-        if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
-      });
-    });
+    confirmForms(document);
 
     var sched = document.getElementById("schedule-form");
     if (sched) {
