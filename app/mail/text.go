@@ -121,10 +121,12 @@ func (t *textRenderer) flush() {
 		t.newlines, t.space = 0, false
 		return
 	}
-	if t.space {
+	// A space never starts a line (a <br> followed by a line break in
+	// the source).
+	if t.space && !strings.HasSuffix(t.out.String(), "\n") {
 		t.out.WriteByte(' ')
-		t.space = false
 	}
+	t.space = false
 }
 
 // breakLine asks for at least n line breaks before the next text.

@@ -15,6 +15,8 @@ func TestHTMLToText(t *testing.T) {
 		{"WhitespaceCollapsed", "<p>  Hello \n\t   world  </p>", "Hello world\n"},
 		{"Entities", "<p>Fish &amp; chips &lt;3 &quot;yes&quot; caf&eacute;&nbsp;bar</p>", "Fish & chips <3 \"yes\" café bar\n"},
 		{"Br", "Line one<br>Line two<br/>Line three", "Line one\nLine two\nLine three\n"},
+		{"BrThenSourceBreak", "Why.<br>\n<a href=\"https://x.example/u\">Leave</a> &middot;\n<a href=\"https://x.example/p\">Settings</a><br>\n Example Ltd",
+			"Why.\nLeave (https://x.example/u) · Settings (https://x.example/p)\nExample Ltd\n"},
 		{"Link", `<p>Read <a href="https://example.com/post">the post</a> now.</p>`, "Read the post (https://example.com/post) now.\n"},
 		{"LinkSameAsText", `<a href="https://example.com/u/abc">https://example.com/u/abc</a>`, "https://example.com/u/abc\n"},
 		{"LinkWithoutText", `<a href="https://example.com/"></a>`, "https://example.com/\n"},
