@@ -64,7 +64,7 @@ const benchUsage = `newsletter bench: the product's benchmarks
                        slots: at most N messages sent and not yet recorded
   --conns N            SMTP connections (send; default 8)
   --claim N            deliveries claimed at once (send; default 200)
-  --batch N            deliveries per batch task (send; default 500)
+  --batch N            deliveries per batch task (send; default 2000)
   --raw N              messages of the raw go-mail run (send; default: recipients)
   --keep               keep the bench schema
 `
@@ -108,7 +108,7 @@ func parseBenchFlags(cfg *config.Config, name string, args []string) (benchOptio
 	fs.IntVar(&o.workers, "workers", 64, "concurrent tasks")
 	fs.IntVar(&o.conns, "conns", 8, "SMTP connections")
 	fs.IntVar(&o.claim, "claim", 200, "deliveries claimed at once")
-	fs.Int64Var(&o.batch, "batch", 500, "deliveries per batch task")
+	fs.Int64Var(&o.batch, "batch", 2000, "deliveries per batch task")
 	fs.IntVar(&o.raw, "raw", 0, "messages of the raw go-mail run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the bench schema")
 	if err := fs.Parse(args); err != nil {
