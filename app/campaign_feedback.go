@@ -150,7 +150,8 @@ func Rate(part, whole int64) float64 {
 const ComplaintRateLimit = 0.003
 
 // DeliveryRecord is one campaign message to a subscriber, as the access
-// export shows it.
+// export shows it: Subject is the subject as the person received it
+// (Campaign.SubjectAsSent).
 type DeliveryRecord struct {
 	CampaignID int64      `json:"campaign_id"`
 	Campaign   string     `json:"campaign"`

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	texttemplate "text/template"
 	"unicode/utf8"
 )
 
@@ -277,4 +278,27 @@ func renameFields(err error, names map[string]string, lines *markdownLines) erro
 		return &cp
 	}
 	return err
+}
+
+// SubjectAsSent is the subject of c as a person named name, whose language
+// is recipientLocale, received it: in their language when c is written in
+// it, with the merge fields filled. A subject that does not render (never
+// one that was sent) is given as written.
+func (c *Campaign) SubjectAsSent(recipientLocale, name string) string {
+	subject := c.Subject
+	if l := c.LanguageFor(recipientLocale); l != c.DefaultLanguage() {
+		subject = c.Translations[l].Subject
+	}
+	if !strings.Contains(subject, "{{") {
+		return subject
+	}
+	t, err := texttemplate.New("subject").Option("missingkey=error").Parse(subject)
+	if err != nil {
+		return subject
+	}
+	var b strings.Builder
+	if err := t.Execute(newRenderWriter(&b, maxRenderedSubject), MergeFields{Name: name}); err != nil {
+		return subject
+	}
+	return b.String()
 }

@@ -431,23 +431,33 @@ func (s *Store) FailedDeliveries(ctx context.Context, campaignID, afterID int64,
 // the access export.
 func (s *Store) SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]app.DeliveryRecord, error) {
 	var rows []struct {
-		CampaignID int64
-		Name       string
-		Subject    string
-		Purpose    string
-		Status     string
-		SentAt     *time.Time
+		CampaignID   int64
+		Name         string
+		Subject      string
+		Locale       string
+		Translations string
+		Purpose      string
+		Status       string
+		SentAt       *time.Time
+		Person       *string
+		PersonLocale string
 	}
-	err := s.with(ctx).Raw(`SELECT d.campaign_id, c.name, c.subject, c.purpose, d.status, d.sent_at
-		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id WHERE d.subscriber_id = ? ORDER BY d.id`, subscriberID).
+	err := s.with(ctx).Raw(`SELECT d.campaign_id, c.name, c.subject, c.locale, c.translations, c.purpose, d.status, d.sent_at,
+			p.name AS person, p.locale AS person_locale
+		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id JOIN subscribers p ON p.id = d.subscriber_id
+		WHERE d.subscriber_id = ? ORDER BY d.id`, subscriberID).
 		Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of subscriber: %w", err)
 	}
 	out := make([]app.DeliveryRecord, len(rows))
 	for i, r := range rows {
-		out[i] = app.DeliveryRecord{CampaignID: r.CampaignID, Campaign: r.Name, Subject: r.Subject, Purpose: r.Purpose,
-			Status: r.Status, SentAt: r.SentAt}
+		// The subject as this person received it: their language's,
+		// their name merged.
+		c := &app.Campaign{Subject: r.Subject, Locale: r.Locale}
+		setContent(c, "", r.Translations)
+		out[i] = app.DeliveryRecord{CampaignID: r.CampaignID, Campaign: r.Name, Subject: c.SubjectAsSent(r.PersonLocale, str(r.Person)),
+			Purpose: r.Purpose, Status: r.Status, SentAt: r.SentAt}
 	}
 	return out, nil
 }
