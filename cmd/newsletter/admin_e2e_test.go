@@ -215,10 +215,11 @@ func TestAdminConsoleEndToEnd(t *testing.T) {
 		t.Errorf("sent counter %q, want 4", sent)
 	}
 	// The actions follow the new status without a reload: a finished
-	// campaign offers neither sending, pausing nor cancelling, and can be
-	// published.
+	// campaign offers neither sending, pausing nor cancelling, can be
+	// published, and no longer shows whom it would reach now.
 	value(t, ctx, "actions of a finished campaign", chromedp.Poll[bool](
 		`!document.getElementById("send-now") && !document.getElementById("pause") &&
+		 !document.getElementById("audience") &&
 		 !document.getElementById("cancel") && !!document.getElementById("archive-toggle") &&
 		 !!document.getElementById("progress")`,
 		chromedp.WithPollingInterval(100*time.Millisecond)))

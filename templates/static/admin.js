@@ -44,12 +44,13 @@
     setTimeout(tick, 500);
   }
 
-  // When a campaign's status changes under an open page (it finished,
-  // or another user paused it), the actions, publishing and schedule
-  // panels are taken from the page as the server now renders it: the
-  // same rules decide what is offered, and nothing typed elsewhere on the
-  // page is lost to a reload.
-  var actionPanels = ["campaign-actions", "campaign-publishing", "campaign-schedule"];
+  // When a campaign's status changes under an open page (it started or
+  // finished, or another user paused it), the audience, actions,
+  // publishing and schedule panels are taken from the page as the server
+  // now renders it: the same rules decide what is offered (the audience
+  // "now" only while the campaign can still be scheduled), and nothing
+  // typed elsewhere on the page is lost to a reload.
+  var actionPanels = ["audience", "campaign-actions", "campaign-publishing", "campaign-schedule"];
 
   // Forms with data-confirm under root ask before they are sent.
   function confirmForms(root) {
