@@ -62,8 +62,11 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 		d.Counts = append(d.Counts, statusCount{Status: st, Label: templates.T(loc, "admin.status."+string(st)), N: counts[st]})
 		d.Total += counts[st]
 	}
-	start := now.Truncate(24*time.Hour).AddDate(0, 0, -(chartDays - 1))
-	days, err := s.deps.Dashboard.ConsentActivity(ctx, start)
+	// Days of the console's time zone, as every time it shows.
+	zone := s.zone()
+	y, m, day := now.In(zone).Date()
+	start := time.Date(y, m, day, 0, 0, 0, 0, zone).AddDate(0, 0, -(chartDays - 1))
+	days, err := s.deps.Dashboard.ConsentActivity(ctx, start, zone)
 	if err != nil {
 		return err
 	}

@@ -214,7 +214,7 @@ type Bulk interface {
 // store).
 type Dashboard interface {
 	SubscriberCounts(ctx context.Context) (map[app.SubscriberStatus]int64, error)
-	ConsentActivity(ctx context.Context, since time.Time) ([]app.ConsentDay, error)
+	ConsentActivity(ctx context.Context, since time.Time, loc *time.Location) ([]app.ConsentDay, error)
 	// SubscriberDeliveries lists the campaign mail of a subscriber
 	// in id order.
 	SubscriberDeliveries(ctx context.Context, subscriberID int64) ([]app.DeliveryRecord, error)

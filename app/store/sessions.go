@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"newsletter/app"
@@ -96,32 +97,43 @@ func (s *Store) SubscriberCounts(ctx context.Context) (map[app.SubscriberStatus]
 	return out, nil
 }
 
-// ConsentActivity counts consents granted and withdrawn per day (UTC) since
-// since, oldest first; days without events are absent.
-func (s *Store) ConsentActivity(ctx context.Context, since time.Time) ([]app.ConsentDay, error) {
-	day := `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+// ConsentActivity counts consents granted and withdrawn per day of the
+// time zone loc since since, oldest first; days without events are
+// absent. The database counts per hour (UTC) and the hours are put on
+// their day in loc: exact for zones whose offset is whole hours; in a
+// zone with half an hour (India), the events of the half hour after
+// midnight count for the day before.
+func (s *Store) ConsentActivity(ctx context.Context, since time.Time, loc *time.Location) ([]app.ConsentDay, error) {
+	hour := `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')`
 	if s.dialect == SQLite {
-		day = `substr(created_at, 1, 10)`
+		hour = `substr(created_at, 1, 13)`
 	}
 	var rows []struct {
-		Day       string
+		Hour      string
 		Granted   int64
 		Withdrawn int64
 	}
-	err := s.with(ctx).Raw(`SELECT `+day+` AS day,
+	err := s.with(ctx).Raw(`SELECT `+hour+` AS hour,
 			SUM(CASE WHEN action = 'granted' THEN 1 ELSE 0 END) AS granted,
 			SUM(CASE WHEN action = 'withdrawn' THEN 1 ELSE 0 END) AS withdrawn
 		FROM consent_events WHERE created_at >= ? GROUP BY 1 ORDER BY 1`, since.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("consent activity: %w", err)
 	}
-	out := make([]app.ConsentDay, 0, len(rows))
+	out := make([]app.ConsentDay, 0, len(rows)/24+1)
 	for _, r := range rows {
-		d, err := time.Parse("2006-01-02", r.Day)
+		h, err := time.Parse("2006-01-02 15", strings.Replace(r.Hour, "T", " ", 1))
 		if err != nil {
-			return nil, fmt.Errorf("consent activity: day %q: %w", r.Day, err)
+			return nil, fmt.Errorf("consent activity: hour %q: %w", r.Hour, err)
 		}
-		out = append(out, app.ConsentDay{Day: d, Granted: r.Granted, Withdrawn: r.Withdrawn})
+		y, m, d := h.In(loc).Date()
+		day := time.Date(y, m, d, 0, 0, 0, 0, loc)
+		if n := len(out); n > 0 && out[n-1].Day.Equal(day) {
+			out[n-1].Granted += r.Granted
+			out[n-1].Withdrawn += r.Withdrawn
+			continue
+		}
+		out = append(out, app.ConsentDay{Day: day, Granted: r.Granted, Withdrawn: r.Withdrawn})
 	}
 	return out, nil
 }

@@ -146,13 +146,31 @@ func TestConsoleCounts(t *testing.T) {
 		if err != nil || counts[app.StatusActive] != 2 || counts[app.StatusPending] != 1 || counts[app.StatusErased] != 0 {
 			t.Fatalf("counts %v %v", counts, err)
 		}
-		days, err := s.ConsentActivity(ctx, day.Add(-48*time.Hour))
-		if err != nil || len(days) != 2 {
-			t.Fatalf("activity %+v %v", days, err)
+		// Granted at 23:30 UTC on 10 March, withdrawn an hour later: two
+		// days in UTC, and both on 11 March in Moscow (UTC+3).
+		moscow, err := time.LoadLocation("Europe/Moscow")
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !days[0].Day.Equal(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)) || days[0].Granted != 3 || days[0].Withdrawn != 0 ||
-			days[1].Granted != 0 || days[1].Withdrawn != 3 {
-			t.Fatalf("activity %+v", days)
+		tests := []struct {
+			loc  *time.Location
+			want []app.ConsentDay
+		}{
+			{time.UTC, []app.ConsentDay{{Day: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), Granted: 3},
+				{Day: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), Withdrawn: 3}}},
+			{moscow, []app.ConsentDay{{Day: time.Date(2026, 3, 11, 0, 0, 0, 0, moscow), Granted: 3, Withdrawn: 3}}},
+		}
+		for _, tt := range tests {
+			days, err := s.ConsentActivity(ctx, day.Add(-48*time.Hour), tt.loc)
+			if err != nil || len(days) != len(tt.want) {
+				t.Fatalf("activity in %s: %+v %v", tt.loc, days, err)
+			}
+			for i, d := range days {
+				w := tt.want[i]
+				if !d.Day.Equal(w.Day) || d.Day.Location() != tt.loc || d.Granted != w.Granted || d.Withdrawn != w.Withdrawn {
+					t.Errorf("activity in %s, day %d: %+v, want %+v", tt.loc, i, d, w)
+				}
+			}
 		}
 	})
 }
