@@ -112,6 +112,9 @@ type TwoFactorStore interface {
 	// TakeTwoFactorStep records step as the last step of a confirmed
 	// enrolment when it is later than the last one; false when not.
 	TakeTwoFactorStep(ctx context.Context, adminID, step int64) (bool, error)
+	// ReplaceRecoveryCodes replaces the recovery codes of a confirmed
+	// enrolment with codeHashes; ECONFLICT when two-factor is off.
+	ReplaceRecoveryCodes(ctx context.Context, adminID int64, codeHashes []string) error
 	// UseRecoveryCode marks an unused recovery code used; false when
 	// there is none with that hash.
 	UseRecoveryCode(ctx context.Context, adminID int64, codeHash string, at time.Time) (bool, error)

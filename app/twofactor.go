@@ -192,6 +192,19 @@ func (a *AdminAuth) DisableTwoFactor(ctx context.Context, admin *Admin, code str
 	if required {
 		return Errorf(ECONFLICT, "Owners require two-factor sign-in: it cannot be turned off.")
 	}
+	if err := a.confirmCode(ctx, admin, code); err != nil {
+		return err
+	}
+	if _, err := f.DeleteTwoFactor(ctx, admin.ID); err != nil {
+		return err
+	}
+	return a.audit(ctx, admin, "admin_twofactor_disabled", admin.ID, "")
+}
+
+// confirmCode takes a current code of the signed-in admin (of the app, or
+// a recovery code) for a change of their two-factor sign-in; wrong codes
+// are throttled as at sign-in.
+func (a *AdminAuth) confirmCode(ctx context.Context, admin *Admin, code string) error {
 	if err := a.codeThrottle(ctx, admin); err != nil {
 		return err
 	}
@@ -202,13 +215,25 @@ func (a *AdminAuth) DisableTwoFactor(ctx context.Context, admin *Admin, code str
 	if kind == "" {
 		return a.codeFailed(ctx, admin)
 	}
-	if err := a.codeSucceeded(ctx, admin); err != nil {
-		return err
+	return a.codeSucceeded(ctx, admin)
+}
+
+// RenewRecoveryCodes replaces admin's recovery codes, used or not, with
+// new ones after a current code (or a recovery code), and returns them to
+// be shown once: for codes used up, lost or seen by someone else, without
+// turning two-factor off. The old ones stop working at once.
+func (a *AdminAuth) RenewRecoveryCodes(ctx context.Context, admin *Admin, code string) (*Enrolled, error) {
+	if err := a.confirmCode(ctx, admin, code); err != nil {
+		return nil, err
 	}
-	if _, err := f.DeleteTwoFactor(ctx, admin.ID); err != nil {
-		return err
+	codes, hashes := a.newRecoveryCodes(admin.ID)
+	if err := a.Store.TwoFactor().ReplaceRecoveryCodes(ctx, admin.ID, hashes); err != nil {
+		return nil, err
 	}
-	return a.audit(ctx, admin, "admin_twofactor_disabled", admin.ID, "")
+	if err := a.audit(ctx, admin, "admin_recovery_codes_renewed", admin.ID, ""); err != nil {
+		return nil, err
+	}
+	return &Enrolled{RecoveryCodes: codes}, nil
 }
 
 // ResetTwoFactor turns another admin's two-factor off (a lost phone) and

@@ -155,6 +155,7 @@ var appMessages = map[string]string{
 	"Owners require two-factor sign-in: it cannot be turned off.":       "Владельцам нужен двухфакторный вход: его нельзя отключить.",
 	"There is no enrolment to confirm: open the two-factor page again.": "Нечего подтверждать: откройте страницу двухфакторного входа заново.",
 	"This admin has no two-factor sign-in to reset.":                    "У этого администратора нет двухфакторного входа, который можно сбросить.",
+	"Two-factor sign-in is off: there are no recovery codes to renew.":  "Двухфакторный вход отключён: резервных кодов, которые можно обновить, нет.",
 	"Turn on two-factor sign-in for your own account first.":            "Сначала включите двухфакторный вход для своей учётной записи.",
 	"Turn your own two-factor off on the two-factor page.":              "Свой двухфакторный вход отключайте на странице двухфакторного входа.",
 	"Two-factor sign-in is already on.":                                 "Двухфакторный вход уже включён.",

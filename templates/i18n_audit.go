@@ -49,6 +49,7 @@ var auditCatalog = map[string][2]string{
 	"audit.action.admin_sso_refused":             {"Single sign-on refused", "Отказ во входе через поставщика удостоверений"},
 	"audit.action.admin_twofactor_disabled":      {"Two-factor authentication turned off", "Двухфакторная аутентификация отключена"},
 	"audit.action.admin_twofactor_enrolled":      {"Two-factor authentication turned on", "Двухфакторная аутентификация включена"},
+	"audit.action.admin_recovery_codes_renewed":  {"New recovery codes for two-factor sign-in", "Новые резервные коды двухфакторного входа"},
 	"audit.action.admin_twofactor_reset":         {"Two-factor authentication reset", "Двухфакторная аутентификация сброшена"},
 	"audit.action.admin_unlocked":                {"Account unlocked", "Учётная запись разблокирована"},
 	"audit.action.api_token_created":             {"API token created", "Создан токен API"},

@@ -214,6 +214,7 @@ func TestAdminRoles(t *testing.T) {
 		{"GET", "/admin/twofactor", "/admin/twofactor", all},
 		{"POST", "/admin/twofactor", "/admin/twofactor", all},
 		{"POST", "/admin/twofactor/disable", "/admin/twofactor/disable", all},
+		{"POST", "/admin/twofactor/recovery", "/admin/twofactor/recovery", all},
 
 		{"GET", "/admin/campaigns", "/admin/campaigns", marketing},
 		{"GET", "/admin/campaigns/new", "/admin/campaigns/new", marketing},

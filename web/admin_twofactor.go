@@ -36,8 +36,10 @@ type codeData struct {
 type twoFactorData struct {
 	Status *app.TwoFactorStatus
 	Enrol  *app.Enrolment
-	// Codes are the recovery codes, shown once.
-	Codes []string
+	// Codes are the recovery codes, shown once; Renewed says they
+	// replace earlier ones.
+	Codes   []string
+	Renewed bool
 	// Action is where the enrolment's code is posted; Next is where a
 	// pending sign-in goes on to; Pending says there is no session yet.
 	Action, Next, CSRF string
@@ -70,7 +72,8 @@ func (s *Server) codeError(c *fiber.Ctx, err error) (int, string, error) {
 	case app.ErrorCode(err) == app.EINVALID:
 		return fiber.StatusUnprocessableEntity, templates.T(loc, "admin.twofactor.wrong"), nil
 	case app.ErrorCode(err) == app.ECONFLICT:
-		return fiber.StatusConflict, app.ErrorMessage(err), nil
+		msg, _ := templates.TranslateError(loc, err)
+		return fiber.StatusConflict, msg, nil
 	}
 	return 0, "", err
 }
@@ -268,6 +271,20 @@ func (s *Server) adminDisableTwoFactor(c *fiber.Ctx) error {
 		return s.twoFactorPage(c, status, twoFactorData{Error: msg})
 	}
 	return redirectOK(c, "/admin/twofactor", "admin.ok.twofactor_off")
+}
+
+// adminRenewRecoveryCodes replaces the signed-in admin's recovery codes
+// after a current code and shows the new ones once.
+func (s *Server) adminRenewRecoveryCodes(c *fiber.Ctx) error {
+	renewed, err := s.deps.TwoFactor.RenewRecoveryCodes(c.UserContext(), currentAdmin(c), c.FormValue("code"))
+	if err != nil {
+		status, msg, err := s.codeError(c, err)
+		if err != nil {
+			return err
+		}
+		return s.twoFactorPage(c, status, twoFactorData{Error: msg})
+	}
+	return s.twoFactorPage(c, fiber.StatusOK, twoFactorData{Codes: renewed.RecoveryCodes, Renewed: true})
 }
 
 // adminResetTwoFactor turns another admin's two-factor off (owners).

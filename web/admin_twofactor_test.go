@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,6 +249,39 @@ func TestAdminTwoFactor(t *testing.T) {
 	p = c.passwordStep(t, app.RoleMarketer)
 	resp, _ = c.postCode(t, p, c.code(t, secret))
 	mkt = c.sessionFrom(t, resp)
+
+	// New recovery codes take a current code (here a recovery code) and
+	// replace the earlier ones, used or not.
+	if _, body := c.get(t, mkt, "/admin/twofactor"); !strings.Contains(body, `id="renew-form"`) {
+		t.Error("two-factor page offers no new recovery codes")
+	}
+	if resp, _ := c.post(t, mkt, "/admin/twofactor/recovery", url.Values{"code": {"222222"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("new recovery codes with a wrong code: %d", resp.StatusCode)
+	}
+	resp, body = c.post(t, mkt, "/admin/twofactor/recovery", url.Values{"code": {codes[1]}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="recovery-codes"`) {
+		t.Fatalf("new recovery codes: %d", resp.StatusCode)
+	}
+	var renewed []string
+	for _, r := range recoveryCodeRe.FindAllStringSubmatch(body, -1) {
+		renewed = append(renewed, r[1])
+	}
+	if len(renewed) != 10 || slices.Contains(codes, renewed[0]) {
+		t.Fatalf("new recovery codes %v", renewed)
+	}
+	if n := c.audited(t, "admin_recovery_codes_renewed"); n != 1 {
+		t.Errorf("%d audit entries of new recovery codes, want 1", n)
+	}
+	p = c.passwordStep(t, app.RoleMarketer)
+	if resp, _ := c.postCode(t, p, codes[2]); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an earlier recovery code after the new ones: %d", resp.StatusCode)
+	}
+	resp, _ = c.postCode(t, p, renewed[0])
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a new recovery code: %d", resp.StatusCode)
+	}
+	mkt = c.sessionFrom(t, resp)
+
 	if resp, _ := c.post(t, mkt, "/admin/twofactor/disable", url.Values{"code": {"111111"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("disable with a wrong code: %d", resp.StatusCode)
 	}

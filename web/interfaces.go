@@ -164,6 +164,7 @@ type TwoFactor interface {
 	Enrolment(ctx context.Context, admin *app.Admin) (*app.Enrolment, error)
 	ConfirmEnrolment(ctx context.Context, admin *app.Admin, code string) (*app.Enrolled, error)
 	DisableTwoFactor(ctx context.Context, admin *app.Admin, code string) error
+	RenewRecoveryCodes(ctx context.Context, admin *app.Admin, code string) (*app.Enrolled, error)
 
 	TwoFactorAdmins(ctx context.Context) (map[int64]bool, error)
 	TwoFactorRequired(ctx context.Context) (bool, error)

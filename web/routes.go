@@ -171,6 +171,7 @@ func (s *Server) table() []route {
 			{get, "/admin/twofactor", s.adminTwoFactor},
 			{post, "/admin/twofactor", s.adminConfirmTwoFactor},
 			{post, "/admin/twofactor/disable", s.adminDisableTwoFactor},
+			{post, "/admin/twofactor/recovery", s.adminRenewRecoveryCodes},
 		}},
 		{access: console, roles: ownerOnly, part: twoFactorPart, routes: []endpoint{
 			{post, "/admin/users/:id<int>/twofactor", s.adminResetTwoFactor},

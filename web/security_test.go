@@ -406,6 +406,7 @@ func (e *secEnv) routes() []secRoute {
 		{method: "GET", path: "/admin/twofactor", kind: kindAdmin, roles: all, query: q()},
 		{method: "POST", path: "/admin/twofactor", kind: kindAdmin, roles: all, form: form("code", "123456")},
 		{method: "POST", path: "/admin/twofactor/disable", kind: kindAdmin, roles: all, form: form("code", "123456")},
+		{method: "POST", path: "/admin/twofactor/recovery", kind: kindAdmin, roles: all, form: form("code", "123456")},
 		{method: "POST", path: "/admin/logout", kind: kindAdmin, roles: all, form: url.Values{}},
 		{method: "GET", path: "/admin", kind: kindAdmin, roles: all, query: q()},
 		{method: "GET", path: "/admin/password", kind: kindAdmin, roles: all, query: q()},

@@ -65,16 +65,39 @@ func (s *Store) ConfirmTwoFactor(ctx context.Context, adminID, step int64, codeH
 		if res.RowsAffected == 0 {
 			return app.Errorf(app.ECONFLICT, "There is no enrolment to confirm: open the two-factor page again.")
 		}
-		if err := db.Exec(`DELETE FROM admin_recovery_codes WHERE admin_id = ?`, adminID).Error; err != nil {
-			return fmt.Errorf("confirm two-factor: %w", err)
-		}
-		for _, h := range codeHashes {
-			if err := db.Exec(`INSERT INTO admin_recovery_codes (admin_id, code_hash) VALUES (?, ?)`, adminID, h).Error; err != nil {
-				return fmt.Errorf("store recovery code: %w", err)
-			}
-		}
-		return nil
+		return tx.putRecoveryCodes(ctx, adminID, codeHashes)
 	})
+}
+
+// ReplaceRecoveryCodes replaces the recovery codes of a confirmed
+// enrolment, used or not, with codeHashes.
+func (s *Store) ReplaceRecoveryCodes(ctx context.Context, adminID int64, codeHashes []string) error {
+	return s.tx(ctx, func(tx *Store) error {
+		var n int64
+		if err := tx.with(ctx).Raw(`SELECT COUNT(*) FROM admin_twofactor WHERE admin_id = ? AND confirmed_at IS NOT NULL`,
+			adminID).Scan(&n).Error; err != nil {
+			return fmt.Errorf("replace recovery codes: %w", err)
+		}
+		if n == 0 {
+			return app.Errorf(app.ECONFLICT, "Two-factor sign-in is off: there are no recovery codes to renew.")
+		}
+		return tx.putRecoveryCodes(ctx, adminID, codeHashes)
+	})
+}
+
+// putRecoveryCodes replaces an admin's recovery codes with codeHashes
+// (inside a transaction).
+func (s *Store) putRecoveryCodes(ctx context.Context, adminID int64, codeHashes []string) error {
+	db := s.with(ctx)
+	if err := db.Exec(`DELETE FROM admin_recovery_codes WHERE admin_id = ?`, adminID).Error; err != nil {
+		return fmt.Errorf("delete recovery codes: %w", err)
+	}
+	for _, h := range codeHashes {
+		if err := db.Exec(`INSERT INTO admin_recovery_codes (admin_id, code_hash) VALUES (?, ?)`, adminID, h).Error; err != nil {
+			return fmt.Errorf("store recovery code: %w", err)
+		}
+	}
+	return nil
 }
 
 // TakeTwoFactorStep records step as the last one taken when it is later.

@@ -14,7 +14,8 @@ import (
 // the real binary: the QR code is drawn (the image loads under the
 // page's Content-Security-Policy), a code of the secret shown turns it
 // on, the recovery codes are shown, and the next sign-in asks for a code
-// and takes a recovery code. With NEWSLETTER_SCREENSHOTS set, the pages
+// and takes a recovery code; new recovery codes replace the earlier ones.
+// With NEWSLETTER_SCREENSHOTS set, the pages
 // are kept in English and Russian.
 func TestAdminTwoFactorBrowser(t *testing.T) {
 	ctx := browser(t)
@@ -83,6 +84,20 @@ func TestAdminTwoFactorBrowser(t *testing.T) {
 	run(t, ctx, 20*time.Second, "two-factor page", chromedp.Navigate(p.base+"/admin/twofactor?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS("#twofactor-on")))
 	screenshot(t, ctx, "twofactor-on")
+	// New recovery codes, in Russian, with one of the old ones.
+	run(t, ctx, 20*time.Second, "new recovery codes",
+		chromedp.Navigate(p.base+"/admin/twofactor?lang=ru"), chromedp.WaitVisible(chromedp.CSS("#renew-form")))
+	screenshot(t, ctx, "twofactor-on-ru")
+	run(t, ctx, 20*time.Second, "renew",
+		chromedp.SendKeys(chromedp.CSS("#renew-code"), codes[2]),
+		chromedp.Click(chromedp.CSS("#renew-button")),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
+	)
+	screenshot(t, ctx, "twofactor-renewed-ru")
+	renewed := strings.Fields(value(t, ctx, "new codes", chromedp.Text(chromedp.CSS("#recovery-codes ul"))))
+	if len(renewed) != 10 || renewed[0] == codes[0] {
+		t.Fatalf("new recovery codes %v, the earlier ones %v", renewed, codes)
+	}
 	run(t, ctx, 20*time.Second, "users page", chromedp.Navigate(p.base+"/admin/users?lang=ru"),
 		chromedp.WaitVisible(chromedp.CSS("#twofactor-setting")))
 	screenshot(t, ctx, "twofactor-users-ru")
