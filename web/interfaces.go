@@ -37,8 +37,8 @@ type Keys interface {
 	Verify(raw string, purpose app.TokenPurpose, now time.Time) (app.Token, error)
 }
 
-// RateLimiter counts events per key in a fixed window shared by every web
-// process.
+// RateLimiter counts events per key over a sliding window shared by every
+// web process.
 type RateLimiter interface {
 	// Allow records one event for key and reports whether it is within
 	// limit events per window.
