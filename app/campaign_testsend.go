@@ -23,7 +23,7 @@ import (
 // hour (each to at most CampaignTestMax addresses).
 const CampaignTestsPerHour = 20
 
-// RateLimiter counts events per key in fixed windows shared by every
+// RateLimiter counts events per key over a sliding window shared by every
 // process.
 type RateLimiter interface {
 	// Allow records one event for key and reports whether it is within
