@@ -41,6 +41,11 @@ func mailBody(t *testing.T, raw []byte) string {
 	return out.String()
 }
 
+// outboxMessages matches the complete messages of the embedded outbox: it
+// writes each to a hidden ".tmp-*.eml" file first and renames it once
+// written, and filepath.Glob's "*" would match that file half-written.
+const outboxMessages = "[0-9]*.eml"
+
 var confirmLink = regexp.MustCompile(`https?://[^\s"<>]+/confirm/[A-Za-z0-9_-]+`)
 
 func do(t *testing.T, method, url, contentType, body string, header ...string) (int, string) {
@@ -197,7 +202,7 @@ func TestOptInEmbedded(t *testing.T) {
 	link := subscribeAndConfirm(t, p, "boris@example.org", func() []byte {
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
-			files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+			files, _ := filepath.Glob(filepath.Join(outbox, outboxMessages))
 			if len(files) == 1 {
 				raw, err := os.ReadFile(files[0])
 				if err != nil {

@@ -132,7 +132,7 @@ func waitOutboxMail(t *testing.T, outbox, to, want string) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+		files, _ := filepath.Glob(filepath.Join(outbox, outboxMessages))
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
 			if err != nil {

@@ -130,7 +130,7 @@ func TestWebhooksConsoleEndToEnd(t *testing.T) {
 	link := subscribeAndConfirm(t, p, "irina@example.org", func() []byte {
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
-			if files, _ := filepath.Glob(filepath.Join(outbox, "*.eml")); len(files) == 1 {
+			if files, _ := filepath.Glob(filepath.Join(outbox, outboxMessages)); len(files) == 1 {
 				raw, err := os.ReadFile(files[0])
 				if err != nil {
 					t.Fatal(err)
