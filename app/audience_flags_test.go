@@ -128,6 +128,14 @@ func (e *env) materialized(t *testing.T, a app.Audience) int64 {
 	c, err := (&app.Campaigns{Store: e.store}).Create(ctx, &app.Admin{ID: 1, Role: app.RoleMarketer}, app.CampaignInput{
 		Name: "Count", Subject: "News", Purpose: a.Purpose, BodyHTML: "<p>Hi</p>"})
 	must(t, err)
+	return e.startMaterialized(t, c, a)
+}
+
+// startMaterialized schedules the draft c for a moment ago, starts it and
+// makes its deliveries to a, as the dispatch does; it returns how many.
+func (e *env) startMaterialized(t *testing.T, c *app.Campaign, a app.Audience) int64 {
+	t.Helper()
+	ctx := context.Background()
 	at := time.Now().Add(-time.Second)
 	cur, err := e.store.TransitionCampaign(ctx, c.ID, app.CampaignTransition{From: []app.CampaignStatus{app.CampaignDraft},
 		To: app.CampaignScheduled, SendAt: &at, BumpVersion: true})

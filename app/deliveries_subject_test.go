@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"newsletter/app"
 )
@@ -26,17 +25,9 @@ func TestDeliveriesShowTheSubjectAsSent(t *testing.T) {
 		c := &app.Campaign{Name: "Spring", Subject: "Offers for {{.Name}}", Purpose: app.CampaignMarketing, BodyHTML: "<p>Hello</p>",
 			Translations: map[string]app.CampaignTranslation{app.LocaleRU: {Subject: "Предложения для {{.Name}}", Body: "<p>Здравствуйте</p>"}}}
 		must(t, e.store.CreateCampaign(ctx, c))
-		at := time.Now().Add(-time.Second)
-		cur, err := e.store.TransitionCampaign(ctx, c.ID, app.CampaignTransition{From: []app.CampaignStatus{app.CampaignDraft},
-			To: app.CampaignScheduled, SendAt: &at, BumpVersion: true})
-		must(t, err)
-		if started, err := e.store.StartCampaign(ctx, c.ID, cur.Version, time.Now()); err != nil || !started {
-			t.Fatalf("start: %v %v", started, err)
+		if n := e.startMaterialized(t, c, app.AudienceOf(c, e.svc.Operator)); n != 2 {
+			t.Fatalf("%d deliveries, want 2", n)
 		}
-		from, maxID, err := e.store.BeginMaterialization(ctx, c.ID)
-		must(t, err)
-		_, err = e.store.MaterializeDeliveries(ctx, c.ID, app.AudienceOf(c, e.svc.Operator), from, maxID+1)
-		must(t, err)
 
 		for _, tt := range []struct {
 			id   int64

@@ -22,18 +22,8 @@ func (e *env) sendCampaign(t *testing.T, before func()) *sentCampaign {
 	c, err := uc.Create(ctx, &app.Admin{ID: 1, Role: app.RoleMarketer}, app.CampaignInput{Name: "Spring", Subject: "News",
 		Purpose: app.CampaignMarketing, BodyHTML: "<p>Hi {{.Name}}</p>"})
 	must(t, err)
-	at := time.Now().Add(-time.Second)
-	cur, err := e.store.TransitionCampaign(ctx, c.ID, app.CampaignTransition{From: []app.CampaignStatus{app.CampaignDraft},
-		To: app.CampaignScheduled, SendAt: &at, BumpVersion: true})
-	must(t, err)
-	if ok, err := e.store.StartCampaign(ctx, c.ID, cur.Version, time.Now()); err != nil || !ok {
-		t.Fatalf("start: %v %v", ok, err)
-	}
 	a := app.Audience{Purpose: app.CampaignMarketing}
-	from, maxID, err := e.store.BeginMaterialization(ctx, c.ID)
-	must(t, err)
-	_, err = e.store.MaterializeDeliveries(ctx, c.ID, a, from, maxID+1)
-	must(t, err)
+	e.startMaterialized(t, c, a)
 	must(t, e.store.FinishMaterialization(ctx, c.ID))
 	if before != nil {
 		before()

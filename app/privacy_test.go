@@ -539,17 +539,7 @@ func TestSuppressionAndBlockingAgainstSending(t *testing.T) {
 		audience := func() map[int64]bool {
 			c := &app.Campaign{Name: "News", Subject: "News", Purpose: app.CampaignMarketing, BodyHTML: "<p>x</p>"}
 			must(t, e.store.CreateCampaign(ctx, c))
-			at := time.Now().Add(-time.Second)
-			cur, err := e.store.TransitionCampaign(ctx, c.ID, app.CampaignTransition{From: []app.CampaignStatus{app.CampaignDraft},
-				To: app.CampaignScheduled, SendAt: &at, BumpVersion: true})
-			must(t, err)
-			if started, err := e.store.StartCampaign(ctx, c.ID, cur.Version, time.Now()); err != nil || !started {
-				t.Fatalf("start: %v %v", started, err)
-			}
-			from, maxID, err := e.store.BeginMaterialization(ctx, c.ID)
-			must(t, err)
-			_, err = e.store.MaterializeDeliveries(ctx, c.ID, app.AudienceOf(c, e.svc.Operator), from, maxID+1)
-			must(t, err)
+			e.startMaterialized(t, c, app.AudienceOf(c, e.svc.Operator))
 			got := map[int64]bool{}
 			for _, id := range []int64{ok.ID, blocked.ID, manual.ID, gone.ID, imported.ID} {
 				for _, d := range must2(e.store.SubscriberDeliveries(ctx, id))(t) {
