@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	texttemplate "text/template"
 	"unicode/utf8"
 )
 
@@ -282,8 +281,9 @@ func renameFields(err error, names map[string]string, lines *markdownLines) erro
 
 // SubjectAsSent is the subject of c as a person named name, whose language
 // is recipientLocale, received it: in their language when c is written in
-// it, with the merge fields filled. A subject that does not render (never
-// one that was sent) is given as written.
+// it, with the merge fields filled, rendered as the message's was. A
+// subject that does not render (never one that was sent) is given as
+// written.
 func (c *Campaign) SubjectAsSent(recipientLocale, name string) string {
 	subject := c.Subject
 	if l := c.LanguageFor(recipientLocale); l != c.DefaultLanguage() {
@@ -292,13 +292,13 @@ func (c *Campaign) SubjectAsSent(recipientLocale, name string) string {
 	if !strings.Contains(subject, "{{") {
 		return subject
 	}
-	t, err := texttemplate.New("subject").Option("missingkey=error").Parse(subject)
+	st, err := parseSubject(subject)
 	if err != nil {
 		return subject
 	}
-	var b strings.Builder
-	if err := t.Execute(newRenderWriter(&b, maxRenderedSubject), MergeFields{Name: name}); err != nil {
+	sent, err := execSubject(st, MergeFields{Name: name})
+	if err != nil {
 		return subject
 	}
-	return b.String()
+	return sent
 }

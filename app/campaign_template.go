@@ -80,7 +80,7 @@ func compileLanguage(c *Campaign, op Operator, textFromHTML func(string) string,
 		derivedText: map[string]textSegments{}}
 	fields := map[string]string{}
 	if strings.Contains(c.Subject, "{{") {
-		st, err := texttemplate.New("subject").Option("missingkey=error").Parse(c.Subject)
+		st, err := parseSubject(c.Subject)
 		if err != nil {
 			fields["subject"] = templateError(err)
 		}
@@ -317,9 +317,24 @@ func (t *CampaignTemplate) renderSubject(f MergeFields) (string, error) {
 	if t.subject == nil {
 		return t.campaign.Subject, nil
 	}
+	subject, err := execSubject(t.subject, f)
+	if err != nil {
+		return subject, fmt.Errorf("render campaign %d subject: %w", t.campaign.ID, err)
+	}
+	return subject, nil
+}
+
+// parseSubject parses a subject template.
+func parseSubject(subject string) (*texttemplate.Template, error) {
+	return texttemplate.New("subject").Option("missingkey=error").Parse(subject)
+}
+
+// execSubject renders the subject template st for f, its whitespace
+// collapsed to single spaces as the header carries it.
+func execSubject(st *texttemplate.Template, f MergeFields) (string, error) {
 	var b strings.Builder
-	if err := t.subject.Execute(newRenderWriter(&b, maxRenderedSubject), f); err != nil {
-		return b.String(), fmt.Errorf("render campaign %d subject: %w", t.campaign.ID, err)
+	if err := st.Execute(newRenderWriter(&b, maxRenderedSubject), f); err != nil {
+		return b.String(), err
 	}
 	return strings.Join(strings.Fields(b.String()), " "), nil
 }

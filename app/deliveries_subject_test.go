@@ -58,7 +58,7 @@ func TestSubjectAsSent(t *testing.T) {
 		{"Default", c, "en", "Ann", "Hi Ann"},
 		{"Translated", c, "ru", "Анна", "Привет, Анна"},
 		{"UnknownLanguage", c, "de", "Ann", "Hi Ann"},
-		{"NoName", c, "en", "", "Hi "},
+		{"NoName", c, "en", "", "Hi"}, // as the header carried it
 		{"Plain", &app.Campaign{Subject: "News"}, "ru", "Анна", "News"},
 		{"Broken", &app.Campaign{Subject: "Hi {{.Name"}, "en", "Ann", "Hi {{.Name"},
 		{"UnknownField", &app.Campaign{Subject: "Hi {{.Nope}}"}, "en", "Ann", "Hi {{.Nope}}"},

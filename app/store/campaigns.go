@@ -451,12 +451,18 @@ func (s *Store) SubscriberDeliveries(ctx context.Context, subscriberID int64) ([
 		return nil, fmt.Errorf("list deliveries of subscriber: %w", err)
 	}
 	out := make([]app.DeliveryRecord, len(rows))
+	subjects := map[int64]string{} // by campaign: one person, so one subject each
 	for i, r := range rows {
 		// The subject as this person received it: their language's,
 		// their name merged.
-		c := &app.Campaign{Subject: r.Subject, Locale: r.Locale}
-		setContent(c, "", r.Translations)
-		out[i] = app.DeliveryRecord{CampaignID: r.CampaignID, Campaign: r.Name, Subject: c.SubjectAsSent(r.PersonLocale, str(r.Person)),
+		subject, ok := subjects[r.CampaignID]
+		if !ok {
+			c := &app.Campaign{Subject: r.Subject, Locale: r.Locale}
+			setContent(c, "", r.Translations)
+			subject = c.SubjectAsSent(r.PersonLocale, str(r.Person))
+			subjects[r.CampaignID] = subject
+		}
+		out[i] = app.DeliveryRecord{CampaignID: r.CampaignID, Campaign: r.Name, Subject: subject,
 			Purpose: r.Purpose, Status: r.Status, SentAt: r.SentAt}
 	}
 	return out, nil
