@@ -250,25 +250,33 @@ func (s *Server) adminTwoFactor(c *fiber.Ctx) error {
 // shows the recovery codes once.
 func (s *Server) adminConfirmTwoFactor(c *fiber.Ctx) error {
 	enrolled, err := s.deps.TwoFactor.ConfirmEnrolment(c.UserContext(), currentAdmin(c), c.FormValue("code"))
+	return s.codesPage(c, enrolled, err, false)
+}
+
+// codesPage shows new recovery codes once (renewed: they replace earlier
+// ones), or the two-factor page with why the code was refused.
+func (s *Server) codesPage(c *fiber.Ctx, enrolled *app.Enrolled, err error, renewed bool) error {
 	if err != nil {
-		status, msg, err := s.codeError(c, err)
-		if err != nil {
-			return err
-		}
-		return s.twoFactorPage(c, status, twoFactorData{Error: msg})
+		return s.refusedCode(c, err)
 	}
-	return s.twoFactorPage(c, fiber.StatusOK, twoFactorData{Codes: enrolled.RecoveryCodes})
+	return s.twoFactorPage(c, fiber.StatusOK, twoFactorData{Codes: enrolled.RecoveryCodes, Renewed: renewed})
+}
+
+// refusedCode shows the two-factor page with why its code was refused;
+// errors of other kinds go to the error page.
+func (s *Server) refusedCode(c *fiber.Ctx, err error) error {
+	status, msg, err := s.codeError(c, err)
+	if err != nil {
+		return err
+	}
+	return s.twoFactorPage(c, status, twoFactorData{Error: msg})
 }
 
 // adminDisableTwoFactor turns the signed-in admin's two-factor off after
 // a current code.
 func (s *Server) adminDisableTwoFactor(c *fiber.Ctx) error {
 	if err := s.deps.TwoFactor.DisableTwoFactor(c.UserContext(), currentAdmin(c), c.FormValue("code")); err != nil {
-		status, msg, err := s.codeError(c, err)
-		if err != nil {
-			return err
-		}
-		return s.twoFactorPage(c, status, twoFactorData{Error: msg})
+		return s.refusedCode(c, err)
 	}
 	return redirectOK(c, "/admin/twofactor", "admin.ok.twofactor_off")
 }
@@ -277,14 +285,7 @@ func (s *Server) adminDisableTwoFactor(c *fiber.Ctx) error {
 // after a current code and shows the new ones once.
 func (s *Server) adminRenewRecoveryCodes(c *fiber.Ctx) error {
 	renewed, err := s.deps.TwoFactor.RenewRecoveryCodes(c.UserContext(), currentAdmin(c), c.FormValue("code"))
-	if err != nil {
-		status, msg, err := s.codeError(c, err)
-		if err != nil {
-			return err
-		}
-		return s.twoFactorPage(c, status, twoFactorData{Error: msg})
-	}
-	return s.twoFactorPage(c, fiber.StatusOK, twoFactorData{Codes: renewed.RecoveryCodes, Renewed: true})
+	return s.codesPage(c, renewed, err, true)
 }
 
 // adminResetTwoFactor turns another admin's two-factor off (owners).
