@@ -165,7 +165,9 @@ func consentChart(loc string, days []app.ConsentDay) template.HTML {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="end" fill="#5b6573">%d</text>`, left-6, yy+4, v)
 	}
 	for i, d := range days {
-		if i%7 == 0 || i == len(days)-1 {
+		// A label a week, counted back from today: always today's, and
+		// none squeezed beside it.
+		if (len(days)-1-i)%7 == 0 {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle" fill="#5b6573">%s</text>`,
 				x(i), h-10, d.Day.Format("02.01"))
 		}

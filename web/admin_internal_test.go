@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,6 +77,21 @@ func TestFillDays(t *testing.T) {
 	svg := string(consentChart("en", days))
 	if !regexp.MustCompile(`^<svg [^>]*role="img"`).MatchString(svg) || regexp.MustCompile(` style=|<script`).MatchString(svg) {
 		t.Errorf("chart %s", svg)
+	}
+}
+
+// TestChartDayLabels: 30 days get a label a week ending with today's, so
+// no two labels of the axis overlap.
+func TestChartDayLabels(t *testing.T) {
+	start := time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)
+	svg := string(consentChart("en", fillDays(nil, start, chartDays)))
+	labels := regexp.MustCompile(`>(\d\d\.\d\d)</text>`).FindAllStringSubmatch(svg, -1)
+	var got []string
+	for _, l := range labels {
+		got = append(got, l[1])
+	}
+	if want := []string{"09.11", "16.11", "23.11", "30.11", "07.12"}; !slices.Equal(got, want) {
+		t.Errorf("day labels %v, want %v", got, want)
 	}
 }
 
